@@ -1,0 +1,59 @@
+"""RNNConfig: the one description of a model that both implementations share."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+NONLINEARITIES = ("tanh", "relu")
+BIAS_MODES = ("single", "torch", "none")
+OUTPUTS = ("last", "all")
+
+
+@dataclass(frozen=True)
+class RNNConfig:
+    """An Elman RNN with a linear head, described once for NumPy and torch alike.
+
+    D = input_size, H = hidden_size, O = output_size; L = num_layers.
+    bias: "single" (textbook bh only), "torch" (bh and bhh, like nn.RNN), "none".
+    output: "last" (many-to-one, logits (B, O)) or "all" (many-to-many, logits (T, B, O)).
+    """
+
+    input_size: int
+    hidden_size: int
+    output_size: int
+    num_layers: int = 1
+    nonlinearity: str = "tanh"
+    bidirectional: bool = False
+    bias: str = "single"
+    output: str = "last"
+    batch_first: bool = False
+
+    def __post_init__(self):
+        for name in ("input_size", "hidden_size", "output_size", "num_layers"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"RNNConfig.{name} must be a positive int, got {value!r}")
+        for name, allowed in (("nonlinearity", NONLINEARITIES), ("bias", BIAS_MODES), ("output", OUTPUTS)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"RNNConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")
+        for name in ("bidirectional", "batch_first"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"RNNConfig.{name} must be a bool, got {getattr(self, name)!r}")
+
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    def layer_input_size(self, layer: int) -> int:
+        """Width of layer k's input: D for k = 0, both directions of layer k-1 otherwise."""
+        return self.input_size if layer == 0 else self.hidden_size * self.num_directions
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RNNConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"RNNConfig: unknown field(s) {unknown}")
+        return cls(**data)

@@ -1,0 +1,116 @@
+"""Parameter naming and initialization.
+
+Names follow the seeds' notation with torch's suffixes, built from one template:
+layer k, direction d -> suffix "" | "_l{k}" plus "" | "_reverse", e.g. Wxh_l1_reverse.
+"""
+from __future__ import annotations
+
+from typing import Iterator, NamedTuple
+
+import numpy as np
+
+from .config import RNNConfig
+
+HEAD_NAMES = ("Why", "by")
+
+# The seeds' initializations: weights ~ N(0, 1) * scale, biases zero.
+SEED_INIT_SCALES = {
+    "sentiment": 1e-3,  # randn / 1000 (seeds 000 and 004)
+    "fibonacci": 0.1,  # randn * 0.1 (seed 001)
+    "dlai": 0.01,  # randn * 0.01 (seeds 002 and 003)
+}
+INIT_SCHEMES = ("torch", "randn", *SEED_INIT_SCALES)
+
+
+class Params(dict):
+    """Maps parameter names to arrays and carries the RNNConfig they belong to."""
+
+    def __init__(self, arrays=(), config: RNNConfig | None = None):
+        super().__init__(arrays)
+        self.config = config
+
+    def copy(self) -> "Params":
+        return Params({k: np.array(v, copy=True) for k, v in self.items()}, self.config)
+
+    def like(self, arrays) -> "Params":
+        """A Params with the same config holding `arrays` (e.g. gradients)."""
+        return Params(arrays, self.config)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.result_type(*self.values())
+
+
+class LayerKeys(NamedTuple):
+    layer: int
+    direction: int  # 0 forward, 1 reverse
+    Wxh: str
+    Whh: str
+    bh: str | None
+    bhh: str | None
+
+
+def suffix(layer: int, direction: int) -> str:
+    """torch's suffix template: weight_ih_l{k}{'_reverse'} becomes Wxh{_l{k} if k else ''}{'_reverse'}."""
+    return ("" if layer == 0 else f"_l{layer}") + ("_reverse" if direction else "")
+
+
+def layer_keys(config: RNNConfig) -> Iterator[LayerKeys]:
+    """The recurrent parameters' names, layer by layer, forward direction first."""
+    for layer in range(config.num_layers):
+        for direction in range(config.num_directions):
+            s = suffix(layer, direction)
+            yield LayerKeys(
+                layer,
+                direction,
+                f"Wxh{s}",
+                f"Whh{s}",
+                f"bh{s}" if config.bias != "none" else None,
+                f"bhh{s}" if config.bias == "torch" else None,
+            )
+
+
+def param_shapes(config: RNNConfig) -> dict[str, tuple[int, ...]]:
+    """Every parameter's name and shape, in a fixed order (the order init draws them in)."""
+    H = config.hidden_size
+    shapes: dict[str, tuple[int, ...]] = {}
+    for keys in layer_keys(config):
+        shapes[keys.Wxh] = (H, config.layer_input_size(keys.layer))
+        shapes[keys.Whh] = (H, H)
+        if keys.bh:
+            shapes[keys.bh] = (H,)
+        if keys.bhh:
+            shapes[keys.bhh] = (H,)
+    shapes["Why"] = (config.output_size, H * config.num_directions)
+    shapes["by"] = (config.output_size,)
+    return shapes
+
+
+def init_params(config: RNNConfig, seed: int = 0, dtype="float64", scheme: str = "torch",
+                scale: float | None = None) -> Params:
+    """Seeded parameters for `config`.
+
+    scheme "torch": every tensor ~ U(-1/sqrt(H), 1/sqrt(H)), like nn.RNN's reset_parameters.
+    scheme "randn": weights ~ N(0, 1) * scale (default 0.01), biases zero.
+    scheme "sentiment" | "fibonacci" | "dlai": "randn" with the seed document's scale.
+    """
+    if not isinstance(config, RNNConfig):
+        raise ValueError(f"init_params needs an RNNConfig, got {type(config).__name__}")
+    if scheme not in INIT_SCHEMES:
+        raise ValueError(f"init_params: unknown scheme {scheme!r}; expected one of {INIT_SCHEMES}")
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float64, np.float32):
+        raise ValueError(f"init_params: dtype must be float64 or float32, got {dtype}")
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    if scheme == "torch":
+        bound = 1.0 / np.sqrt(config.hidden_size)
+        for name, shape in param_shapes(config).items():
+            arrays[name] = rng.uniform(-bound, bound, size=shape).astype(dtype)
+    else:
+        if scale is None:
+            scale = SEED_INIT_SCALES.get(scheme, 0.01)
+        for name, shape in param_shapes(config).items():
+            is_bias = len(shape) == 1
+            arrays[name] = np.zeros(shape, dtype) if is_bias else (rng.standard_normal(shape) * scale).astype(dtype)
+    return Params(arrays, config)

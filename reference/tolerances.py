@@ -1,0 +1,35 @@
+"""The tolerance policy of DESIGN.md. The one place these numbers live; tests import them."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class Tolerance(NamedTuple):
+    rtol: float
+    atol: float
+
+
+# (quantity, dtype) -> Tolerance, for reference-vs-torch comparisons: |mine - theirs| <= atol + rtol * |theirs|.
+PARITY = {
+    ("forward", "float64"): Tolerance(rtol=1e-10, atol=1e-12),
+    ("forward", "float32"): Tolerance(rtol=1e-5, atol=1e-6),
+    ("grad", "float64"): Tolerance(rtol=1e-9, atol=1e-11),
+    ("grad", "float32"): Tolerance(rtol=1e-4, atol=1e-5),
+}
+
+# scipy.optimize.check_grad, always on float64 copies: error / ||analytic grad|| must stay below this.
+GRADCHECK_REL_ERROR = 1e-5
+
+# Trajectories: max |param_mine - param_theirs| after N optimizer steps in float64.
+TRAJECTORY_FLOAT64 = 1e-9
+
+
+def parity_tolerance(quantity: str, dtype) -> Tolerance:
+    """The tolerance for `quantity` ("forward" or "grad") at `dtype` (float64 or float32)."""
+    name = np.dtype(dtype).name
+    try:
+        return PARITY[(quantity, name)]
+    except KeyError:
+        raise ValueError(f"no tolerance for quantity={quantity!r}, dtype={name}") from None
