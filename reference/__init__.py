@@ -2,9 +2,20 @@
 
 NumPy and SciPy only; never torch.
 """
+from .clip import clip_norm, clip_value, total_norm
 from .config import RNNConfig
-from .params import Params, init_params, layer_keys, param_shapes
-from .tolerances import GRADCHECK_REL_ERROR, PARITY, Tolerance, parity_tolerance
+from .gradcheck import GradcheckRow, format_report, gradcheck
+from .loss import loss_and_all_grads, loss_and_grads, softmax_cross_entropy
+from .model import ForwardCache, backward, forward
+from .optim import SGD, Adam
+from .params import Params, init_params, layer_keys, param_shapes, suffix
+from .tolerances import GRADCHECK_REL_ERROR, PARITY, TRAJECTORY_FLOAT64, Tolerance, parity_tolerance
+from .train import train_step
 
-__all__ = ["RNNConfig", "Params", "init_params", "layer_keys", "param_shapes",
-           "GRADCHECK_REL_ERROR", "PARITY", "Tolerance", "parity_tolerance"]
+__all__ = [
+    "RNNConfig", "Params", "init_params", "layer_keys", "param_shapes", "suffix",
+    "forward", "backward", "ForwardCache", "loss_and_grads", "loss_and_all_grads", "softmax_cross_entropy",
+    "clip_value", "clip_norm", "total_norm", "SGD", "Adam", "train_step",
+    "gradcheck", "GradcheckRow", "format_report",
+    "GRADCHECK_REL_ERROR", "PARITY", "TRAJECTORY_FLOAT64", "Tolerance", "parity_tolerance",
+]

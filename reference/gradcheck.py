@@ -1,0 +1,110 @@
+"""Finite-difference checks of the hand-written BPTT with scipy.optimize.check_grad.
+
+Always on float64 copies: forward differences with a sqrt(eps) step are meaningless in float32.
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import numpy as np
+from scipy.optimize import check_grad
+
+from . import loss as loss_module
+from .params import Params
+from .tolerances import GRADCHECK_REL_ERROR
+
+DIRECTIONS = ("all", "random", "auto")
+AUTO_RANDOM_ABOVE = 2000  # elements; "auto" switches to one random direction above this size
+
+
+class GradcheckRow(NamedTuple):
+    name: str  # a parameter name, "h0" or "x"
+    error: float  # check_grad's value: || analytic - finite difference ||_2
+    rel_error: float  # error / || analytic ||_2 (random direction: / (||analytic|| ||v|| / sqrt(n)))
+    passed: bool
+    direction: str  # "all" or "random"
+
+
+def gradcheck(params: Params, x, targets, h0=None, lengths=None, reduction: str = "sum", *,
+              direction: str = "all", tol: float = GRADCHECK_REL_ERROR, epsilon: float | None = None,
+              seed: int = 0, wrt=None, grad_fn: Callable | None = None) -> list[GradcheckRow]:
+    """Check every gradient of the loss, one row per parameter, then h0 and x (dense input only).
+
+    grad_fn(params, x, targets, h0, lengths, reduction) -> (loss, grads, dx, dh0) replaces the analytic side
+    (default: the reference's BPTT), so any implementation's gradients can be checked against the loss.
+    wrt: names to check (default all). h0 is checked as zeros when not given.
+    """
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+    p64 = Params({k: np.array(v, dtype=np.float64) for k, v in params.items()}, params.config)
+    x = np.asarray(x)
+    dense = np.issubdtype(x.dtype, np.floating)
+    if dense:
+        x = x.astype(np.float64)
+    if h0 is None:
+        c = params.config
+        B = x.shape[0] if c.batch_first else x.shape[1]
+        h0 = np.zeros((c.num_layers * c.num_directions, B, c.hidden_size))
+    h0 = np.asarray(h0, dtype=np.float64)
+    if grad_fn is None:
+        def grad_fn(p, x_, t_, h0_, len_, red_):
+            value, grads, dx, dh0, _ = loss_module.loss_and_all_grads(p, x_, t_, h0_, len_, red_)
+            return value, grads, dx, dh0
+
+    # Each checked quantity: name -> (its array in the inputs, how to read its gradient).
+    inputs = {"params": p64, "x": x, "h0": h0}
+    targets_of = {name: ("params", name) for name in p64}
+    targets_of["h0"] = ("h0", None)
+    if dense:
+        targets_of["x"] = ("x", None)
+    names = list(targets_of) if wrt is None else list(wrt)
+    unknown = sorted(set(names) - set(targets_of))
+    if unknown:
+        raise ValueError(f"gradcheck: cannot check {unknown}; choose from {sorted(targets_of)}")
+
+    def evaluate(name, flat, want_grad):
+        kind, key = targets_of[name]
+        trial = {"params": p64.copy(), "x": x, "h0": h0}
+        shape = (trial[kind][key] if key else trial[kind]).shape
+        if key:
+            trial["params"][key] = flat.reshape(shape)
+        else:
+            trial[kind] = flat.reshape(shape)
+        value, grads, dx, dh0 = grad_fn(trial["params"], trial["x"], targets, trial["h0"], lengths, reduction)
+        if not want_grad:
+            return value
+        grad = {"params": grads[key] if key else None, "x": dx, "h0": dh0}[kind]
+        return np.asarray(grad, dtype=np.float64).ravel()
+
+    rows = []
+    for name in names:
+        kind, key = targets_of[name]
+        x0 = np.array(inputs[kind][key] if key else inputs[kind], dtype=np.float64).ravel()
+        mode = direction if direction != "auto" else ("random" if x0.size > AUTO_RANDOM_ABOVE else "all")
+        f = lambda flat, n=name: evaluate(n, flat, False)  # noqa: E731
+        g = lambda flat, n=name: evaluate(n, flat, True)  # noqa: E731
+        kwargs = {} if epsilon is None else {"epsilon": epsilon}
+        analytic = g(x0)
+        if mode == "random":
+            # check_grad draws v from the generator it is given; draw the same v to normalise.
+            v = np.random.default_rng(seed).standard_normal(x0.shape)
+            error = check_grad(f, g, x0, direction="random", rng=np.random.default_rng(seed), **kwargs)
+            # |analytic . v| can vanish by chance; its typical size is ||analytic|| ||v|| / sqrt(n).
+            scale = float(np.linalg.norm(analytic) * np.linalg.norm(v) / np.sqrt(v.size))
+        else:
+            error = check_grad(f, g, x0, **kwargs)
+            scale = float(np.linalg.norm(analytic))
+        rel = error / scale if scale > 0 else (0.0 if error == 0 else np.inf)
+        rows.append(GradcheckRow(name, float(error), float(rel), bool(rel < tol), mode))
+    return rows
+
+
+def format_report(rows: list[GradcheckRow]) -> str:
+    """The rows as an aligned text table with a summary line."""
+    width = max([len("quantity")] + [len(r.name) for r in rows])
+    lines = [f"{'quantity':<{width}}  {'check_grad error':>16}  {'relative error':>14}  result"]
+    for r in rows:
+        lines.append(f"{r.name:<{width}}  {r.error:>16.3e}  {r.rel_error:>14.3e}  {'PASS' if r.passed else 'FAIL'}")
+    failed = sum(not r.passed for r in rows)
+    lines.append(f"{len(rows) - failed} passed, {failed} failed (relative error < {GRADCHECK_REL_ERROR:g})")
+    return "\n".join(lines)

@@ -1,0 +1,61 @@
+"""Softmax cross-entropy through log-sum-exp, and the loss-and-gradients entry point."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import model
+from .params import Params
+from .validate import check_targets
+
+REDUCTIONS = ("sum", "mean")
+
+
+def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray | None = None,
+                          reduction: str = "sum"):
+    """Cross-entropy of logits (..., O) against integer targets (...).
+
+    mask (...) bool marks the scored positions (None: all). "mean" divides by their count.
+    Returns (loss, dlogits) with dlogits the gradient of the loss, zero at unscored positions.
+    """
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    shifted = logits - logits.max(axis=-1, keepdims=True)  # log-sum-exp: exp never overflows
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    nll = -np.take_along_axis(log_probs, targets[..., None], axis=-1)[..., 0]
+    weights = np.ones(nll.shape, logits.dtype) if mask is None else mask.astype(logits.dtype)
+    loss = np.sum(nll * weights)
+    dlogits = np.exp(log_probs)
+    np.put_along_axis(dlogits, targets[..., None], np.take_along_axis(dlogits, targets[..., None], -1) - 1, -1)
+    dlogits *= weights[..., None]
+    if reduction == "mean":
+        count = weights.sum()
+        loss = loss / count
+        dlogits /= count
+    return float(loss), dlogits
+
+
+def scored_positions(params: Params, cache: model.ForwardCache):
+    """The mask of positions the loss scores, in the layout of the logits; None for all."""
+    if params.config.output == "last" or cache.mask is None:
+        return None
+    mask = cache.mask[:, :, 0]
+    return mask.T if params.config.batch_first else mask
+
+
+def loss_and_all_grads(params: Params, x, targets, h0=None, lengths=None, reduction: str = "sum", dh_n=None):
+    """Like loss_and_grads, also returning dx, dh0 and h_n (for gradcheck and truncated BPTT)."""
+    logits, h_n, cache = model.forward(params, x, h0=h0, lengths=lengths)
+    targets = check_targets(targets, logits.shape, params.config.output_size)
+    loss, dlogits = softmax_cross_entropy(logits, targets, scored_positions(params, cache), reduction)
+    grads, dx, dh0 = model.backward(params, cache, dlogits, dh_n)
+    return loss, grads, dx, dh0, h_n
+
+
+def loss_and_grads(params: Params, x, targets, h0=None, lengths=None, reduction: str = "sum"):
+    """Cross-entropy loss of the model on (x, targets) and the gradient of every parameter.
+
+    targets: (B,) for output="last"; (T, B) for "all" ((B, T) if batch_first), padded steps ignored.
+    Returns (loss: float, grads: Params).
+    """
+    loss, grads, _, _, _ = loss_and_all_grads(params, x, targets, h0, lengths, reduction)
+    return loss, grads

@@ -1,0 +1,114 @@
+"""Input checks shared by forward, loss and gradcheck: each bad input ends in one clear ValueError."""
+from __future__ import annotations
+
+import numpy as np
+
+from .config import RNNConfig
+from .params import Params, param_shapes
+
+
+def first_nonfinite(array: np.ndarray):
+    """The index of the first NaN or Inf in `array`, or None."""
+    bad = ~np.isfinite(array)
+    if not bad.any():
+        return None
+    return tuple(int(i) for i in np.argwhere(bad)[0])
+
+
+def check_params(params) -> RNNConfig:
+    """Names, shapes, dtypes and finiteness of `params`; returns its config."""
+    config = getattr(params, "config", None)
+    if not isinstance(params, Params) or not isinstance(config, RNNConfig):
+        raise ValueError("params must be a Params with a .config (use init_params or a converter)")
+    expected = param_shapes(config)
+    missing, extra = sorted(set(expected) - set(params)), sorted(set(params) - set(expected))
+    if missing or extra:
+        raise ValueError(f"params do not match the config: missing {missing}, unexpected {extra}")
+    dtype = None
+    for name, shape in expected.items():
+        value = params[name]
+        if not isinstance(value, np.ndarray) or value.dtype not in (np.float64, np.float32):
+            got = getattr(value, "dtype", type(value).__name__)
+            raise ValueError(f"params[{name!r}] must be a float64 or float32 ndarray, got {got}")
+        if value.shape != shape:
+            raise ValueError(f"params[{name!r}] has shape {value.shape}, expected {shape}")
+        if dtype is not None and value.dtype != dtype:
+            raise ValueError(f"params[{name!r}] is {value.dtype} but other params are {dtype}")
+        dtype = value.dtype
+        where = first_nonfinite(value)
+        if where is not None:
+            raise ValueError(f"params[{name!r}] holds {value[where]} at index {where}")
+    return config
+
+
+def time_major_input(x, config: RNNConfig, dtype: np.dtype):
+    """Validate x and return (x as (T, B, ...) time-major, is_token_ids)."""
+    x = np.asarray(x)
+    token_ids = np.issubdtype(x.dtype, np.integer)
+    want_ndim = 2 if token_ids else 3
+    layout = "(B, T" if config.batch_first else "(T, B"
+    if not token_ids and not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(f"x must be float {layout}, D) or integer token ids {layout}), got dtype {x.dtype}")
+    if x.ndim != want_ndim:
+        kind = f"token ids {layout})" if token_ids else f"dense input {layout}, D)"
+        raise ValueError(f"x as {kind} must have {want_ndim} dims, got shape {x.shape}")
+    if config.batch_first:
+        x = np.swapaxes(x, 0, 1)
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"x is empty: T={x.shape[0]}, B={x.shape[1]} (both must be >= 1)")
+    if token_ids:
+        low, high = int(x.min()), int(x.max())
+        if low < 0 or high >= config.input_size:
+            bad = low if low < 0 else high
+            where = tuple(int(i) for i in np.argwhere(x == bad)[0])
+            raise ValueError(f"token id {bad} at (t, b) = {where} is out of range [0, {config.input_size})")
+        return x, True
+    if x.shape[2] != config.input_size:
+        raise ValueError(f"x has feature size {x.shape[2]}, expected input_size {config.input_size}")
+    if x.dtype != dtype:
+        raise ValueError(f"x is {x.dtype} but params are {dtype}: cast one of them (e.g. x.astype(np.{dtype}))")
+    where = first_nonfinite(x)
+    if where is not None:
+        raise ValueError(f"x holds {x[where]} at (t, b, d) = {where}")
+    return x, False
+
+
+def step_mask(lengths, T: int, B: int):
+    """(T, B, 1) bool mask, True where step t is within sequence b's length; None if lengths is None."""
+    if lengths is None:
+        return None
+    lengths = np.asarray(lengths)
+    if lengths.ndim != 1 or lengths.shape[0] != B:
+        raise ValueError(f"lengths must have one entry per batch element (B={B}), got shape {lengths.shape}")
+    if not np.issubdtype(lengths.dtype, np.integer):
+        raise ValueError(f"lengths must be integers, got dtype {lengths.dtype}")
+    if lengths.min() < 1 or lengths.max() > T:
+        raise ValueError(f"lengths must lie in [1, T={T}], got min {lengths.min()} and max {lengths.max()}")
+    return (np.arange(T)[:, None] < lengths[None, :])[:, :, None]
+
+
+def initial_state(h0, config: RNNConfig, B: int, dtype: np.dtype) -> np.ndarray:
+    """h0 as (L * dirs, B, H); zeros when None."""
+    shape = (config.num_layers * config.num_directions, B, config.hidden_size)
+    if h0 is None:
+        return np.zeros(shape, dtype=dtype)
+    h0 = np.asarray(h0)
+    if h0.shape != shape:
+        raise ValueError(f"h0 has shape {h0.shape}, expected (L * dirs, B, H) = {shape}")
+    if h0.dtype != dtype:
+        raise ValueError(f"h0 is {h0.dtype} but params are {dtype}")
+    where = first_nonfinite(h0)
+    if where is not None:
+        raise ValueError(f"h0 holds {h0[where]} at index {where}")
+    return h0
+
+
+def check_targets(targets, logits_shape, output_size: int) -> np.ndarray:
+    targets = np.asarray(targets)
+    if not np.issubdtype(targets.dtype, np.integer):
+        raise ValueError(f"targets must be integer class ids, got dtype {targets.dtype}")
+    if targets.shape != tuple(logits_shape[:-1]):
+        raise ValueError(f"targets have shape {targets.shape}, expected {tuple(logits_shape[:-1])}")
+    if targets.size and (targets.min() < 0 or targets.max() >= output_size):
+        raise ValueError(f"targets must lie in [0, {output_size}), got min {targets.min()} and max {targets.max()}")
+    return targets
