@@ -19,19 +19,24 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, mask: np.ndar
     """
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    shifted = logits - logits.max(axis=-1, keepdims=True)  # log-sum-exp: exp never overflows
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
-    nll = -np.take_along_axis(log_probs, targets[..., None], axis=-1)[..., 0]
-    weights = np.ones(nll.shape, logits.dtype) if mask is None else mask.astype(logits.dtype)
-    loss = np.sum(nll * weights)
-    dlogits = np.exp(log_probs)
-    np.put_along_axis(dlogits, targets[..., None], np.take_along_axis(dlogits, targets[..., None], -1) - 1, -1)
-    dlogits *= weights[..., None]
+    O = logits.shape[-1]
+    flat = logits.reshape(-1, O)
+    rows, cols = np.arange(flat.shape[0]), targets.reshape(-1)
+    shifted = flat - flat.max(axis=1, keepdims=True)  # log-sum-exp: exp never overflows
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    nll = -log_probs[rows, cols]
+    dlogits = np.exp(log_probs)  # softmax
+    dlogits[rows, cols] -= 1.0  # softmax - one_hot(target)
+    if mask is not None:
+        weights = mask.reshape(-1).astype(logits.dtype)
+        nll = nll * weights
+        dlogits *= weights[:, None]
+    loss = nll.sum()
     if reduction == "mean":
-        count = weights.sum()
+        count = nll.size if mask is None else weights.sum()
         loss = loss / count
         dlogits /= count
-    return float(loss), dlogits
+    return float(loss), dlogits.reshape(logits.shape)
 
 
 def scored_positions(params: Params, cache: model.ForwardCache):

@@ -5,6 +5,7 @@ Everything runs time-major inside; batch_first only changes the layout of x, log
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -12,7 +13,7 @@ import numpy as np
 from . import layers
 from .config import RNNConfig
 from .params import LayerKeys, Params, layer_keys
-from .validate import check_params, initial_state, step_mask, time_major_input
+from .validate import check_params, initial_state, nonfinite_error, step_mask, time_major_input
 
 
 class DirectionCache(NamedTuple):
@@ -28,6 +29,15 @@ class ForwardCache(NamedTuple):
     outputs: tuple  # outputs[k]: (T, B, dirs*H) layer k's output, zero at padded steps
     mask: np.ndarray | None  # (T, B, 1) time order
     head_input: np.ndarray  # (B, dirs*H) for output="last", (T, B, dirs*H) for "all"
+
+
+@lru_cache(maxsize=128)
+def keys_by_layer(config: RNNConfig) -> tuple:
+    """keys_by_layer(config)[k]: the LayerKeys of layer k's directions, computed once per config."""
+    grouped = [[] for _ in range(config.num_layers)]
+    for keys in layer_keys(config):
+        grouped[keys.layer].append(keys)
+    return tuple(tuple(g) for g in grouped)
 
 
 def _flip(a):
@@ -74,9 +84,7 @@ def forward(params: Params, x, h0=None, lengths=None):
     for layer in range(config.num_layers):
         out = np.empty((T, B, dirs * H), dtype=dtype)
         layer_dirs = []
-        for keys in layer_keys(config):
-            if keys.layer != layer:
-                continue
+        for keys in keys_by_layer(config)[layer]:
             idx = layer * dirs + keys.direction
             xproj = input_projection(params, keys, layer_in, token_ids and layer == 0)
             reverse = keys.direction == 1
@@ -99,6 +107,8 @@ def forward(params: Params, x, h0=None, lengths=None):
     else:
         head_input = outputs[-1]
     logits = head_input @ params["Why"].T + params["by"]
+    if not (np.isfinite(logits).all() and np.isfinite(h_n).all()):
+        raise nonfinite_error(params, x, h0, outputs)
     if config.output == "all" and config.batch_first:
         logits = np.swapaxes(logits, 0, 1)
     cache = ForwardCache(config, token_ids, tuple(inputs), tuple(directions), tuple(outputs), mask, head_input)
@@ -126,7 +136,7 @@ def backward(params: Params, cache: ForwardCache, dlogits, dh_n=None):
     if dh_n.shape != (L * dirs, B, H):
         raise ValueError(f"dh_n has shape {dh_n.shape}, expected {(L * dirs, B, H)}")
 
-    grads = params.like({name: np.zeros_like(value) for name, value in params.items()})
+    grads = params.like({})
     O = config.output_size
     grads["Why"] = dlogits.reshape(-1, O).T @ cache.head_input.reshape(-1, dirs * H)
     grads["by"] = dlogits.reshape(-1, O).sum(axis=0)
@@ -145,9 +155,7 @@ def backward(params: Params, cache: ForwardCache, dlogits, dh_n=None):
         din = None if token_ids else np.zeros(x_in.shape, dtype)
         if cache.mask is not None:
             dout = dout * cache.mask  # padded outputs are constant zeros: no gradient flows through them
-        for keys in layer_keys(config):
-            if keys.layer != layer:
-                continue
+        for keys in keys_by_layer(config)[layer]:
             idx = layer * dirs + keys.direction
             reverse = keys.direction == 1
             dc = cache.directions[layer][keys.direction]

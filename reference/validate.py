@@ -1,6 +1,8 @@
 """Input checks shared by forward, loss and gradcheck: each bad input ends in one clear ValueError."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .config import RNNConfig
@@ -15,30 +17,55 @@ def first_nonfinite(array: np.ndarray):
     return tuple(int(i) for i in np.argwhere(bad)[0])
 
 
+@lru_cache(maxsize=128)
+def expected_shapes(config: RNNConfig) -> tuple:
+    """param_shapes(config) as a tuple of (name, shape), computed once per config."""
+    return tuple(param_shapes(config).items())
+
+
 def check_params(params) -> RNNConfig:
-    """Names, shapes, dtypes and finiteness of `params`; returns its config."""
+    """Names, shapes and dtypes of `params`; returns its config.
+
+    Finiteness is not scanned here on every call: forward checks its outputs, and only when they are not
+    finite does it look for where the NaN or Inf came from (see nonfinite_error).
+    """
     config = getattr(params, "config", None)
     if not isinstance(params, Params) or not isinstance(config, RNNConfig):
         raise ValueError("params must be a Params with a .config (use init_params or a converter)")
-    expected = param_shapes(config)
-    missing, extra = sorted(set(expected) - set(params)), sorted(set(params) - set(expected))
-    if missing or extra:
+    expected = expected_shapes(config)
+    if len(params) != len(expected) or any(name not in params for name, _ in expected):
+        names = {name for name, _ in expected}
+        missing, extra = sorted(names - set(params)), sorted(set(params) - names)
         raise ValueError(f"params do not match the config: missing {missing}, unexpected {extra}")
-    dtype = None
-    for name, shape in expected.items():
+    dtype = params["Why"].dtype if isinstance(params["Why"], np.ndarray) else None
+    for name, shape in expected:
         value = params[name]
         if not isinstance(value, np.ndarray) or value.dtype not in (np.float64, np.float32):
             got = getattr(value, "dtype", type(value).__name__)
             raise ValueError(f"params[{name!r}] must be a float64 or float32 ndarray, got {got}")
         if value.shape != shape:
             raise ValueError(f"params[{name!r}] has shape {value.shape}, expected {shape}")
-        if dtype is not None and value.dtype != dtype:
-            raise ValueError(f"params[{name!r}] is {value.dtype} but other params are {dtype}")
-        dtype = value.dtype
+        if value.dtype != dtype:
+            raise ValueError(f"params[{name!r}] is {value.dtype} but params['Why'] is {dtype}")
+    return config
+
+
+def nonfinite_error(params, x, h0, outputs) -> ValueError:
+    """Name where a NaN or Inf first appeared: a weight, the input, h0, or an overflow inside a layer."""
+    for name, value in params.items():
         where = first_nonfinite(value)
         if where is not None:
-            raise ValueError(f"params[{name!r}] holds {value[where]} at index {where}")
-    return config
+            return ValueError(f"params[{name!r}] holds {value[where]} at index {where}")
+    for label, array in (("x", x), ("h0", h0)):
+        if np.issubdtype(array.dtype, np.floating):
+            where = first_nonfinite(array)
+            if where is not None:
+                return ValueError(f"{label} holds {array[where]} at index {where} (time-major)")
+    for layer, out in enumerate(outputs):
+        where = first_nonfinite(out)
+        if where is not None:
+            return ValueError(f"layer {layer} overflowed: its output is {out[where]} at (t, b, unit) = {where}")
+    return ValueError("the head produced a non-finite logit (overflow in Why h + by)")
 
 
 def time_major_input(x, config: RNNConfig, dtype: np.dtype):
@@ -67,9 +94,6 @@ def time_major_input(x, config: RNNConfig, dtype: np.dtype):
         raise ValueError(f"x has feature size {x.shape[2]}, expected input_size {config.input_size}")
     if x.dtype != dtype:
         raise ValueError(f"x is {x.dtype} but params are {dtype}: cast one of them (e.g. x.astype(np.{dtype}))")
-    where = first_nonfinite(x)
-    if where is not None:
-        raise ValueError(f"x holds {x[where]} at (t, b, d) = {where}")
     return x, False
 
 
@@ -97,9 +121,6 @@ def initial_state(h0, config: RNNConfig, B: int, dtype: np.dtype) -> np.ndarray:
         raise ValueError(f"h0 has shape {h0.shape}, expected (L * dirs, B, H) = {shape}")
     if h0.dtype != dtype:
         raise ValueError(f"h0 is {h0.dtype} but params are {dtype}")
-    where = first_nonfinite(h0)
-    if where is not None:
-        raise ValueError(f"h0 holds {h0[where]} at index {where}")
     return h0
 
 
