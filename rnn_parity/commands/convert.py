@@ -1,0 +1,122 @@
+"""rnn-parity convert IN OUT: convert a weight file between formats and naming schemes, then verify.
+
+IN and OUT are .npz, .pt or .safetensors (by suffix); IN may be an .npz of seed-style arrays
+(karpathy, coursera, uvw names, detected or named with --scheme), and --to-scheme writes OUT as one.
+The config comes from IN when it records one, else from the shapes plus --config; what was assumed
+is printed. Then OUT is read back, and the reference forward on IN's weights is compared with a
+TorchRNN holding OUT's on random inputs: exit 1 when the largest difference is above
+reference/tolerances.py's forward tolerance.
+"""
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import torch
+
+from ..errors import RNNParityError
+
+CHECK_STEPS, CHECK_BATCH = 6, 3
+
+
+def add_arguments(parser) -> None:
+    from ..torch_impl import SCHEMES
+
+    parser.add_argument("input", metavar="IN", help="weight file to read (.npz, .pt, .safetensors)")
+    parser.add_argument("output", metavar="OUT", help="weight file to write (.npz, .pt, .safetensors)")
+    parser.add_argument("--scheme", default="auto", choices=("auto", *SCHEMES),
+                        help="naming scheme of IN's arrays when they are seed-style (default: detect)")
+    parser.add_argument("--to-scheme", choices=tuple(SCHEMES),
+                        help="write OUT (.npz) with this seed scheme's names and (n, 1) column biases")
+    parser.add_argument("--config", metavar="JSON|key=value,...",
+                        help="config fields the file does not record, e.g. nonlinearity=relu,output=all "
+                             "or '{\"nonlinearity\": \"relu\"}'")
+    parser.add_argument("--fold-bias", action="store_true",
+                        help="read a nonzero torch bias_hh into bias='single' as bh = bias_ih + bias_hh "
+                             "(exact in function, not in training dynamics)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random check inputs (default 0)")
+
+
+def parse_config(text: str | None) -> dict:
+    """--config as a dict: a JSON object, or key=value pairs separated by commas (values JSON or plain words)."""
+    if not text or not text.strip():
+        return {}
+    text = text.strip()
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise RNNParityError(f"--config: not valid JSON: {e}") from None
+        if not isinstance(data, dict):
+            raise RNNParityError("--config: the JSON must be an object")
+        return data
+    data = {}
+    for item in text.split(","):
+        key, sep, value = (s.strip() for s in item.partition("="))
+        if not sep or not key:
+            raise RNNParityError(f"--config: expected key=value, got {item.strip()!r}")
+        if value.lower() in ("true", "false"):
+            data[key] = value.lower() == "true"
+        else:
+            try:
+                data[key] = json.loads(value)
+            except json.JSONDecodeError:
+                data[key] = value  # a plain word such as relu
+    return data
+
+
+def run(args) -> int:
+    from ..reference import forward, parity_tolerance
+    from ..torch_impl import ConfigAssumedWarning, load_weights, save_weights, to_torch
+
+    overrides = parse_config(args.config)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConfigAssumedWarning)
+        params = load_weights(args.input, config=overrides or None, scheme=args.scheme, fold_bias=args.fold_bias)
+    config, dtype = params.config, params.dtype
+    print(f"read {args.input}: {len(params)} arrays, {dtype}")
+    print("config: " + ", ".join(f"{k}={v}" for k, v in config.to_dict().items()))
+    for w in caught:
+        if issubclass(w.category, ConfigAssumedWarning):
+            print(f"note: {w.message}")
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+    save_weights(params, args.output, scheme=args.to_scheme)
+    back = load_weights(args.output, config=config, scheme=args.to_scheme or "auto")
+    changed = [k for k in params if not np.array_equal(back[k], params[k])]
+    if changed:
+        print(f"FAIL: {args.output} does not read back bit-exact: {changed}")
+        return 1
+    print(f"wrote {args.output}" + (f" ({args.to_scheme} names)" if args.to_scheme else "")
+          + "; it reads back bit-exact")
+
+    model = to_torch(back)
+    tol = parity_tolerance("forward", dtype)
+    worst, ok = 0.0, True
+    for x, h0, lengths in _check_inputs(config, dtype, args.seed):
+        logits, h_n, _ = forward(params, x, h0=h0, lengths=lengths)
+        with torch.no_grad():
+            t_logits, t_h_n = model(torch.from_numpy(x), torch.from_numpy(h0), lengths=torch.from_numpy(lengths))
+        for mine, theirs in ((logits, t_logits.numpy()), (h_n, t_h_n.numpy())):
+            worst = max(worst, float(np.max(np.abs(mine - theirs))))
+            ok &= bool(np.all(np.abs(mine - theirs) <= tol.atol + tol.rtol * np.abs(theirs)))
+    verdict = "within" if ok else "ABOVE"
+    print(f"largest difference |reference - torch| on random inputs: {worst:.3g} "
+          f"({verdict} the {dtype} forward tolerance rtol={tol.rtol:g}, atol={tol.atol:g})")
+    return 0 if ok else 1
+
+
+def _check_inputs(config, dtype, seed: int):
+    """Random dense inputs and token ids, each with a random h0 and random lengths (one full-length sequence)."""
+    rng = np.random.default_rng(seed)
+    T, B = CHECK_STEPS, CHECK_BATCH
+    h0 = (0.5 * rng.standard_normal((config.num_layers * config.num_directions, B, config.hidden_size))).astype(dtype)
+    lengths = rng.integers(1, T + 1, size=B)
+    lengths[0] = T
+    dense = rng.standard_normal((T, B, config.input_size)).astype(dtype)
+    ids = rng.integers(0, config.input_size, size=(T, B))
+    if config.batch_first:
+        dense, ids = dense.transpose(1, 0, 2).copy(), ids.T.copy()
+    return [(dense, h0, lengths), (ids, h0, lengths)]

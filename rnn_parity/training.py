@@ -1,0 +1,475 @@
+"""The seed tasks as training jobs, and the lockstep engine that trains them in NumPy and torch.
+
+Every task trains the seeds' way by default: per-example SGD (batch of one) over the training set
+in a seeded shuffled order, the loss summed over the scored steps, gradients clipped, then one
+optimizer step. With both frameworks the two start from the same weights (the reference's
+init converted by torch_impl.to_torch), see the same example at every step, and the engine
+records the largest parameter difference between them after every epoch.
+
+    NumPy side: rnn_parity.reference forward -> softmax_cross_entropy -> backward -> clip -> SGD.step
+    torch side: TorchRNN -> F.cross_entropy(reduction="sum") -> backward -> clip_grad_*_ -> torch.optim.SGD
+"""
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from . import datasets as ds
+from .errors import RNNParityError
+from .reference import (SGD, Params, RNNConfig, backward, clip_norm, clip_value, forward, init_params,
+                        softmax_cross_entropy)
+
+FRAMEWORKS = ("numpy", "torch")
+FRAMEWORK_CHOICES = ("numpy", "torch", "both")
+DATA_SEED = 0  # the synthetic data and the names split are fixed; --seed changes init and order only
+
+
+# --------------------------------------------------------------------------------------------
+# Tasks
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A seed document's training recipe (the defaults of `rnn-parity train TASK`)."""
+
+    hidden: int
+    lr: float
+    clip_value: float | None  # element-wise, like np.clip(d, -c, c); None: no clipping
+    epochs: int
+    init: str  # init_params scheme
+    log_every: int  # epochs between report lines
+    source: str  # which seed document it follows
+
+
+@dataclass(frozen=True)
+class Example:
+    """One training sequence: x token ids (T,); y a class id () for many-to-one, next ids (T,) for many-to-many."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+
+@dataclass
+class Task:
+    name: str
+    description: str
+    output: str  # "last" (many-to-one) or "all" (many-to-many)
+    vocab: ds.Vocabulary  # input symbols
+    classes: tuple[str, ...]  # output symbols: class names or the next-symbol vocabulary
+    train: list[Example]
+    test: list[Example]  # may be empty (the one-word task)
+    protocol: Protocol
+    h0_scale: float | None = None  # a seeded N(0, 1) * scale initial state (seed 002's a0); None: zeros
+    notes: str = ""
+
+    def config(self, hidden: int | None = None) -> RNNConfig:
+        return RNNConfig(input_size=len(self.vocab), hidden_size=hidden or self.protocol.hidden,
+                         output_size=len(self.classes), output=self.output)
+
+
+def _sentiment() -> Task:
+    data = ds.load_sentiment()
+    encode = data.encode
+    return Task(
+        name="sentiment", description="sentiment of short phrases (seeds 000/004), many-to-one",
+        output="last", vocab=data.vocab, classes=data.labels,
+        train=[Example(encode(p.text), np.int64(p.label)) for p in data.train],
+        test=[Example(encode(p.text), np.int64(p.label)) for p in data.test],
+        protocol=Protocol(hidden=64, lr=2e-2, clip_value=1.0, epochs=1000, init="sentiment", log_every=100,
+                          source="seed 000: H=64, randn/1000, SGD lr 2e-2, clip [-1, 1], 1000 epochs"))
+
+
+def _fibonacci() -> Task:
+    train, test = ds.fibonacci_split(n_train=1000, n_test=200, length=5, seed=DATA_SEED)
+    vocab = ds.letters_vocabulary()
+
+    def examples(seqs):
+        return [Example(x, y) for x, y in zip(seqs.inputs, seqs.targets)]
+
+    return Task(
+        name="fibonacci", description="next letter of 'Fibonacci mod 26' sequences (seed 001), many-to-many",
+        output="all", vocab=vocab, classes=vocab.tokens, train=examples(train), test=examples(test),
+        protocol=Protocol(hidden=50, lr=1e-4, clip_value=1.0, epochs=200, init="fibonacci", log_every=20,
+                          source="seed 001: 1000 sequences of 5, H=50, randn*0.1, SGD lr 1e-4, clip [-1, 1], "
+                                 "200 epochs"),
+        notes="test sequences start from letter pairs never seen in training; the first step of every "
+              "sequence is a coin toss (1/26), the other four follow the rule")
+
+
+def _names() -> Task:
+    train, test = ds.split_names(ds.load_names(), test_fraction=0.1, seed=DATA_SEED)
+    vocab = ds.names_vocabulary()
+
+    def examples(names):
+        return [Example(*ds.encode_name(n, vocab)) for n in names]
+
+    return Task(
+        name="names", description="character-level person names (seed 003), many-to-many",
+        output="all", vocab=vocab, classes=vocab.tokens, train=examples(train), test=examples(test),
+        protocol=Protocol(hidden=50, lr=1e-2, clip_value=1.0, epochs=20, init="dlai", log_every=2,
+                          source="seed 003: H=50, SGD lr 0.01, clip 1; about 100,000 single-name steps "
+                                 "(20 epochs of 4,647 names here)"))
+
+
+def _recurrent() -> Task:
+    vocab = ds.recurrent_vocabulary()
+    x, y = ds.recurrent_example()
+    return Task(
+        name="recurrent", description="the one word 'recurrent' (seed 002), many-to-many, nonzero h0",
+        output="all", vocab=vocab, classes=vocab.tokens, train=[Example(x, y)], test=[],
+        protocol=Protocol(hidden=100, lr=1e-2, clip_value=None, epochs=100, init="dlai", log_every=10,
+                          source="seed 002: n_x=27, H=100, random a0, SGD lr 0.01, no clipping"),
+        h0_scale=1.0)
+
+
+TASKS: dict[str, Callable[[], Task]] = {
+    "sentiment": _sentiment, "fibonacci": _fibonacci, "names": _names, "recurrent": _recurrent,
+}
+
+
+def load_task(name: str) -> Task:
+    try:
+        return TASKS[name]()
+    except KeyError:
+        raise RNNParityError(f"unknown task {name!r}; choose one of {', '.join(TASKS)}") from None
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring, shared by both frameworks
+
+
+def score(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray | None = None) -> tuple[float, int, int]:
+    """(summed cross-entropy, correct argmax count, scored count) of logits (..., O) against targets (...)."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    nll = -np.take_along_axis(log_probs, targets[..., None], axis=-1)[..., 0]
+    correct = logits.argmax(axis=-1) == targets
+    if mask is None:
+        return float(nll.sum()), int(correct.sum()), int(targets.size)
+    return float(nll[mask].sum()), int(correct[mask].sum()), int(mask.sum())
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Examples padded into one time-major batch: x (T, B), y (B,) or (T, B), mask (T, B) for "all"."""
+
+    x: np.ndarray
+    y: np.ndarray
+    lengths: np.ndarray | None
+    mask: np.ndarray | None
+
+
+def make_batch(examples: list[Example], output: str) -> Batch:
+    lengths = np.array([len(e.x) for e in examples], dtype=np.int64)
+    T, B = int(lengths.max()), len(examples)
+    x = np.zeros((T, B), dtype=np.int64)
+    for b, e in enumerate(examples):
+        x[:len(e.x), b] = e.x
+    ragged = bool((lengths != T).any())
+    if output == "last":
+        y = np.array([int(e.y) for e in examples], dtype=np.int64)
+        mask = None
+    else:
+        y = np.zeros((T, B), dtype=np.int64)
+        for b, e in enumerate(examples):
+            y[:len(e.y), b] = e.y
+        mask = np.arange(T)[:, None] < lengths[None, :] if ragged else None
+    return Batch(x, y, lengths if ragged else None, mask)
+
+
+# --------------------------------------------------------------------------------------------
+# The two runners
+
+
+class NumpyRunner:
+    """The reference: forward, summed softmax cross-entropy, BPTT, clip, SGD.step (in place)."""
+
+    name = "numpy"
+
+    def __init__(self, params: Params, lr: float, clip_value: float | None, clip_norm: float | None, h0=None):
+        self.params = params
+        self.optimizer = SGD(params, lr=lr)
+        self.clip_value, self.clip_norm = clip_value, clip_norm
+        self.h0 = h0
+
+    def prepare(self, examples: list[Example]):
+        return [(e.x[:, None], e.y[None] if e.y.ndim == 0 else e.y[:, None]) for e in examples]
+
+    def step(self, item) -> tuple[float, int, int]:
+        x, y = item
+        logits, _, cache = forward(self.params, x, self.h0)
+        loss, dlogits = softmax_cross_entropy(logits, y, None, "sum")
+        grads, _, _ = backward(self.params, cache, dlogits)
+        if self.clip_value is not None:
+            grads = clip_value(grads, self.clip_value)
+        if self.clip_norm is not None:
+            grads, _ = clip_norm(grads, self.clip_norm)
+        self.optimizer.step(grads)
+        correct = logits.argmax(axis=-1) == y
+        return loss, int(correct.sum()), int(y.size)
+
+    def logits(self, batch: Batch) -> np.ndarray:
+        h0 = None if self.h0 is None else np.repeat(self.h0, batch.x.shape[1], axis=1)
+        logits, _, _ = forward(self.params, batch.x, h0, batch.lengths)
+        return logits
+
+    def numpy_params(self) -> Params:
+        return self.params
+
+
+class TorchRunner:
+    """torch: TorchRNN (from to_torch), F.cross_entropy(reduction="sum"), autograd, clip_grad_*_, torch.optim.SGD."""
+
+    name = "torch"
+
+    def __init__(self, params: Params, lr: float, clip_value: float | None, clip_norm: float | None, h0=None):
+        import torch
+
+        from .torch_impl.convert import to_torch  # TODO public name once exported
+        from .torch_impl.keymap import torch_key_map
+
+        self.torch = torch
+        self.model = to_torch(params)
+        self.config = params.config
+        self.trainable = [p for p in self.model.parameters() if p.requires_grad]
+        self.optimizer = torch.optim.SGD(self.trainable, lr=lr)
+        self.clip_value, self.clip_norm = clip_value, clip_norm
+        self.h0 = None if h0 is None else torch.from_numpy(np.array(h0))
+        # reference name -> the live torch parameter (SGD updates it in place)
+        self._named = [(ref, self.model.get_parameter(key)) for key, ref in torch_key_map(self.config).items() if ref]
+
+    def _one_hot(self, x: np.ndarray):
+        # The model one-hots integer ids itself; doing it once per example up front saves the work per step.
+        return self.torch.nn.functional.one_hot(self.torch.from_numpy(x), self.config.input_size).to(self.model.dtype)
+
+    def prepare(self, examples: list[Example]):
+        return [(self._one_hot(e.x[:, None]), self.torch.from_numpy(np.atleast_1d(e.y))) for e in examples]
+
+    def step(self, item) -> tuple[float, int, int]:
+        torch = self.torch
+        x, y = item
+        self.optimizer.zero_grad(set_to_none=True)
+        logits, _ = self.model(x, self.h0)
+        flat = logits.reshape(-1, logits.shape[-1])
+        loss = torch.nn.functional.cross_entropy(flat, y, reduction="sum")
+        loss.backward()
+        if self.clip_value is not None:
+            torch.nn.utils.clip_grad_value_(self.trainable, self.clip_value)
+        if self.clip_norm is not None:
+            torch.nn.utils.clip_grad_norm_(self.trainable, self.clip_norm)
+        self.optimizer.step()
+        correct = int((flat.detach().argmax(dim=-1) == y).sum())
+        return float(loss.detach()), correct, int(y.numel())
+
+    def logits(self, batch: Batch) -> np.ndarray:
+        torch = self.torch
+        h0 = None if self.h0 is None else self.h0.repeat(1, batch.x.shape[1], 1)
+        with torch.no_grad():
+            logits, _ = self.model(self._one_hot(batch.x), h0, batch.lengths)
+        return logits.numpy()
+
+    def numpy_params(self) -> Params:
+        """The torch weights under the reference's names (copies)."""
+        return Params({ref: p.detach().numpy().copy() for ref, p in self._named}, self.config)
+
+    def max_abs_diff(self, params: Params) -> float:
+        return max(float(np.max(np.abs(params[ref] - p.detach().numpy()))) for ref, p in self._named)
+
+
+# --------------------------------------------------------------------------------------------
+# The engine
+
+
+@dataclass
+class Metrics:
+    loss: float  # mean cross-entropy per scored symbol (nats)
+    accuracy: float
+
+
+@dataclass
+class History:
+    steps_per_epoch: int
+    epochs: list[int] = field(default_factory=list)  # 1..E
+    train: dict[str, list[Metrics]] = field(default_factory=dict)  # per framework, per epoch (during training)
+    eval_epochs: list[int] = field(default_factory=list)
+    test: dict[str, list[Metrics]] = field(default_factory=dict)  # per framework, per logged epoch
+    param_diff: list[float] = field(default_factory=list)  # per epoch, max |numpy - torch|, with both
+    initial_param_diff: float | None = None
+
+
+@dataclass
+class TrainResult:
+    task: Task
+    config: RNNConfig
+    frameworks: tuple[str, ...]
+    settings: dict
+    history: History
+    params: dict[str, Params]  # final weights per framework, reference names
+    seconds: float
+    seconds_per_framework: dict[str, float]
+
+    @property
+    def final_param_diff(self) -> float | None:
+        return self.history.param_diff[-1] if self.history.param_diff else None
+
+    def final_test(self, framework: str) -> Metrics | None:
+        rows = self.history.test.get(framework) or []
+        return rows[-1] if rows else None
+
+
+def initial_state(task: Task, config: RNNConfig, seed: int):
+    """The task's h0 for one sequence, (1, 1, H), or None."""
+    if task.h0_scale is None:
+        return None
+    rng = np.random.default_rng([seed, 2])
+    return rng.standard_normal((config.num_layers * config.num_directions, 1, config.hidden_size)) * task.h0_scale
+
+
+def evaluate(runner, batch: Batch | None) -> Metrics | None:
+    if batch is None:
+        return None
+    loss, correct, count = score(runner.logits(batch), batch.y, batch.mask)
+    return Metrics(loss / count, correct / count)
+
+
+def _check_settings(epochs, hidden, lr, clip_value_, clip_norm_, log_every):
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise RNNParityError(f"epochs must be a positive integer, got {epochs}")
+    if hidden is not None and (not isinstance(hidden, int) or hidden < 1):
+        raise RNNParityError(f"hidden size must be a positive integer, got {hidden}")
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise RNNParityError(f"learning rate must be a positive number, got {lr}")
+    for what, value in (("clip value", clip_value_), ("clip norm", clip_norm_)):
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise RNNParityError(f"{what} must be a positive number, got {value}")
+    if log_every is not None and log_every < 1:
+        raise RNNParityError(f"log interval must be a positive integer, got {log_every}")
+
+
+def train(task: Task | str, framework: str = "both", epochs: int | None = None, hidden: int | None = None,
+          lr: float | None = None, clip: float | None | str = "seed", clip_norm_: float | None = None,
+          seed: int = 0, log_every: int | None = None, progress: bool | None = None,
+          log: Callable[[str], None] | None = None, dtype: str = "float64") -> TrainResult:
+    """Train `task` in one framework or both in lockstep.
+
+    clip: "seed" (the protocol's element-wise clip), a number, or None (no element-wise clipping).
+    clip_norm_: global L2 norm clipping (clip_grad_norm_), applied after value clipping, None: off.
+    progress: tqdm bar on stderr (None: only when stderr is a terminal).
+    log: called with each report line (default: print to stdout through tqdm.write).
+    """
+    task = load_task(task) if isinstance(task, str) else task
+    if framework not in FRAMEWORK_CHOICES:
+        raise RNNParityError(f"unknown framework {framework!r}; choose one of {', '.join(FRAMEWORK_CHOICES)}")
+    if framework == "numpy":
+        return _train(task, framework, epochs, hidden, lr, clip, clip_norm_, seed, log_every, progress, log, dtype)
+    import torch
+
+    threads = torch.get_num_threads()
+    # These models are tiny (H <= 100): torch's intra-op threads only add synchronisation. On a 2-core
+    # machine one thread runs a sentiment step about 7x faster than two.
+    torch.set_num_threads(1)
+    try:
+        return _train(task, framework, epochs, hidden, lr, clip, clip_norm_, seed, log_every, progress, log, dtype)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _train(task, framework, epochs, hidden, lr, clip, clip_norm_, seed, log_every, progress, log, dtype):
+    from tqdm import tqdm
+
+    proto = task.protocol
+    epochs = proto.epochs if epochs is None else epochs
+    lr = proto.lr if lr is None else lr
+    clip_v = proto.clip_value if clip == "seed" else clip
+    log_every = log_every or max(1, min(proto.log_every, epochs))
+    _check_settings(epochs, hidden, lr, clip_v, clip_norm_, log_every)
+    frameworks = FRAMEWORKS if framework == "both" else (framework,)
+    config = task.config(hidden)
+
+    params0 = init_params(config, seed=seed, dtype=dtype, scheme=proto.init)
+    h0 = initial_state(task, config, seed)
+    if h0 is not None:
+        h0 = h0.astype(dtype)
+    runners = []
+    for fw in frameworks:
+        cls = NumpyRunner if fw == "numpy" else TorchRunner
+        runners.append(cls(params0.copy(), lr, clip_v, clip_norm_, h0))
+    both = len(runners) == 2
+    items = {r.name: r.prepare(task.train) for r in runners}
+    test_batch = make_batch(task.test, task.output) if task.test else None
+    order_rng = np.random.default_rng([seed, 1])
+
+    hist = History(steps_per_epoch=len(task.train))
+    for r in runners:
+        hist.train[r.name], hist.test[r.name] = [], []
+    if both:
+        hist.initial_param_diff = runners[1].max_abs_diff(runners[0].params)
+    settings = dict(framework=framework, epochs=epochs, hidden=config.hidden_size, lr=lr, clip_value=clip_v,
+                    clip_norm=clip_norm_, seed=seed, init=proto.init, dtype=dtype, log_every=log_every,
+                    examples=len(task.train), test_examples=len(task.test))
+    write = log or (lambda line: tqdm.write(line, file=sys.stdout))
+    spent = {r.name: 0.0 for r in runners}
+    start = time.perf_counter()
+    bar = tqdm(range(1, epochs + 1), desc=f"{task.name} ({'+'.join(frameworks)})", unit="epoch",
+               file=sys.stderr, disable=(None if progress is None else not progress), leave=False,
+               dynamic_ncols=True)
+    for epoch in bar:
+        order = order_rng.permutation(len(task.train))
+        totals = {r.name: [0.0, 0, 0] for r in runners}
+        for i in order:
+            for r in runners:
+                t0 = time.perf_counter()
+                loss, correct, count = r.step(items[r.name][i])
+                spent[r.name] += time.perf_counter() - t0
+                acc = totals[r.name]
+                acc[0] += loss
+                acc[1] += correct
+                acc[2] += count
+        hist.epochs.append(epoch)
+        for r in runners:
+            loss, correct, count = totals[r.name]
+            if not math.isfinite(loss):
+                bar.close()
+                raise RNNParityError(f"{task.name}: the {r.name} loss became {loss} in epoch {epoch}; "
+                                     f"training diverged (try a smaller --lr or --clip)")
+            hist.train[r.name].append(Metrics(loss / count, correct / count))
+        if both:
+            hist.param_diff.append(runners[1].max_abs_diff(runners[0].params))
+        bar.set_postfix_str("  ".join(f"{r.name} loss {hist.train[r.name][-1].loss:.4f}" for r in runners)
+                            + (f"  diff {hist.param_diff[-1]:.1e}" if both else ""))
+        if epoch % log_every == 0 or epoch == epochs:
+            hist.eval_epochs.append(epoch)
+            for r in runners:
+                m = evaluate(r, test_batch)
+                if m is not None:
+                    hist.test[r.name].append(m)
+            for line in format_interval(hist, epochs):
+                write(line)
+    bar.close()
+    seconds = time.perf_counter() - start
+    final = {r.name: r.numpy_params().copy() for r in runners}
+    return TrainResult(task=task, config=config, frameworks=frameworks, settings=settings, history=hist,
+                       params=final, seconds=seconds, seconds_per_framework=spent)
+
+
+def format_interval(hist: History, epochs: int) -> list[str]:
+    """The report lines of the latest logged epoch: train/test loss and accuracy per framework, the diff."""
+    epoch = hist.eval_epochs[-1]
+    width = len(str(epochs))
+    lines = []
+    for i, fw in enumerate(hist.train):
+        head = f"epoch {epoch:>{width}}/{epochs}" if i == 0 else " " * (len(str(epochs)) * 2 + 7)
+        tr = hist.train[fw][-1]
+        line = f"{head}  {fw:<5}  train loss {tr.loss:.4f} acc {tr.accuracy:.3f}"
+        if hist.test[fw]:
+            te = hist.test[fw][-1]
+            line += f" | test loss {te.loss:.4f} acc {te.accuracy:.3f}"
+        lines.append(line)
+    if hist.param_diff:
+        lines.append(" " * (width * 2 + 7) + f"  max |numpy - torch| over all parameters: {hist.param_diff[-1]:.3e}")
+    return lines

@@ -1,0 +1,142 @@
+"""TorchRNN: a stock torch.nn.RNN plus a linear head, driven by the same RNNConfig as the reference.
+
+Shapes: T steps, B batch, D = input_size, H = hidden_size, O = output_size, L = num_layers,
+dirs = 1 or 2. Time-major (T, B, ...) unless config.batch_first, then (B, T, ...).
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from ..errors import RNNParityError
+from ..reference.config import RNNConfig
+from .keymap import torch_name
+
+
+class TorchRNN(nn.Module):
+    """`.rnn` (nn.RNN) then `.fc` (nn.Linear(dirs*H, O)); state_dict keys rnn.weight_ih_l0, ..., fc.weight, fc.bias.
+
+    bias="single" keeps torch's bias_hh_l* at zero with requires_grad=False, so only bias_ih_l* (the
+    reference's bh) trains; bias="torch" is a stock nn.RNN; bias="none" is nn.RNN(bias=False) and the
+    head keeps its bias.
+    """
+
+    def __init__(self, config: RNNConfig, dtype: torch.dtype = torch.float64, device=None):
+        super().__init__()
+        if not isinstance(config, RNNConfig):
+            raise RNNParityError(f"TorchRNN needs an RNNConfig, got {type(config).__name__}")
+        if dtype not in (torch.float32, torch.float64):
+            raise RNNParityError(f"TorchRNN: dtype must be torch.float32 or torch.float64, got {dtype}")
+        self.config = config
+        c = config
+        self.rnn = nn.RNN(c.input_size, c.hidden_size, num_layers=c.num_layers, nonlinearity=c.nonlinearity,
+                          bias=c.bias != "none", batch_first=c.batch_first, bidirectional=c.bidirectional,
+                          dtype=dtype, device=device)
+        self.fc = nn.Linear(c.num_directions * c.hidden_size, c.output_size, dtype=dtype, device=device)
+        if c.bias == "single":
+            with torch.no_grad():
+                for p in self._frozen_biases():
+                    p.zero_()
+                    p.requires_grad_(False)
+            # A nonzero bias_hh would silently turn a "single" model into a "torch" one: refuse it on load.
+            self.register_load_state_dict_pre_hook(_refuse_nonzero_bias_hh)
+
+    def _frozen_bias_names(self) -> list[str]:
+        """rnn.bias_hh_l{k}{_reverse} for every layer and direction (bias="single" holds them at zero)."""
+        c = self.config
+        return [torch_name("bhh", k, d) for k in range(c.num_layers) for d in range(c.num_directions)]
+
+    def _frozen_biases(self) -> list[nn.Parameter]:
+        return [self.get_parameter(name) for name in self._frozen_bias_names()]
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.fc.weight.dtype
+
+    def hidden_states(self, x, h0=None, lengths=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """nn.RNN's top-layer output and final state.
+
+        x: float (T, B, D) or integer token ids (T, B), one-hot of size D inside the model.
+        h0: (L*dirs, B, H) or None for zeros. lengths: (B,) ints in [1, T] or None for full length.
+        Returns output (T, B, dirs*H), zero at padded steps as pad_packed_sequence gives them, and
+        h_n (L*dirs, B, H): forward direction at each sequence's last valid step, reverse at step 0.
+        """
+        c = self.config
+        x = self._as_input(x)
+        t_dim = 1 if c.batch_first else 0
+        T, B = x.shape[t_dim], x.shape[1 - t_dim]
+        h0 = self._as_h0(h0, B)
+        if lengths is None:
+            return self.rnn(x, h0)
+        lengths = self._as_lengths(lengths, T, B)
+        packed = pack_padded_sequence(x, lengths, batch_first=c.batch_first, enforce_sorted=False)
+        out, h_n = self.rnn(packed, h0)  # h_n comes back in the caller's batch order
+        out, _ = pad_packed_sequence(out, batch_first=c.batch_first, total_length=T)
+        return out, h_n
+
+    def forward(self, x, h0=None, lengths=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """(logits, h_n). logits (B, O) for output="last", (T, B, O) for "all" ((B, T, O) if batch_first).
+
+        "last" reads the top layer of h_n, [fwd, bwd] concatenated: the forward state at the last
+        valid step, the backward state at step 0. "all" applies the head at every step, so at padded
+        steps (zero hidden output) the logits equal fc.bias.
+        """
+        out, h_n = self.hidden_states(x, h0, lengths)
+        if self.config.output == "all":
+            return self.fc(out), h_n
+        dirs = self.config.num_directions
+        top = h_n[-dirs:]  # (dirs, B, H)
+        return self.fc(torch.cat(tuple(top), dim=-1)), h_n
+
+    def _as_input(self, x) -> torch.Tensor:
+        c = self.config
+        x = torch.as_tensor(x, device=self.fc.weight.device)
+        layout = "(B, T" if c.batch_first else "(T, B"
+        if x.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8):
+            if x.dim() != 2:
+                raise RNNParityError(f"TorchRNN: token ids must be {layout}), got shape {tuple(x.shape)}")
+            if x.numel() and (int(x.min()) < 0 or int(x.max()) >= c.input_size):
+                raise RNNParityError(f"TorchRNN: token ids must lie in [0, {c.input_size}), "
+                                     f"got min {int(x.min())}, max {int(x.max())}")
+            # One-hot of size D: the same vectors the reference gathers as Wxh[:, ids].
+            return nn.functional.one_hot(x.long(), c.input_size).to(self.dtype)
+        if not x.is_floating_point():
+            raise RNNParityError(f"TorchRNN: input must be float {layout}, D) or integer token ids, got {x.dtype}")
+        if x.dim() != 3 or x.shape[2] != c.input_size:
+            raise RNNParityError(f"TorchRNN: input must have shape {layout}, {c.input_size}), got {tuple(x.shape)}")
+        if x.dtype != self.dtype:
+            raise RNNParityError(f"TorchRNN: input dtype {x.dtype} differs from the model's {self.dtype}")
+        return x
+
+    def _as_h0(self, h0, B: int) -> torch.Tensor | None:
+        if h0 is None:
+            return None
+        c = self.config
+        h0 = torch.as_tensor(h0, device=self.fc.weight.device)
+        want = (c.num_layers * c.num_directions, B, c.hidden_size)
+        if tuple(h0.shape) != want:
+            raise RNNParityError(f"TorchRNN: h0 must have shape (L*dirs, B, H) = {want}, got {tuple(h0.shape)}")
+        if h0.dtype != self.dtype:
+            raise RNNParityError(f"TorchRNN: h0 dtype {h0.dtype} differs from the model's {self.dtype}")
+        return h0
+
+    @staticmethod
+    def _as_lengths(lengths, T: int, B: int) -> torch.Tensor:
+        lengths = torch.as_tensor(lengths).cpu()  # pack_padded_sequence wants them on the CPU
+        if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool or tuple(lengths.shape) != (B,):
+            raise RNNParityError(f"TorchRNN: lengths must be {B} integers (one per batch element), "
+                                 f"got {lengths.dtype} of shape {tuple(lengths.shape)}")
+        if B and (int(lengths.min()) < 1 or int(lengths.max()) > T):
+            raise RNNParityError(f"TorchRNN: lengths must lie in [1, T={T}], "
+                                 f"got min {int(lengths.min())}, max {int(lengths.max())}")
+        return lengths.long()
+
+
+def _refuse_nonzero_bias_hh(module: TorchRNN, state_dict, prefix, *args) -> None:
+    for name in module._frozen_bias_names():
+        value = state_dict.get(prefix + name)
+        if value is not None and bool(torch.as_tensor(value).ne(0).any()):
+            raise RNNParityError(
+                f"TorchRNN(bias='single'): {prefix + name} must be zero, got a nonzero tensor; "
+                "fold it with from_state_dict(sd, config, fold_bias=True) or use bias='torch'")

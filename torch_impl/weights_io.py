@@ -1,0 +1,295 @@
+"""Weight files: save_weights / load_weights for .npz, .pt and .safetensors, chosen by suffix.
+
+    .npz          reference names (Wxh, Whh_l1_reverse, ...) plus a "__config__" entry holding the
+                  RNNConfig as a JSON string; `np.load(p)["Wxh"]` is all a NumPy user needs.
+    .pt           the checkpoint dict {"state_dict": <TorchRNN state_dict>, "config": <RNNConfig as a dict>},
+                  so `model.load_state_dict(torch.load(p, weights_only=True)["state_dict"])` works in plain torch.
+    .safetensors  the TorchRNN state_dict, the config as JSON in the metadata under "rnn_parity.config".
+
+Loading never unpickles (np.load(allow_pickle=False), torch.load(weights_only=True)), and reads,
+besides its own files, a bare torch state_dict and an .npz of seed-style arrays (schemes.py). Where a
+file holds no config, the shapes give sizes, layers, directions and bias; the rest comes from
+`config=` or RNNConfig's defaults, and a ConfigAssumedWarning says which fields were assumed.
+
+Saving is atomic: the file is written and fsynced under a temporary name in the target's directory,
+then os.replace'd over the target, so an interrupted save leaves the previous file intact.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import secrets
+import warnings
+from dataclasses import fields
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import safetensors
+import safetensors.torch
+import torch
+
+from ..errors import RNNParityError
+from ..reference.config import RNNConfig
+from ..reference.params import Params, param_shapes
+from .convert import checked_params, from_state_dict, to_state_dict
+from .keymap import HEAD_KEYS, as_numpy, check_arrays, reference_name, torch_name
+from .schemes import detect_scheme, from_scheme, merge_config, to_scheme
+
+TORCH_SUFFIXES = (".pt", ".pth")
+SUFFIXES = (".npz", *TORCH_SUFFIXES, ".safetensors")
+NPZ_CONFIG_ENTRY = "__config__"
+SAFETENSORS_CONFIG_KEY = "rnn_parity.config"
+# What a file's shapes cannot tell; without a stored config these are taken from config= or defaults.
+UNINFERABLE = ("nonlinearity", "output", "batch_first")
+
+
+class ConfigAssumedWarning(UserWarning):
+    """load_weights had to assume config fields the file does not record."""
+
+
+def _suffix(path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise RNNParityError(f"{path}: unknown weight file suffix {suffix or '(none)'!r}; expected one of {SUFFIXES}")
+    return suffix
+
+
+def save_weights(params: Params, path, scheme: str | None = None) -> None:
+    """Write params to `path` (.npz, .pt or .safetensors) atomically, with their config.
+
+    scheme: for .npz only, write a seed scheme's names ("karpathy", "coursera", "uvw"; column biases)
+    instead of the reference's, still with the "__config__" entry so nothing is lost on reading back.
+    """
+    suffix = _suffix(path)
+    arrays, _ = checked_params(params, "save_weights")
+    config_json = json.dumps(params.config.to_dict())
+    if scheme is not None and suffix != ".npz":
+        raise RNNParityError(f"save_weights: a seed scheme is written to .npz only, not {suffix}")
+    if suffix == ".npz":
+        entries = to_scheme(params, scheme) if scheme else {k: arrays[k] for k in param_shapes(params.config)}
+        entries[NPZ_CONFIG_ENTRY] = np.array(config_json)  # a unicode array: loads without pickle
+
+        def write(f):
+            np.savez(f, **entries)
+    elif suffix in TORCH_SUFFIXES:
+        checkpoint = {"state_dict": to_state_dict(params), "config": params.config.to_dict()}
+
+        def write(f):
+            torch.save(checkpoint, f)
+    else:
+        data = safetensors.torch.save(to_state_dict(params), metadata={SAFETENSORS_CONFIG_KEY: config_json})
+
+        def write(f):
+            f.write(data)
+    atomic_write(path, write)
+
+
+def atomic_write(path, write: Callable) -> None:
+    """Call write(binary file) on a temporary file next to `path`, fsync it, then os.replace it onto `path`.
+
+    Same directory, so the replace is a rename on one filesystem: readers see the old file or the
+    new one, never half of one. On any failure the temporary file is removed and the target untouched.
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise RNNParityError(f"cannot write {path}: it is a directory")
+    directory = os.path.dirname(os.path.abspath(path))
+    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    try:
+        f = open(tmp, "xb")  # "x": never clobber; honours the umask, unlike mkstemp's 0600
+    except OSError as e:
+        raise RNNParityError(f"cannot write {path}: {e.strerror or e}") from None
+    try:
+        with f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as e:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        if isinstance(e, OSError):
+            raise RNNParityError(f"cannot write {path}: {e.strerror or e}") from None
+        raise
+
+
+def load_weights(path, config: RNNConfig | dict | None = None, scheme: str = "auto",
+                 fold_bias: bool = False) -> Params:
+    """Params from a weight file, never unpickling anything.
+
+    config: None (use the file's stored config, else infer it), an RNNConfig (used as is; the
+    arrays are checked against it), or a dict of fields to set over the stored or inferred config,
+    e.g. {"nonlinearity": "relu", "output": "all"}.
+    scheme: "auto", or a seed scheme to read an .npz of seed-style arrays with.
+    fold_bias: allow bias_hh folded into bh when the config is bias="single" (see convert.py).
+    Warns with ConfigAssumedWarning naming the fields it had to assume.
+    """
+    suffix = _suffix(path)
+    if not os.path.isfile(path):
+        raise RNNParityError(f"cannot read {path}: no such file")
+    if config is not None and not isinstance(config, (RNNConfig, dict)):
+        raise RNNParityError(f"load_weights: config must be an RNNConfig or a dict, got {type(config).__name__}")
+    reader = {".npz": _read_npz, ".safetensors": _read_safetensors}.get(suffix, _read_torch)
+    arrays, stored = reader(path)
+    what = f"load_weights({os.path.basename(path)})"
+    arrays = {k: as_numpy(v, k, what) for k, v in arrays.items()}
+    if scheme != "auto" or detect_scheme(arrays):
+        overrides = {**(stored or {}), **_as_dict(config)}
+        if stored is None:
+            _warn_assumed(path, overrides)
+        return from_scheme(arrays, scheme, **overrides)
+    if torch_name("Wxh", 0, 0) in arrays:
+        name, head = torch_name, HEAD_KEYS["Why"]
+    elif reference_name("Wxh", 0, 0) in arrays:
+        name, head = reference_name, "Why"
+    else:
+        raise RNNParityError(f"{what}: no known naming fits the keys found {sorted(arrays)}; expected torch's "
+                             "(rnn.weight_ih_l0, fc.weight, ...), the reference's (Wxh, Why, ...) or a seed scheme")
+    config = _resolve_config(arrays, stored, config, name, head, path, what)
+    if name is torch_name:
+        return from_state_dict(arrays, config, fold_bias=fold_bias)
+    check_arrays(arrays, param_shapes(config), what)
+    return Params({k: np.array(arrays[k], copy=True) for k in param_shapes(config)}, config)
+
+
+def _as_dict(config) -> dict:
+    if config is None:
+        return {}
+    return config.to_dict() if isinstance(config, RNNConfig) else dict(config)
+
+
+def _warn_assumed(path, given: dict) -> None:
+    assumed = {f.name: f.default for f in fields(RNNConfig) if f.name in UNINFERABLE and f.name not in given}
+    if assumed:
+        warnings.warn(f"{path} records no config: assumed "
+                      + ", ".join(f"{k}={v!r}" for k, v in assumed.items()) + " (set them with config=)",
+                      ConfigAssumedWarning, stacklevel=3)
+
+
+def _resolve_config(arrays, stored, config, name, head, path, what) -> RNNConfig:
+    if isinstance(config, RNNConfig):
+        if stored is not None and stored != config.to_dict():
+            differ = sorted(k for k, v in config.to_dict().items() if stored.get(k) != v)
+            warnings.warn(f"{path}: config= differs from the stored config in {differ}; using config=",
+                          ConfigAssumedWarning, stacklevel=3)
+        return config
+    overrides = _as_dict(config)
+    if stored is not None:
+        try:
+            return RNNConfig.from_dict({**stored, **overrides})
+        except TypeError as e:
+            raise RNNParityError(f"{what}: the stored config is not an RNNConfig: {e}") from None
+    inferred = infer_config(arrays, name, head, what)
+    _warn_assumed(path, overrides)
+    return merge_config(inferred, overrides, what)
+
+
+def infer_config(arrays: dict, name: Callable, head: str, what: str) -> dict:
+    """The RNNConfig fields the shapes fix: sizes, num_layers, bidirectional, bias.
+
+    name(base, layer, direction) is the naming's template (keymap.torch_name or reference_name).
+    torch naming always has bias_hh when it has biases; all zeros there reads as bias="single",
+    the state TorchRNN(bias="single") writes.
+    """
+    w, h, y = arrays.get(name("Wxh", 0, 0)), arrays.get(name("Whh", 0, 0)), arrays.get(head)
+    for key, a, want in ((name("Wxh", 0, 0), w, "(H, D)"), (name("Whh", 0, 0), h, "(H, H)"), (head, y, "(O, dirs*H)")):
+        if a is None:
+            raise RNNParityError(f"{what}: missing key {key!r} (expected shape {want})")
+        if a.ndim != 2:
+            raise RNNParityError(f"{what}: {key!r} has shape {a.shape}, expected a matrix {want}")
+    num_layers = 1
+    while name("Wxh", num_layers, 0) in arrays:
+        num_layers += 1
+    directions = range(2 if name("Wxh", 0, 1) in arrays else 1)
+    if name("bh", 0, 0) not in arrays:
+        bias = "none"
+    elif name("bhh", 0, 0) not in arrays:
+        bias = "single"
+    elif name is torch_name and not any(np.any(arrays.get(name("bhh", k, d), 1))
+                                        for k in range(num_layers) for d in directions):
+        bias = "single"
+    else:
+        bias = "torch"
+    return dict(input_size=w.shape[1], hidden_size=h.shape[0], output_size=y.shape[0], num_layers=num_layers,
+                bidirectional=len(directions) == 2, bias=bias)
+
+
+def _config_dict(value, path) -> dict | None:
+    """A stored config: a dict, or JSON text of one."""
+    if value is None:
+        return None
+    try:
+        data = json.loads(value) if isinstance(value, str) else value
+    except json.JSONDecodeError as e:
+        raise RNNParityError(f"{path}: the stored config is not valid JSON: {e}") from None
+    if not isinstance(data, dict):
+        raise RNNParityError(f"{path}: the stored config should be a dict, got {type(data).__name__}")
+    return data
+
+
+def _read_npz(path) -> tuple[dict, dict | None]:
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except ValueError:
+        raise RNNParityError(f"{path}: refused: not an .npz archive but pickled data, which is never loaded "
+                             "(np.load allow_pickle=False)") from None
+    except Exception as e:  # noqa: BLE001 - a damaged file is the user's problem, told in one line
+        raise RNNParityError(f"{path}: not a readable .npz archive ({type(e).__name__}: {_first_line(e)})") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise RNNParityError(f"{path}: a single .npy array, not an .npz archive of named arrays")
+    arrays = {}
+    with archive:
+        for key in archive.files:
+            try:
+                arrays[key] = archive[key]
+            except ValueError:
+                raise RNNParityError(f"{path}: refused: entry {key!r} is an object array, which loads only by "
+                                     "unpickling (np.load allow_pickle=False)") from None
+            except Exception as e:  # noqa: BLE001
+                raise RNNParityError(f"{path}: entry {key!r} is unreadable ({type(e).__name__}: "
+                                     f"{_first_line(e)})") from None
+    stored = arrays.pop(NPZ_CONFIG_ENTRY, None)
+    if stored is not None:
+        if stored.dtype.kind != "U" or stored.ndim != 0:
+            raise RNNParityError(f"{path}: entry {NPZ_CONFIG_ENTRY!r} should be a JSON string, got {stored.dtype} "
+                                 f"of shape {stored.shape}")
+        stored = str(stored[()])
+    return arrays, _config_dict(stored, path)
+
+
+def _read_torch(path) -> tuple[dict, dict | None]:
+    try:
+        with warnings.catch_warnings():  # torch warns about pickle protocols of files it then refuses
+            warnings.simplefilter("ignore")
+            obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise RNNParityError(f"{path}: refused: it holds pickled Python objects other than tensors and plain "
+                             "containers, and loading those could run code (torch.load weights_only=True)") from None
+    except Exception as e:  # noqa: BLE001
+        raise RNNParityError(f"{path}: not a readable torch file ({type(e).__name__}: {_first_line(e)})") from None
+    if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
+        return dict(obj["state_dict"]), _config_dict(obj.get("config"), path)
+    if isinstance(obj, dict) and obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
+        return dict(obj), None  # a bare state_dict
+    raise RNNParityError(f"{path}: neither a checkpoint dict {{'state_dict': ..., 'config': ...}} nor a state_dict "
+                         f"of tensors (got {type(obj).__name__})")
+
+
+def _read_safetensors(path) -> tuple[dict, dict | None]:
+    try:
+        with safetensors.safe_open(path, framework="pt") as f:
+            metadata = f.metadata() or {}
+            arrays = {key: f.get_tensor(key) for key in f.keys()}
+    except Exception as e:  # noqa: BLE001
+        raise RNNParityError(f"{path}: not a readable .safetensors file ({type(e).__name__}: {_first_line(e)})") \
+            from None
+    return arrays, _config_dict(metadata.get(SAFETENSORS_CONFIG_KEY), path)
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else ""
