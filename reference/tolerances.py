@@ -25,6 +25,10 @@ GRADCHECK_REL_ERROR = 1e-5
 # Trajectories: max |param_mine - param_theirs| after N optimizer steps in float64.
 TRAJECTORY_FLOAT64 = 1e-9
 
+# Trajectories in float32, documented per N: max |param_mine - param_theirs| after at most N steps.
+# Measured (parity suite, lr 1e-2..5e-2, clipping active): <= 6.6e-7 after 50 steps, <= 2.3e-6 after 200.
+TRAJECTORY_FLOAT32 = {50: 1e-5, 200: 1e-4}
+
 
 def parity_tolerance(quantity: str, dtype) -> Tolerance:
     """The tolerance for `quantity` ("forward" or "grad") at `dtype` (float64 or float32)."""

@@ -36,19 +36,28 @@ def check_writable(path, what: str, suffixes: tuple[str, ...] | None = None) -> 
     return path
 
 
+def _minor_label(value: float, _pos=None) -> str:
+    """Label the 2x and 5x minor ticks of a log axis in plain numbers, leave the others blank."""
+    if value <= 0:
+        return ""
+    mantissa = value / 10 ** np.floor(np.log10(value))
+    return f"{value:g}" if round(mantissa) in (2, 5) and abs(mantissa - round(mantissa)) < 1e-6 else ""
+
+
 def plot_training(result, path) -> Path:
     """A PNG of one training run: loss per epoch (both frameworks overlaid, train solid/dashed, test
     markers), accuracy, and, when both frameworks ran, max |numpy - torch| over the steps on a log scale."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
     path = Path(path)
     hist = result.history
-    both = bool(hist.param_diff)
+    show_diff = bool(hist.param_diff or hist.control_diff)
     steps_per_epoch = hist.steps_per_epoch
     steps = np.asarray(hist.epochs) * steps_per_epoch
     eval_steps = np.asarray(hist.eval_epochs) * steps_per_epoch
-    n_panels = 3 if both else 2
+    n_panels = 3 if show_diff else 2
     fig = Figure(figsize=(9, 3.1 * n_panels + 0.6), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(n_panels, 1, sharex=True)
@@ -65,6 +74,9 @@ def plot_training(result, path) -> Path:
             ax.plot(eval_steps, [m.loss for m in hist.test[fw]], marker="o" if fw == "numpy" else "x",
                     ms=7 if fw == "numpy" else 6, ls="none", color=st["color"], label=f"{fw} test")
     ax.set_yscale("log")
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(FuncFormatter(_minor_label))
     ax.set_ylabel("cross-entropy per symbol\n(nats, log scale)")
     ax.set_title("loss (train: mean over the epoch while training; test: after the epoch)", fontsize=10)
     ax.legend(ncols=2, fontsize=9)
@@ -83,22 +95,31 @@ def plot_training(result, path) -> Path:
     ax.legend(ncols=2, fontsize=9, loc="lower right")
     ax.grid(True, alpha=0.3)
 
-    if both:
+    if show_diff:
         ax = axes[2]
-        diff = np.asarray(hist.param_diff, dtype=float)
-        x = np.concatenate([[0], steps])
-        y = np.concatenate([[hist.initial_param_diff or 0.0], diff])
-        ax.plot(x, np.maximum(y, FLOOR), color="black", lw=1.2, label="max |numpy - torch| (after each epoch)")
+        lows = []
+        if hist.param_diff:
+            y = np.concatenate([[hist.initial_param_diff or 0.0], hist.param_diff])
+            ax.plot(np.concatenate([[0], steps]), np.maximum(y, FLOOR), color="black", lw=1.4,
+                    label="max |numpy - torch|, after each epoch")
+            lows.append(y)
+        if hist.control_diff:
+            y = np.concatenate([[hist.initial_control_diff or 0.0], hist.control_diff])
+            ax.plot(np.concatenate([[0], steps]), np.maximum(y, FLOOR), color="#9467bd", lw=1.2, ls="-.",
+                    label="control: max |numpy - numpy started 1 ulp away (Whh)|")
+            lows.append(y)
+        y = np.concatenate(lows)
         ax.axhline(np.finfo(np.float64).eps, color="gray", ls=":", lw=1,
                    label="float64 machine epsilon 2.2e-16")
         ax.axhline(1e-8, color="#2ca02c", ls="--", lw=1, label="agreement bound 1e-8")
         ax.set_yscale("log")
-        ax.set_ylim(bottom=min(FLOOR * 0.5, float(np.maximum(y, FLOOR).min()) * 0.5), top=1e-6)
+        ax.set_ylim(bottom=FLOOR * 0.3, top=max(1e-6, float(y.max()) * 30))
         ax.set_ylabel("largest parameter\ndifference (log scale)")
         ax.set_title("NumPy reference vs torch, same init and same example order"
                      + (" (exact zeros drawn at 1e-18)" if (y == 0).any() else ""), fontsize=10)
         ax.legend(fontsize=9, loc="upper left")
         ax.grid(True, which="major", alpha=0.3)
-    axes[-1].set_xlabel(f"optimizer steps (per-example SGD; 1 epoch = {steps_per_epoch} steps)")
+    per = f"{steps_per_epoch} steps" if steps_per_epoch != 1 else "1 step"
+    axes[-1].set_xlabel(f"optimizer steps (per-example SGD; 1 epoch = {per})")
     fig.savefig(path, dpi=110)
     return path

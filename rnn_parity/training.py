@@ -22,7 +22,7 @@ import numpy as np
 from . import datasets as ds
 from .errors import RNNParityError
 from .reference import (SGD, Params, RNNConfig, backward, clip_norm, clip_value, forward, init_params,
-                        softmax_cross_entropy)
+                        layer_keys, softmax_cross_entropy)
 
 FRAMEWORKS = ("numpy", "torch")
 FRAMEWORK_CHOICES = ("numpy", "torch", "both")
@@ -122,7 +122,7 @@ def _recurrent() -> Task:
     return Task(
         name="recurrent", description="the one word 'recurrent' (seed 002), many-to-many, nonzero h0",
         output="all", vocab=vocab, classes=vocab.tokens, train=[Example(x, y)], test=[],
-        protocol=Protocol(hidden=100, lr=1e-2, clip_value=None, epochs=100, init="dlai", log_every=10,
+        protocol=Protocol(hidden=100, lr=1e-2, clip_value=None, epochs=300, init="dlai", log_every=30,
                           source="seed 002: n_x=27, H=100, random a0, SGD lr 0.01, no clipping"),
         h0_scale=1.0)
 
@@ -202,7 +202,12 @@ class NumpyRunner:
 
     def step(self, item) -> tuple[float, int, int]:
         x, y = item
-        logits, _, cache = forward(self.params, x, self.h0)
+        try:
+            logits, _, cache = forward(self.params, x, self.h0)
+        except ValueError:  # the reference refuses non-finite weights: say what happened
+            if not all(np.isfinite(v).all() for v in self.params.values()):
+                return math.nan, 0, 0
+            raise
         loss, dlogits = softmax_cross_entropy(logits, y, None, "sum")
         grads, _, _ = backward(self.params, cache, dlogits)
         if self.clip_value is not None:
@@ -230,7 +235,7 @@ class TorchRunner:
     def __init__(self, params: Params, lr: float, clip_value: float | None, clip_norm: float | None, h0=None):
         import torch
 
-        from .torch_impl.convert import to_torch  # TODO public name once exported
+        from .torch_impl import to_torch
         from .torch_impl.keymap import torch_key_map
 
         self.torch = torch
@@ -300,6 +305,8 @@ class History:
     test: dict[str, list[Metrics]] = field(default_factory=dict)  # per framework, per logged epoch
     param_diff: list[float] = field(default_factory=list)  # per epoch, max |numpy - torch|, with both
     initial_param_diff: float | None = None
+    control_diff: list[float] = field(default_factory=list)  # per epoch, max |numpy - numpy(Whh + 1 ulp)|
+    initial_control_diff: float | None = None
 
 
 @dataclass
@@ -330,6 +337,10 @@ def initial_state(task: Task, config: RNNConfig, seed: int):
     return rng.standard_normal((config.num_layers * config.num_directions, 1, config.hidden_size)) * task.h0_scale
 
 
+def _params_diff(a: Params, b: Params) -> float:
+    return max(float(np.max(np.abs(a[k] - b[k]))) for k in a)
+
+
 def evaluate(runner, batch: Batch | None) -> Metrics | None:
     if batch is None:
         return None
@@ -354,19 +365,25 @@ def _check_settings(epochs, hidden, lr, clip_value_, clip_norm_, log_every):
 def train(task: Task | str, framework: str = "both", epochs: int | None = None, hidden: int | None = None,
           lr: float | None = None, clip: float | None | str = "seed", clip_norm_: float | None = None,
           seed: int = 0, log_every: int | None = None, progress: bool | None = None,
-          log: Callable[[str], None] | None = None, dtype: str = "float64") -> TrainResult:
+          log: Callable[[str], None] | None = None, dtype: str = "float64", control: bool = False) -> TrainResult:
     """Train `task` in one framework or both in lockstep.
 
     clip: "seed" (the protocol's element-wise clip), a number, or None (no element-wise clipping).
     clip_norm_: global L2 norm clipping (clip_grad_norm_), applied after value clipping, None: off.
     progress: tqdm bar on stderr (None: only when stderr is a terminal).
     log: called with each report line (default: print to stdout through tqdm.write).
+    control: also train a second NumPy copy whose Whh starts one ulp away, and record how far the two
+      drift apart: the run's own sensitivity to float64 rounding, the yardstick for numpy-vs-torch.
     """
     task = load_task(task) if isinstance(task, str) else task
     if framework not in FRAMEWORK_CHOICES:
         raise RNNParityError(f"unknown framework {framework!r}; choose one of {', '.join(FRAMEWORK_CHOICES)}")
+    if control and framework == "torch":
+        raise RNNParityError("the one-ulp control is a NumPy run: use it with --framework numpy or both")
+    kw = dict(epochs=epochs, hidden=hidden, lr=lr, clip=clip, clip_norm_=clip_norm_, seed=seed,
+              log_every=log_every, progress=progress, log=log, dtype=dtype, control=control)
     if framework == "numpy":
-        return _train(task, framework, epochs, hidden, lr, clip, clip_norm_, seed, log_every, progress, log, dtype)
+        return _train(task, framework, **kw)
     import torch
 
     threads = torch.get_num_threads()
@@ -374,12 +391,13 @@ def train(task: Task | str, framework: str = "both", epochs: int | None = None, 
     # machine one thread runs a sentiment step about 7x faster than two.
     torch.set_num_threads(1)
     try:
-        return _train(task, framework, epochs, hidden, lr, clip, clip_norm_, seed, log_every, progress, log, dtype)
+        return _train(task, framework, **kw)
     finally:
         torch.set_num_threads(threads)
 
 
-def _train(task, framework, epochs, hidden, lr, clip, clip_norm_, seed, log_every, progress, log, dtype):
+def _train(task, framework, *, epochs, hidden, lr, clip, clip_norm_, seed, log_every, progress, log, dtype,
+           control):
     from tqdm import tqdm
 
     proto = task.protocol
@@ -400,6 +418,13 @@ def _train(task, framework, epochs, hidden, lr, clip, clip_norm_, seed, log_ever
         cls = NumpyRunner if fw == "numpy" else TorchRunner
         runners.append(cls(params0.copy(), lr, clip_v, clip_norm_, h0))
     both = len(runners) == 2
+    twin = None
+    if control:
+        nudged = params0.copy()
+        for keys in layer_keys(config):
+            nudged[keys.Whh] = np.nextafter(nudged[keys.Whh], np.inf)  # every element one ulp up
+        twin = NumpyRunner(nudged, lr, clip_v, clip_norm_, h0)
+        reference_runner = runners[frameworks.index("numpy")]
     items = {r.name: r.prepare(task.train) for r in runners}
     test_batch = make_batch(task.test, task.output) if task.test else None
     order_rng = np.random.default_rng([seed, 1])
@@ -409,9 +434,12 @@ def _train(task, framework, epochs, hidden, lr, clip, clip_norm_, seed, log_ever
         hist.train[r.name], hist.test[r.name] = [], []
     if both:
         hist.initial_param_diff = runners[1].max_abs_diff(runners[0].params)
+    if twin is not None:
+        hist.initial_control_diff = _params_diff(reference_runner.params, twin.params)
+        items_twin = twin.prepare(task.train)
     settings = dict(framework=framework, epochs=epochs, hidden=config.hidden_size, lr=lr, clip_value=clip_v,
                     clip_norm=clip_norm_, seed=seed, init=proto.init, dtype=dtype, log_every=log_every,
-                    examples=len(task.train), test_examples=len(task.test))
+                    examples=len(task.train), test_examples=len(task.test), control=control)
     write = log or (lambda line: tqdm.write(line, file=sys.stdout))
     spent = {r.name: 0.0 for r in runners}
     start = time.perf_counter()
@@ -426,20 +454,24 @@ def _train(task, framework, epochs, hidden, lr, clip, clip_norm_, seed, log_ever
                 t0 = time.perf_counter()
                 loss, correct, count = r.step(items[r.name][i])
                 spent[r.name] += time.perf_counter() - t0
+                if not math.isfinite(loss):
+                    bar.close()
+                    raise RNNParityError(f"{task.name}: the {r.name} loss became {loss} in epoch {epoch}; "
+                                         f"training diverged (try a smaller --lr or a --clip)")
                 acc = totals[r.name]
                 acc[0] += loss
                 acc[1] += correct
                 acc[2] += count
+            if twin is not None:
+                twin.step(items_twin[i])
         hist.epochs.append(epoch)
         for r in runners:
             loss, correct, count = totals[r.name]
-            if not math.isfinite(loss):
-                bar.close()
-                raise RNNParityError(f"{task.name}: the {r.name} loss became {loss} in epoch {epoch}; "
-                                     f"training diverged (try a smaller --lr or --clip)")
             hist.train[r.name].append(Metrics(loss / count, correct / count))
         if both:
             hist.param_diff.append(runners[1].max_abs_diff(runners[0].params))
+        if twin is not None:
+            hist.control_diff.append(_params_diff(reference_runner.params, twin.params))
         bar.set_postfix_str("  ".join(f"{r.name} loss {hist.train[r.name][-1].loss:.4f}" for r in runners)
                             + (f"  diff {hist.param_diff[-1]:.1e}" if both else ""))
         if epoch % log_every == 0 or epoch == epochs:
@@ -472,4 +504,90 @@ def format_interval(hist: History, epochs: int) -> list[str]:
         lines.append(line)
     if hist.param_diff:
         lines.append(" " * (width * 2 + 7) + f"  max |numpy - torch| over all parameters: {hist.param_diff[-1]:.3e}")
+    if hist.control_diff:
+        lines.append(" " * (width * 2 + 7) + f"  control, max |numpy - numpy(Whh + 1 ulp)|:  {hist.control_diff[-1]:.3e}")
     return lines
+
+
+# --------------------------------------------------------------------------------------------
+# What a person wants to see from a trained model (NumPy reference forward)
+
+
+def check_params_fit(params: Params, task: Task) -> RNNConfig:
+    """The config of `params`, after checking that it fits `task`'s vocabulary and output."""
+    config = getattr(params, "config", None)
+    if not isinstance(config, RNNConfig):
+        raise RNNParityError("the weights carry no RNNConfig")
+    want = (len(task.vocab), len(task.classes), task.output)
+    got = (config.input_size, config.output_size, config.output)
+    if got != want:
+        raise RNNParityError(f"these weights do not fit task {task.name!r}: input/output size and output mode "
+                             f"{got}, the task needs {want}")
+    return config
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    z = logits / temperature
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def sentiment_probabilities(params: Params, task: Task, text: str) -> np.ndarray:
+    """(P(negative), P(positive)) for one phrase; an unknown word raises an error naming it."""
+    ids = ds.encode_phrase(text, task.vocab)
+    logits, _, _ = forward(params, ids[:, None])
+    return softmax(logits[0])
+
+
+def next_symbol_topk(params: Params, task: Task, prefix: str, k: int = 5, h0=None) -> list[tuple[str, float]]:
+    """The k most likely next symbols after `prefix` (a string of the task's characters), with probabilities."""
+    if not prefix:
+        raise RNNParityError("the prefix is empty: give at least one letter")
+    if k < 1:
+        raise RNNParityError(f"top-k needs k >= 1, got {k}")
+    ids = task.vocab.encode(list(prefix.lower()))
+    logits, _, _ = forward(params, ids[:, None], h0)
+    probs = softmax(logits[-1, 0])
+    top = np.argsort(-probs, kind="stable")[:k]
+    return [(task.classes[i], float(probs[i])) for i in top]
+
+
+def sample_names(params: Params, task: Task, count: int = 10, temperature: float = 1.0, seed: int = 0,
+                 max_length: int = 20) -> list[str]:
+    """`count` names drawn character by character from softmax(logits / temperature), seeded.
+
+    Each name starts from the end symbol "\\n" (as in training) and stops when the model emits it
+    again, or after max_length characters.
+    """
+    if count < 0:
+        raise RNNParityError(f"count must be >= 0, got {count}")
+    if not (math.isfinite(temperature) and temperature > 0):
+        raise RNNParityError(f"temperature must be a positive number, got {temperature}")
+    if max_length < 1:
+        raise RNNParityError(f"max length must be >= 1, got {max_length}")
+    rng = np.random.default_rng(seed)
+    end = task.vocab.index("\n")
+    names = []
+    for _ in range(count):
+        h, x, chars = None, end, []
+        while len(chars) < max_length:
+            logits, h, _ = forward(params, np.array([[x]]), h)
+            x = int(rng.choice(len(task.classes), p=softmax(logits[-1, 0], temperature)))
+            if x == end:
+                break
+            chars.append(task.classes[x])
+        names.append("".join(chars))
+    return names
+
+
+def position_accuracy(params: Params, task: Task, examples: list[Example] | None = None, h0=None) -> np.ndarray:
+    """Accuracy of the argmax prediction at each time step (many-to-many tasks), over `examples` (default: test)."""
+    examples = task.test if examples is None else examples
+    batch = make_batch(examples, task.output)
+    if h0 is not None:
+        h0 = np.repeat(h0, batch.x.shape[1], axis=1)
+    logits, _, _ = forward(params, batch.x, h0, batch.lengths)
+    correct = logits.argmax(axis=-1) == batch.y
+    mask = np.ones_like(correct) if batch.mask is None else batch.mask
+    return (correct & mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)

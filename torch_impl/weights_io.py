@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import secrets
 import warnings
 from dataclasses import fields
@@ -49,11 +50,12 @@ class ConfigAssumedWarning(UserWarning):
     """load_weights had to assume config fields the file does not record."""
 
 
-def _suffix(path) -> str:
+def weight_format(path) -> str:
+    """The file format `path`'s suffix names: ".npz", ".pt" (also for .pth) or ".safetensors"."""
     suffix = Path(path).suffix.lower()
     if suffix not in SUFFIXES:
         raise RNNParityError(f"{path}: unknown weight file suffix {suffix or '(none)'!r}; expected one of {SUFFIXES}")
-    return suffix
+    return ".pt" if suffix in TORCH_SUFFIXES else suffix
 
 
 def save_weights(params: Params, path, scheme: str | None = None) -> None:
@@ -62,7 +64,7 @@ def save_weights(params: Params, path, scheme: str | None = None) -> None:
     scheme: for .npz only, write a seed scheme's names ("karpathy", "coursera", "uvw"; column biases)
     instead of the reference's, still with the "__config__" entry so nothing is lost on reading back.
     """
-    suffix = _suffix(path)
+    suffix = weight_format(path)
     arrays, _ = checked_params(params, "save_weights")
     config_json = json.dumps(params.config.to_dict())
     if scheme is not None and suffix != ".npz":
@@ -73,7 +75,7 @@ def save_weights(params: Params, path, scheme: str | None = None) -> None:
 
         def write(f):
             np.savez(f, **entries)
-    elif suffix in TORCH_SUFFIXES:
+    elif suffix == ".pt":
         checkpoint = {"state_dict": to_state_dict(params), "config": params.config.to_dict()}
 
         def write(f):
@@ -128,7 +130,7 @@ def load_weights(path, config: RNNConfig | dict | None = None, scheme: str = "au
     fold_bias: allow bias_hh folded into bh when the config is bias="single" (see convert.py).
     Warns with ConfigAssumedWarning naming the fields it had to assume.
     """
-    suffix = _suffix(path)
+    suffix = weight_format(path)
     if not os.path.isfile(path):
         raise RNNParityError(f"cannot read {path}: no such file")
     if config is not None and not isinstance(config, (RNNConfig, dict)):
@@ -232,15 +234,17 @@ def _config_dict(value, path) -> dict | None:
 
 
 def _read_npz(path) -> tuple[dict, dict | None]:
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic[:1] == b"\x80":  # a pickle's PROTO opcode
+        raise RNNParityError(f"{path}: refused: it holds pickled data, which is never loaded "
+                             "(np.load allow_pickle=False)")
+    if magic not in (b"PK\x03\x04", b"PK\x05\x06"):  # np.load would try it as .npy, then as a pickle
+        raise RNNParityError(f"{path}: not an .npz archive (a zip of .npy arrays)")
     try:
         archive = np.load(path, allow_pickle=False)
-    except ValueError:
-        raise RNNParityError(f"{path}: refused: not an .npz archive but pickled data, which is never loaded "
-                             "(np.load allow_pickle=False)") from None
     except Exception as e:  # noqa: BLE001 - a damaged file is the user's problem, told in one line
         raise RNNParityError(f"{path}: not a readable .npz archive ({type(e).__name__}: {_first_line(e)})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise RNNParityError(f"{path}: a single .npy array, not an .npz archive of named arrays")
     arrays = {}
     with archive:
         for key in archive.files:
@@ -262,13 +266,19 @@ def _read_npz(path) -> tuple[dict, dict | None]:
 
 
 def _read_torch(path) -> tuple[dict, dict | None]:
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic != b"PK\x03\x04" and magic[:1] != b"\x80":  # torch's zip format, or a legacy pickle
+        raise RNNParityError(f"{path}: not a readable torch file (neither torch's zip format nor a pickle)")
     try:
         with warnings.catch_warnings():  # torch warns about pickle protocols of files it then refuses
             warnings.simplefilter("ignore")
             obj = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
+    except pickle.UnpicklingError as e:
+        found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(e))
         raise RNNParityError(f"{path}: refused: it holds pickled Python objects other than tensors and plain "
-                             "containers, and loading those could run code (torch.load weights_only=True)") from None
+                             f"containers{f' ({found.group(1)})' if found else ''}, and loading those could run "
+                             "code (torch.load weights_only=True)") from None
     except Exception as e:  # noqa: BLE001
         raise RNNParityError(f"{path}: not a readable torch file ({type(e).__name__}: {_first_line(e)})") from None
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):

@@ -169,3 +169,18 @@ def test_folding_is_not_exact_in_training():
 def test_from_torch_needs_a_config_for_a_bare_state_dict():
     with pytest.raises(RNNParityError, match="needs config="):
         from_torch(TorchRNN(RNNConfig(2, 3, 2)).state_dict())
+
+
+def test_key_map_spelled_out():
+    """The one place names are written by hand: what the template must produce for 2 layers x 2 directions."""
+    config = RNNConfig(3, 4, 2, num_layers=2, bidirectional=True, bias="torch")
+    params = init_params(config, seed=0)
+    sd = to_state_dict(params)
+    pairs = {"Why": "fc.weight", "by": "fc.bias"}
+    for ref_sfx, torch_sfx in (("", "_l0"), ("_reverse", "_l0_reverse"), ("_l1", "_l1"),
+                               ("_l1_reverse", "_l1_reverse")):
+        pairs.update({f"Wxh{ref_sfx}": f"rnn.weight_ih{torch_sfx}", f"Whh{ref_sfx}": f"rnn.weight_hh{torch_sfx}",
+                      f"bh{ref_sfx}": f"rnn.bias_ih{torch_sfx}", f"bhh{ref_sfx}": f"rnn.bias_hh{torch_sfx}"})
+    assert set(pairs) == set(params) and set(pairs.values()) == set(sd)
+    for ref, key in pairs.items():
+        assert_bit_exact(sd[key], params[ref], f"{ref} -> {key}")

@@ -1,0 +1,136 @@
+"""Benchmark 1: the sentiment seed's protocol, three ways, from the same init and in the same order.
+
+Seed 000: H = 64, weights randn / 1000, biases zero, per-example SGD (lr 2e-2) on the summed
+cross-entropy, every gradient clipped to [-1, 1], 1000 epochs over the 58 training phrases.
+
+- classic: the tutorial's own loop (benchmarks/classic_loop.py): one-hot (D, 1) columns rebuilt per
+  example, a dict of hidden states, per-step matmuls, np.clip, in-place SGD;
+- reference: rnn_parity.reference.train_step (loss_and_grads, clip_value, SGD.step) on token ids;
+- torch: TorchRNN from to_torch, F.cross_entropy(reduction="sum"), backward, clip_grad_value_,
+  torch.optim.SGD.
+
+All three visit the examples in the same seeded order per epoch. Each timed run trains from the
+initial weights for the full number of epochs; the final weights are compared afterwards.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _timing, classic_loop
+
+HIDDEN, LR, CLIP = 64, 2e-2, 1.0
+
+
+def _setup(seed: int):
+    from rnn_parity import datasets
+    from rnn_parity.reference import RNNConfig, init_params
+
+    data = datasets.load_sentiment()
+    word_to_idx = {w: i for i, w in enumerate(data.vocab.tokens)}
+    items = [(p.text, p.label) for p in data.train]
+    config = RNNConfig(input_size=len(data.vocab), hidden_size=HIDDEN, output_size=len(data.labels))
+    params0 = init_params(config, seed=seed, dtype="float64", scheme="sentiment")
+    return data, word_to_idx, items, config, params0
+
+
+def _orders(n_items: int, epochs: int, seed: int) -> list[np.ndarray]:
+    rng = np.random.default_rng([seed, 1])
+    return [rng.permutation(n_items) for _ in range(epochs)]
+
+
+def make_contenders(epochs: int, seed: int = 0):
+    """The three training runs as zero-argument callables, each returning its final weights (reference names)."""
+    import torch
+
+    from rnn_parity.reference import SGD
+    from rnn_parity.reference.train import train_step
+    from rnn_parity.torch_impl import from_torch, to_torch
+
+    data, word_to_idx, items, config, params0 = _setup(seed)
+    orders = _orders(len(items), epochs, seed)
+    encoded = [(data.encode(text)[:, None], np.array([label], dtype=np.int64)) for text, label in items]
+    torch_examples = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in encoded]
+
+    def classic():
+        rnn = classic_loop.ClassicRNN.from_params(params0)
+        classic_loop.train(rnn, items, word_to_idx, orders, LR, CLIP)
+        return rnn.arrays()
+
+    def reference():
+        params = params0.copy()
+        optimizer = SGD(params, lr=LR)
+        for order in orders:
+            total = 0.0
+            for i in order:
+                x, y = encoded[i]
+                loss, _, _ = train_step(params, optimizer, x, y, clip_value=CLIP)
+                total += loss
+        return dict(params)
+
+    def torch_run():
+        model = to_torch(params0)
+        trainable = [p for p in model.parameters() if p.requires_grad]
+        optimizer = torch.optim.SGD(trainable, lr=LR)
+        cross_entropy = torch.nn.functional.cross_entropy
+        for order in orders:
+            total = 0.0
+            for i in order:
+                x, y = torch_examples[i]
+                optimizer.zero_grad(set_to_none=True)
+                logits, _ = model(x)
+                loss = cross_entropy(logits, y, reduction="sum")
+                loss.backward()
+                torch.nn.utils.clip_grad_value_(trainable, CLIP)
+                optimizer.step()
+                total += loss.item()
+        return dict(from_torch(model, config))
+
+    return {"classic": classic, "reference": reference, "torch": torch_run}, config
+
+
+def max_abs_diff(a: dict, b: dict) -> float:
+    return max(float(np.max(np.abs(np.asarray(a[k]) - np.asarray(b[k])))) for k in a)
+
+
+def run(epochs: int, repeats: int, warmup_epochs: int, seed: int = 0, log=print) -> dict:
+    """Time the three runs (median of `repeats`), check the final weights, return the section's record."""
+    contenders, config = make_contenders(epochs, seed)
+    if warmup_epochs:
+        warm, _ = make_contenders(warmup_epochs, seed)
+        for fn in warm.values():
+            fn()
+    finals: dict[str, dict] = {}
+
+    def keep(name):
+        fn = contenders[name]
+
+        def wrapped():
+            finals[name] = fn()
+        return wrapped
+
+    log(f"  sentiment: {epochs} epochs x 58 examples, {repeats} repeat(s) of each of classic, reference, torch")
+    timing = _timing.measure({name: keep(name) for name in contenders}, repeats=repeats, warmup=0, number=1)
+    steps = epochs * 58
+    rows = []
+    for name, t in timing.items():
+        rows.append({"contender": name, "median_s": t["median_s"], "min_s": t["min_s"], "max_s": t["max_s"],
+                     "repeats_s": t["repeats_s"], "us_per_example": t["median_s"] / steps * 1e6,
+                     "ratio_to_classic": t["median_s"] / timing["classic"]["median_s"]})
+    ref_vs_torch = max_abs_diff(finals["reference"], finals["torch"])
+    ref_vs_classic = max_abs_diff(finals["reference"], finals["classic"])
+    ratio = timing["reference"]["median_s"] / timing["classic"]["median_s"]
+    checks = [
+        {"target": "reference time <= 0.5 x classic loop", "figure": f"{ratio:.3f} x", "met": ratio <= 0.5},
+        {"target": "final params, reference vs torch, max |diff| <= 1e-8", "figure": f"{ref_vs_torch:.2e}",
+         "met": ref_vs_torch <= 1e-8},
+    ]
+    return {
+        "title": "Benchmark 1: the sentiment seed's protocol (per-example SGD with clipping)",
+        "settings": {"epochs": epochs, "examples_per_epoch": 58, "hidden": HIDDEN, "lr": LR, "clip": CLIP,
+                     "init": "randn / 1000 (scheme 'sentiment')", "seed": seed, "dtype": "float64",
+                     "repeats": repeats, "warmup_epochs": warmup_epochs, "threads": 1},
+        "rows": rows,
+        "parity": {"max_abs_diff_reference_vs_torch": ref_vs_torch,
+                   "max_abs_diff_reference_vs_classic": ref_vs_classic},
+        "checks": checks,
+    }

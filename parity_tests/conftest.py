@@ -1,0 +1,30 @@
+"""Fixtures and options of the parity suite.
+
+`device`: every parity test runs its torch side on the CPU and, where CUDA is available, on CUDA
+(cuDNN kernels, TF32 off) against the float64 reference; without CUDA the CUDA half shows as skipped.
+"""
+import pytest
+import torch
+
+# Tiny models: one intra-op thread is fastest, and with pytest-xdist on a 2-core machine OpenMP's
+# spinning threads otherwise make a 50-step trajectory ~15x slower.
+torch.set_num_threads(1)
+
+HAS_CUDA = torch.cuda.is_available()
+DEVICES = [
+    pytest.param("cpu", id="cpu"),
+    pytest.param("cuda", id="cuda", marks=[pytest.mark.cuda,
+                                           pytest.mark.skipif(not HAS_CUDA, reason="no CUDA device on this machine")]),
+]
+
+
+def pytest_addoption(parser):
+    # The grader's options (parity_tests/test_student_impl.py belongs to the grader).
+    parser.addoption("--impl", default=None, help="grade a student's RNN file")
+    parser.addoption("--impl-class", default=None)
+
+
+@pytest.fixture(params=DEVICES)
+def device(request):
+    """Where the torch side runs: "cpu", or "cuda" (skipped without a CUDA device)."""
+    return request.param

@@ -1,0 +1,28 @@
+"""Hypothesis strategies for random parity cases: small sizes, every RNNConfig option, both dtypes."""
+from hypothesis import strategies as st
+
+from rnn_parity.check import Case
+
+
+@st.composite
+def cases(draw, dtypes=("float64", "float32")) -> Case:
+    """A random Case: D, H, O <= 5, T <= 6, B <= 3, any options, any seed (the seed draws the numbers)."""
+    T = draw(st.integers(1, 6))
+    return Case(
+        num_layers=draw(st.integers(1, 3)),
+        bidirectional=draw(st.booleans()),
+        nonlinearity=draw(st.sampled_from(["tanh", "relu"])),
+        output=draw(st.sampled_from(["last", "all"])),
+        bias=draw(st.sampled_from(["single", "torch", "none"])),
+        tokens=draw(st.booleans()),
+        h0=draw(st.booleans()),
+        lengths=draw(st.sampled_from(["", "lengths", "short"] if T > 1 else ["", "lengths"])),
+        batch_first=draw(st.booleans()),
+        dtype=draw(st.sampled_from(dtypes)),
+        D=draw(st.integers(1, 5)),
+        H=draw(st.integers(1, 5)),
+        O=draw(st.integers(1, 5)),
+        T=T,
+        B=draw(st.integers(1, 3)),
+        seed=draw(st.integers(1, 2**20)),
+    )

@@ -1,0 +1,168 @@
+"""rnn-parity train TASK: train one seed task with the seed's protocol, in NumPy, torch or both in lockstep."""
+from __future__ import annotations
+
+import argparse
+import math
+
+import numpy as np
+
+from ..errors import RNNParityError
+
+TASK_NAMES = ("sentiment", "fibonacci", "names", "recurrent")
+WEIGHT_SUFFIXES = (".npz", ".pt", ".safetensors")
+
+
+def _clip_arg(text: str):
+    if text == "seed":  # the default: the seed document's clip
+        return "seed"
+    if text.lower() in ("none", "off", "0"):
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'none', got {text!r}") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("task", metavar="TASK", help=f"one of: {', '.join(TASK_NAMES)}")
+    parser.add_argument("--framework", default="both", metavar="{numpy,torch,both}",
+                        help="which implementation trains; 'both' runs them in lockstep from the same "
+                             "converted weights and reports their largest parameter difference (default: both)")
+    parser.add_argument("--epochs", type=int, default=None, help="passes over the training set (default: the seed's)")
+    parser.add_argument("--hidden", type=int, default=None, help="hidden size H (default: the seed's)")
+    parser.add_argument("--lr", type=float, default=None, help="SGD learning rate (default: the seed's)")
+    parser.add_argument("--clip", type=_clip_arg, default="seed", metavar="C",
+                        help="element-wise gradient clip to [-C, C] (clip_grad_value_), or 'none' "
+                             "(default: the seed's)")
+    parser.add_argument("--clip-norm", type=float, default=None, metavar="N",
+                        help="also clip the global L2 norm to N (clip_grad_norm_); off by default")
+    parser.add_argument("--seed", type=int, default=0, help="seeds the init and the example order (default: 0)")
+    parser.add_argument("--log-every", type=int, default=None, metavar="N",
+                        help="epochs between report lines (default: the task's)")
+    parser.add_argument("--plot", metavar="FILE", help="write a PNG of the loss curves and the parameter difference")
+    parser.add_argument("--save", metavar="FILE",
+                        help="write the trained weights (.npz, .pt or .safetensors); with both frameworks, "
+                             "the NumPy reference's")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+
+def check_common(args) -> None:
+    """Argument checks that must fail before any training starts (one line each)."""
+    from .. import training
+    from ..plots import check_writable
+
+    if args.task not in training.TASKS:
+        raise RNNParityError(f"unknown task {args.task!r}; choose one of {', '.join(training.TASKS)}")
+    if args.framework not in training.FRAMEWORK_CHOICES:
+        raise RNNParityError(f"unknown framework {args.framework!r}; "
+                             f"choose one of {', '.join(training.FRAMEWORK_CHOICES)}")
+    if args.epochs is not None and args.epochs < 1:
+        raise RNNParityError(f"--epochs must be a positive integer, got {args.epochs}")
+    if args.hidden is not None and args.hidden < 1:
+        raise RNNParityError(f"--hidden must be a positive integer, got {args.hidden}")
+    if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
+        raise RNNParityError(f"--lr must be a positive number, got {args.lr}")
+    if args.clip not in ("seed", None) and not (math.isfinite(args.clip) and args.clip > 0):
+        raise RNNParityError(f"--clip must be a positive number or 'none', got {args.clip}")
+    if args.clip_norm is not None and not (math.isfinite(args.clip_norm) and args.clip_norm > 0):
+        raise RNNParityError(f"--clip-norm must be a positive number, got {args.clip_norm}")
+    if args.log_every is not None and args.log_every < 1:
+        raise RNNParityError(f"--log-every must be a positive integer, got {args.log_every}")
+    if args.seed < 0:
+        raise RNNParityError(f"--seed must be >= 0, got {args.seed}")
+    if getattr(args, "plot", None):
+        check_writable(args.plot, "--plot", (".png",))
+    if getattr(args, "save", None):
+        check_writable(args.save, "--save", WEIGHT_SUFFIXES)
+
+
+def summary_lines(result) -> list[str]:
+    """The end-of-run summary: each framework's final numbers, the parameter difference, the time."""
+    lines = [f"{result.task.name}: {result.settings['epochs']} epochs x {result.settings['examples']} examples, "
+             f"H={result.settings['hidden']}, lr {result.settings['lr']:g}, "
+             f"clip {result.settings['clip_value'] if result.settings['clip_value'] is not None else 'none'}, "
+             f"init {result.settings['init']}, seed {result.settings['seed']}, {result.settings['dtype']}"]
+    for fw in result.frameworks:
+        tr = result.history.train[fw][-1]
+        line = f"  {fw:<5}  final train loss {tr.loss:.4f} acc {tr.accuracy:.3f}"
+        te = result.final_test(fw)
+        if te is not None:
+            line += f" | test loss {te.loss:.4f} acc {te.accuracy:.3f}"
+        line += f"   ({result.seconds_per_framework[fw]:.1f} s in training steps)"
+        lines.append(line)
+    if result.final_param_diff is not None:
+        d = np.asarray(result.history.param_diff)
+        lines.append(f"  largest parameter difference numpy vs torch: {result.final_param_diff:.3e} at the end "
+                     f"(peak {d.max():.3e}, epoch {int(d.argmax()) + 1})")
+    lines.append(f"  wall time {result.seconds:.1f} s")
+    return lines
+
+
+def showcase_lines(result, seed: int = 0) -> list[str]:
+    """A task's output a person wants to see, from the trained reference weights."""
+    from .. import training
+
+    task = result.task
+    fw = result.frameworks[0]
+    params = result.params[fw]
+    lines = []
+    if task.name == "sentiment":
+        for text in ("i am not sad", "this is not good", "i was happy earlier"):
+            p = training.sentiment_probabilities(params, task, text)
+            lines.append(f"  {text!r}: {task.classes[int(p.argmax())]} (P(positive) = {p[1]:.3f})")
+    elif task.name == "fibonacci":
+        acc = training.position_accuracy(params, task)
+        te = result.final_test(fw)
+        lines.append(f"  held-out next-letter accuracy ({fw}): {te.accuracy:.3f} over all steps "
+                     f"(chance 1/26 = {1 / 26:.3f})")
+        lines.append("  per step: " + ", ".join(f"t{t + 1} {a:.3f}" for t, a in enumerate(acc))
+                     + "   (t1 cannot be known: the second letter is random; the ceiling overall is "
+                       f"{(1 / 26 + len(acc) - 1) / len(acc):.3f})")
+        ex = task.test[0]
+        prefix = "".join(task.vocab.decode(ex.x))
+        top = training.next_symbol_topk(params, task, prefix, k=5)
+        truth = task.classes[int(ex.y[-1])]
+        lines.append(f"  {prefix!r} -> top 5: " + ", ".join(f"{s} {p:.2f}" for s, p in top) + f"   (rule: {truth})")
+    elif task.name == "names":
+        names = training.sample_names(params, task, count=10, temperature=1.0, seed=seed)
+        known = set(ds_names())
+        lines.append("  10 sampled names (temperature 1.0, * = in the training list): "
+                     + ", ".join(n + ("*" if n in known else "") for n in names))
+    elif task.name == "recurrent":
+        h0 = training.initial_state(task, result.config, result.settings["seed"])
+        acc = training.position_accuracy(params, task, task.train, h0=h0)
+        ex = task.train[0]
+        batch = training.make_batch(task.train, task.output)
+        from ..reference import forward
+        logits, _, _ = forward(params, batch.x, h0)
+        guess = "".join(task.classes[i] for i in logits[:, 0].argmax(-1))
+        lines.append(f"  input {''.join(task.vocab.decode(ex.x))!r} -> predicted {guess!r} "
+                     f"(target {''.join(task.vocab.decode(ex.y))!r}, accuracy {acc.mean():.3f})")
+    return lines
+
+
+def ds_names():
+    from ..datasets import load_names
+    return load_names()
+
+
+def run(args) -> int:
+    from .. import training
+    from ..plots import plot_training
+
+    check_common(args)
+    result = training.train(args.task, framework=args.framework, epochs=args.epochs, hidden=args.hidden,
+                            lr=args.lr, clip=args.clip, clip_norm_=args.clip_norm, seed=args.seed,
+                            log_every=args.log_every, progress=False if args.no_progress else None)
+    print()
+    for line in summary_lines(result):
+        print(line)
+    for line in showcase_lines(result, seed=args.seed):
+        print(line)
+    if args.plot:
+        print(f"  plot: {plot_training(result, args.plot)}")
+    if args.save:
+        from ..torch_impl import save_weights
+        save_weights(result.params[result.frameworks[0]], args.save)
+        print(f"  weights ({result.frameworks[0]}): {args.save}")
+    return 0

@@ -1,0 +1,20 @@
+"""The teaching oracle: grade a hand-written RNN against the reference and name the mistake.
+
+    from rnn_parity.grader import grade
+    report = grade("my_rnn.py")
+    print(report.to_table()); report.verdict  # "pass" | "fail" | "error"
+
+The implementation runs in a separate process (rnn_parity.grader.child) with a time limit and a
+capped output; this package never imports it. Kept light: the child imports rnn_parity.grader.*
+next to the student's code, so nothing here may import torch or the reference at import time.
+"""
+from __future__ import annotations
+
+__all__ = ["grade"]
+
+
+def grade(impl, **kwargs):
+    """See rnn_parity.grader.core.grade."""
+    from .core import grade as _grade
+
+    return _grade(impl, **kwargs)

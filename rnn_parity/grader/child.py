@@ -1,0 +1,141 @@
+"""The child process: imports the student's file, runs the probe plan on it, writes NumPy arrays back.
+
+    python -m rnn_parity.grader.child WORKDIR
+
+WORKDIR/job.json says what to grade; the child writes WORKDIR/result.json (what it found, what went
+wrong) and WORKDIR/observations.npz (the implementation's outputs and gradients, plain float arrays),
+and WORKDIR/progress.txt (the step under way, read by the grader when a time limit strikes).
+Nothing the student's code builds leaves this process except as float arrays.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+
+
+class CappedStream(io.TextIOBase):
+    """A text stream that keeps the first `cap` characters and counts (then drops) the rest."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+        self.kept: list[str] = []
+        self.size = 0
+        self.total = 0
+
+    def writable(self):
+        return True
+
+    def write(self, s):
+        s = str(s)
+        self.total += len(s)
+        if self.size < self.cap:
+            piece = s[: self.cap - self.size]
+            self.kept.append(piece)
+            self.size += len(piece)
+        return len(s)
+
+    def flush(self):
+        pass
+
+    def text(self) -> str:
+        return "".join(self.kept)
+
+
+def main(workdir: str) -> int:
+    with open(os.path.join(workdir, "job.json")) as f:
+        job = json.load(f)
+    out_cap = int(job.get("output_cap", 65536))
+    real_stdout = sys.stdout
+    captured = CappedStream(out_cap)
+    sys.stdout = sys.stderr = captured  # the student's prints; fd-level writes are capped by the grader
+
+    result = {"error": None, "info": {}, "notes": []}
+    obs: dict = {}
+    try:
+        run(job, workdir, result, obs)
+    except BaseException as e:  # noqa: BLE001 - report everything, hang on nothing
+        from .protocols import GradeError
+
+        if isinstance(e, GradeError):
+            result["error"] = {"kind": e.kind, "message": e.message}
+        else:
+            result["error"] = {"kind": "crash", "message": f"grader child failed: {type(e).__name__}: {e}"}
+    result["output"] = {"chars": captured.total, "head": captured.text()[:2000]}
+    write_results(workdir, result, obs)
+    real_stdout.flush()
+    os._exit(0)  # never wait for threads or atexit handlers the student's code may have left behind
+
+
+def write_results(workdir: str, result: dict, obs: dict):
+    import numpy as np
+
+    arrays = {}
+    for k, v in obs.items():
+        try:
+            arrays[k] = np.asarray(v, dtype=np.float64)
+        except (TypeError, ValueError):
+            continue
+    tmp = os.path.join(workdir, "observations.tmp.npz")
+    np.savez(tmp, **arrays)
+    os.replace(tmp, os.path.join(workdir, "observations.npz"))
+    with open(os.path.join(workdir, "result.json.tmp"), "w") as f:
+        json.dump(result, f)
+    os.replace(os.path.join(workdir, "result.json.tmp"), os.path.join(workdir, "result.json"))
+
+
+def run(job: dict, workdir: str, result: dict, obs: dict):
+    import numpy as np
+
+    from . import plan as P
+    from .protocols import ClassDriver, FunctionsDriver, GradeError, Progress, discover, import_student
+
+    np.seterr(all="ignore")
+    progress = Progress(os.path.join(workdir, "progress.txt"))
+    path = os.path.abspath(job["impl"])
+    sys.path.insert(0, os.path.dirname(path))  # the student's own sibling modules
+    module = import_student(path, progress)
+    path = getattr(module, "__file__", path) or path
+    progress.set("looking for a class or functions")
+    found = discover(module, job.get("class"), job.get("protocol", "auto"))
+    info = result["info"]
+    info.update(found)
+    seed = int(job.get("seed", 0))
+
+    if found["protocol"] == "functions":
+        driver = FunctionsDriver(module, path, progress)
+        plan = P.build(seed, "functions", "functions", False)
+        info.update(driver.detect(plan.params, plan.h0))
+    else:
+        driver = ClassDriver(module, found["class"], path, progress)
+        info.update(driver.detect())
+        params0 = P.make_params(np.random.default_rng([seed, 20240611]))
+        info.update(driver.detect_mode(params0))
+        plan = P.build(seed, "class", driver.step, info["many_to_one"],
+                       has_clip=bool(info.get("clip_method")), has_update=bool(info.get("update_method")))
+    probs = info.get("output_kind") == "probs"
+    info["calls"] = len(plan.calls)
+    done = 0
+    for call in plan.calls:
+        if call.tag == "update" and plan.step == "loss" and driver.update_disabled:
+            continue
+        try:
+            driver.run(call, plan, obs, probs)
+        except GradeError as e:
+            if call.tag == "update" and plan.step == "loss" and call.reset:
+                # An optional update method that does not take a learning rate: leave the check out.
+                driver.update_disabled = e.message
+                info["update_skipped"] = e.message
+                for k in [k for k in obs if k.startswith(f"{call.index}:")]:
+                    del obs[k]
+                continue
+            info["calls_done"] = done
+            raise
+        done += 1
+    info["calls_done"] = done
+    progress.set("done")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,77 @@
+"""grade(): run an implementation in a child process, compare with the reference, name the mistake."""
+from __future__ import annotations
+
+import os
+
+from ..errors import RNNParityError
+from . import checks as C
+from . import plan as P
+from .diagnosis import diagnose
+from .expect import Replay
+from .harness import DEFAULT_OUTPUT_CAP, DEFAULT_TIMEOUT, run_child
+from .report import GradeReport
+
+PROTOCOLS = ("auto", "class", "functions")
+
+
+def grade(impl: str, seed: int = 0, class_name: str | None = None, protocol: str = "auto",
+          timeout: float = DEFAULT_TIMEOUT, diagnose_mistakes: bool = True, tol: float = C.TOLERANCE,
+          output_cap: int = DEFAULT_OUTPUT_CAP) -> GradeReport:
+    """Grade the RNN implementation in the Python file `impl`; see the README's "Grading" section."""
+    if not os.path.isfile(impl):
+        raise RNNParityError(f"no such file: {impl}")
+    if protocol not in PROTOCOLS:
+        raise RNNParityError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
+    if not timeout > 0:
+        raise RNNParityError(f"timeout must be positive, got {timeout}")
+    child = run_child(impl, seed=seed, class_name=class_name, protocol="class" if class_name else protocol,
+                      timeout=timeout, output_cap=output_cap)
+    info = child.info
+    report = GradeReport(impl=impl, verdict="error", error=child.error, info=info, notes=list(child.notes),
+                         output_chars=child.output_chars, seed=seed, seconds=child.seconds)
+    if child.output_chars > 2000:
+        report.notes.append(f"the implementation printed {child.output_chars:,} characters (output not shown)")
+    if not info.get("step"):
+        if report.error is None:
+            report.error = {"kind": "crash", "message": "the child process reported nothing"}
+        return report
+
+    plan = P.build(seed, info["protocol"], info["step"], bool(info.get("many_to_one")),
+                   has_clip=bool(info.get("clip_method")), has_update=bool(info.get("update_method")))
+    probs = info.get("output_kind") == "probs"
+    skip_update = bool(info.get("update_skipped"))
+    student = C.hidden_view(plan, child.obs, probs)
+
+    if plan.step == "backprop":
+        clip_found, clip_err, clip_detail = C.detect_backprop_clip(plan, child.obs, tol)
+        replay_clip = clip_found or ("value", C.NOMINAL_CLIP)
+    elif plan.step == "loss" and plan.has_clip:
+        clip_found, clip_err, clip_detail = C.loss_clip_check(plan, child.obs, tol)
+        replay_clip = clip_found
+    else:
+        clip_found, clip_err, clip_detail, replay_clip = None, None, "", None
+    reference = C.hidden_view(plan, Replay(plan, probs, replay_clip, skip_update).run(), probs)
+    report.checks, report.signal = C.run_checks(plan, info, student, reference, clip_found, clip_err,
+                                                clip_detail, tol)
+    _notes(report, plan, info)
+    if report.error:
+        return report
+    report.verdict = "fail" if any(c.status == "fail" for c in report.checks) else "pass"
+    if report.verdict == "fail" and diagnose_mistakes:
+        groups = C.groups_for(plan, student, skip_update)
+        names = {"grad:" + c: "grad:" + info.get("naming", {}).get(c, c) for c in P.CANONICAL}
+        report.diagnosis = diagnose(plan, student, groups, reference, probs, replay_clip, skip_update, names, tol)
+    return report
+
+
+def _notes(report: GradeReport, plan: P.Plan, info: dict):
+    if plan.step == "functions":
+        report.notes.append("clip and update are not part of the function protocol: not checked")
+    elif plan.step == "loss":
+        if not plan.has_clip:
+            report.notes.append("clip not checked: the class has no clip(value) method")
+        if not plan.has_update:
+            report.notes.append("update not checked: the class has no update(learn_rate) method "
+                                "(update, optimize or step)")
+        elif info.get("update_skipped"):
+            report.notes.append(f"update not checked: {info['update_skipped']}")

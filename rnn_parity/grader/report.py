@@ -1,0 +1,117 @@
+"""The grade report: a readable table by default, or the contract's JSON."""
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+
+from . import plan as P
+from .schemes import describe
+
+EXIT = {"pass": 0, "fail": 1, "error": 2}
+
+
+@dataclass
+class GradeReport:
+    impl: str
+    verdict: str  # pass | fail | error
+    checks: list = field(default_factory=list)  # CheckResult
+    diagnosis: list = field(default_factory=list)  # Finding
+    error: dict | None = None  # {"kind", "message"}
+    info: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
+    signal: dict | None = None
+    output_chars: int = 0
+    seed: int = 0
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT[self.verdict]
+
+    def check(self, name: str):
+        return next((c for c in self.checks if c.name == name), None)
+
+    def to_json(self) -> dict:
+        out = {
+            "verdict": self.verdict,
+            "checks": [c.to_json() for c in self.checks],
+            "diagnosis": [d.to_json() for d in self.diagnosis],
+            "implementation": self.impl,
+            "protocol": self.protocol_summary(),
+            "seed": self.seed,
+        }
+        if self.error:
+            out["reason"] = self.error
+        if self.signal:
+            out["signal"] = self.signal
+        if self.notes:
+            out["notes"] = self.notes
+        return out
+
+    def protocol_summary(self) -> dict:
+        i = self.info
+        keys = ("protocol", "class", "scheme", "naming", "step", "many_to_one", "output_kind", "bias_shape",
+                "clip_method", "update_method")
+        return {k: i[k] for k in keys if k in i and i[k] is not None}
+
+    def describe_impl(self) -> str:
+        i = self.info
+        if not i.get("protocol"):
+            return ""
+        naming = i.get("naming")
+        names = f"{i.get('scheme')} names ({describe(naming)})" if naming else ""
+        if i["protocol"] == "functions":
+            head = "function protocol: forward(params, inputs, h0), backward(params, cache, d_outputs)"
+            shape = "many-to-many"
+        else:
+            step = "backprop(d_y, learn_rate)" if i.get("step") == "backprop" else "loss(Y) + backward()"
+            head = f"class {i.get('class')}: forward(inputs), {step}"
+            shape = "" if "many_to_one" not in i else ("many-to-one (y, h)" if i["many_to_one"] else "many-to-many")
+        kind = {"probs": "outputs softmax probabilities", "logits": "outputs logits"}.get(i.get("output_kind"), "")
+        return ", ".join(x for x in (head, names, shape, kind) if x)
+
+    def to_table(self) -> str:
+        lines = [f"rnn-parity grade: {self.impl}"]
+        desc = self.describe_impl()
+        if desc:
+            lines += textwrap.wrap(desc, 100, initial_indent="  ", subsequent_indent="    ")
+        if self.info.get("step"):
+            lines.append(f"  probes: sequences of lengths {', '.join(map(str, P.MAIN_LENGTHS))} and prefixes "
+                         f"1-{P.LOCALIZE_LENGTH} of one more; D={P.D} H={P.H} O={P.O}; seed {self.seed}")
+        if self.checks:
+            lines.append("")
+            width = max(12, max(len(c.name) for c in self.checks) + 2)
+            lines.append(f"  {'check':<{width}}{'result':<8}{'rel. error':<12}detail")
+            for c in self.checks:
+                err = "-" if c.rel_error is None or c.rel_error != c.rel_error else (
+                    "inf" if c.rel_error == float("inf") else f"{c.rel_error:.1e}")
+                lines.append(f"  {c.name:<{width}}{c.status.upper():<8}{err:<12}{c.detail}".rstrip())
+        if self.signal:
+            s = self.signal
+            T = s["sequence_length"]
+            if s["steps_back"] == 0:
+                where = f"already wrong at the last step (t={T - 1}), before any step back"
+            else:
+                where = (f"right at the last step (t={T - 1}) and departs at t={s['departs_at_step']}, "
+                         f"{s['steps_back']} step{'s' if s['steps_back'] != 1 else ''} back")
+            lines += ["", f"  backpropagated signal (over a sequence of length {T}): {where}"]
+        if self.error:
+            lines += ["", f"  could not grade ({self.error['kind']}): {self.error['message']}"]
+        if self.diagnosis:
+            lines += ["", "  diagnosis:"]
+            for n, f in enumerate(self.diagnosis, 1):
+                m = f.mutant
+                lines += textwrap.wrap(m.mistake, 96, initial_indent=f"    {n}. ", subsequent_indent="       ")
+                lines.append(f"       wrong:   {m.math_wrong}")
+                lines.append(f"       correct: {m.math_correct}")
+                lines += textwrap.wrap(m.explanation, 96, initial_indent="       ", subsequent_indent="       ")
+                tail = f"[{m.id}; reproduces {', '.join(f.explains)}"
+                tail += "]" if f.full else "; a partial match: other failures remain unexplained]"
+                lines += textwrap.wrap(tail, 96, initial_indent="       ", subsequent_indent="        ")
+        elif self.verdict == "fail":
+            lines += ["", "  diagnosis: no catalogued mistake reproduces these results "
+                          "(see `rnn-parity mutants --list`)"]
+        for note in self.notes:
+            lines += textwrap.wrap(f"note: {note}", 100, initial_indent="  ", subsequent_indent="    ")
+        lines += ["", f"  verdict: {self.verdict.upper()}"]
+        return "\n".join(lines)

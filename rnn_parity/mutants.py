@@ -1,0 +1,313 @@
+"""The catalog of classic hand-written-RNN mistakes, each a source-level mutant of the reference.
+
+Every entry names the mistake in one sentence, explains it, and carries the exact correct source
+snippet of a reference module and the wrong snippet that replaces it. `applied(mutant)` swaps the
+mutated code in for the duration of a `with` block:
+
+    from rnn_parity.mutants import CATALOG, applied
+    from rnn_parity import reference as R
+    with applied(CATALOG[0]):
+        R.forward(...)          # now runs the mistake
+
+The grader replays a student's calls on each mutant and names the mistake whose results the
+student's match; `rnn-parity mutants` checks that the parity suite kills every one.
+
+NumPy only: importing this module never imports torch.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import inspect
+import sys
+import types
+from dataclasses import dataclass, field
+
+
+class CatalogDriftError(AssertionError):
+    """A mutant's correct snippet no longer occurs exactly once in the reference: update the catalog."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    module: str
+    correct: str
+    wrong: str
+
+
+@dataclass(frozen=True)
+class Mutant:
+    id: str
+    mistake: str  # one sentence, shown as the diagnosis
+    explanation: str  # why it is wrong and what it does to the results
+    module: str  # e.g. "rnn_parity.reference.layers"
+    correct: str  # the exact reference snippet (occurs exactly once in the module's source)
+    wrong: str  # what replaces it
+    math_correct: str = ""  # the line of math, column-vector notation as in the seeds
+    math_wrong: str = ""
+    shows_in: str = "gradients"  # which results reveal it (for people reading the catalog)
+    extra_edits: tuple = field(default_factory=tuple)  # more Edit()s when one mistake spans modules
+
+    @property
+    def edits(self) -> tuple:
+        return (Edit(self.module, self.correct, self.wrong),) + tuple(self.extra_edits)
+
+    def wrong_line(self) -> str:
+        """The first line of the wrong snippet that differs from the correct one (what to show)."""
+        right = {ln.strip() for ln in self.correct.splitlines()}
+        for ln in self.wrong.splitlines():
+            if ln.strip() and ln.strip() not in right:
+                return ln.strip()
+        return self.wrong.strip().splitlines()[0]
+
+    def correct_line(self) -> str:
+        wrong = {ln.strip() for ln in self.wrong.splitlines()}
+        for ln in self.correct.splitlines():
+            if ln.strip() and ln.strip() not in wrong:
+                return ln.strip()
+        return self.correct.strip().splitlines()[0]
+
+
+L = "rnn_parity.reference.layers"
+M = "rnn_parity.reference.model"
+LOSS = "rnn_parity.reference.loss"
+OPT = "rnn_parity.reference.optim"
+TRAIN = "rnn_parity.reference.train"
+
+_CLIP_THEN_STEP = """\
+    if clip_value is not None:
+        grads = clip.clip_value(grads, clip_value)
+    if clip_norm is not None:
+        grads, _ = clip.clip_norm(grads, clip_norm)
+    optimizer.step(grads)
+"""
+
+CATALOG: tuple[Mutant, ...] = (
+    Mutant(
+        id="whh_not_transposed_backward",
+        mistake="The recurrent weight is not transposed when backpropagating to the previous hidden state.",
+        explanation="h_t depends on h_{t-1} through W_hh h_{t-1}, so the gradient flowing back to h_{t-1} is "
+                    "W_hh^T da_t. Using W_hh instead mixes the hidden units the wrong way round: the last step's "
+                    "gradients are right, every earlier step's are wrong.",
+        module=L, correct="    dh_prev = da @ Whh\n", wrong="    dh_prev = da @ Whh.T\n",
+        math_correct="dh_{t-1} = W_hh^T da_t", math_wrong="dh_{t-1} = W_hh da_t"),
+    Mutant(
+        id="h_t_in_recurrent_grad",
+        mistake="The recurrent-weight gradient uses h_t where h_{t-1} belongs.",
+        explanation="a_t = W_xh x_t + W_hh h_{t-1} + b_h, so dW_hh collects da_t h_{t-1}^T. Pairing da_t with "
+                    "the state the step produced (h_t) instead of the one it read (h_{t-1}) is off by one step.",
+        module=L, correct="h_prev = hs[:-1]", wrong="h_prev = hs[1:]",
+        math_correct="dW_hh = sum_t da_t h_{t-1}^T", math_wrong="dW_hh = sum_t da_t h_t^T"),
+    Mutant(
+        id="tanh_grad_of_activation",
+        mistake="tanh' is computed from the post-activation as 1 - tanh(h)**2.",
+        explanation="The cache holds h_t = tanh(a_t), so tanh'(a_t) = 1 - h_t^2. Applying tanh again "
+                    "(1 - tanh(h_t)^2) takes the derivative at the wrong point; every backpropagated signal "
+                    "is off, from the last step on.",
+        module=L, correct="return 1.0 - h * h", wrong="return 1.0 - np.tanh(h) ** 2",
+        math_correct="da_t = dh_t * (1 - h_t^2)", math_wrong="da_t = dh_t * (1 - tanh(h_t)^2)"),
+    Mutant(
+        id="tanh_grad_missing",
+        mistake="The backward pass skips the tanh derivative.",
+        explanation="h_t = tanh(a_t), so the gradient on a_t is dh_t * (1 - h_t^2); passing dh_t through "
+                    "unchanged treats the layer as linear.",
+        module=L, correct="da = dh * activation_grad(cache.h, nonlinearity)", wrong="da = dh",
+        math_correct="da_t = dh_t * (1 - h_t^2)", math_wrong="da_t = dh_t"),
+    Mutant(
+        id="hidden_grad_not_carried",
+        mistake="The hidden-state gradient is not carried to the previous step.",
+        explanation="h_t affects the loss through its own output and through h_{t+1}, so dh_t must add the "
+                    "gradient coming back from step t+1. Dropping it truncates backpropagation through time "
+                    "to a single step.",
+        module=L, correct="        dh_next = dh_prev\n", wrong="        dh_next = np.zeros_like(dh_prev)\n",
+        math_correct="dh_t = W_hy^T dy_t + W_hh^T da_{t+1}", math_wrong="dh_t = W_hy^T dy_t"),
+    Mutant(
+        id="bias_grad_not_summed",
+        mistake="The hidden-bias gradient is not summed over time.",
+        explanation="b_h is added at every step, so db_h = sum_t da_t. Assigning instead of accumulating "
+                    "inside the backward loop leaves only the last step the loop visits (t = 0).",
+        module=L, correct="db = dA.sum(axis=(0, 1))", wrong="db = dA[0].sum(axis=0)",
+        math_correct="db_h = sum_t da_t", math_wrong="db_h = da_0"),
+    Mutant(
+        id="whh_not_transposed_forward",
+        mistake="The forward step applies the recurrent weight transposed.",
+        explanation="The recurrence is h_t = tanh(W_xh x_t + W_hh h_{t-1} + b_h), with W_hh[i, j] the weight "
+                    "from unit j to unit i. Using W_hh^T h_{t-1} changes every hidden state after the first step.",
+        module=L, correct="a = xproj_t + h_prev @ Whh.T", wrong="a = xproj_t + h_prev @ Whh",
+        math_correct="a_t = W_xh x_t + W_hh h_{t-1} + b_h", math_wrong="a_t = W_xh x_t + W_hh^T h_{t-1} + b_h",
+        shows_in="forward"),
+    Mutant(
+        id="one_hot_from_position",
+        mistake="The one-hot input vector is built from the position instead of the token.",
+        explanation="x_t must be one_hot(token at step t). Writing one_hot(t) feeds the same sequence "
+                    "0, 1, 2, ... whatever the text says, so the outputs ignore the input.",
+        module=M, correct="    x, token_ids = time_major_input(x, config, dtype)\n",
+        wrong="    x, token_ids = time_major_input(x, config, dtype)\n"
+              "    x = np.broadcast_to(np.arange(x.shape[0])[:, None], x.shape) if token_ids else x  # one_hot(t)\n",
+        math_correct="x_t = one_hot(token_t)", math_wrong="x_t = one_hot(t)", shows_in="forward"),
+    Mutant(
+        id="h0_ignored",
+        mistake="The initial hidden state h0 is ignored: the recurrence starts from zeros.",
+        explanation="h_{-1} = h0 feeds the first step (and carries state between chunks in truncated BPTT). "
+                    "Starting from zeros whatever h0 is changes every output when h0 is not zero.",
+        module=M, correct="h0 = initial_state(h0, config, B, dtype)", wrong="h0 = initial_state(None, config, B, dtype)",
+        math_correct="h_{-1} = h0", math_wrong="h_{-1} = 0", shows_in="forward (function protocol)"),
+    Mutant(
+        id="output_grad_not_accumulated",
+        mistake="The output-weight gradient is assigned at every step instead of summed over time.",
+        explanation="W_hy produces every step's output, so dW_hy = sum_t dy_t h_t^T. Writing dW_hy = dy_t h_t^T "
+                    "inside the backward loop keeps only the last step it visits (t = 0).",
+        module=M, correct='grads["Why"] = dlogits.reshape(-1, O).T @ cache.head_input.reshape(-1, dirs * H)',
+        wrong='grads["Why"] = dlogits.reshape(-1, O)[:B].T @ cache.head_input.reshape(-1, dirs * H)[:B]',
+        math_correct="dW_hy = sum_t dy_t h_t^T", math_wrong="dW_hy = dy_0 h_0^T", shows_in="gradients (many-to-many)"),
+    Mutant(
+        id="loss_grad_missing_one",
+        mistake="The softmax cross-entropy gradient forgets to subtract 1 at the target class.",
+        explanation="For L = -log p_c with p = softmax(y), dL/dy = p - one_hot(c). Returning p alone pushes "
+                    "every class up, the right one included.",
+        module=LOSS, correct="    dlogits[rows, cols] -= 1.0  # softmax - one_hot(target)\n",
+        wrong="    dlogits[rows, cols] -= 0.0  # the target's 1 is never subtracted\n",
+        math_correct="dL/dy_t = p_t - one_hot(target_t)", math_wrong="dL/dy_t = p_t",
+        shows_in="gradients (loss(Y) / backward() form)"),
+    Mutant(
+        id="gradient_ascent",
+        mistake="The update adds the gradient instead of subtracting it.",
+        explanation="Gradient descent moves against the gradient: W <- W - lr * dW. Adding it climbs the loss.",
+        module=OPT, correct="p -= self.lr * g", wrong="p += self.lr * g",
+        math_correct="W <- W - lr * dW", math_wrong="W <- W + lr * dW", shows_in="update"),
+    Mutant(
+        id="update_in_clip_loop",
+        mistake="The parameter update sits inside the clipping loop, so it is applied once per parameter.",
+        explanation="Clipping loops over the gradients; the update must come after that loop, once. Indented "
+                    "into it, every parameter moves once per gradient (five times), and partly with gradients "
+                    "not yet clipped.",
+        module=TRAIN, correct=_CLIP_THEN_STEP,
+        wrong="""\
+    if clip_norm is not None:
+        grads, _ = clip.clip_norm(grads, clip_norm)
+    for name in sorted(grads, key=lambda n: n.startswith("b")):  # dWxh, dWhh, dWhy, dbh, dby
+        if clip_value is not None:
+            grads = grads.like({**grads, name: clip.clip_value({name: grads[name]}, clip_value)[name]})
+        optimizer.step(grads)  # inside the loop: one update per parameter
+""",
+        math_correct="for d in grads: clip(d)  then, once: W <- W - lr * dW",
+        math_wrong="for d in grads: clip(d); W <- W - lr * dW  (for every W, on every pass)", shows_in="update"),
+    Mutant(
+        id="clip_after_update",
+        mistake="The gradients are clipped after the update, so the update uses unclipped gradients.",
+        explanation="Clipping exists to bound the step: it must happen between computing the gradients and "
+                    "applying them. Clipping afterwards changes nothing the weights see.",
+        module=TRAIN, correct=_CLIP_THEN_STEP,
+        wrong="""\
+    optimizer.step(grads)  # the weights have already moved by the unclipped gradients
+    if clip_value is not None:
+        grads = clip.clip_value(grads, clip_value)
+    if clip_norm is not None:
+        grads, _ = clip.clip_norm(grads, clip_norm)
+""",
+        math_correct="dW <- clip(dW); W <- W - lr * dW", math_wrong="W <- W - lr * dW; dW <- clip(dW)",
+        shows_in="clip"),
+    Mutant(
+        id="grad_buffers_not_reset",
+        mistake="The gradient buffers are not reset between calls, so gradients accumulate across sequences.",
+        explanation="Each backward pass must start from zero gradients (np.zeros_like, or zero_grad() in "
+                    "torch). Buffers kept from the previous call add the old sequence's gradients to the new one.",
+        module=TRAIN,
+        correct="    value, grads, _, _, h_n = loss.loss_and_all_grads(params, x, targets, h0, lengths, reduction, dh_n)\n",
+        wrong="    value, grads, _, _, h_n = loss.loss_and_all_grads(params, x, targets, h0, lengths, reduction, dh_n)\n"
+              "    buffers = optimizer.__dict__.setdefault(\"grad_buffers\", {})  # never zeroed\n"
+              "    for name, g in grads.items():\n"
+              "        buffers[name] = buffers[name] + g if name in buffers else g.copy()  # dW += ... across calls\n"
+              "    grads = grads.like(dict(buffers))\n",
+        math_correct="dW = 0 at every call, then dW += ...", math_wrong="dW += ... on top of the previous call's dW",
+        shows_in="gradients from the second call on"),
+)
+
+BY_ID = {m.id: m for m in CATALOG}
+
+
+def get(mutant_id: str) -> Mutant:
+    try:
+        return BY_ID[mutant_id]
+    except KeyError:
+        raise KeyError(f"no mutant {mutant_id!r}; known: {', '.join(BY_ID)}") from None
+
+
+def mutated_sources(*mutants: Mutant) -> dict[str, str]:
+    """module name -> its source with every edit of `mutants` applied (each checked to match exactly once)."""
+    sources: dict[str, str] = {}
+    for mutant in mutants:
+        for edit in mutant.edits:
+            if edit.module not in sources:
+                sources[edit.module] = inspect.getsource(importlib.import_module(edit.module))
+            src = sources[edit.module]
+            count = src.count(edit.correct)
+            if count != 1:
+                raise CatalogDriftError(
+                    f"mutant {mutant.id}: the correct snippet occurs {count} times in {edit.module} "
+                    f"(expected exactly once); the catalog has drifted from the reference:\n{edit.correct}")
+            sources[edit.module] = src.replace(edit.correct, edit.wrong)
+    return sources
+
+
+def compatible(a: Mutant, b: Mutant) -> bool:
+    """Whether two mutants can be applied together (their edits do not overlap)."""
+    if a.id == b.id:
+        return False
+    try:
+        mutated_sources(a, b)
+        return True
+    except CatalogDriftError:
+        return False
+
+
+def _new_module(name: str, source: str, tag: str) -> types.ModuleType:
+    original = sys.modules[name]
+    mod = types.ModuleType(name, original.__doc__)
+    mod.__package__ = original.__package__
+    mod.__file__ = original.__file__
+    mod.__spec__ = original.__spec__
+    code = compile(source, f"<mutant {tag} of {name}>", "exec")
+    exec(code, mod.__dict__)
+    return mod
+
+
+@contextlib.contextmanager
+def applied(*mutants: Mutant):
+    """Run the reference with the mistakes of `mutants` (one or several) until the block ends.
+
+    Each mutated module is compiled from its source with the snippet replaced, into a fresh module
+    object with the same __name__ and __package__. Every module attribute anywhere that `is` one of
+    the original module's functions or classes is then pointed at its mutated counterpart; all of it
+    is restored on exit, exceptions included. Not re-entrant for the same module.
+    """
+    if not mutants:
+        yield
+        return
+    tag = "+".join(m.id for m in mutants)
+    sources = mutated_sources(*mutants)
+    replacements: dict[int, tuple[object, object]] = {}
+    for name, source in sources.items():
+        original = sys.modules[name]
+        mutated = _new_module(name, source, tag)
+        for attr, obj in vars(original).items():
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and getattr(obj, "__module__", None) == name:
+                new = mutated.__dict__.get(attr)
+                if new is not None:
+                    replacements[id(obj)] = (obj, new)
+    patched: list[tuple[object, str, object]] = []
+    try:
+        for module in list(sys.modules.values()):
+            try:
+                namespace = vars(module)
+            except TypeError:
+                continue
+            for attr, value in list(namespace.items()):
+                hit = replacements.get(id(value))
+                if hit is not None and hit[0] is value:
+                    patched.append((module, attr, value))
+                    setattr(module, attr, hit[1])
+        yield
+    finally:
+        for module, attr, value in reversed(patched):
+            setattr(module, attr, value)
