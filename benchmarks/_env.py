@@ -1,15 +1,15 @@
 """What the numbers were measured on, and the thread controls.
 
-Thread control, in order of preference:
-- numpy's BLAS: threadpoolctl when it is installed; otherwise the OpenBLAS that numpy loaded is found in
-  /proc/self/maps and its own `*openblas_set_num_threads*` entry point is called through ctypes (the
-  same call threadpoolctl makes). If neither works the BLAS thread count is reported as unknown.
-- torch: torch.set_num_threads (intra-op OpenMP/MKL threads).
+Thread control: every timed benchmark runs in a worker process started with OMP_NUM_THREADS,
+OPENBLAS_NUM_THREADS and MKL_NUM_THREADS set (thread_env), and the worker also calls
+torch.set_num_threads. The thread counts actually in force are read back and recorded: numpy's BLAS
+through threadpoolctl when it is installed, else through the OpenBLAS library numpy loaded (found in
+/proc/self/maps, its `*openblas_get_num_threads*` entry point called through ctypes).
 """
 from __future__ import annotations
 
-import contextlib
 import ctypes
+import importlib.metadata
 import datetime as _dt
 import os
 import platform
@@ -50,7 +50,7 @@ class _OpenBLAS:
 
     def __init__(self):
         self.path = None
-        self._set = self._get = self._config = None
+        self._get = self._config = None
         import numpy  # noqa: F401  (the library is loaded with numpy)
 
         for line in open("/proc/self/maps", encoding="utf-8", errors="replace"):
@@ -64,8 +64,6 @@ class _OpenBLAS:
         lib = ctypes.CDLL(self.path)
         for prefix in self.PREFIXES:
             for sfx in self.SUFFIXES:
-                if self._set is None:
-                    self._set = getattr(lib, f"{prefix}_set_num_threads{sfx}", None)
                 if self._get is None:
                     self._get = getattr(lib, f"{prefix}_get_num_threads{sfx}", None)
                 if self._config is None:
@@ -77,13 +75,10 @@ class _OpenBLAS:
 
     @property
     def usable(self) -> bool:
-        return self._set is not None and self._get is not None
+        return self._get is not None
 
     def get(self) -> int | None:
         return int(self._get()) if self._get is not None else None
-
-    def set(self, n: int) -> None:
-        self._set(ctypes.c_int(n))
 
     def config(self) -> str | None:
         return self._config().decode(errors="replace").strip() if self._config is not None else None
@@ -103,16 +98,18 @@ def _blas() -> _OpenBLAS | None:
 
 
 def blas_control_method() -> str:
+    """How the BLAS thread count was set and how it was read back."""
+    how = "OMP/OPENBLAS/MKL_NUM_THREADS set in a fresh worker process, torch.set_num_threads"
     try:
         import threadpoolctl  # noqa: F401
 
-        return "threadpoolctl"
+        return how + "; read back with threadpoolctl"
     except ImportError:
         pass
     blas = _blas()
     if blas is not None and blas.usable:
-        return f"ctypes: {os.path.basename(blas.path)} *_set_num_threads (threadpoolctl is not installed)"
-    return "none (threadpoolctl not installed and no OpenBLAS entry point found)"
+        return how + f"; read back from {os.path.basename(blas.path)} via ctypes (threadpoolctl not installed)"
+    return how + "; BLAS count not readable (threadpoolctl not installed, no OpenBLAS entry point found)"
 
 
 def blas_threads() -> int | None:
@@ -127,34 +124,21 @@ def blas_threads() -> int | None:
     return blas.get() if blas is not None and blas.usable else None
 
 
-def set_blas_threads(n: int) -> None:
-    try:
-        import threadpoolctl
-
-        threadpoolctl.threadpool_limits(limits=n, user_api="blas")
-        return
-    except ImportError:
-        pass
-    blas = _blas()
-    if blas is not None and blas.usable:
-        blas.set(n)
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-@contextlib.contextmanager
-def threads(n: int | None):
-    """numpy BLAS and torch intra-op threads set to n (None or 0: all cores) inside the block."""
-    import torch
+def thread_env(threads: int | None) -> dict:
+    """The environment of a worker process whose BLAS and OpenMP pools have `threads` threads (None: all cores).
 
-    n = n or cpu_count()
-    old_torch, old_blas = torch.get_num_threads(), blas_threads()
-    torch.set_num_threads(n)
-    set_blas_threads(n)
-    try:
-        yield {"torch": torch.get_num_threads(), "numpy_blas": blas_threads()}
-    finally:
-        torch.set_num_threads(old_torch)
-        if old_blas is not None:
-            set_blas_threads(old_blas)
+    Set before numpy and torch load, these fix the pools' sizes at start-up; OpenBLAS then starts no
+    worker threads at all for 1. (Changing the count later through ctypes left an OpenBLAS worker
+    thread spinning on this machine and slowed the reference up to 20x, so the benchmarks never do that.)
+    """
+    env = dict(os.environ)
+    n = str(threads or cpu_count())
+    for var in THREAD_VARS:
+        env[var] = n
+    return env
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,10 +177,16 @@ def _git() -> dict:
     return {"commit": commit or None, "dirty": dirty}
 
 
+def _version(dist: str) -> str | None:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def machine_info() -> dict:
+    """The machine and the library versions (cheap: torch is not imported here; see runtime_info)."""
     import numpy
-    import scipy
-    import torch
 
     blas = _blas()
     return {
@@ -208,15 +198,25 @@ def machine_info() -> dict:
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "numpy_blas": (blas.config() if blas is not None else None) or "unknown",
-        "scipy": scipy.__version__,
-        "torch": torch.__version__,
-        "torch_blas": "MKL" if torch.backends.mkl.is_available() else "not MKL",
-        "torch_default_threads": torch.get_num_threads(),
-        "numpy_blas_default_threads": blas_threads(),
+        "scipy": _version("scipy"),
+        "torch": _version("torch"),
+        "threadpoolctl": _version("threadpoolctl"),
         "blas_thread_control": blas_control_method(),
-        "env_threads": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},
-        "cuda_available": bool(torch.cuda.is_available()),
         "load_average_start": load_average(),
         "git": _git(),
         "argv": sys.argv[1:],
+    }
+
+
+def runtime_info() -> dict:
+    """What a worker process actually runs with: thread counts in force, torch's BLAS, CUDA."""
+    import torch
+
+    return {
+        "torch_threads": torch.get_num_threads(),
+        "torch_interop_threads": torch.get_num_interop_threads(),
+        "numpy_blas_threads": blas_threads(),
+        "torch_blas": "MKL" if torch.backends.mkl.is_available() else "not MKL",
+        "cuda_available": bool(torch.cuda.is_available()),
+        "env": {k: os.environ.get(k) for k in THREAD_VARS},
     }

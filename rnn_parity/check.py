@@ -763,7 +763,8 @@ class Plan:
 
 def plan(quick: bool = False) -> Plan:
     if quick:
-        return Plan(QUICK_GRID, [("adam-amsgrad-wd-clipvalue", "L2-bi-relu-all-lengths-h0-bf-torchbias")],
+        return Plan(QUICK_GRID, [("sgd-momentum-clipnorm", "L1-uni-tanh-last"),
+                                 ("adam-amsgrad-wd-clipvalue", "L2-bi-relu-all-lengths-h0-bf-torchbias")],
                     ["L2-bi-relu-all-lengths-h0-bf-torchbias"])
     return Plan(GRID, TRAJECTORY_GRID, list(GRID))
 
@@ -774,9 +775,10 @@ def case_checks(s: Setup) -> list[Comparison]:
             + [r for method in CLIP_METHODS for r in check_clip(s, method)])
 
 
-def run_check(quick: bool = False, device: str = "cpu", progress: Callable[[str], None] | None = None) -> list[Row]:
-    """Every protocol over the grid (or the quick one); one Row per (config, quantity)."""
-    p = plan(quick)
+def run_check(quick: bool = False, device: str = "cpu", progress: Callable[[str], None] | None = None,
+              only: Plan | None = None) -> list[Row]:
+    """Every protocol over the grid (or the quick one, or `only`); one Row per (config, quantity)."""
+    p = only or plan(quick)
     rows: list[Row] = []
     for cid in p.cases:
         if progress:
@@ -807,14 +809,19 @@ def _used(used: float) -> str:
 
 
 def summary(rows: list[Row]) -> dict:
-    """The largest relative difference per (dtype, kind): forward, grads, trajectory, gradcheck."""
+    """(dtype, kind) -> (largest relative difference, largest share of the tolerance used).
+
+    kind: forward (outputs and losses), grads (gradients, clipped or not), trajectory (every step),
+    gradcheck (finite differences, always float64).
+    """
     out: dict = {}
     for r in rows:
         q = r.quantity
         kind = ("gradcheck" if q.startswith("gradcheck") else "trajectory" if " steps)" in q
                 else "forward" if q.startswith("forward") or q.endswith(" loss") else "grads")
-        key = (r.dtype if kind != "gradcheck" else "float64", kind)
-        out[key] = _max(out.get(key, 0.0), r.max_rel)
+        key = ("float64" if kind == "gradcheck" else r.dtype, kind)
+        rel, used = out.get(key, (0.0, 0.0))
+        out[key] = (_max(rel, r.max_rel), _max(used, r.used))
     return out
 
 
@@ -837,13 +844,18 @@ def format_report(rows: list[Row], seconds: float | None = None, device: str = "
             lines.append(f"FAIL [{r.config}] ... and {len(r.failures) - 3} more in {r.quantity}")
     n = sum(r.count for r in rows)
     n_bad = sum(len(r.failures) for r in rows)
-    figures = "; ".join(f"{kind} {dtype} {_fmt(v)}" for (dtype, kind), v in sorted(summary(rows).items()))
+    figures = summary(rows)
     took = f" in {seconds:.1f} s" if seconds is not None else ""
     configs = len({r.config for r in rows})
     verdict = "PASS" if not failed else "FAIL"
     lines.append(f"{verdict}: {len(rows) - len(failed)} of {len(rows)} rows, {n - n_bad} of {n} comparisons passed "
                  f"over {configs} configs, torch on {device}{took}")
-    lines.append(f"largest relative differences: {figures}")
+    kinds = ("forward", "grads", "trajectory", "gradcheck")
+    for dtype in ("float64", "float32"):
+        parts = [f"{kind} {_fmt(figures[(dtype, kind)][0])} ({_used(figures[(dtype, kind)][1])} of tol)"
+                 for kind in kinds if (dtype, kind) in figures]
+        if parts:
+            lines.append(f"{dtype} largest rel diff: " + ", ".join(parts))
     return "\n".join(lines)
 
 

@@ -185,7 +185,7 @@ CATALOG: tuple[Mutant, ...] = (
         wrong="""\
     if clip_norm is not None:
         grads, _ = clip.clip_norm(grads, clip_norm)
-    for name in sorted(grads, key=lambda n: n.startswith("b")):  # dWxh, dWhh, dWhy, dbh, dby
+    for name in sorted(grads, key=lambda n: (n.startswith("b"), list(params).index(n))):  # Wxh Whh Why bh by
         if clip_value is not None:
             grads = grads.like({**grads, name: clip.clip_value({name: grads[name]}, clip_value)[name]})
         optimizer.step(grads)  # inside the loop: one update per parameter

@@ -115,8 +115,9 @@ def plot_training(result, path) -> Path:
         ax.set_yscale("log")
         ax.set_ylim(bottom=FLOOR * 0.3, top=max(1e-6, float(y.max()) * 30))
         ax.set_ylabel("largest parameter\ndifference (log scale)")
-        ax.set_title("NumPy reference vs torch, same init and same example order"
-                     + (" (exact zeros drawn at 1e-18)" if (y == 0).any() else ""), fontsize=10)
+        title = ("NumPy reference vs torch, same init and same example order" if hist.param_diff
+                 else "sensitivity of this run to one ulp of its initial weights")
+        ax.set_title(title + (" (exact zeros drawn at 1e-18)" if (y == 0).any() else ""), fontsize=10)
         ax.legend(fontsize=9, loc="upper left")
         ax.grid(True, which="major", alpha=0.3)
     per = f"{steps_per_epoch} steps" if steps_per_epoch != 1 else "1 step"

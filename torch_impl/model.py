@@ -37,7 +37,7 @@ class TorchRNN(nn.Module):
         if c.bias == "single":
             with torch.no_grad():
                 for p in self._frozen_biases():
-                    pass
+                    p.zero_()
                     p.requires_grad_(False)
             # A nonzero bias_hh would silently turn a "single" model into a "torch" one: refuse it on load.
             self.register_load_state_dict_pre_hook(_refuse_nonzero_bias_hh)

@@ -142,7 +142,7 @@ def load_weights(path, config: RNNConfig | dict | None = None, scheme: str = "au
     if scheme != "auto" or detect_scheme(arrays):
         overrides = {**(stored or {}), **_as_dict(config)}
         if stored is None:
-            _warn_assumed(path, overrides)
+            _warn_assumed(path, overrides, stacklevel=2)  # point at load_weights' caller
         return from_scheme(arrays, scheme, **overrides)
     if torch_name("Wxh", 0, 0) in arrays:
         name, head = torch_name, HEAD_KEYS["Why"]
@@ -164,12 +164,12 @@ def _as_dict(config) -> dict:
     return config.to_dict() if isinstance(config, RNNConfig) else dict(config)
 
 
-def _warn_assumed(path, given: dict) -> None:
+def _warn_assumed(path, given: dict, stacklevel: int) -> None:
     assumed = {f.name: f.default for f in fields(RNNConfig) if f.name in UNINFERABLE and f.name not in given}
     if assumed:
         warnings.warn(f"{path} records no config: assumed "
                       + ", ".join(f"{k}={v!r}" for k, v in assumed.items()) + " (set them with config=)",
-                      ConfigAssumedWarning, stacklevel=3)
+                      ConfigAssumedWarning, stacklevel=stacklevel + 1)
 
 
 def _resolve_config(arrays, stored, config, name, head, path, what) -> RNNConfig:
@@ -186,7 +186,7 @@ def _resolve_config(arrays, stored, config, name, head, path, what) -> RNNConfig
         except TypeError as e:
             raise RNNParityError(f"{what}: the stored config is not an RNNConfig: {e}") from None
     inferred = infer_config(arrays, name, head, what)
-    _warn_assumed(path, overrides)
+    _warn_assumed(path, overrides, stacklevel=3)
     return merge_config(inferred, overrides, what)
 
 

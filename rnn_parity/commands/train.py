@@ -43,6 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--save", metavar="FILE",
                         help="write the trained weights (.npz, .pt or .safetensors); with both frameworks, "
                              "the NumPy reference's")
+    parser.add_argument("--control", action="store_true",
+                        help="also train a NumPy copy started one ulp away (every Whh element) and report how far "
+                             "it drifts: the yardstick for the numpy-vs-torch difference")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
@@ -56,6 +59,8 @@ def check_common(args) -> None:
     if args.framework not in training.FRAMEWORK_CHOICES:
         raise RNNParityError(f"unknown framework {args.framework!r}; "
                              f"choose one of {', '.join(training.FRAMEWORK_CHOICES)}")
+    if getattr(args, "control", False) and args.framework == "torch":
+        raise RNNParityError("--control trains a NumPy copy: use it with --framework numpy or both")
     if args.epochs is not None and args.epochs < 1:
         raise RNNParityError(f"--epochs must be a positive integer, got {args.epochs}")
     if args.hidden is not None and args.hidden < 1:
@@ -94,6 +99,9 @@ def summary_lines(result) -> list[str]:
         d = np.asarray(result.history.param_diff)
         lines.append(f"  largest parameter difference numpy vs torch: {result.final_param_diff:.3e} at the end "
                      f"(peak {d.max():.3e}, epoch {int(d.argmax()) + 1})")
+    if result.history.control_diff:
+        d = np.asarray(result.history.control_diff)
+        lines.append(f"  control, numpy vs numpy started 1 ulp away: {d[-1]:.3e} at the end (peak {d.max():.3e})")
     lines.append(f"  wall time {result.seconds:.1f} s")
     return lines
 
@@ -153,7 +161,8 @@ def run(args) -> int:
     check_common(args)
     result = training.train(args.task, framework=args.framework, epochs=args.epochs, hidden=args.hidden,
                             lr=args.lr, clip=args.clip, clip_norm_=args.clip_norm, seed=args.seed,
-                            log_every=args.log_every, progress=False if args.no_progress else None)
+                            log_every=args.log_every, progress=False if args.no_progress else None,
+                            control=args.control)
     print()
     for line in summary_lines(result):
         print(line)

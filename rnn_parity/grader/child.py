@@ -105,7 +105,8 @@ def run(job: dict, workdir: str, result: dict, obs: dict):
 
     if found["protocol"] == "functions":
         driver = FunctionsDriver(module, path, progress)
-        plan = P.build(seed, "functions", "functions", False)
+        plan = P.build(seed, "functions", "functions", False, zero_h0=bool(job.get("zero_h0")))
+        info["zero_h0"] = bool(job.get("zero_h0"))
         info.update(driver.detect(plan.params, plan.h0))
     else:
         driver = ClassDriver(module, found["class"], path, progress)

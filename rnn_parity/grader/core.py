@@ -16,7 +16,7 @@ PROTOCOLS = ("auto", "class", "functions")
 
 def grade(impl: str, seed: int = 0, class_name: str | None = None, protocol: str = "auto",
           timeout: float = DEFAULT_TIMEOUT, diagnose_mistakes: bool = True, tol: float = C.TOLERANCE,
-          output_cap: int = DEFAULT_OUTPUT_CAP) -> GradeReport:
+          output_cap: int = DEFAULT_OUTPUT_CAP, zero_h0: bool = False) -> GradeReport:
     """Grade the RNN implementation in the Python file `impl`; see the README's "Grading" section."""
     if not os.path.isfile(impl):
         raise RNNParityError(f"no such file: {impl}")
@@ -25,7 +25,7 @@ def grade(impl: str, seed: int = 0, class_name: str | None = None, protocol: str
     if not timeout > 0:
         raise RNNParityError(f"timeout must be positive, got {timeout}")
     child = run_child(impl, seed=seed, class_name=class_name, protocol="class" if class_name else protocol,
-                      timeout=timeout, output_cap=output_cap)
+                      timeout=timeout, output_cap=output_cap, zero_h0=zero_h0)
     info = child.info
     report = GradeReport(impl=impl, verdict="error", error=child.error, info=info, notes=list(child.notes),
                          output_chars=child.output_chars, seed=seed, seconds=child.seconds)
@@ -37,7 +37,8 @@ def grade(impl: str, seed: int = 0, class_name: str | None = None, protocol: str
         return report
 
     plan = P.build(seed, info["protocol"], info["step"], bool(info.get("many_to_one")),
-                   has_clip=bool(info.get("clip_method")), has_update=bool(info.get("update_method")))
+                   has_clip=bool(info.get("clip_method")), has_update=bool(info.get("update_method")),
+                   zero_h0=bool(info.get("zero_h0")))
     probs = info.get("output_kind") == "probs"
     skip_update = bool(info.get("update_skipped"))
     student = C.hidden_view(plan, child.obs, probs)
@@ -60,13 +61,17 @@ def grade(impl: str, seed: int = 0, class_name: str | None = None, protocol: str
     if report.verdict == "fail" and diagnose_mistakes:
         groups = C.groups_for(plan, student, skip_update)
         names = {"grad:" + c: "grad:" + info.get("naming", {}).get(c, c) for c in P.CANONICAL}
-        report.diagnosis = diagnose(plan, student, groups, reference, probs, replay_clip, skip_update, names, tol)
+        failing = {c.group for c in report.checks if c.status == "fail"}
+        report.diagnosis = diagnose(plan, student, groups, reference, probs, replay_clip, skip_update, names, tol,
+                                    failing=failing)
     return report
 
 
 def _notes(report: GradeReport, plan: P.Plan, info: dict):
     if plan.step == "functions":
         report.notes.append("clip and update are not part of the function protocol: not checked")
+        if info.get("zero_h0"):
+            report.notes.append("--zero-h0: probed with h0 = 0, so the use of h0 is not checked")
     elif plan.step == "loss":
         if not plan.has_clip:
             report.notes.append("clip not checked: the class has no clip(value) method")

@@ -61,8 +61,11 @@ def _replay(plan, probs, clip, skip_update, mutants) -> dict | None:
 
 
 def diagnose(plan, student_view: dict, groups: C.Groups, reference_view: dict, probs: bool, clip,
-             skip_update: bool, names: dict, tol: float = C.TOLERANCE, catalog=None) -> list:
-    """Findings, most important first; [] when nothing in the catalog helps."""
+             skip_update: bool, names: dict, tol: float = C.TOLERANCE, catalog=None, failing=None) -> list:
+    """Findings, most important first; [] when nothing in the catalog helps.
+
+    failing: the groups whose checks failed; a finding lists the ones it reproduces (default: all groups).
+    """
     catalog = M.CATALOG if catalog is None else catalog
     everything = set(groups.keys)
     current: list = []
@@ -87,7 +90,8 @@ def diagnose(plan, student_view: dict, groups: C.Groups, reference_view: dict, p
         if best is None:
             break
         _, mutant, now = best
-        explained[mutant.id] = sorted(now - matched, key=_order)
+        explained[mutant.id] = sorted((now - matched) & (everything if failing is None else set(failing)),
+                                      key=_order)
         current.append(mutant)
         matched = now
         if matched == everything:

@@ -69,10 +69,12 @@ def _limits():  # runs in the child between fork and exec
 
 
 def run_child(impl: str, seed: int = 0, class_name: str | None = None, protocol: str = "auto",
-              timeout: float = DEFAULT_TIMEOUT, output_cap: int = DEFAULT_OUTPUT_CAP) -> ChildResult:
+              timeout: float = DEFAULT_TIMEOUT, output_cap: int = DEFAULT_OUTPUT_CAP,
+              zero_h0: bool = False) -> ChildResult:
     impl = os.path.abspath(impl)
     with tempfile.TemporaryDirectory(prefix="rnn-parity-grade-") as work:
-        job = {"impl": impl, "seed": seed, "class": class_name, "protocol": protocol, "output_cap": output_cap}
+        job = {"impl": impl, "seed": seed, "class": class_name, "protocol": protocol, "output_cap": output_cap,
+               "zero_h0": zero_h0}
         with open(os.path.join(work, "job.json"), "w") as f:
             json.dump(job, f)
         env = dict(os.environ)

@@ -104,12 +104,17 @@ def make_params(rng: np.random.Generator) -> dict:
 
 
 def build(seed: int, protocol: str, step: str, many_to_one: bool, has_clip: bool = False,
-          has_update: bool = False) -> Plan:
-    """The ordered calls for one implementation. step: "functions", "backprop" or "loss"."""
+          has_update: bool = False, zero_h0: bool = False) -> Plan:
+    """The ordered calls for one implementation. step: "functions", "backprop" or "loss".
+
+    zero_h0: the function protocol's h0 is zeros (for forward functions that always start from zeros).
+    """
     rng = np.random.default_rng([seed, 20240611])
     params = make_params(rng)
     identity = {"Why": np.vstack([np.eye(H), np.zeros((1, H))]), "by": np.zeros(O_IDENTITY)}
-    h0 = rng.normal(0.0, 0.5, size=(H,)) if protocol == "functions" else np.zeros(H)
+    h0 = rng.normal(0.0, 0.5, size=(H,))
+    if protocol != "functions" or zero_h0:
+        h0 = np.zeros(H)
     plan = Plan(seed, protocol, step, many_to_one, params, identity, h0, has_clip=has_clip, has_update=has_update)
     main = [_tokens(rng, T) for T in MAIN_LENGTHS]
     long_seq = _tokens(rng, LOCALIZE_LENGTH)
