@@ -14,7 +14,6 @@ import datetime as _dt
 import os
 import platform
 import subprocess
-import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -204,7 +203,6 @@ def machine_info() -> dict:
         "blas_thread_control": blas_control_method(),
         "load_average_start": load_average(),
         "git": _git(),
-        "argv": sys.argv[1:],
     }
 
 

@@ -9,7 +9,7 @@ from .loss import loss_and_all_grads, loss_and_grads, softmax_cross_entropy
 from .model import ForwardCache, backward, forward
 from .optim import SGD, Adam
 from .params import Params, init_params, layer_keys, param_shapes, suffix
-from .tolerances import GRADCHECK_REL_ERROR, PARITY, TRAJECTORY_FLOAT64, Tolerance, parity_tolerance
+from .tolerances import GRADCHECK_EPSILON, GRADCHECK_REL_ERROR, PARITY, TRAJECTORY_FLOAT64, Tolerance, parity_tolerance
 from .train import train_step
 
 __all__ = [
@@ -17,5 +17,5 @@ __all__ = [
     "forward", "backward", "ForwardCache", "loss_and_grads", "loss_and_all_grads", "softmax_cross_entropy",
     "clip_value", "clip_norm", "total_norm", "SGD", "Adam", "train_step",
     "gradcheck", "GradcheckRow", "format_report",
-    "GRADCHECK_REL_ERROR", "PARITY", "TRAJECTORY_FLOAT64", "Tolerance", "parity_tolerance",
+    "GRADCHECK_EPSILON", "GRADCHECK_REL_ERROR", "PARITY", "TRAJECTORY_FLOAT64", "Tolerance", "parity_tolerance",
 ]

@@ -11,7 +11,7 @@ from scipy.optimize import check_grad
 
 from . import loss as loss_module
 from .params import Params
-from .tolerances import GRADCHECK_REL_ERROR
+from .tolerances import GRADCHECK_EPSILON, GRADCHECK_REL_ERROR
 
 DIRECTIONS = ("all", "random", "auto")
 AUTO_RANDOM_ABOVE = 2000  # elements; "auto" switches to one random direction above this size
@@ -26,7 +26,7 @@ class GradcheckRow(NamedTuple):
 
 
 def gradcheck(params: Params, x, targets, h0=None, lengths=None, reduction: str = "sum", *,
-              direction: str = "all", tol: float = GRADCHECK_REL_ERROR, epsilon: float | None = None,
+              direction: str = "all", tol: float = GRADCHECK_REL_ERROR, epsilon: float = GRADCHECK_EPSILON,
               seed: int = 0, wrt=None, grad_fn: Callable | None = None) -> list[GradcheckRow]:
     """Check every gradient of the loss, one row per parameter, then h0 and x (dense input only).
 
@@ -34,9 +34,10 @@ def gradcheck(params: Params, x, targets, h0=None, lengths=None, reduction: str 
     (default: the reference's BPTT), so any implementation's gradients can be checked against the loss.
     wrt: names to check (default all). h0 is checked as zeros when not given.
 
-    check_grad uses forward differences with a sqrt(eps) ~ 1.5e-8 step, so its error has an absolute floor
-    of roughly 1e-8. A tensor whose gradient norm is itself that small (dead ReLUs, a weight far from the
-    output) cannot meet a relative bound; its row fails honestly rather than being waved through.
+    check_grad uses forward differences (step `epsilon`, GRADCHECK_EPSILON = 1e-6 by default; see
+    tolerances.py for why not scipy's sqrt(eps)), so its error has an absolute floor. A tensor whose
+    gradient norm is itself near that floor (dead ReLUs, a weight far from the output) cannot meet a
+    relative bound; its row fails honestly rather than being waved through.
     """
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
@@ -87,7 +88,7 @@ def gradcheck(params: Params, x, targets, h0=None, lengths=None, reduction: str 
         mode = direction if direction != "auto" else ("random" if x0.size > AUTO_RANDOM_ABOVE else "all")
         f = lambda flat, n=name: evaluate(n, flat, False)  # noqa: E731
         g = lambda flat, n=name: evaluate(n, flat, True)  # noqa: E731
-        kwargs = {} if epsilon is None else {"epsilon": epsilon}
+        kwargs = {"epsilon": epsilon}
         analytic = g(x0)
         if mode == "random":
             # check_grad draws v from the generator it is given; draw the same v to normalise.

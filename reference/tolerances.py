@@ -21,6 +21,10 @@ PARITY = {
 
 # scipy.optimize.check_grad, always on float64 copies: error / ||analytic grad|| must stay below this.
 GRADCHECK_REL_ERROR = 1e-5
+# check_grad's forward-difference step. Its default sqrt(eps) ~ 1.5e-8 leaves rounding noise of
+# ~eps * |loss| / step ~ 1.5e-7 per component at losses of 1-10, above 1e-5 of small gradients (h0 of a
+# many-to-one model); 1e-6 cuts that to ~2e-9 while the truncation error h * |f''| / 2 stays below it.
+GRADCHECK_EPSILON = 1e-6
 
 # Trajectories: max |param_mine - param_theirs| after N optimizer steps in float64.
 TRAJECTORY_FLOAT64 = 1e-9

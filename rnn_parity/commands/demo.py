@@ -14,7 +14,9 @@ from pathlib import Path
 from ..errors import RNNParityError
 
 OUT_DIR = "out"
-DEFAULT_SEED = 1  # see the README: with seed 0 the run crosses a chaotic stretch (about epoch 300-350)
+# Seeds 1, 2 and 3 train without a chaotic stretch; 0, 4 and 5 cross one (about epochs 300-400) in which
+# float64 rounding is amplified to 1e-5..1e-2 between ANY two runs, NumPy vs NumPy included (the control).
+DEFAULT_SEED = 3
 AGREEMENT = 1e-8  # largest |numpy - torch| allowed after the full run, float64
 
 
@@ -24,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"init and example-order seed (default {DEFAULT_SEED})")
     parser.add_argument("--out", default=OUT_DIR, metavar="DIR",
                         help=f"where the plot and the weights go (default: {OUT_DIR}/)")
+    parser.add_argument("--no-control", action="store_true",
+                        help="skip the control run (a NumPy copy started one ulp away), about 25%% faster")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
@@ -58,7 +62,7 @@ def run(args) -> int:
     print()
     start = time.perf_counter()
     result = training.train(task, framework="both", epochs=args.epochs, seed=args.seed,
-                            progress=False if args.no_progress else None)
+                            progress=False if args.no_progress else None, control=not args.no_control)
     plot_training(result, plot_path)
     save_weights(result.params["numpy"], str(weights_path))
     seconds = time.perf_counter() - start
@@ -72,12 +76,15 @@ def run(args) -> int:
         print(f"  {fw:<5} test accuracy {acc[fw]:.3f}  ({result.seconds_per_framework[fw]:.1f} s in its training steps)")
     print(f"  largest parameter difference numpy vs torch at the end: {diff:.2e}  "
           f"({'within' if diff <= AGREEMENT else 'ABOVE'} {AGREEMENT:g})")
+    if result.history.control_diff:
+        print(f"  control, NumPy vs NumPy started one ulp away (every Whh element): "
+              f"{result.history.control_diff[-1]:.2e} at the end")
     print(f"  plot: {plot_path}")
     print(f"  weights (NumPy reference): {weights_path}   try: rnn-parity predict sentiment "
           f"--weights {weights_path} \"i am not sad\"")
     print(f"  time: {seconds:.1f} s")
     if not ok:
-        print("  NOTE: not every check passed; see the plot. A difference that grows by orders of magnitude in a "
-              "few epochs is the dynamics amplifying float64 rounding, not a framework discrepancy: "
+        print("  NOTE: not every check passed; see the plot. When the control drifts as far as numpy vs torch, "
+              "the training dynamics amplify float64 rounding (a chaotic stretch), whatever computes them: "
               "see the README.")
     return 0 if ok else 1

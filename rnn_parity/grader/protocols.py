@@ -50,13 +50,22 @@ class Progress:
 
 
 def _where_in_student(tb, student_file: str) -> str:
-    """' (line N of impl.py: `code`)' for the deepest frame in the student's file, or ''."""
-    frames = [f for f in traceback.extract_tb(tb) if f.filename == student_file]
+    """' (line N of impl.py, in f: `code`)' for the deepest frame in the student's files, or ''.
+
+    The student's files are the graded file and its siblings (modules it imports from its folder).
+    """
+    import os
+
+    folder = os.path.dirname(os.path.abspath(student_file)) + os.sep
+    mine = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frames = [f for f in traceback.extract_tb(tb)
+              if f.filename == student_file or (os.path.abspath(f.filename).startswith(folder)
+                                                 and not os.path.abspath(f.filename).startswith(mine))]
     if not frames:
         return ""
     f = frames[-1]
     line = (f.line or "").strip()
-    name = student_file.rsplit("/", 1)[-1]
+    name = os.path.basename(f.filename)
     return f" (line {f.lineno} of {name}, in {f.name}: `{line}`)" if line else f" (line {f.lineno} of {name})"
 
 

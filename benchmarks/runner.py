@@ -1,0 +1,120 @@
+"""`rnn-parity bench`: runs the benchmark sections, each in its own worker process, and writes
+results.json and results.md.
+
+Sections (in run order): sentiment, batched, long, profile, suite. Every timed section runs in a fresh
+worker with its thread counts fixed at start-up (1 thread, or all cores for the second half of
+"batched"); "suite" runs its commands as subprocesses of the parent.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import _env, report
+from .batched import SIZES
+
+# name -> (module, thread settings of its workers or None for in-parent)
+SECTIONS: dict[str, tuple[str, tuple | None]] = {
+    "sentiment": ("sentiment", (1,)),
+    "batched": ("batched", (1, None)),
+    "long": ("long_sequences", (1,)),
+    "profile": ("profiling", (1,)),
+    "suite": ("suite", None),
+}
+DEFAULT_DIR = Path(__file__).resolve().parent
+JSON_NAME, MD_NAME = "results.json", "results.md"
+
+
+def default_options(quick: bool) -> dict:
+    if quick:
+        return {"quick": True, "epochs": 2, "sentiment_repeats": 1, "warmup_epochs": 1, "repeats": 2, "warmup": 1,
+                "min_time": 0.002, "sizes": [list(s) for s in SIZES[:2]], "long_T": [100, 1000], "long_repeats": 1,
+                "profile_epochs": 1, "profile_calls": 2, "seed": 0, "thread_settings": [1, None]}
+    return {"quick": False, "epochs": 1000, "sentiment_repeats": 3, "warmup_epochs": 2, "repeats": 7, "warmup": 1,
+            "min_time": 0.2, "sizes": [list(s) for s in SIZES], "long_T": [1000, 10000], "long_repeats": 3,
+            "profile_epochs": 30, "profile_calls": 20, "seed": 0, "thread_settings": [1, None]}
+
+
+def _run_worker(module: str, opts: dict, threads: int | None, log) -> dict:
+    with tempfile.TemporaryDirectory(prefix="rnn-parity-bench-") as tmp:
+        options_path, result_path = Path(tmp) / "options.json", Path(tmp) / "result.json"
+        options_path.write_text(json.dumps({**opts, "threads": threads or _env.cpu_count()}), encoding="utf-8")
+        cmd = [sys.executable, "-m", "rnn_parity.benchmarks.worker", module, str(options_path), str(result_path)]
+        proc = subprocess.run(cmd, env=_env.thread_env(threads), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True)
+        for line in proc.stderr.splitlines():
+            if line.startswith("  "):
+                log(line)
+        if proc.returncode != 0 or not result_path.exists():
+            tail = " | ".join(proc.stderr.strip().splitlines()[-3:])
+            raise RuntimeError(f"worker {module} (threads={threads or 'all'}) exited {proc.returncode}: {tail}")
+        return json.loads(result_path.read_text(encoding="utf-8"))
+
+
+def run_section(name: str, opts: dict, log) -> dict:
+    module_name, settings = SECTIONS[name]
+    started, load_before, t0 = _env.now_utc(), _env.load_average(), time.perf_counter()
+    try:
+        if settings is None:
+            from . import suite
+
+            record = suite.run(opts, log=log)
+        else:
+            if name == "batched":
+                settings = tuple(opts["thread_settings"])
+            parts = [_run_worker(module_name, opts, threads, log) for threads in settings]
+            module = importlib.import_module(f"rnn_parity.benchmarks.{module_name}")
+            if hasattr(module, "combine"):
+                record = module.combine(parts, opts)
+                record["runtime"] = [p["runtime"] for p in parts]
+            else:
+                record = parts[0]
+        record["status"] = "ok"
+    except RuntimeError as e:
+        record = {"title": name, "status": "error", "error": str(e), "checks": []}
+        log(f"  {name}: ERROR {e}")
+    record["measured"] = {"date": started, "wall_s": time.perf_counter() - t0, "load_average_before": load_before,
+                          "load_average_after": _env.load_average(), "quick": opts["quick"]}
+    return record
+
+
+def run(names: list[str], opts: dict, out_dir: Path, log=print, merge: bool = True,
+        command: str = "rnn-parity bench") -> tuple[dict, Path, Path]:
+    """Run the named sections; write results.json and results.md into out_dir. Returns (record, json, md).
+
+    merge: keep the sections of an earlier results.json in out_dir that this run does not redo (each section
+    carries its own date and load averages), as long as both runs are full runs or both quick ones.
+    """
+    meta = _env.machine_info()
+    meta["command"] = command
+    meta["quick"] = opts["quick"]
+    meta["options"] = opts
+    sections = {}
+    for name in SECTIONS:
+        if name in names:
+            log(f"[{name}]")
+            sections[name] = run_section(name, opts, log)
+    meta["load_average_end"] = _env.load_average()
+    meta["date_end"] = _env.now_utc()
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out_dir / JSON_NAME, out_dir / MD_NAME
+    kept = {}
+    if merge and json_path.exists():
+        try:
+            previous = json.loads(json_path.read_text(encoding="utf-8"))
+            if previous.get("meta", {}).get("quick") == opts["quick"]:
+                kept = {k: v for k, v in previous.get("sections", {}).items() if k not in sections and k in SECTIONS}
+        except (OSError, ValueError):
+            kept = {}
+    all_sections = {name: (sections.get(name) or kept.get(name)) for name in SECTIONS
+                    if name in sections or name in kept}
+    record = {"meta": meta, "sections": all_sections, "ran_now": sorted(sections)}
+    json_path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    md_path.write_text(report.render(record), encoding="utf-8")
+    return record, json_path, md_path

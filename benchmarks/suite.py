@@ -1,0 +1,75 @@
+"""Benchmark 4: the parity suite's own wall time, each command timed as a subprocess.
+
+- `make test` (pytest -n auto over tests/ and parity_tests/). When the Makefile's install stamp is out of
+  date, `make test` would reinstall first; then the pytest command it runs is timed instead, and the
+  record says so. Skipped under --quick: it is the whole suite.
+- `rnn-parity check --quick`, skipped when the check command is not there yet.
+"""
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ._env import REPO
+
+
+def _tail(text: str, lines: int = 3) -> str:
+    kept = [line for line in text.strip().splitlines() if line.strip()]
+    return " | ".join(kept[-lines:])[-300:]
+
+
+def _timed(cmd: list[str], cwd: Path, timeout: float) -> dict:
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"command": " ".join(cmd), "status": "timed out", "wall_s": time.perf_counter() - start,
+                "exit": None, "summary": f"killed after {timeout:.0f} s"}
+    wall = time.perf_counter() - start
+    return {"command": " ".join(cmd), "status": "ok" if proc.returncode == 0 else "failed", "wall_s": wall,
+            "exit": proc.returncode, "summary": _tail(proc.stdout + "\n" + proc.stderr)}
+
+
+def _make_test(timeout: float) -> dict:
+    make = shutil.which("make")
+    if make is None or not (REPO / "Makefile").exists():
+        return {"command": "make test", "status": "skipped", "summary": "make or the Makefile is missing"}
+    stale = subprocess.run([make, "-q", "install"], cwd=REPO, capture_output=True).returncode != 0
+    if not stale:
+        return _timed([make, "test"], REPO, timeout)
+    row = _timed([sys.executable, "-m", "pytest", "-n", "auto", "-q"], REPO, timeout)
+    row["note"] = "install stamp out of date, so the pytest command of `make test` was timed without reinstalling"
+    return row
+
+
+def _check_quick(timeout: float) -> dict:
+    if importlib.util.find_spec("rnn_parity.commands.check") is None:
+        return {"command": "rnn-parity check --quick", "status": "skipped",
+                "summary": "rnn_parity/commands/check.py does not exist yet"}
+    row = _timed([sys.executable, "-m", "rnn_parity", "check", "--quick"], REPO, timeout)
+    row["command"] = "rnn-parity check --quick"
+    return row
+
+
+def run(opts: dict, log=print) -> dict:
+    rows = []
+    if opts["quick"]:
+        rows.append({"command": "make test", "status": "skipped", "summary": "not run under --quick"})
+    else:
+        log("  suite: make test (the whole suite; this takes a while)")
+        rows.append(_make_test(opts.get("suite_timeout", 3600)))
+    log("  suite: rnn-parity check --quick")
+    rows.append(_check_quick(opts.get("suite_timeout", 3600)))
+    for row in rows:
+        wall = f"{row['wall_s']:.1f} s" if "wall_s" in row else "-"
+        log(f"  suite: {row['command']}: {row['status']} {wall}")
+    return {
+        "title": "Benchmark 4: the parity suite's wall time",
+        "settings": {"repeats": 1, "how": "each command once, as a subprocess, from the repository root"},
+        "rows": rows,
+        "checks": [],
+    }

@@ -1,0 +1,4 @@
+"""Calls sys.exit at import."""
+import sys
+
+sys.exit("bye")
