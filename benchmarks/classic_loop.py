@@ -10,9 +10,14 @@ It keeps everything that makes that loop what it is, so the timings measure the 
 - BPTT from the last step back, gradients accumulated step by step;
 - np.clip on each gradient in place, then in-place SGD (p -= lr * dp) on each parameter.
 
-The only liberties taken: the weights come from outside (so all three contenders start from the same
-init), and the per-epoch visiting order can be passed in (so all three see the same examples in the
-same order); without `order` the loop shuffles with `random.shuffle`, as the tutorial does.
+The liberties taken:
+- the weights come from outside, so all three contenders start from the same init;
+- the per-epoch visiting order can be passed in, so all three see the same examples in the same order
+  (without `order` the loop shuffles with `random.shuffle`, as the tutorial does);
+- one line of the seed's BPTT is corrected: it propagates dL/dh_{t-1} = Whh @ (dL/da_t) where the chain
+  rule gives Whh^T @ (dL/da_t). That is the gradient of the transposed recurrence, so the seed's weights
+  drift from the true gradient's (by about 1e-6 after one epoch at its init). The product costs the same
+  either way; `seed_transpose_slip=True` restores the seed's line.
 """
 from __future__ import annotations
 

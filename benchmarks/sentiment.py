@@ -98,6 +98,7 @@ def run(opts: dict, log=print) -> dict:
 
     epochs, repeats, warmup_epochs, seed = opts["epochs"], opts["sentiment_repeats"], opts["warmup_epochs"], opts["seed"]
     contenders, config = make_contenders(epochs, seed)
+    n_items = len(_setup(seed)[2])
     if warmup_epochs:
         warm, _ = make_contenders(warmup_epochs, seed)
         for fn in warm.values():
@@ -111,11 +112,11 @@ def run(opts: dict, log=print) -> dict:
             finals[name] = fn()
         return wrapped
 
-    log(f"  sentiment: {epochs} epochs x 58 examples, {repeats} repeat(s) of each of classic, reference, torch")
+    log(f"  sentiment: {epochs} epochs x {n_items} examples, {repeats} repeat(s) of each of classic, reference, torch")
     timing = _timing.measure({name: keep(name) for name in contenders}, repeats=repeats, warmup=0, number=1)
     for name, t in timing.items():
         log(f"  sentiment {name}: median {t['median_s']:.3f} s")
-    steps = epochs * len(_setup(seed)[2])
+    steps = epochs * n_items
     rows = []
     for name, t in timing.items():
         rows.append({"contender": name, "median_s": t["median_s"], "min_s": t["min_s"], "max_s": t["max_s"],
@@ -132,7 +133,7 @@ def run(opts: dict, log=print) -> dict:
     ]
     return {
         "title": "Benchmark 1: the sentiment seed's protocol (per-example SGD with clipping)",
-        "settings": {"epochs": epochs, "examples_per_epoch": 58, "hidden": HIDDEN, "lr": LR, "clip": CLIP,
+        "settings": {"epochs": epochs, "examples_per_epoch": n_items, "hidden": HIDDEN, "lr": LR, "clip": CLIP,
                      "init": "randn / 1000 (scheme 'sentiment')", "seed": seed, "dtype": "float64",
                      "repeats": repeats, "warmup_epochs": warmup_epochs, "threads": 1,
                      "order": "one seeded permutation per epoch, shared by all three"},

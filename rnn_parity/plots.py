@@ -63,7 +63,7 @@ def plot_training(result, path) -> Path:
     axes = fig.subplots(n_panels, 1, sharex=True)
     s = result.settings
     clip = f"clip {s['clip_value']:g}" if s.get("clip_value") else "no clip"
-    fig.suptitle(f"rnn-parity train {result.task.name}: {' vs '.join(result.frameworks)}, {s['dtype']}, "
+    fig.suptitle(f"{result.task.name}: {' vs '.join(result.frameworks)}, {s['dtype']}, "
                  f"H={s['hidden']}, SGD lr {s['lr']:g}, {clip}, seed {s['seed']}", fontsize=11)
 
     ax = axes[0]

@@ -235,8 +235,7 @@ class TorchRunner:
     def __init__(self, params: Params, lr: float, clip_value: float | None, clip_norm: float | None, h0=None):
         import torch
 
-        from .torch_impl import to_torch
-        from .torch_impl.keymap import torch_key_map
+        from .torch_impl import to_torch, torch_key_map
 
         self.torch = torch
         self.model = to_torch(params)
@@ -279,8 +278,10 @@ class TorchRunner:
         return logits.numpy()
 
     def numpy_params(self) -> Params:
-        """The torch weights under the reference's names (copies)."""
-        return Params({ref: p.detach().numpy().copy() for ref, p in self._named}, self.config)
+        """The torch weights as reference Params (from_torch: copies, bit for bit)."""
+        from .torch_impl import from_torch
+
+        return from_torch(self.model)
 
     def max_abs_diff(self, params: Params) -> float:
         return max(float(np.max(np.abs(params[ref] - p.detach().numpy()))) for ref, p in self._named)
@@ -305,6 +306,7 @@ class History:
     test: dict[str, list[Metrics]] = field(default_factory=dict)  # per framework, per logged epoch
     param_diff: list[float] = field(default_factory=list)  # per epoch, max |numpy - torch|, with both
     initial_param_diff: float | None = None
+    initial: dict[str, tuple[Metrics, Metrics | None]] = field(default_factory=dict)  # (train, test) before step 1
     control_diff: list[float] = field(default_factory=list)  # per epoch, max |numpy - numpy(Whh + 1 ulp)|
     initial_control_diff: float | None = None
 
@@ -441,6 +443,10 @@ def _train(task, framework, *, epochs, hidden, lr, clip, clip_norm_, seed, log_e
                     clip_norm=clip_norm_, seed=seed, init=proto.init, dtype=dtype, log_every=log_every,
                     examples=len(task.train), test_examples=len(task.test), control=control)
     write = log or (lambda line: tqdm.write(line, file=sys.stdout))
+    train_batch = make_batch(task.train, task.output)
+    for r in runners:
+        hist.initial[r.name] = (evaluate(r, train_batch), evaluate(r, test_batch))
+    write(format_initial(hist, epochs))
     spent = {r.name: 0.0 for r in runners}
     start = time.perf_counter()
     bar = tqdm(range(1, epochs + 1), desc=f"{task.name} ({'+'.join(frameworks)})", unit="epoch",
@@ -487,6 +493,16 @@ def _train(task, framework, *, epochs, hidden, lr, clip, clip_norm_, seed, log_e
     final = {r.name: r.numpy_params().copy() for r in runners}
     return TrainResult(task=task, config=config, frameworks=frameworks, settings=settings, history=hist,
                        params=final, seconds=seconds, seconds_per_framework=spent)
+
+
+def format_initial(hist: History, epochs: int) -> str:
+    """One line: the loss and accuracy before any training (the first framework's; both start equal)."""
+    fw = next(iter(hist.initial))
+    tr, te = hist.initial[fw]
+    line = f"epoch {0:>{len(str(epochs))}}/{epochs}  (initial)  train loss {tr.loss:.4f} acc {tr.accuracy:.3f}"
+    if te is not None:
+        line += f" | test loss {te.loss:.4f} acc {te.accuracy:.3f}"
+    return line
 
 
 def format_interval(hist: History, epochs: int) -> list[str]:

@@ -62,10 +62,15 @@ def torch_shapes(config: RNNConfig) -> dict[str, tuple[int, ...]]:
 def as_numpy(value, key: str, what: str) -> np.ndarray:
     """A torch tensor or array-like as a NumPy array sharing its bits (no casting)."""
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor; no torch import needed here
+        layout, device = str(getattr(value, "layout", "")), str(getattr(value, "device", ""))
+        if layout not in ("torch.strided", "") or device == "meta":
+            # sparse, mkldnn, ... layouts, or a meta tensor (shape only, no data): nothing to copy bit for bit
+            raise RNNParityError(f"{what}: {key!r} is a {'meta' if device == 'meta' else layout} tensor, expected a "
+                                 "dense float32 or float64 tensor holding data")
         try:
             return value.detach().cpu().numpy()
-        except TypeError as e:  # e.g. bfloat16, which NumPy cannot hold
-            raise RNNParityError(f"{what}: {key!r} has dtype {value.dtype}, expected float32 or float64") from e
+        except Exception as e:  # noqa: BLE001 - e.g. bfloat16 or quantized dtypes, which NumPy cannot hold
+            raise RNNParityError(f"{what}: {key!r} has dtype {value.dtype}, expected float32 or float64") from None
     try:
         return np.asarray(value)
     except Exception as e:  # noqa: BLE001 - anything that is no array is the user's mistake

@@ -91,8 +91,15 @@ class TorchRNN(nn.Module):
 
     def _as_input(self, x) -> torch.Tensor:
         c = self.config
-        x = torch.as_tensor(x, device=self.fc.weight.device)
         layout = "(B, T" if c.batch_first else "(T, B"
+        try:
+            x = torch.as_tensor(x, device=self.fc.weight.device)
+        except (TypeError, ValueError, RuntimeError) as e:
+            raise RNNParityError(f"TorchRNN: input must be float {layout}, D) or integer token ids {layout}), "
+                                 f"got {type(x).__name__} ({_first_line(e)})") from None
+        if x.dim() >= 2 and (x.shape[0] == 0 or x.shape[1] == 0):
+            T, B = (x.shape[1], x.shape[0]) if c.batch_first else (x.shape[0], x.shape[1])
+            raise RNNParityError(f"TorchRNN: input is empty: T={T}, B={B} (both must be >= 1)")
         if x.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8):
             if x.dim() != 2:
                 raise RNNParityError(f"TorchRNN: token ids must be {layout}), got shape {tuple(x.shape)}")
@@ -113,7 +120,11 @@ class TorchRNN(nn.Module):
         if h0 is None:
             return None
         c = self.config
-        h0 = torch.as_tensor(h0, device=self.fc.weight.device)
+        try:
+            h0 = torch.as_tensor(h0, device=self.fc.weight.device)
+        except (TypeError, ValueError, RuntimeError) as e:
+            raise RNNParityError(f"TorchRNN: h0 must be a float tensor (L*dirs, B, H), got {type(h0).__name__} "
+                                 f"({_first_line(e)})") from None
         want = (c.num_layers * c.num_directions, B, c.hidden_size)
         if tuple(h0.shape) != want:
             raise RNNParityError(f"TorchRNN: h0 must have shape (L*dirs, B, H) = {want}, got {tuple(h0.shape)}")
@@ -123,7 +134,11 @@ class TorchRNN(nn.Module):
 
     @staticmethod
     def _as_lengths(lengths, T: int, B: int) -> torch.Tensor:
-        lengths = torch.as_tensor(lengths).cpu()  # pack_padded_sequence wants them on the CPU
+        try:
+            lengths = torch.as_tensor(lengths).cpu()  # pack_padded_sequence wants them on the CPU
+        except (TypeError, ValueError, RuntimeError) as e:
+            raise RNNParityError(f"TorchRNN: lengths must be {B} integers (one per batch element), got "
+                                 f"{type(lengths).__name__} ({_first_line(e)})") from None
         if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool or tuple(lengths.shape) != (B,):
             raise RNNParityError(f"TorchRNN: lengths must be {B} integers (one per batch element), "
                                  f"got {lengths.dtype} of shape {tuple(lengths.shape)}")
@@ -140,3 +155,8 @@ def _refuse_nonzero_bias_hh(module: TorchRNN, state_dict, prefix, *args) -> None
             raise RNNParityError(
                 f"TorchRNN(bias='single'): {prefix + name} must be zero, got a nonzero tensor; "
                 "fold it with from_state_dict(sd, config, fold_bias=True) or use bias='torch'")
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__

@@ -99,7 +99,10 @@ def merge_config(inferred: dict, overrides: dict, what: str) -> RNNConfig:
             raise RNNParityError(f"{what}: unknown RNNConfig field {key!r}; expected one of {sorted(known)}")
         if key in inferred and value != inferred[key]:
             raise RNNParityError(f"{what}: {key}={value!r} contradicts the arrays, which give {key}={inferred[key]!r}")
-    return RNNConfig(**{**inferred, **overrides})
+    try:
+        return RNNConfig(**{**inferred, **overrides})
+    except ValueError as e:  # a field of the wrong kind or value, e.g. nonlinearity="sigmoid"
+        raise RNNParityError(f"{what}: {e}") from None
 
 
 def to_scheme(params: Params, scheme: str, column_bias: bool = True, fold_bias: bool = False) -> dict[str, np.ndarray]:

@@ -22,6 +22,7 @@ import pickle
 import re
 import secrets
 import warnings
+import zipfile
 from dataclasses import fields
 from pathlib import Path
 from typing import Callable
@@ -135,6 +136,11 @@ def load_weights(path, config: RNNConfig | dict | None = None, scheme: str = "au
         raise RNNParityError(f"cannot read {path}: no such file")
     if config is not None and not isinstance(config, (RNNConfig, dict)):
         raise RNNParityError(f"load_weights: config must be an RNNConfig or a dict, got {type(config).__name__}")
+    actual = sniff_format(path)
+    if actual is not None and actual != suffix:
+        raise RNNParityError(f"{path}: this is {FORMAT_NAMES[actual]}, not {FORMAT_NAMES[suffix]}: the suffix picks "
+                             f"the reader, so " + ("save it with np.savez" if actual == ".npy" else
+                                                   f"name it with the suffix {actual}"))
     reader = {".npz": _read_npz, ".safetensors": _read_safetensors}.get(suffix, _read_torch)
     arrays, stored = reader(path)
     what = f"load_weights({os.path.basename(path)})"
@@ -153,7 +159,11 @@ def load_weights(path, config: RNNConfig | dict | None = None, scheme: str = "au
                              "(rnn.weight_ih_l0, fc.weight, ...), the reference's (Wxh, Why, ...) or a seed scheme")
     config = _resolve_config(arrays, stored, config, name, head, path, what)
     if name is torch_name:
-        return from_state_dict(arrays, config, fold_bias=fold_bias)
+        try:
+            return from_state_dict(arrays, config, fold_bias=fold_bias)
+        except RNNParityError as e:  # name the file, not the function, in what the user reads
+            message = str(e).removeprefix("from_state_dict").removeprefix(":").strip()
+            raise RNNParityError(f"{what}: {message}") from None
     check_arrays(arrays, param_shapes(config), what)
     return Params({k: np.array(arrays[k], copy=True) for k in param_shapes(config)}, config)
 
@@ -183,8 +193,8 @@ def _resolve_config(arrays, stored, config, name, head, path, what) -> RNNConfig
     if stored is not None:
         try:
             return RNNConfig.from_dict({**stored, **overrides})
-        except TypeError as e:
-            raise RNNParityError(f"{what}: the stored config is not an RNNConfig: {e}") from None
+        except (TypeError, ValueError) as e:  # a missing field, or a field of the wrong kind or value
+            raise RNNParityError(f"{what}: the stored config is not a valid RNNConfig: {e}") from None
     inferred = infer_config(arrays, name, head, what)
     _warn_assumed(path, overrides, stacklevel=3)
     return merge_config(inferred, overrides, what)
@@ -228,9 +238,43 @@ def _config_dict(value, path) -> dict | None:
         data = json.loads(value) if isinstance(value, str) else value
     except json.JSONDecodeError as e:
         raise RNNParityError(f"{path}: the stored config is not valid JSON: {e}") from None
+    except (ValueError, RecursionError) as e:  # e.g. nesting too deep, an integer of 5,000 digits
+        raise RNNParityError(f"{path}: the stored config is not valid JSON ({type(e).__name__}: "
+                             f"{_first_line(e)})") from None
     if not isinstance(data, dict):
         raise RNNParityError(f"{path}: the stored config should be a dict, got {type(data).__name__}")
     return data
+
+
+FORMAT_NAMES = {".npz": "an .npz archive", ".pt": "a torch checkpoint (torch.save's zip format)",
+                ".safetensors": "a .safetensors file", ".npy": "a single .npy array"}
+
+
+def sniff_format(path) -> str | None:
+    """The format a file's first bytes show (".npz", ".pt", ".safetensors" or ".npy"), or None when unsure.
+
+    Reads only magic numbers, a zip's list of names and a safetensors header length: nothing is unpickled.
+    A pickle stream is left to the readers, which refuse it with their own message.
+    """
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            head = f.read(9)
+        if head.startswith(b"\x93NUMPY"):
+            return ".npy"
+        if head.startswith(b"PK\x03\x04"):
+            with zipfile.ZipFile(path) as z:
+                names = z.namelist()
+            if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+                return ".pt"
+            if names and all(n.endswith(".npy") for n in names):
+                return ".npz"
+            return None
+        if len(head) == 9 and head[8:9] == b"{" and int.from_bytes(head[:8], "little") <= size - 8:
+            return ".safetensors"  # an 8-byte little-endian header length, then the JSON header
+    except Exception:  # noqa: BLE001 - a damaged file: the reader will say what is wrong with it
+        return None
+    return None
 
 
 def _read_npz(path) -> tuple[dict, dict | None]:

@@ -22,6 +22,17 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _size(text: str) -> list[int]:
+    parts = text.split(",")
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 4 or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected four positive integers T,B,D,H, got {text!r}")
+    return values
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true",
                         help="tiny epochs, repeats and sizes: a smoke test, not a recorded result "
@@ -35,6 +46,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup", type=int, help="unrecorded warm-up rounds before the repeats (default 1)")
     parser.add_argument("--threads", choices=("1", "all", "both"), default="both",
                         help="thread settings of the batched benchmark (default both)")
+    parser.add_argument("--sizes", type=_size, nargs="+", metavar="T,B,D,H",
+                        help="sizes of the batched benchmark (default: the four of the issue; the first two "
+                             "with --quick)")
     parser.add_argument("--long-T", dest="long_T", type=_positive_int, nargs="+", metavar="T",
                         help="sequence lengths of the long-sequence benchmark (default 1000 10000)")
     parser.add_argument("--seed", type=int, default=0, help="init and data seed (default 0)")
@@ -66,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
         if args.warmup < 0:
             raise RNNParityError(f"--warmup must be >= 0, got {args.warmup}")
         opts["warmup"] = args.warmup
+    if args.sizes:
+        opts["sizes"] = args.sizes
     if args.long_T:
         opts["long_T"] = sorted(set(args.long_T))
     opts["thread_settings"] = {"1": [1], "all": [None], "both": [1, None]}[args.threads]

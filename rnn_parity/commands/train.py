@@ -87,6 +87,9 @@ def summary_lines(result) -> list[str]:
              f"H={result.settings['hidden']}, lr {result.settings['lr']:g}, "
              f"clip {result.settings['clip_value'] if result.settings['clip_value'] is not None else 'none'}, "
              f"init {result.settings['init']}, seed {result.settings['seed']}, {result.settings['dtype']}"]
+    first = next(iter(result.history.initial.values()))
+    lines.append(f"  before training: train loss {first[0].loss:.4f} acc {first[0].accuracy:.3f}"
+                 + (f" | test loss {first[1].loss:.4f} acc {first[1].accuracy:.3f}" if first[1] else ""))
     for fw in result.frameworks:
         tr = result.history.train[fw][-1]
         line = f"  {fw:<5}  final train loss {tr.loss:.4f} acc {tr.accuracy:.3f}"
@@ -134,7 +137,7 @@ def showcase_lines(result, seed: int = 0) -> list[str]:
     elif task.name == "names":
         names = training.sample_names(params, task, count=10, temperature=1.0, seed=seed)
         known = set(ds_names())
-        lines.append("  10 sampled names (temperature 1.0, * = in the training list): "
+        lines.append("  10 sampled names (temperature 1.0, * = a real name of the census list): "
                      + ", ".join(n + ("*" if n in known else "") for n in names))
     elif task.name == "recurrent":
         h0 = training.initial_state(task, result.config, result.settings["seed"])

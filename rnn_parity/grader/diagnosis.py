@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .. import mutants as M
 from . import checks as C
 from .expect import Replay
+from .plan import CANONICAL
 
 MAX_MUTANTS = 4
 
@@ -100,6 +101,7 @@ def diagnose(plan, student_view: dict, groups: C.Groups, reference_view: dict, p
     return [Finding(m, [names.get(g, g) for g in explained[m.id]], full) for m in current]
 
 
-def _order(group: str) -> tuple:
-    rank = {"forward": 0, "hidden": 1, "clip": 3, "update": 4}
-    return (rank.get(group, 2), group)
+def _order(group: str) -> int:
+    """The report's order: forward, hidden, the gradients in canonical order, clip, update."""
+    order = ["forward", "hidden", *("grad:" + c for c in CANONICAL), "clip", "update"]
+    return order.index(group) if group in order else len(order)

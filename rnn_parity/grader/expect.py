@@ -6,7 +6,7 @@ their modules at call time, so a mutant applied with rnn_parity.mutants.applied 
 
 The training-step part (clip, update, gradient buffers) goes through reference.train.train_step,
 the one place those mistakes can be expressed, fed with the gradients of the plan's own upstream
-gradient (see update_with).
+gradients (see update_with).
 """
 from __future__ import annotations
 
@@ -25,14 +25,13 @@ from . import plan as P
 
 
 def update_with(grads, params, optimizer, clip_value=None, clip_norm=None):
-    """One training step of reference.train with the given gradients: clip, update; returns what it used.
+    """One reference.train.train_step with these gradients: clip, update; returns the gradients it used.
 
-    reference.train may offer `apply_update(params, optimizer, grads, clip_value=, clip_norm=)`; until it
-    does, train_step itself runs with its loss computation swapped for these gradients.
+    train_step computes its own gradients from (x, targets); the grader's probes use arbitrary upstream
+    gradients instead. So train_step's code runs with its `loss` module swapped, in a private copy of its
+    globals, for one that hands back `grads`. Whatever a mutant changes in train_step (or in the clip and
+    optimizer code it calls) takes effect; nothing is patched outside this call.
     """
-    seam = getattr(ref_train, "apply_update", None)
-    if seam is not None:
-        return seam(params, optimizer, grads, clip_value=clip_value, clip_norm=clip_norm)
     fn = ref_train.train_step
     fixed = types.SimpleNamespace(loss_and_all_grads=lambda *a, **k: (0.0, grads, None, None, None))
     glb = dict(fn.__globals__)
