@@ -31,6 +31,17 @@ def _where(func: tuple) -> str:
     return f"{rel}:{line}({name})"
 
 
+# The reference's phases, found by (file, function): their cumulative time splits a training step.
+PHASES = (
+    ("forward", "model.py", "forward"),
+    ("check_targets", "validate.py", "check_targets"),
+    ("softmax_cross_entropy", "loss.py", "softmax_cross_entropy"),
+    ("backward", "model.py", "backward"),
+    ("clip_value", "clip.py", "clip_value"),
+    ("SGD.step", "optim.py", "step"),
+)
+
+
 def profile(fn, top: int) -> dict:
     profiler = cProfile.Profile()
     profiler.enable()
@@ -43,7 +54,14 @@ def profile(fn, top: int) -> dict:
         rows.append({"function": _where(func), "calls": nc, "own_s": tt, "cumulative_s": ct,
                      "own_share": tt / total if total else 0.0})
     rows.sort(key=lambda r: r["own_s"], reverse=True)
-    return {"total_s": total, "rows": rows[:top]}
+    phases = []
+    for label, filename, name in PHASES:
+        hits = [(nc, ct) for (path, _line, fname), (_cc, nc, _tt, ct, _c) in stats.stats.items()
+                if fname == name and path.endswith(os.sep + filename) and os.sep + "reference" + os.sep in path]
+        if hits:
+            calls, cum = sum(h[0] for h in hits), sum(h[1] for h in hits)
+            phases.append({"phase": label, "calls": calls, "cumulative_s": cum, "share": cum / total if total else 0})
+    return {"total_s": total, "rows": rows[:top], "phases": phases}
 
 
 def run(opts: dict, log=print) -> dict:

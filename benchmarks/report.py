@@ -16,7 +16,7 @@ def _load(values) -> str:
 
 def _table(header: list[str], rows: list[list]) -> list[str]:
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    out += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
     return out + [""]
 
 
@@ -46,7 +46,17 @@ def _sentiment(s: dict) -> list[str]:
     out += _table(["contender", "median s", "min s", "max s", "us / example", "x classic"], rows)
     p = s["parity"]
     out += [f"Final parameters: reference vs torch max |diff| = {p['max_abs_diff_reference_vs_torch']:.2e}; "
-            f"reference vs classic loop max |diff| = {p['max_abs_diff_reference_vs_classic']:.2e}.", "",
+            f"reference vs classic loop max |diff| = {p['max_abs_diff_reference_vs_classic']:.2e}.", ""]
+    if p.get("trajectory"):
+        out += [f"Max |diff| of the weights along the way (snapshots taken inside the timed runs). The last column is "
+                f"an untimed control: the reference against itself, started from Whh x (1 + "
+                f"{p['control_perturbation']:g} N(0, 1)), i.e. a few ulps away. Where the control grows as much as "
+                f"reference vs torch, the growth is the protocol amplifying float64 rounding, not a disagreement "
+                f"between the implementations.", ""]
+        out += _table(["epoch", "reference vs torch", "reference vs classic", "control: reference vs perturbed reference"],
+                      [[r["epoch"], f"{r['reference_vs_torch']:.1e}", f"{r['reference_vs_classic']:.1e}",
+                        f"{r['reference_vs_perturbed_reference']:.1e}"] for r in p["trajectory"]])
+    out += [
             "The classic loop is `benchmarks/classic_loop.py`: the tutorial's column-vector loop with (D, 1) one-hot "
             "columns rebuilt per example, a dict of hidden states, per-step matmuls, `np.clip` and in-place SGD. "
             "One line differs from the seed: the seed propagates `d_h = Whh @ temp`, the gradient of the transposed "
@@ -93,7 +103,7 @@ def _suite(s: dict) -> list[str]:
     for r in s["rows"]:
         wall = f"{r['wall_s']:.1f}" if "wall_s" in r else "-"
         note = r.get("summary", "") + (f" ({r['note']})" if r.get("note") else "")
-        rows.append([f"`{r['command']}`", r["status"], wall, note.replace("|", "/")])
+        rows.append([f"`{r['command']}`", r["status"], wall, note])
     return ["Each command once, as a subprocess from the repository root.", ""] + _table(
         ["command", "status", "wall s", "output tail"], rows)
 
@@ -104,6 +114,10 @@ def _profile(s: dict) -> list[str]:
     for name, w in s["workloads"].items():
         out.append(f"**{name}**: {w['what']}; profiled total {w['total_s']:.3f} s")
         out.append("")
+        if w.get("phases"):
+            out.append("Phases (cumulative time, share of the profiled total): " + ", ".join(
+                f"{ph['phase']} {100 * ph['share']:.0f}%" for ph in w["phases"]) + ".")
+            out.append("")
         out += _table(["function", "calls", "own s", "own share", "cumulative s"],
                       [[f"`{r['function']}`", r["calls"], f"{r['own_s']:.4f}", f"{100 * r['own_share']:.1f}%",
                         f"{r['cumulative_s']:.4f}"] for r in w["rows"]])

@@ -19,6 +19,7 @@ import numpy as np
 from . import _timing, classic_loop
 
 HIDDEN, LR, CLIP = 64, 2e-2, 1.0
+PERTURB = 1e-15  # relative, on Whh: a few ulps, the size of the rounding differences between two float64 codes
 
 
 def _setup(seed: int):
@@ -38,8 +39,14 @@ def _orders(n_items: int, epochs: int, seed: int) -> list[np.ndarray]:
     return [rng.permutation(n_items) for _ in range(epochs)]
 
 
-def make_contenders(epochs: int, seed: int = 0):
-    """The three training runs as zero-argument callables, each returning its final weights (reference names)."""
+def make_contenders(epochs: int, seed: int = 0, snapshots: dict | None = None, snapshot_every: int = 0,
+                    perturb_whh: float = 0.0):
+    """The three training runs as zero-argument callables, each returning its final weights (reference names).
+
+    snapshots: when given, each run also stores a copy of its weights every `snapshot_every` epochs in
+    snapshots[name][epoch] (20 small copies per run: nothing next to the training itself).
+    perturb_whh: multiply the initial Whh by (1 + perturb_whh * N(0, 1)) elementwise, for the sensitivity control.
+    """
     import torch
 
     from rnn_parity.reference import SGD
@@ -47,24 +54,34 @@ def make_contenders(epochs: int, seed: int = 0):
     from rnn_parity.torch_impl import from_torch, to_torch
 
     data, word_to_idx, items, config, params0 = _setup(seed)
+    if perturb_whh:
+        noise = np.random.default_rng([seed, 2]).standard_normal(params0["Whh"].shape)
+        params0["Whh"] = params0["Whh"] * (1 + perturb_whh * noise)
     orders = _orders(len(items), epochs, seed)
     encoded = [(data.encode(text)[:, None], np.array([label], dtype=np.int64)) for text, label in items]
     torch_examples = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in encoded]
 
+    def snap(name: str, epoch: int, arrays) -> None:
+        if snapshots is not None and snapshot_every and epoch % snapshot_every == 0:
+            snapshots.setdefault(name, {})[epoch] = {k: np.array(v, copy=True) for k, v in arrays().items()}
+
     def classic():
         rnn = classic_loop.ClassicRNN.from_params(params0)
-        classic_loop.train(rnn, items, word_to_idx, orders, LR, CLIP)
+        for epoch, order in enumerate(orders, 1):
+            classic_loop.process_data(rnn, items, word_to_idx, True, order, LR, CLIP)
+            snap("classic", epoch, rnn.arrays)
         return rnn.arrays()
 
     def reference():
         params = params0.copy()
         optimizer = SGD(params, lr=LR)
-        for order in orders:
+        for epoch, order in enumerate(orders, 1):
             total = 0.0
             for i in order:
                 x, y = encoded[i]
                 loss, _, _ = train_step(params, optimizer, x, y, clip_value=CLIP)
                 total += loss
+            snap("reference", epoch, lambda: params)
         return dict(params)
 
     def torch_run():
@@ -72,7 +89,7 @@ def make_contenders(epochs: int, seed: int = 0):
         trainable = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.SGD(trainable, lr=LR)
         cross_entropy = torch.nn.functional.cross_entropy
-        for order in orders:
+        for epoch, order in enumerate(orders, 1):
             total = 0.0
             for i in order:
                 x, y = torch_examples[i]
@@ -83,6 +100,7 @@ def make_contenders(epochs: int, seed: int = 0):
                 torch.nn.utils.clip_grad_value_(trainable, CLIP)
                 optimizer.step()
                 total += loss.item()
+            snap("torch", epoch, lambda: from_torch(model, config))
         return dict(from_torch(model, config))
 
     return {"classic": classic, "reference": reference, "torch": torch_run}, config
@@ -97,7 +115,9 @@ def run(opts: dict, log=print) -> dict:
     from ._env import runtime_info
 
     epochs, repeats, warmup_epochs, seed = opts["epochs"], opts["sentiment_repeats"], opts["warmup_epochs"], opts["seed"]
-    contenders, config = make_contenders(epochs, seed)
+    every = max(1, epochs // 20)
+    snapshots: dict = {}
+    contenders, config = make_contenders(epochs, seed, snapshots, every)
     n_items = len(_setup(seed)[2])
     if warmup_epochs:
         warm, _ = make_contenders(warmup_epochs, seed)
@@ -122,13 +142,33 @@ def run(opts: dict, log=print) -> dict:
         rows.append({"contender": name, "median_s": t["median_s"], "min_s": t["min_s"], "max_s": t["max_s"],
                      "repeats_s": t["repeats_s"], "us_per_example": t["median_s"] / steps * 1e6,
                      "ratio_to_classic": t["median_s"] / timing["classic"]["median_s"]})
+    # Sensitivity control (untimed): the reference against itself from an init that differs by a few ulps.
+    log(f"  sentiment: control run, reference from Whh x (1 + {PERTURB:g} N(0,1))")
+    control: dict = {}
+    perturbed, _ = make_contenders(epochs, seed, control, every, perturb_whh=PERTURB)
+    perturbed["reference"]()
+    epochs_seen = sorted(snapshots.get("reference", {}))
+    trajectory = [{"epoch": e,
+                   "reference_vs_torch": max_abs_diff(snapshots["reference"][e], snapshots["torch"][e]),
+                   "reference_vs_classic": max_abs_diff(snapshots["reference"][e], snapshots["classic"][e]),
+                   "reference_vs_perturbed_reference": max_abs_diff(snapshots["reference"][e],
+                                                                    control["reference"][e])}
+                  for e in epochs_seen]
+    last_within = None  # the last checkpoint up to which reference and torch agree within 1e-8 throughout
+    for row in trajectory:
+        if row["reference_vs_torch"] > 1e-8:
+            break
+        last_within = row["epoch"]
+    control_final = trajectory[-1]["reference_vs_perturbed_reference"] if trajectory else float("nan")
     ref_vs_torch = max_abs_diff(finals["reference"], finals["torch"])
     ref_vs_classic = max_abs_diff(finals["reference"], finals["classic"])
     ratio = timing["reference"]["median_s"] / timing["classic"]["median_s"]
     checks = [
         {"target": "sentiment: reference time <= 0.5 x classic loop", "figure": f"{ratio:.3f} x",
          "met": ratio <= 0.5},
-        {"target": "sentiment: final params, reference vs torch, max |diff| <= 1e-8", "figure": f"{ref_vs_torch:.2e}",
+        {"target": "sentiment: final params, reference vs torch, max |diff| <= 1e-8",
+         "figure": f"{ref_vs_torch:.2e} (within 1e-8 up to epoch {last_within}; control, the reference against "
+                   f"itself from a {PERTURB:g}-perturbed init: {control_final:.2e})",
          "met": ref_vs_torch <= 1e-8},
     ]
     return {
@@ -139,7 +179,10 @@ def run(opts: dict, log=print) -> dict:
                      "order": "one seeded permutation per epoch, shared by all three"},
         "rows": rows,
         "parity": {"max_abs_diff_reference_vs_torch": ref_vs_torch,
-                   "max_abs_diff_reference_vs_classic": ref_vs_classic},
+                   "max_abs_diff_reference_vs_classic": ref_vs_classic,
+                   "last_epoch_within_1e-8": last_within,
+                   "control_perturbation": PERTURB,
+                   "trajectory": trajectory},
         "checks": checks,
         "runtime": runtime_info(),
     }

@@ -17,9 +17,9 @@ from pathlib import Path
 from ._env import REPO
 
 
-def _tail(text: str, lines: int = 3) -> str:
-    kept = [line for line in text.strip().splitlines() if line.strip()]
-    return " | ".join(kept[-lines:])[-300:]
+def _tail(text: str, lines: int = 3, width: int = 160) -> str:
+    kept = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return " / ".join(line if len(line) <= width else line[:width - 3] + "..." for line in kept[-lines:])
 
 
 def _timed(cmd: list[str], cwd: Path, timeout: float) -> dict:

@@ -24,6 +24,8 @@ def check_writable(path, what: str, suffixes: tuple[str, ...] | None = None) -> 
     if path.is_dir():
         raise RNNParityError(f"{what} {str(path)!r} is a directory")
     parent = path.parent if str(path.parent) else Path(".")
+    if parent.exists() and not parent.is_dir():
+        raise RNNParityError(f"{what} {str(path)!r}: {str(parent)!r} is a file, not a directory")
     if not parent.is_dir():
         raise RNNParityError(f"{what} {str(path)!r}: directory {str(parent)!r} does not exist")
     if path.exists() and not os.access(path, os.W_OK):
@@ -66,34 +68,44 @@ def plot_training(result, path) -> Path:
     fig.suptitle(f"{result.task.name}: {' vs '.join(result.frameworks)}, {s['dtype']}, "
                  f"H={s['hidden']}, SGD lr {s['lr']:g}, {clip}, seed {s['seed']}", fontsize=11)
 
-    ax = axes[0]
-    for fw in result.frameworks:
-        st = STYLE[fw]
-        ax.plot(steps, [m.loss for m in hist.train[fw]], label=f"{fw} train", **st)
-        if hist.test[fw]:
-            ax.plot(eval_steps, [m.loss for m in hist.test[fw]], marker="o" if fw == "numpy" else "x",
-                    ms=7 if fw == "numpy" else 6, ls="none", color=st["color"], label=f"{fw} test")
-    ax.set_yscale("log")
-    plain = FuncFormatter(lambda v, _: f"{v:g}")
-    ax.yaxis.set_major_formatter(plain)
-    ax.yaxis.set_minor_formatter(FuncFormatter(_minor_label))
-    ax.set_ylabel("cross-entropy per symbol\n(nats, log scale)")
-    ax.set_title("loss (train: mean over the epoch while training; test: after the epoch)", fontsize=10)
-    ax.legend(ncols=2, fontsize=9)
-    ax.grid(True, which="both", alpha=0.3)
+    # Step 0 is the evaluation before training (the same init for every framework).
+    x_train = np.concatenate([[0], steps])
+    x_test = np.concatenate([[0], eval_steps])
 
-    ax = axes[1]
-    for fw in result.frameworks:
-        st = STYLE[fw]
-        ax.plot(steps, [m.accuracy for m in hist.train[fw]], label=f"{fw} train", **st)
-        if hist.test[fw]:
-            ax.plot(eval_steps, [m.accuracy for m in hist.test[fw]], marker="o" if fw == "numpy" else "x",
-                    ms=7 if fw == "numpy" else 6, ls="none", color=st["color"], label=f"{fw} test")
-    ax.set_ylabel("accuracy")
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_title("accuracy (argmax of the logits)", fontsize=10)
-    ax.legend(ncols=2, fontsize=9, loc="lower right")
-    ax.grid(True, alpha=0.3)
+    def series(fw, what):
+        start_train, start_test = hist.initial[fw]
+        train = [getattr(start_train, what)] + [getattr(m, what) for m in hist.train[fw]]
+        test = [getattr(start_test, what)] + [getattr(m, what) for m in hist.test[fw]] if hist.test[fw] else None
+        return train, test
+
+    for ax, what in ((axes[0], "loss"), (axes[1], "accuracy")):
+        values = []
+        for fw in result.frameworks:
+            st = STYLE[fw]
+            train, test = series(fw, what)
+            ax.plot(x_train, train, label=f"{fw} train", **st)
+            values += train
+            if test is not None:
+                ax.plot(x_test, test, marker="o" if fw == "numpy" else "x", ms=7 if fw == "numpy" else 6,
+                        ls="none", color=st["color"], label=f"{fw} test")
+                values += test
+        ax.grid(True, which="both", alpha=0.3)
+        if what == "accuracy":
+            ax.set_ylabel("accuracy")
+            ax.set_ylim(-0.02, 1.02)
+            ax.set_title("accuracy (argmax of the logits; step 0: before training)", fontsize=10)
+            ax.legend(ncols=2, fontsize=9, loc="lower right")
+            continue
+        low, high = min(values), max(values)
+        scale = "log" if low > 0 and high / low > 10 else "linear"  # log only when it spans a decade
+        ax.set_yscale(scale)
+        if scale == "log":
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.yaxis.set_minor_formatter(FuncFormatter(_minor_label))
+        ax.set_ylabel("cross-entropy per symbol\n" + ("(nats, log scale)" if scale == "log" else "(nats)"))
+        ax.set_title("loss (train: mean over each epoch while training; test: after the epoch; "
+                     "step 0: before training)", fontsize=10)
+        ax.legend(ncols=2, fontsize=9)
 
     if show_diff:
         ax = axes[2]

@@ -37,7 +37,8 @@ def _allow_intermixed(parser: argparse.ArgumentParser) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.description = __doc__.split("\n")[0]
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.description = __doc__
     _allow_intermixed(parser)
     parser.add_argument("task", metavar="TASK", help=f"one of: {', '.join(TASK_NAMES)}")
     parser.add_argument("inputs", nargs="*", metavar="INPUT",
@@ -92,5 +93,5 @@ def run(args) -> int:
                                       seed=args.seed, max_length=args.max_length)
         known = set(load_names())
         for name in names:
-            print(name + ("   (in the training list)" if name in known else ""))
+            print(name + ("   (a real name: in the census list)" if name in known else ""))
     return 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 
 import numpy as np
 
@@ -24,6 +25,11 @@ def _clip_arg(text: str):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ..training import PROTOCOLS
+
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = "the seeds' protocols (the defaults):\n" + "\n".join(
+        f"  {name:<10} {p.source}" for name, p in PROTOCOLS.items())
     parser.add_argument("task", metavar="TASK", help=f"one of: {', '.join(TASK_NAMES)}")
     parser.add_argument("--framework", default="both", metavar="{numpy,torch,both}",
                         help="which implementation trains; 'both' runs them in lockstep from the same "
@@ -152,6 +158,18 @@ def showcase_lines(result, seed: int = 0) -> list[str]:
     return lines
 
 
+def keep_last_good(stopped, save: str | None) -> str:
+    """Write the last good weights of a stopped run to --save; the clause that says where they are."""
+    fw = next(iter(stopped.params))
+    when = "the initial weights" if stopped.kept_epoch == 0 else f"the weights after epoch {stopped.kept_epoch}"
+    if not save:
+        return f"{when} were not kept (pass --save FILE to keep them)"
+    from ..torch_impl import save_weights
+
+    save_weights(stopped.params[fw], save)
+    return f"{when} ({fw}) are in {save}"
+
+
 def ds_names():
     from ..datasets import load_names
     return load_names()
@@ -162,10 +180,16 @@ def run(args) -> int:
     from ..plots import plot_training
 
     check_common(args)
-    result = training.train(args.task, framework=args.framework, epochs=args.epochs, hidden=args.hidden,
-                            lr=args.lr, clip=args.clip, clip_norm_=args.clip_norm, seed=args.seed,
-                            log_every=args.log_every, progress=False if args.no_progress else None,
-                            control=args.control)
+    try:
+        result = training.train(args.task, framework=args.framework, epochs=args.epochs, hidden=args.hidden,
+                                lr=args.lr, clip=args.clip, clip_norm=args.clip_norm, seed=args.seed,
+                                log_every=args.log_every, progress=False if args.no_progress else None,
+                                control=args.control)
+    except training.TrainingDiverged as e:
+        raise RNNParityError(f"{e}; {keep_last_good(e, args.save)}") from None
+    except training.TrainingInterrupted as e:
+        print(f"rnn-parity train: interrupted in epoch {e.epoch}; {keep_last_good(e, args.save)}", file=sys.stderr)
+        return 130
     print()
     for line in summary_lines(result):
         print(line)

@@ -289,3 +289,80 @@ def run_checks(plan: P.Plan, info: dict, student: dict, expected: dict, clip_fou
             t, T = found
             signal = {"departs_at_step": t, "steps_back": T - 1 - t, "sequence_length": T}
     return results, signal
+
+
+def evidence(plan: P.Plan, student: dict, expected: dict, results: list, tol: float = TOLERANCE) -> dict:
+    """The arrays and per-step errors behind the checks, for pictures (never part of the JSON report).
+
+    gradients: {check name: {"student", "reference", "sequence_length", "rel_error"}} for each failing
+        gradient check: the full-sequence probe where it departs most (canonical orientation, biases (n,)).
+    per_step: {check name: [relative error of the result for the sequence ending at step t, t = 0, 1, ...]}
+        over the localization prefixes, for forward, hidden and every gradient (inf: wrong shape or not finite).
+    signal: [relative error of the backpropagated signal da_t at each step t of the longest prefix], or None.
+    """
+    by_group = {r.group: r for r in results}
+    out = {"tolerance": tol, "gradients": {}, "per_step": {}, "signal": None}
+    for group, r in by_group.items():
+        if not group.startswith("grad:") or r.status != "fail":
+            continue
+        what = group
+        best = None
+        for call in plan.calls:
+            if call.tag != "grad":
+                continue
+            k = call.key(what)
+            if k not in student or k not in expected:
+                continue
+            s, e = np.asarray(student[k], dtype=np.float64), np.asarray(expected[k], dtype=np.float64)
+            err = rel_error(s, e)
+            rank = (err if err == err else float("inf"), call.T)
+            if best is None or rank > best[0]:
+                best = (rank, s, e, call.T, err)
+        if best is not None:
+            _, s, e, T, err = best
+            out["gradients"][r.name] = {"student": s, "reference": e, "sequence_length": T, "rel_error": err}
+    prefixes = _calls(plan, "prefix")
+    for group, r in by_group.items():
+        if group == "forward":
+            series = _prefix_errors(prefixes, student, expected, "out", last_row=not plan.many_to_one)
+        elif group == "hidden":
+            long_call = [c for c in plan.calls if c.tag == "hidden"]
+            if long_call:
+                k = long_call[-1].key("out")
+                series = []
+                if k in student and k in expected and np.shape(student[k]) == np.shape(expected[k]):
+                    s, e = np.atleast_2d(student[k]), np.atleast_2d(expected[k])
+                    series = [rel_error(s[t], e[t], 1e-3 * float(np.linalg.norm(e))) for t in range(s.shape[0])]
+            else:
+                series = _prefix_errors(prefixes, student, expected, "h")
+        elif group.startswith("grad:"):
+            series = _prefix_errors(prefixes, student, expected, group)
+        else:
+            continue
+        if series:
+            out["per_step"][r.name] = series
+    if prefixes:
+        call = prefixes[-1]
+        k = call.key("grad:Wxh")
+        if k in student and k in expected and np.shape(student[k]) == np.shape(expected[k]):
+            s, e = np.asarray(student[k]), np.asarray(expected[k])
+            cols = [int(t) for t in call.tokens]
+            scale = max(float(np.linalg.norm(e[:, c])) for c in cols)
+            out["signal"] = [rel_error(s[:, cols[t]], e[:, cols[t]], max(1e-9 * scale, 1e-300))
+                             for t in range(call.T)]
+    return out
+
+
+def _prefix_errors(prefixes: list, student: dict, expected: dict, what: str, last_row: bool = False) -> list:
+    """Relative error of each localization prefix's result (the floor first_prefix_departure uses)."""
+    present = [c for c in prefixes if c.key(what) in student and c.key(what) in expected]
+    if not present:
+        return []
+    scale = max(float(np.linalg.norm(expected[c.key(what)])) for c in present)
+    errs = []
+    for call in present:
+        s, e = student[call.key(what)], expected[call.key(what)]
+        if last_row:
+            s, e = _last_step(s), _last_step(e)
+        errs.append(rel_error(s, e, max(1e-3 * scale, 1e-300)))
+    return errs

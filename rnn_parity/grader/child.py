@@ -95,6 +95,8 @@ def run(job: dict, workdir: str, result: dict, obs: dict):
     progress = Progress(os.path.join(workdir, "progress.txt"))
     path = os.path.abspath(job["impl"])
     sys.path.insert(0, os.path.dirname(path))  # the student's own sibling modules
+    if job.get("cwd") and os.path.abspath(job["cwd"]) != os.path.dirname(path):
+        sys.path.insert(1, os.path.abspath(job["cwd"]))  # a notebook's folder (its file is generated elsewhere)
     module = import_student(path, progress)
     path = getattr(module, "__file__", path) or path
     progress.set("looking for a class or functions")

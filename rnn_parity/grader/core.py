@@ -16,16 +16,27 @@ PROTOCOLS = ("auto", "class", "functions")
 
 def grade(impl: str, seed: int = 0, class_name: str | None = None, protocol: str = "auto",
           timeout: float = DEFAULT_TIMEOUT, diagnose_mistakes: bool = True, tol: float = C.TOLERANCE,
-          output_cap: int = DEFAULT_OUTPUT_CAP, zero_h0: bool = False) -> GradeReport:
-    """Grade the RNN implementation in the Python file `impl`; see the README's "Grading" section."""
+          output_cap: int = DEFAULT_OUTPUT_CAP, zero_h0: bool = False, run_all_cells: bool = False,
+          cwd: str | None = None) -> GradeReport:
+    """Grade the RNN implementation in the Python file `impl`; see the README's "Grading" section.
+
+    A Jupyter notebook (.ipynb) is graded through rnn_parity.grader.notebook: its definitions only, or
+    every code cell in order with run_all_cells=True. cwd: where the child runs (default: impl's folder).
+    """
     if not os.path.isfile(impl):
         raise RNNParityError(f"no such file: {impl}")
+    if str(impl).lower().endswith(".ipynb"):
+        from .notebook import grade_notebook
+
+        return grade_notebook(impl, run_all_cells=run_all_cells, seed=seed, class_name=class_name,
+                              protocol=protocol, timeout=timeout, diagnose_mistakes=diagnose_mistakes, tol=tol,
+                              output_cap=output_cap, zero_h0=zero_h0)
     if protocol not in PROTOCOLS:
         raise RNNParityError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
     if not timeout > 0:
         raise RNNParityError(f"timeout must be positive, got {timeout}")
     child = run_child(impl, seed=seed, class_name=class_name, protocol="class" if class_name else protocol,
-                      timeout=timeout, output_cap=output_cap, zero_h0=zero_h0)
+                      timeout=timeout, output_cap=output_cap, zero_h0=zero_h0, cwd=cwd)
     info = child.info
     report = GradeReport(impl=impl, verdict="error", error=child.error, info=info, notes=list(child.notes),
                          output_chars=child.output_chars, seed=seed, seconds=child.seconds)
@@ -54,6 +65,10 @@ def grade(impl: str, seed: int = 0, class_name: str | None = None, protocol: str
     reference = C.hidden_view(plan, Replay(plan, probs, replay_clip, skip_update).run(), probs)
     report.checks, report.signal = C.run_checks(plan, info, student, reference, clip_found, clip_err,
                                                 clip_detail, tol)
+    try:  # pictures only (HTML report): never let them stop a grade
+        report.evidence = C.evidence(plan, student, reference, report.checks, tol)
+    except Exception:  # noqa: BLE001
+        report.evidence = {}
     _notes(report, plan, info)
     if report.error:
         return report

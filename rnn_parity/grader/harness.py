@@ -70,11 +70,14 @@ def _limits():  # runs in the child between fork and exec
 
 def run_child(impl: str, seed: int = 0, class_name: str | None = None, protocol: str = "auto",
               timeout: float = DEFAULT_TIMEOUT, output_cap: int = DEFAULT_OUTPUT_CAP,
-              zero_h0: bool = False) -> ChildResult:
+              zero_h0: bool = False, cwd: str | None = None) -> ChildResult:
+    """Run the child on `impl`. cwd: its working directory, also put on its sys.path after the file's
+    own folder (default: the file's folder; a notebook's generated file runs from the notebook's)."""
     impl = os.path.abspath(impl)
+    cwd = os.path.abspath(cwd) if cwd else os.path.dirname(impl)
     with tempfile.TemporaryDirectory(prefix="rnn-parity-grade-") as work:
         job = {"impl": impl, "seed": seed, "class": class_name, "protocol": protocol, "output_cap": output_cap,
-               "zero_h0": zero_h0}
+               "zero_h0": zero_h0, "cwd": cwd}
         with open(os.path.join(work, "job.json"), "w") as f:
             json.dump(job, f)
         env = dict(os.environ)
@@ -86,7 +89,7 @@ def run_child(impl: str, seed: int = 0, class_name: str | None = None, protocol:
         start = time.monotonic()
         proc = subprocess.Popen(
             [sys.executable, "-m", "rnn_parity.grader.child", work],
-            cwd=os.path.dirname(impl), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=env, start_new_session=True, preexec_fn=_limits if os.name == "posix" else None)
         readers = [_CappedReader(proc.stdout, output_cap), _CappedReader(proc.stderr, output_cap)]
         for r in readers:

@@ -23,6 +23,9 @@ class GradeReport:
     output_chars: int = 0
     seed: int = 0
     seconds: float = 0.0
+    # The arrays behind the checks, for visual reports (rnn_parity.grader.html_report); never in the JSON.
+    # See rnn_parity.grader.checks.evidence.
+    evidence: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def exit_code(self) -> int:

@@ -12,7 +12,7 @@ import torch
 from rnn_parity.reference import RNNConfig, forward, init_params, loss_and_grads
 from rnn_parity.torch_impl import TorchRNN, to_torch
 
-from .conftest import assert_one_line_message
+from .conftest import assert_one_line_error, assert_one_line_message
 
 CONFIG = RNNConfig(3, 4, 2, num_layers=2, bidirectional=True)
 T, B = 5, 2
@@ -181,4 +181,31 @@ def test_unknown_letter():
     p = init_params(task.config(hidden=4), seed=0)
     with pytest.raises(ValueError) as e:
         training.next_symbol_topk(p, task, "ab3")
-    assert_one_line_message(e.value, "'3'")
+    assert_one_line_message(e.value, "unknown letter '3'", "26-letter vocabulary")
+
+
+# --- the same through the CLI --------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sentiment_weights(tmp_path_factory):
+    from rnn_parity import training
+    from rnn_parity.torch_impl import save_weights
+
+    path = tmp_path_factory.mktemp("predict") / "sentiment.npz"
+    save_weights(init_params(training.load_task("sentiment").config(hidden=4), seed=0), path)
+    return path
+
+
+@pytest.mark.parametrize("phrase, needle", [
+    ("i am zorgly", "unknown word 'zorgly': not in the 18-word vocabulary"),
+    ("   ", "empty phrase"),
+    ("", "empty phrase"),
+])
+def test_predict_bad_phrase(cli, sentiment_weights, phrase, needle):
+    code, out, err = cli("predict", "sentiment", "--weights", sentiment_weights, phrase)
+    assert_one_line_error(code, err, needle)
+
+
+def test_predict_weights_of_another_task(cli, sentiment_weights):
+    code, out, err = cli("predict", "fibonacci", "--weights", sentiment_weights, "ab")
+    assert_one_line_error(code, err, "do not fit task 'fibonacci'")

@@ -121,3 +121,12 @@ def test_demo_bad_arguments(cli, tmp_path):
     f = tmp_path / "file"
     f.write_text("x")
     one_line_error(*_ce(cli("demo", "--out", str(f))), "--out")
+
+
+def test_divergence_is_one_line_and_keeps_the_weights(cli, tmp_path):
+    w = tmp_path / "last.npz"
+    code, _, err = cli("train", "sentiment", "--epochs", "3", "--lr", "1e307", "--clip", "none", "--hidden", "8",
+                       "--framework", "numpy", "--no-progress", "--save", str(w))
+    one_line_error(code, err, "diverged in epoch 1", "the initial weights", str(w))
+    from rnn_parity.torch_impl import load_weights
+    assert load_weights(str(w)).config.hidden_size == 8

@@ -83,7 +83,7 @@ def test_training_lowers_the_loss(name, n_train, epochs, lr):
 
 
 def test_clip_norm_both_frameworks_agree():
-    result = training.train(small("sentiment", 20), framework="both", epochs=2, clip=None, clip_norm_=0.5,
+    result = training.train(small("sentiment", 20), framework="both", epochs=2, clip=None, clip_norm=0.5,
                             **quiet())
     assert result.final_param_diff < TRAJECTORY_FLOAT64
 
@@ -105,8 +105,44 @@ def test_unknown_task():
         training.load_task("poetry")
 
 
-def test_divergence_is_reported(monkeypatch):
-    # tanh saturates, so even a huge lr keeps the loss finite; a NaN loss is simulated instead
-    monkeypatch.setattr(training.NumpyRunner, "step", lambda self, item: (float("nan"), 0, 1))
-    with pytest.raises(RNNParityError, match="numpy loss became nan in epoch 1; training diverged"):
-        training.train(small("recurrent", 1), framework="numpy", epochs=3, **quiet())
+def test_divergence_keeps_the_last_good_weights():
+    # lr 1e307 without clipping: after one step the weights are ~1e307 and the losses overflow
+    with pytest.raises(training.TrainingDiverged, match=r"diverged in epoch 1 \(numpy") as e:
+        training.train("sentiment", framework="both", epochs=3, hidden=8, lr=1e307, clip=None, **quiet())
+    assert "\n" not in str(e.value) and e.value.kept_epoch == 0
+    start = training.init_params(training.load_task("sentiment").config(8), seed=0, scheme="sentiment")
+    for fw in ("numpy", "torch"):
+        assert max_diff(e.value.params[fw], start) == 0.0  # the initial weights: the last good ones
+
+
+def test_a_nonfinite_loss_stops_before_the_update(monkeypatch):
+    task = small("recurrent", 1)
+    params = training.init_params(task.config(), seed=0, scheme="dlai")
+    runner = training.NumpyRunner(params, 0.01, None, None)
+    item = runner.prepare(task.train)[0]
+    params["bh"][:] = 50.0  # every h_t = tanh(~50) = 1 ...
+    params["Why"][0, :] = 1e307  # ... so logit 0 = H * 1e307 overflows, though every weight is finite
+    before = params.copy()
+    with pytest.raises(training._NonFinite, match="logit|loss"):
+        runner.step(item)
+    assert max_diff(before, runner.params) == 0.0
+
+
+def test_ctrl_c_keeps_the_last_completed_epoch(monkeypatch):
+    task = small("sentiment", 6, 2)
+    calls = {"n": 0}
+    real_step = training.NumpyRunner.step
+
+    def step(self, item):
+        calls["n"] += 1
+        if calls["n"] == 6 * 2 + 3:  # in epoch 3
+            raise KeyboardInterrupt
+        return real_step(self, item)
+
+    monkeypatch.setattr(training.NumpyRunner, "step", step)
+    with pytest.raises(training.TrainingInterrupted) as e:
+        training.train(task, framework="numpy", epochs=5, **quiet())
+    assert (e.value.epoch, e.value.kept_epoch) == (3, 2)
+    assert isinstance(e.value, KeyboardInterrupt)
+    expected = training.train(task, framework="numpy", epochs=2, **quiet()).params["numpy"]
+    assert max_diff(e.value.params["numpy"], expected) == 0.0

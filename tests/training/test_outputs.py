@@ -1,5 +1,4 @@
 """Task outputs: sentiment probabilities, top-k next letters, sampled names; and the plot."""
-import numpy as np
 import pytest
 
 from rnn_parity import training
