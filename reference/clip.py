@@ -23,7 +23,7 @@ def clip_value(grads, clip_value: float, error_if_nonfinite: bool = False):
         raise ValueError(f"clip_value must be > 0, got {clip_value}")
     if error_if_nonfinite:
         _raise_if_nonfinite(grads, "clip_value")
-    return _same_kind(grads, {name: np.clip(g, -clip_value, clip_value) for name, g in grads.items()})
+    return _same_kind(grads, {name: g.clip(-clip_value, clip_value) for name, g in grads.items()})
 
 
 def total_norm(grads, norm_type: float = 2.0) -> float:

@@ -75,15 +75,16 @@ def recurrence_backward(dys: np.ndarray, dh_last: np.ndarray, hs: np.ndarray, Wh
                         nonlinearity: str, mask: np.ndarray | None):
     """Backpropagation through time over the steps of recurrence_forward, in reverse processing order.
 
-    dys: (T, B, H) gradient on each step's output; dh_last: (B, H) gradient on the final state (h_n).
+    dys: (T, B, H) gradient on each step's output, or None when no step's output is used (many-to-one);
+    dh_last: (B, H) gradient on the final state (h_n).
     hs: (T+1, B, H) from recurrence_forward. Returns dA: (T, B, H), the gradient on every pre-activation
     (zero on padded steps), and dh0: (B, H).
     """
-    T = dys.shape[0]
-    dA = np.empty_like(dys)
+    T = hs.shape[0] - 1
+    dA = np.empty(hs[1:].shape, dtype=hs.dtype)
     dh_next = dh_last
     for t in reversed(range(T)):
-        dh = dys[t] + dh_next
+        dh = dh_next if dys is None else dys[t] + dh_next
         da, dh_prev = step_backward(dh, StepCache(hs[t], hs[t + 1]), Whh, nonlinearity)
         if mask is not None:
             # A padded step passed the state through untouched: its gradient does the same.

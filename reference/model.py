@@ -131,7 +131,7 @@ def backward(params: Params, cache: ForwardCache, dlogits, dh_n=None):
     want = cache.head_input.shape[:-1] + (config.output_size,)
     if dlogits.shape != want:
         raise ValueError(f"dlogits has shape {dlogits.shape}, expected {want} (time-major)")
-    T, B = cache.outputs[0].shape[:2]
+    B = cache.outputs[0].shape[1]
     dh_n = np.zeros((L * dirs, B, H), dtype) if dh_n is None else np.array(dh_n, dtype=dtype)
     if dh_n.shape != (L * dirs, B, H):
         raise ValueError(f"dh_n has shape {dh_n.shape}, expected {(L * dirs, B, H)}")
@@ -144,7 +144,7 @@ def backward(params: Params, cache: ForwardCache, dlogits, dh_n=None):
     if config.output == "last":
         for d in range(dirs):
             dh_n[(L - 1) * dirs + d] += dhead[:, d * H:(d + 1) * H]
-        dout = np.zeros((T, B, dirs * H), dtype)
+        dout = None  # no step's output of the top layer reaches the head: only h_n does
     else:
         dout = dhead
 
@@ -153,13 +153,13 @@ def backward(params: Params, cache: ForwardCache, dlogits, dh_n=None):
         x_in = cache.inputs[layer]
         token_ids = cache.token_ids and layer == 0
         din = None if token_ids else np.zeros(x_in.shape, dtype)
-        if cache.mask is not None:
+        if cache.mask is not None and dout is not None:
             dout = dout * cache.mask  # padded outputs are constant zeros: no gradient flows through them
         for keys in keys_by_layer(config)[layer]:
             idx = layer * dirs + keys.direction
             reverse = keys.direction == 1
             dc = cache.directions[layer][keys.direction]
-            dys = dout[:, :, keys.direction * H:(keys.direction + 1) * H]
+            dys = None if dout is None else dout[:, :, keys.direction * H:(keys.direction + 1) * H]
             dA, dh0[idx] = layers.recurrence_backward(_flip(dys) if reverse else dys, dh_n[idx], dc.hs,
                                                       params[keys.Whh], config.nonlinearity, dc.mask)
             x_proc = _flip(x_in) if reverse else x_in  # processing order, to pair with dA and hs

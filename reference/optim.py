@@ -16,14 +16,18 @@ class Optimizer:
         self.state: dict[str, dict] = {}
 
     def step(self, grads):
-        missing = sorted(set(self.params) - set(grads))
-        if missing:
+        if len(grads) < len(self.params) or any(name not in grads for name in self.params):
+            missing = sorted(set(self.params) - set(grads))
             raise ValueError(f"{type(self).__name__}.step: no gradient for {missing}")
+        state = self.state
         for name, p in self.params.items():
-            g = np.asarray(grads[name])
-            if g.shape != p.shape:
-                raise ValueError(f"{type(self).__name__}.step: gradient {name!r} has shape {g.shape}, param {p.shape}")
-            self.update(p, g.astype(p.dtype, copy=False), self.state.setdefault(name, {}))
+            g = grads[name]
+            if getattr(g, "shape", None) != p.shape:
+                raise ValueError(f"{type(self).__name__}.step: gradient {name!r} has shape "
+                                 f"{getattr(g, 'shape', None)}, param {p.shape}")
+            if name not in state:
+                state[name] = {}
+            self.update(p, g, state[name])
 
     def update(self, p: np.ndarray, g: np.ndarray, state: dict):
         raise NotImplementedError

@@ -71,10 +71,10 @@ def nonfinite_error(params, x, h0, outputs) -> ValueError:
 def time_major_input(x, config: RNNConfig, dtype: np.dtype):
     """Validate x and return (x as (T, B, ...) time-major, is_token_ids)."""
     x = np.asarray(x)
-    token_ids = np.issubdtype(x.dtype, np.integer)
+    token_ids = x.dtype.kind in "iu"  # integer dtypes (np.issubdtype is ten times slower)
     want_ndim = 2 if token_ids else 3
     layout = "(B, T" if config.batch_first else "(T, B"
-    if not token_ids and not np.issubdtype(x.dtype, np.floating):
+    if not token_ids and x.dtype.kind != "f":
         raise ValueError(f"x must be float {layout}, D) or integer token ids {layout}), got dtype {x.dtype}")
     if x.ndim != want_ndim:
         kind = f"token ids {layout})" if token_ids else f"dense input {layout}, D)"
@@ -126,7 +126,7 @@ def initial_state(h0, config: RNNConfig, B: int, dtype: np.dtype) -> np.ndarray:
 
 def check_targets(targets, logits_shape, output_size: int) -> np.ndarray:
     targets = np.asarray(targets)
-    if not np.issubdtype(targets.dtype, np.integer):
+    if targets.dtype.kind not in "iu":
         raise ValueError(f"targets must be integer class ids, got dtype {targets.dtype}")
     if targets.shape != tuple(logits_shape[:-1]):
         raise ValueError(f"targets have shape {targets.shape}, expected {tuple(logits_shape[:-1])}")
