@@ -6,7 +6,8 @@ import numpy as np
 from .validate import first_nonfinite
 
 
-def _raise_if_nonfinite(grads, what: str):
+def raise_if_nonfinite(grads, what: str):
+    """ValueError naming the first gradient, and index, that holds a NaN or Inf."""
     for name, g in grads.items():
         where = first_nonfinite(np.asarray(g))
         if where is not None:
@@ -22,7 +23,7 @@ def clip_value(grads, clip_value: float, error_if_nonfinite: bool = False):
     if not clip_value > 0:
         raise ValueError(f"clip_value must be > 0, got {clip_value}")
     if error_if_nonfinite:
-        _raise_if_nonfinite(grads, "clip_value")
+        raise_if_nonfinite(grads, "clip_value")
     return _same_kind(grads, {name: g.clip(-clip_value, clip_value) for name, g in grads.items()})
 
 
@@ -41,6 +42,6 @@ def clip_norm(grads, max_norm: float, norm_type: float = 2.0, error_if_nonfinite
         raise ValueError(f"max_norm must be > 0, got {max_norm}")
     norm = total_norm(grads, norm_type)
     if error_if_nonfinite and not np.isfinite(norm):
-        _raise_if_nonfinite(grads, "clip_norm")
+        raise_if_nonfinite(grads, "clip_norm")
     clip_coef = min(max_norm / (norm + 1e-6), 1.0)  # torch always multiplies, by 1.0 when not clipping
     return _same_kind(grads, {name: g * clip_coef for name, g in grads.items()}), norm

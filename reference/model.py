@@ -68,14 +68,25 @@ def forward(params: Params, x, h0=None, lengths=None):
     x: (T, B, D) float or (T, B) token ids; (B, T, ...) when config.batch_first.
     h0: (L*dirs, B, H) or None (zeros). lengths: (B,) ints in [1, T] or None.
     Returns logits: (B, O) for output="last", (T, B, O) for "all" ((B, T, O) if batch_first),
-    h_n: (L*dirs, B, H), and the cache for backward.
+    h_n: (L*dirs, B, H), and the cache for backward. A NaN or Inf raises ValueError naming where it first
+    appeared (a weight, x, h0, or an overflowing layer).
     """
+    # Non-finite values are reported by nonfinite_error below; numpy's warnings would only add noise.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _forward(params, x, h0, lengths)
+
+
+def _forward(params: Params, x, h0, lengths):
     config = check_params(params)
     dtype = params["Why"].dtype
     x, token_ids = time_major_input(x, config, dtype)
     T, B = x.shape[:2]
     mask = step_mask(lengths, T, B)
     h0 = initial_state(h0, config, B, dtype)
+    # Inputs are checked up front (tanh(inf) = 1 would hide an Inf from the outputs); weights only when
+    # something is off, and nonfinite_error names the first culprit in a fixed order: weights, x, h0.
+    if not (token_ids or np.isfinite(x).all()) or not np.isfinite(h0).all():
+        raise nonfinite_error(params, x, h0, ())
     H, dirs = config.hidden_size, config.num_directions
 
     h_n = np.empty_like(h0)

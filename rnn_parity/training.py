@@ -218,6 +218,24 @@ class _NonFinite(Exception):
     """Raised by a runner's step before it updates anything; the engine adds where it happened."""
 
 
+def first_nonfinite_in(arrays) -> str | None:
+    """"NAME holds VALUE at index I" for the first NaN or Inf in `arrays` ((name, ndarray) pairs), or None.
+
+    A fast pass first: the sum of the squares is finite whenever every value is (bar an overflow of the
+    sum itself, which the exact pass then clears), so the exact, per-element scan runs only on trouble.
+    """
+    arrays = list(arrays)
+    with np.errstate(all="ignore"):
+        if math.isfinite(sum(float(np.vdot(a, a)) for _, a in arrays)):
+            return None
+    for name, a in arrays:
+        bad = ~np.isfinite(a)
+        if bad.any():
+            where = tuple(int(i) for i in np.argwhere(bad)[0])
+            return f"{name} holds {a[where]} at index {where}"
+    return None
+
+
 # --------------------------------------------------------------------------------------------
 # The two runners
 
@@ -251,6 +269,10 @@ class NumpyRunner:
                 raise _NonFinite(f"the loss is {loss}" + ("" if np.isfinite(logits).all() else
                                                             " (the logits overflowed)"))
             grads, _, _ = backward(self.params, cache, dlogits)
+            # Checked before clipping: clip_value would turn an Inf into +-c without a word.
+            bad = first_nonfinite_in((f"gradient {k!r}", g) for k, g in grads.items())
+            if bad:
+                raise _NonFinite(bad)
             if self.clip_value is not None:
                 grads = clip_by_value(grads, self.clip_value)
             if self.clip_norm is not None:
@@ -312,9 +334,17 @@ class TorchRunner:
         loss = torch.nn.functional.cross_entropy(flat, y, reduction="sum")
         value = float(loss.detach())
         if not math.isfinite(value):
+            bad = self.first_nonfinite_weight()
+            if bad:
+                raise _NonFinite(f"the weights went non-finite ({bad})")
             raise _NonFinite(f"the loss is {value}" + ("" if bool(torch.isfinite(flat).all()) else
                                                        " (the logits overflowed)"))
         loss.backward()
+        # Checked before clipping: clip_grad_value_ would turn an Inf into +-c without a word.
+        bad = first_nonfinite_in((f"gradient {ref!r}", p.grad.numpy()) for ref, p in self._named
+                                 if p.grad is not None)
+        if bad:
+            raise _NonFinite(bad)
         if self.clip_value is not None:
             torch.nn.utils.clip_grad_value_(self.trainable, self.clip_value)
         if self.clip_norm is not None:
@@ -325,6 +355,9 @@ class TorchRunner:
 
     def finite(self) -> bool:
         return all(bool(self.torch.isfinite(p).all()) for _, p in self._named)
+
+    def first_nonfinite_weight(self) -> str | None:
+        return first_nonfinite_in((f"params[{ref!r}]", p.detach().numpy()) for ref, p in self._named)
 
     def snapshot(self) -> Params:
         return Params({ref: p.detach().numpy().copy() for ref, p in self._named}, self.config)

@@ -211,3 +211,91 @@ def test_training_divergence_api_carries_the_last_good_weights():
     assert last_good, "the error should carry the last good weights (.params, per framework)"
     for params in last_good.values():
         assert all(np.isfinite(v).all() for v in params.values())
+
+
+# --- training: a non-finite gradient stops the run even when clipping would hide it ----------------------------
+
+def quiet_run(framework, **kw):
+    from rnn_parity import training
+
+    settings = dict(framework=framework, epochs=2, hidden=8, seed=0, progress=False, log=lambda line: None)
+    settings.update(kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(RNNParityError) as e:
+            training.train("sentiment", **settings)
+    return e.value
+
+
+def assert_kept_initial_weights(error, framework):
+    from rnn_parity import training
+
+    assert error.kept_epoch == 0
+    init = init_params(training.load_task("sentiment").config(hidden=8), seed=0, scheme="sentiment")
+    for k, v in error.params[framework].items():
+        assert v.tobytes() == init[k].tobytes(), f"{k}: the kept weights are not the last good ones"
+
+
+def poison_after(calls: int):
+    """A counter that says when the `calls`-th call has come."""
+    count = {"n": 0}
+
+    def due():
+        count["n"] += 1
+        return count["n"] == calls
+    return due
+
+
+@pytest.mark.parametrize("clip", ["seed", None], ids=["clip 1 (would hide an inf)", "no clip"])
+def test_numpy_training_stops_at_the_first_nonfinite_gradient(monkeypatch, clip):
+    from rnn_parity import training
+
+    due, real_backward = poison_after(5), training.backward
+
+    def backward(*args, **kw):
+        grads, dx, dh0 = real_backward(*args, **kw)
+        if due():
+            grads["Whh"][1, 2] = np.inf
+        return grads, dx, dh0
+    monkeypatch.setattr(training, "backward", backward)
+    error = quiet_run("numpy", clip=clip)
+    assert_one_line_message(error, "epoch 1", "numpy", "step 5 of", "gradient 'Whh' holds inf at index (1, 2)")
+    assert_kept_initial_weights(error, "numpy")
+
+
+@pytest.mark.parametrize("clip", ["seed", None], ids=["clip 1 (would hide an inf)", "no clip"])
+def test_torch_training_stops_at_the_first_nonfinite_gradient(monkeypatch, clip):
+    from rnn_parity import training
+
+    due, real_init = poison_after(5), training.TorchRunner.__init__
+
+    def init(self, *args, **kw):
+        real_init(self, *args, **kw)
+
+        def hook(grad):
+            if due():
+                grad = grad.clone()
+                grad[1, 2] = float("nan")
+            return grad
+        self.model.rnn.weight_hh_l0.register_hook(hook)
+    monkeypatch.setattr(training.TorchRunner, "__init__", init)
+    error = quiet_run("torch", clip=clip)
+    assert_one_line_message(error, "epoch 1", "torch", "step 5 of", "gradient 'Whh' holds nan at index (1, 2)")
+    assert_kept_initial_weights(error, "torch")
+
+
+def test_torch_training_names_the_weight_that_went_nonfinite(monkeypatch):
+    from rnn_parity import training
+
+    due, real_step = poison_after(3), training.TorchRunner.step
+
+    def step(self, item):
+        out = real_step(self, item)
+        if due():  # as if an update had overflowed
+            with torch.no_grad():
+                self.model.fc.bias[1] = float("inf")
+        return out
+    monkeypatch.setattr(training.TorchRunner, "step", step)
+    error = quiet_run("torch")
+    assert_one_line_message(error, "epoch 1", "torch", "step 4 of", "params['by'] holds inf at index (1,)")
+    assert_kept_initial_weights(error, "torch")
