@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 import subprocess
 import sys
@@ -18,8 +19,13 @@ from ._env import REPO
 
 
 def _tail(text: str, lines: int = 3, width: int = 160) -> str:
+    """The failing tests' names (pytest's FAILED/ERROR summary lines, up to 5) and the last lines of output."""
     kept = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return " / ".join(line if len(line) <= width else line[:width - 3] + "..." for line in kept[-lines:])
+    failures = [line.split(" - ")[0] for line in kept if line.startswith(("FAILED ", "ERROR "))][:5]
+    rest = [line for line in kept if not line.startswith(("make", "FAILED ", "ERROR ", "===", "---"))
+            and not re.fullmatch(r"[.sFExX]+(\s*\[\s*\d+%\])?", line)]  # pytest -q progress dots
+    picked = failures + rest[-lines:]
+    return " / ".join(line if len(line) <= width else line[:width - 3] + "..." for line in picked)
 
 
 def _timed(cmd: list[str], cwd: Path, timeout: float) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # name -> one-line help. The module rnn_parity.commands.<name> implements it.
@@ -46,7 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rnn-parity: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `rnn-parity grade x --json | head`: the reader left, which is no error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (ValueError, OSError) as e:  # user mistakes: one line, no traceback
+        if os.environ.get("RNN_PARITY_DEBUG"):
+            raise
         print(f"rnn-parity {args._command}: error: {e}", file=sys.stderr)
         return 2
 

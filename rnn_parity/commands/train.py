@@ -159,15 +159,29 @@ def showcase_lines(result, seed: int = 0) -> list[str]:
 
 
 def keep_last_good(stopped, save: str | None) -> str:
-    """Write the last good weights of a stopped run to --save; the clause that says where they are."""
+    """Write the last good weights of a stopped run; the clause that says where they are.
+
+    They go to --save FILE, unless FILE already exists: an early stop (divergence, Ctrl-C) never replaces
+    what an earlier run left there, so they go next to it as STEM.last-good.SUFFIX instead. Written
+    atomically, like every weight file.
+    """
+    from pathlib import Path
+
     fw = next(iter(stopped.params))
     when = "the initial weights" if stopped.kept_epoch == 0 else f"the weights after epoch {stopped.kept_epoch}"
     if not save:
         return f"{when} were not kept (pass --save FILE to keep them)"
     from ..torch_impl import save_weights
 
-    save_weights(stopped.params[fw], save)
-    return f"{when} ({fw}) are in {save}"
+    target, note = Path(save), ""
+    if target.exists():
+        target = target.with_name(f"{target.stem}.last-good{target.suffix}")
+        note = f"; {save} was left as it was"
+    try:
+        save_weights(stopped.params[fw], target)
+    except RNNParityError as e:  # e.g. the disk filled up: say so, and still say why training stopped
+        return f"{when} could not be saved ({e})"
+    return f"{when} ({fw}) are in {target}{note}"
 
 
 def ds_names():

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTES = ROOT / ".notes"
 BIN = Path(sys.executable).parent
 RNN_PARITY = str(BIN / "rnn-parity") if (BIN / "rnn-parity").exists() else None
 
@@ -78,16 +77,6 @@ def assert_one_line_message(exc: BaseException, *needles: str) -> str:
     for needle in needles:
         assert needle in message, f"{needle!r} not in {message!r}"
     return message
-
-
-def waiting_for(area: str, what: str):
-    """xfail (not strict) until the lead hands `area` over: the test documents the wanted behaviour.
-
-    Once .notes/done-<area> exists the mark is inert and the test must pass.
-    """
-    done = (NOTES / f"done-{area}").exists()
-    return pytest.mark.xfail(not done, reason=f"waiting on the {area} helper (.notes/done-{area}): {what}",
-                             strict=False)
 
 
 @pytest.fixture(scope="module")

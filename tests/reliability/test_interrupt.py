@@ -1,7 +1,7 @@
 """Ctrl-C during `rnn-parity train ... --save FILE`: a real SIGINT to a real subprocess.
 
 The exit is clean (one line on stderr, no traceback, not killed by the signal), the previous FILE is intact
-or the new one is complete, and the message names where the last good weights are.
+or the new one is complete, no temporary file is left, and the message names where the last good weights are.
 """
 from __future__ import annotations
 
@@ -16,14 +16,15 @@ import pytest
 from rnn_parity.reference import init_params
 from rnn_parity.torch_impl import load_weights, save_weights
 
-from .conftest import assert_one_line_error, child_env, cli_command, waiting_for
+from .conftest import assert_one_line_error, child_env, cli_command
 
 WEIGHT_PATH = re.compile(r"([^\s'\"(),;]+\.(?:npz|pt|safetensors))")
+HIDDEN = 16
 
 
 def start_training(save, *extra):
-    """Start a long sentiment run that reports every epoch; return (process, the first epoch line)."""
-    cmd = cli_command("train", "sentiment", "--epochs", "100000", "--log-every", "1", "--hidden", "16",
+    """Start a long sentiment run that reports every epoch; return once it has finished an epoch."""
+    cmd = cli_command("train", "sentiment", "--epochs", "100000", "--log-every", "1", "--hidden", HIDDEN,
                       "--no-progress", "--save", save, *extra)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                             text=True, env=child_env(PYTHONUNBUFFERED="1"))
@@ -31,7 +32,7 @@ def start_training(save, *extra):
     try:
         for line in proc.stdout:  # epoch lines: "epoch      1/100000  numpy  train loss ..."
             if re.match(r"epoch\s+[1-9]\d*/", line):
-                return proc, line
+                return proc
             if time.monotonic() > deadline:
                 break
     except BaseException:
@@ -40,16 +41,6 @@ def start_training(save, *extra):
     proc.kill()
     out, err = proc.communicate()
     pytest.fail(f"training never reported an epoch: exit {proc.returncode}, stderr {err[-2000:]!r}")
-
-
-@pytest.fixture
-def previous_file(tmp_path):
-    """FILE as an earlier run left it: weights of the sentiment task's shape."""
-    from rnn_parity import training
-
-    path = tmp_path / "model.npz"
-    save_weights(init_params(training.load_task("sentiment").config(hidden=16), seed=99), path)
-    return path
 
 
 def interrupt(proc) -> tuple[int, str, str]:
@@ -63,32 +54,26 @@ def interrupt(proc) -> tuple[int, str, str]:
     return proc.returncode, out, err
 
 
-def test_ctrl_c_exits_cleanly_and_leaves_the_previous_file_intact(previous_file):
-    before = previous_file.read_bytes()
-    proc, _ = start_training(previous_file)
-    code, out, err = interrupt(proc)
+def test_ctrl_c_keeps_the_previous_file_and_says_where_the_last_good_weights_are(tmp_path):
+    from rnn_parity import training
+
+    previous = tmp_path / "model.npz"  # FILE as an earlier run left it
+    save_weights(init_params(training.load_task("sentiment").config(hidden=HIDDEN), seed=99), previous)
+    before = previous.read_bytes()
+
+    code, out, err = interrupt(start_training(previous))
+
     assert code > 0, f"killed by signal {-code}: the KeyboardInterrupt was not handled"
-    assert_one_line_error(code, err, "interrupted")
+    line = assert_one_line_error(code, err, "interrupted")
     assert "Traceback" not in out
-    now = previous_file.read_bytes()
-    if now != before:  # replaced: then it must be a complete, valid weight file
-        params = load_weights(previous_file)
-        assert all(np.isfinite(v).all() for v in params.values())
-    leftovers = [p.name for p in previous_file.parent.iterdir() if p.name.endswith(".tmp")]
-    assert not leftovers, f"temporary files left behind: {leftovers}"
-
-
-@waiting_for("training", "on Ctrl-C, `train --save FILE` must say where the last good weights are "
-                         "(FILE, complete, or another file it names); today it prints only 'rnn-parity: interrupted'")
-def test_ctrl_c_says_where_the_last_good_weights_are(previous_file):
-    before = previous_file.read_bytes()
-    proc, _ = start_training(previous_file)
-    code, out, err = interrupt(proc)
-    line = assert_one_line_error(code, err)
+    if previous.read_bytes() != before:  # replaced: then it must be a complete, valid weight file
+        assert all(np.isfinite(v).all() for v in load_weights(previous).values())
     named = WEIGHT_PATH.findall(line)
     assert named, f"the message names no weight file: {line!r}"
     kept = load_weights(named[0])
     assert all(np.isfinite(v).all() for v in kept.values())
-    assert kept.config.hidden_size == 16
-    if named[0] != str(previous_file):
-        assert previous_file.read_bytes() == before, "FILE changed although the weights went elsewhere"
+    assert kept.config.hidden_size == HIDDEN
+    if named[0] != str(previous):
+        assert previous.read_bytes() == before, "FILE changed although the weights went elsewhere"
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert not leftovers, f"temporary files left behind: {leftovers}"

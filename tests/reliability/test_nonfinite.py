@@ -13,7 +13,7 @@ from rnn_parity.errors import RNNParityError
 from rnn_parity.reference import SGD, RNNConfig, clip_norm, clip_value, forward, init_params, train_step
 from rnn_parity.torch_impl import load_weights, save_weights, to_state_dict, to_torch
 
-from .conftest import assert_one_line_error, assert_one_line_message, waiting_for
+from .conftest import assert_one_line_error, assert_one_line_message
 
 CONFIG = RNNConfig(3, 4, 2, num_layers=2)
 
@@ -35,14 +35,7 @@ def x_dense():
 
 # --- forward names where the value first appeared ------------------------------------------------------------
 
-INF_INPUT = pytest.mark.xfail(reason="waiting on the lead (reference/validate.py): forward checks finiteness on its "
-                                     "outputs only, and tanh(inf) = 1, so an Inf in x (or h0) passes silently; check "
-                                     "float x and h0 up front (one np.isfinite pass, cheaper than x @ Wxh.T)",
-                              strict=False)
-
-
-@pytest.mark.parametrize("value", [np.nan, pytest.param(np.inf, marks=INF_INPUT),
-                                   pytest.param(-np.inf, marks=INF_INPUT)])
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
 def test_nonfinite_input_is_named_with_its_index(params, value):
     x = x_dense()
     x[3, 1, 2] = value
@@ -83,9 +76,6 @@ def test_overflow_in_the_head_is_named():
     assert_one_line_message(e, "the head produced a non-finite logit")
 
 
-@pytest.mark.xfail(reason="waiting on the lead (reference/model.py): forward should compute under "
-                          "np.errstate(over='ignore', invalid='ignore'), as it checks finiteness itself; "
-                          "numpy's RuntimeWarning adds two lines to the CLI's one-line error", strict=False)
 def test_nonfinite_forward_emits_no_runtime_warning(params):
     params["Whh"][0, 0] = np.inf
     with warnings.catch_warnings():
@@ -119,9 +109,6 @@ def overflowing_gradient_case():
     return p, np.ones((1, 4, 1)), np.zeros(4, dtype=np.int64)
 
 
-@pytest.mark.xfail(reason="waiting on the lead (reference/train.py): train_step should refuse non-finite "
-                          "gradients (naming the first) before optimizer.step, so the params stay good; today an "
-                          "inf gradient is written into the weights, or clipped to +-c without a word", strict=False)
 @pytest.mark.parametrize("clip", [None, 1.0], ids=["no clip", "clip 1"])
 def test_train_step_refuses_an_overflowing_gradient_and_keeps_the_params(clip):
     p, x, y = overflowing_gradient_case()
@@ -175,8 +162,6 @@ def named_weight_files(line: str) -> list[str]:
     return WEIGHT_PATH.findall(line)
 
 
-@waiting_for("training", "a diverging run must name the framework, epoch and what went non-finite, save the "
-                         "last good weights and say where they are")
 @pytest.mark.parametrize("framework", ["numpy", "torch", "both"])
 def test_training_divergence_keeps_the_last_good_weights(cli, tmp_path, framework):
     # lr 1e307 without clipping: one step makes Why ~1e307 and the next logits overflow to inf
@@ -197,7 +182,6 @@ def test_training_divergence_keeps_the_last_good_weights(cli, tmp_path, framewor
     assert kept.config.hidden_size == 8
 
 
-@waiting_for("training", "the training API must raise an RNNParityError carrying the last good weights")
 def test_training_divergence_api_carries_the_last_good_weights():
     from rnn_parity import training
 
@@ -299,3 +283,19 @@ def test_torch_training_names_the_weight_that_went_nonfinite(monkeypatch):
     error = quiet_run("torch")
     assert_one_line_message(error, "epoch 1", "torch", "step 4 of", "params['by'] holds inf at index (1,)")
     assert_kept_initial_weights(error, "torch")
+
+
+def test_training_divergence_never_replaces_an_earlier_file(cli, tmp_path):
+    from rnn_parity import training
+
+    save = tmp_path / "model.pt"
+    save_weights(init_params(training.load_task("sentiment").config(hidden=8), seed=99), save)
+    before = save.read_bytes()
+    code, out, err = cli("train", "sentiment", "--framework", "numpy", "--epochs", "3", "--lr", "1e307",
+                         "--clip", "none", "--hidden", "8", "--no-progress", "--save", save)
+    line = assert_one_line_error(code, err, "diverged in epoch 1", "the initial weights",
+                                 f"{save} was left as it was")
+    assert save.read_bytes() == before
+    kept = tmp_path / "model.last-good.pt"
+    assert str(kept) in named_weight_files(line)
+    assert all(np.isfinite(v).all() for v in load_weights(kept).values())

@@ -27,7 +27,7 @@ from rnn_parity.torch_impl import from_torch, load_weights, save_weights, to_sta
 
 FORMATS = (".npz", ".pt", ".safetensors")
 EXAMPLES = 1000
-SLOW = settings(max_examples=EXAMPLES, deadline=None, derandomize=False, database=None,
+SLOW = settings(max_examples=EXAMPLES, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 pytestmark = pytest.mark.slow
