@@ -21,7 +21,11 @@ DEVICES = [
 def pytest_addoption(parser):
     # The grader's options (parity_tests/test_student_impl.py belongs to the grader).
     parser.addoption("--impl", default=None, help="grade a student's RNN file")
-    parser.addoption("--impl-class", default=None)
+    parser.addoption("--impl-class", default=None, help="the class to grade, when the file has several")
+    parser.addoption("--impl-run-all-cells", action="store_true", default=False,
+                     help="for a notebook: run every code cell, not just its definitions")
+    parser.addoption("--impl-zero-h0", action="store_true", default=False,
+                     help="the implementation always starts from a zero hidden state")
 
 
 @pytest.fixture(params=DEVICES)

@@ -20,7 +20,9 @@ def report(request):
     if not impl:
         pytest.skip("no --impl FILE: these tests grade a student's implementation")
     class_name = request.config.getoption("--impl-class", default=None)
-    return grade(impl, class_name=class_name or None)
+    return grade(impl, class_name=class_name or None,
+                 run_all_cells=request.config.getoption("--impl-run-all-cells", default=False),
+                 zero_h0=request.config.getoption("--impl-zero-h0", default=False))
 
 
 def _diagnosis(report) -> str:
