@@ -37,6 +37,7 @@ PHASES = (
     ("check_targets", "validate.py", "check_targets"),
     ("softmax_cross_entropy", "loss.py", "softmax_cross_entropy"),
     ("backward", "model.py", "backward"),
+    ("nonfinite check", "clip.py", "raise_if_nonfinite"),
     ("clip_value", "clip.py", "clip_value"),
     ("SGD.step", "optim.py", "step"),
 )

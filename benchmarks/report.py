@@ -23,7 +23,8 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
 def _measured(section: dict) -> str:
     m = section.get("measured", {})
     quick = " (quick run)" if m.get("quick") else ""
-    return (f"_Measured {m.get('date', '?')}{quick}, {m.get('wall_s', 0):.0f} s wall; load average (1/5/15 min) "
+    by = f" by `{m['command']}`" if m.get("command") else ""
+    return (f"_Measured {m.get('date', '?')}{quick}{by}, {m.get('wall_s', 0):.0f} s wall; load average (1/5/15 min) "
             f"before {_load(m.get('load_average_before'))}, after {_load(m.get('load_average_after'))}._")
 
 
@@ -69,8 +70,10 @@ def _batched(s: dict) -> list[str]:
     out = [f"One call = loss and all gradients for a batch: output {st['output']}, input {st['input']}, "
            f"bias {st['bias']}, init {st['init']}. Each pair measured in one process, interleaved; median of "
            f"{st['repeats']} repeats of at least {st['min_seconds_per_repeat']} s each, after "
-           f"{st['warmup_rounds']} warm-up round(s). ratio = reference / torch (below 1: the reference is faster).",
-           ""]
+           f"{st['warmup_rounds']} warm-up round(s). ratio = reference / torch (below 1: the reference is faster). "
+           "With all threads, both libraries' pools use every core, so on a machine shared with other jobs they "
+           "compete for the CPU: those figures are the noisiest here (OpenMP threads of torch wait for each other "
+           "when a core is taken).", ""]
     groups: dict[tuple, list] = {}
     for r in s["rows"]:
         groups.setdefault((r["threads"], r["dtype"]), []).append(r)
@@ -135,9 +138,17 @@ def render(record: dict) -> str:
     if meta.get("quick"):
         lines += ["> **Quick run** (`--quick`): tiny repeat counts and sizes, for a smoke test. "
                   "These figures are not a recorded result.", ""]
-    git = meta.get("git") or {}
-    rows = [
-        ["date", f"{meta['date']} to {meta.get('date_end', '?')}"],
+    runs = meta.get("runs") or [{"command": meta.get("command"), "date": meta["date"], "date_end": meta.get("date_end"),
+                                  "load_average_start": meta.get("load_average_start"),
+                                  "load_average_end": meta.get("load_average_end"), "git": meta.get("git")}]
+    rows = []
+    for run in runs:
+        git = run.get("git") or {}
+        rows.append([f"run `{run.get('command') or 'rnn-parity bench'}`",
+                     f"{run.get('date')} to {run.get('date_end', '?')}; load average (1/5/15 min) start "
+                     f"{_load(run.get('load_average_start'))}, end {_load(run.get('load_average_end'))}; commit "
+                     f"{git.get('commit')}{' + uncommitted changes' if git.get('dirty') else ''}"])
+    rows += [
         ["CPU", f"{meta['host_cpu']}, {meta['cores']} cores available, {meta.get('memory_gib')} GiB RAM"],
         ["OS", meta["os"]],
         ["Python", meta["python"]],
@@ -145,10 +156,6 @@ def render(record: dict) -> str:
         ["scipy", meta.get("scipy")],
         ["torch", f"{meta.get('torch')} (CPU)"],
         ["thread control", meta["blas_thread_control"]],
-        ["load average (1/5/15 min)", f"start {_load(meta.get('load_average_start'))}, "
-                                      f"end {_load(meta.get('load_average_end'))}"],
-        ["commit", f"{git.get('commit')}{' + uncommitted changes' if git.get('dirty') else ''}"],
-        ["command", f"`{meta.get('command', 'rnn-parity bench')}`"],
     ]
     lines += ["## Machine", ""] + _table(["", ""], rows)
     cuda = any((rt or {}).get("cuda_available") for s in sections.values()

@@ -79,7 +79,8 @@ def run_section(name: str, opts: dict, log) -> dict:
         record = {"title": name, "status": "error", "error": str(e), "checks": []}
         log(f"  {name}: ERROR {e}")
     record["measured"] = {"date": started, "wall_s": time.perf_counter() - t0, "load_average_before": load_before,
-                          "load_average_after": _env.load_average(), "quick": opts["quick"]}
+                          "load_average_after": _env.load_average(), "quick": opts["quick"],
+                          "command": opts.get("command")}
     return record
 
 
@@ -92,6 +93,7 @@ def run(names: list[str], opts: dict, out_dir: Path, log=print, merge: bool = Tr
     """
     meta = _env.machine_info()
     meta["command"] = command
+    opts = {**opts, "command": command}
     meta["quick"] = opts["quick"]
     meta["options"] = opts
     sections = {}
@@ -104,17 +106,33 @@ def run(names: list[str], opts: dict, out_dir: Path, log=print, merge: bool = Tr
 
     out_dir.mkdir(parents=True, exist_ok=True)
     json_path, md_path = out_dir / JSON_NAME, out_dir / MD_NAME
-    kept = {}
+    kept, earlier_runs = {}, []
     if merge and json_path.exists():
         try:
             previous = json.loads(json_path.read_text(encoding="utf-8"))
             if previous.get("meta", {}).get("quick") == opts["quick"]:
                 kept = {k: v for k, v in previous.get("sections", {}).items() if k not in sections and k in SECTIONS}
-        except (OSError, ValueError):
-            kept = {}
+                earlier_runs = previous["meta"].get("runs") or [_run_summary(previous["meta"])]
+        except (OSError, ValueError, KeyError):
+            kept, earlier_runs = {}, []
+    # The runs whose sections the files hold, oldest first (one, unless --only merged into an earlier run).
+    kept_dates = {v.get("measured", {}).get("date") for v in kept.values()}
+    meta["runs"] = [r for r in earlier_runs if kept and _overlaps(r, kept_dates)] + [_run_summary(meta)]
     all_sections = {name: (sections.get(name) or kept.get(name)) for name in SECTIONS
                     if name in sections or name in kept}
     record = {"meta": meta, "sections": all_sections, "ran_now": sorted(sections)}
     json_path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     md_path.write_text(report.render(record), encoding="utf-8")
     return record, json_path, md_path
+
+
+def _run_summary(meta: dict) -> dict:
+    return {"command": meta.get("command", "rnn-parity bench"), "date": meta.get("date"),
+            "date_end": meta.get("date_end"), "load_average_start": meta.get("load_average_start"),
+            "load_average_end": meta.get("load_average_end"), "git": meta.get("git")}
+
+
+def _overlaps(run: dict, dates: set) -> bool:
+    """Whether a kept section was measured during `run` (its start date lies in the run's span)."""
+    start, end = run.get("date") or "", run.get("date_end") or "~"
+    return any(d and start <= d <= end for d in dates)
