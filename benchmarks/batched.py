@@ -20,17 +20,15 @@ SIZES = [(8, 1, 18, 64), (25, 32, 27, 100), (50, 64, 64, 128), (200, 32, 64, 256
 DTYPES = ("float64", "float32")
 
 
-def make_pair(T: int, B: int, D: int, H: int, dtype: str, seed: int = 0):
+def contenders(params, x: np.ndarray, targets: np.ndarray):
+    """The timed pair for one batch of a many-to-many model: the reference's loss_and_grads, and TorchRNN's
+    zero_grad + forward + summed cross-entropy + backward, from the same weights. Returns (fns, model)."""
     import torch
 
-    from rnn_parity.reference import RNNConfig, init_params, loss_and_grads
+    from rnn_parity.reference import loss_and_grads
     from rnn_parity.torch_impl import to_torch
 
-    config = RNNConfig(input_size=D, hidden_size=H, output_size=D, output="all")
-    params = init_params(config, seed=seed, dtype=dtype)
-    rng = np.random.default_rng([seed, T, B, D, H])
-    x = rng.standard_normal((T, B, D)).astype(dtype)
-    targets = rng.integers(0, D, size=(T, B))
+    O = params.config.output_size
     model = to_torch(params)
     xt, tt = torch.from_numpy(x), torch.from_numpy(targets).reshape(-1)
     cross_entropy = torch.nn.functional.cross_entropy
@@ -41,11 +39,23 @@ def make_pair(T: int, B: int, D: int, H: int, dtype: str, seed: int = 0):
     def torch_step():
         model.zero_grad(set_to_none=True)
         logits, _ = model(xt)
-        loss = cross_entropy(logits.reshape(-1, D), tt, reduction="sum")
+        loss = cross_entropy(logits.reshape(-1, O), tt, reduction="sum")
         loss.backward()
         return loss.item()
 
-    return {"reference": reference, "torch": torch_step}, params, model
+    return {"reference": reference, "torch": torch_step}, model
+
+
+def make_pair(T: int, B: int, D: int, H: int, dtype: str, seed: int = 0):
+    from rnn_parity.reference import RNNConfig, init_params
+
+    config = RNNConfig(input_size=D, hidden_size=H, output_size=D, output="all")
+    params = init_params(config, seed=seed, dtype=dtype)
+    rng = np.random.default_rng([seed, T, B, D, H])
+    x = rng.standard_normal((T, B, D)).astype(dtype)
+    targets = rng.integers(0, D, size=(T, B))
+    fns, model = contenders(params, x, targets)
+    return fns, params, model
 
 
 def run(opts: dict, log=print) -> dict:

@@ -49,31 +49,17 @@ def cache_bytes(cache, x: np.ndarray) -> int:
 
 
 def make_pair(T: int, seed: int = 0):
-    import torch
+    from rnn_parity.reference import RNNConfig, init_params
 
-    from rnn_parity.reference import RNNConfig, init_params, loss_and_grads
-    from rnn_parity.torch_impl import to_torch
+    from .batched import contenders
 
     config = RNNConfig(input_size=D, hidden_size=H, output_size=D, output="all")
     params = init_params(config, seed=seed)
     rng = np.random.default_rng([seed, T])
     x = rng.integers(0, D, size=(T, B))
     targets = rng.integers(0, D, size=(T, B))
-    model = to_torch(params)
-    xt, tt = torch.from_numpy(x), torch.from_numpy(targets).reshape(-1)
-    cross_entropy = torch.nn.functional.cross_entropy
-
-    def reference():
-        return loss_and_grads(params, x, targets)
-
-    def torch_step():
-        model.zero_grad(set_to_none=True)
-        logits, _ = model(xt)
-        loss = cross_entropy(logits.reshape(-1, D), tt, reduction="sum")
-        loss.backward()
-        return loss.item()
-
-    return {"reference": reference, "torch": torch_step}, params, x
+    fns, _ = contenders(params, x, targets)
+    return fns, params, x
 
 
 def memory(params, x) -> dict:
