@@ -1,5 +1,4 @@
-"""The error type of every user mistake: the CLI prints it as one line, never a traceback."""
+"""The error type of every user mistake (defined in reference/errors.py, the bottom layer)."""
+from .reference.errors import RNNParityError
 
-
-class RNNParityError(ValueError):
-    """A user mistake (bad input, bad file, bad argument) with a one-line message."""
+__all__ = ["RNNParityError"]

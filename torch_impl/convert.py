@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import RNNParityError
+from ..reference.errors import RNNParityError
 from ..reference.config import RNNConfig
 from ..reference.params import Params, layer_keys, param_shapes
 from .keymap import as_numpy, check_arrays, torch_key_map, torch_name, torch_shapes

@@ -12,7 +12,7 @@ from typing import Mapping
 
 import numpy as np
 
-from ..errors import RNNParityError
+from ..reference.errors import RNNParityError
 from ..reference.config import RNNConfig
 from ..reference.params import layer_keys, param_shapes, suffix
 

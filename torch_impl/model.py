@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from ..errors import RNNParityError
+from ..reference.errors import RNNParityError
 from ..reference.config import RNNConfig
 from .keymap import torch_name
 

@@ -16,7 +16,7 @@ from typing import Mapping
 
 import numpy as np
 
-from ..errors import RNNParityError
+from ..reference.errors import RNNParityError
 from ..reference.config import RNNConfig
 from ..reference.params import Params, param_shapes
 from .convert import checked_params

@@ -32,7 +32,7 @@ import safetensors
 import safetensors.torch
 import torch
 
-from ..errors import RNNParityError
+from ..reference.errors import RNNParityError
 from ..reference.config import RNNConfig
 from ..reference.params import Params, param_shapes
 from .convert import checked_params, from_state_dict, to_state_dict
