@@ -9,7 +9,9 @@ from .validate import first_nonfinite
 def raise_if_nonfinite(grads, what: str):
     """ValueError naming the first gradient, and index, that holds a NaN or Inf."""
     for name, g in grads.items():
-        where = first_nonfinite(np.asarray(g))
+        if np.isfinite(np.add.reduce(g, axis=None)):  # one pass: a NaN or Inf makes the sum non-finite
+            continue
+        where = first_nonfinite(np.asarray(g))  # the exact scan, only when the sum says so
         if where is not None:
             raise ValueError(f"{what}: gradient {name!r} holds {g[where]} at index {where}")
 
