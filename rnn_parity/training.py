@@ -24,6 +24,7 @@ from .errors import RNNParityError
 from .reference import SGD, Params, RNNConfig, backward, forward, init_params, layer_keys, softmax_cross_entropy
 from .reference import clip_norm as clip_by_norm
 from .reference import clip_value as clip_by_value
+from .reference.validate import first_nonfinite
 
 FRAMEWORKS = ("numpy", "torch")
 FRAMEWORK_CHOICES = ("numpy", "torch", "both")
@@ -233,9 +234,8 @@ def all_finite(arrays) -> bool:
 def first_nonfinite_in(arrays) -> str | None:
     """"NAME holds VALUE at index I" for the first NaN or Inf in `arrays` ((name, ndarray) pairs), or None."""
     for name, a in arrays:
-        bad = ~np.isfinite(a)
-        if bad.any():
-            where = tuple(int(i) for i in np.argwhere(bad)[0])
+        where = first_nonfinite(a)
+        if where is not None:
             return f"{name} holds {a[where]} at index {where}"
     return None
 
