@@ -39,15 +39,26 @@ def _sentiment(s: dict) -> list[str]:
     st = s["settings"]
     out = [f"Seed 000's protocol: H={st['hidden']}, init {st['init']}, per-example SGD lr {st['lr']}, every gradient "
            f"clipped to [-{st['clip']}, {st['clip']}], {st['epochs']} epochs x {st['examples_per_epoch']} phrases, "
-           f"{st['dtype']}, all three from the same init and in the same order ({st['order']}). "
+           f"{st['dtype']}, all from the same init and in the same order ({st['order']}). "
            f"Median of {st['repeats']} full training runs each, after a {st['warmup_epochs']}-epoch warm-up, "
            f"1 thread.", ""]
     rows = [[r["contender"], f"{r['median_s']:.2f}", f"{r['min_s']:.2f}", f"{r['max_s']:.2f}",
              f"{r['us_per_example']:.0f}", f"{r['ratio_to_classic']:.2f}"] for r in s["rows"]]
     out += _table(["contender", "median s", "min s", "max s", "us / example", "x classic"], rows)
     p = s["parity"]
+    out += ["`reference` is `rnn_parity.reference.Trainer`; `reference train_step` is the general "
+            "`train_step` on the same examples. The two compute the same numbers bit for bit (tests/reference/"
+            "test_trainer.py); the Trainer makes fewer NumPy calls per step (flat parameter and gradient buffers, "
+            "validation once, the one-layer forward and BPTT in one function).", ""]
     out += [f"Final parameters: reference vs torch max |diff| = {p['max_abs_diff_reference_vs_torch']:.2e}; "
-            f"reference vs classic loop max |diff| = {p['max_abs_diff_reference_vs_classic']:.2e}.", ""]
+            f"reference vs classic loop max |diff| = {p['max_abs_diff_reference_vs_classic']:.2e}"
+            + (f"; Trainer vs train_step max |diff| = {p['max_abs_diff_trainer_vs_train_step']:.1e}"
+               if "max_abs_diff_trainer_vs_train_step" in p else "") + ".", ""]
+    if len(p.get("by_seed", [])) > 1:
+        out += ["Final parameters from other seeds' inits (untimed runs of the same protocol; the control as below):", ""]
+        out += _table(["seed", "reference vs torch", "control: reference vs perturbed reference", "within 1e-8"],
+                      [[r["seed"], f"{r['reference_vs_torch']:.1e}", f"{r['reference_vs_perturbed_reference']:.1e}",
+                        "yes" if r["reference_vs_torch"] <= 1e-8 else "no"] for r in p["by_seed"]])
     if p.get("trajectory"):
         out += [f"Max |diff| of the weights along the way (snapshots taken inside the timed runs). The last column is "
                 f"an untimed control: the reference against itself, started from Whh x (1 + "

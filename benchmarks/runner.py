@@ -34,10 +34,11 @@ def default_options(quick: bool) -> dict:
     if quick:
         return {"quick": True, "epochs": 2, "sentiment_repeats": 1, "warmup_epochs": 1, "repeats": 2, "warmup": 1,
                 "min_time": 0.002, "sizes": [list(s) for s in SIZES[:2]], "long_T": [100, 1000], "long_repeats": 1,
-                "profile_epochs": 1, "profile_calls": 2, "seed": 0, "thread_settings": [1, None]}
+                "profile_epochs": 1, "profile_calls": 2, "seed": 0, "parity_seeds": [], "thread_settings": [1, None]}
     return {"quick": False, "epochs": 1000, "sentiment_repeats": 3, "warmup_epochs": 2, "repeats": 7, "warmup": 1,
             "min_time": 0.2, "sizes": [list(s) for s in SIZES], "long_T": [1000, 10000], "long_repeats": 3,
-            "profile_epochs": 30, "profile_calls": 20, "seed": 0, "thread_settings": [1, None]}
+            "profile_epochs": 30, "profile_calls": 20, "seed": 0, "parity_seeds": [1, 2, 3, 4, 5],
+            "thread_settings": [1, None]}
 
 
 def _run_worker(module: str, opts: dict, threads: int | None, log) -> dict:

@@ -45,5 +45,10 @@ def clip_norm(grads, max_norm: float, norm_type: float = 2.0, error_if_nonfinite
     norm = total_norm(grads, norm_type)
     if error_if_nonfinite and not np.isfinite(norm):
         raise_if_nonfinite(grads, "clip_norm")
-    clip_coef = min(max_norm / (norm + 1e-6), 1.0)  # torch always multiplies, by 1.0 when not clipping
+    clip_coef = norm_clip_coef(norm, max_norm)
     return _same_kind(grads, {name: g * clip_coef for name, g in grads.items()}), norm
+
+
+def norm_clip_coef(norm: float, max_norm: float) -> float:
+    """The factor clip_grad_norm_ multiplies every gradient by (1.0 when not clipping: torch always multiplies)."""
+    return min(max_norm / (norm + 1e-6), 1.0)

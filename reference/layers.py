@@ -38,7 +38,9 @@ def step_forward(xproj_t: np.ndarray, h_prev: np.ndarray, Whh: np.ndarray, nonli
     xproj_t: (B, H) input projection x_t Wxh^T + b; h_prev: (B, H); Whh: (H, H).
     Returns h: (B, H) and a StepCache.
     """
-    a = xproj_t + h_prev @ Whh.T
+    # ndarray.dot makes the same BLAS call as @ (bit-identical results) at a third of the call overhead,
+    # which is most of a step's cost at B=1.
+    a = xproj_t + h_prev.dot(Whh.T)
     h = activation(a, nonlinearity)
     return h, StepCache(h_prev, h)
 
@@ -50,7 +52,7 @@ def step_backward(dh: np.ndarray, cache: StepCache, Whh: np.ndarray, nonlinearit
     Returns da: (B, H), the gradient on the pre-activation a_t, and dh_prev: (B, H), the gradient on h_{t-1}.
     """
     da = dh * activation_grad(cache.h, nonlinearity)
-    dh_prev = da @ Whh
+    dh_prev = da.dot(Whh)
     return da, dh_prev
 
 

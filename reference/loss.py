@@ -21,19 +21,26 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, mask: np.ndar
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
     O = logits.shape[-1]
     flat = logits.reshape(-1, O)
-    rows, cols = np.arange(flat.shape[0]), targets.reshape(-1)
-    shifted = flat - flat.max(axis=1, keepdims=True)  # log-sum-exp: exp never overflows
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    nll = -log_probs[rows, cols]
+    n = flat.shape[0]
+    if n == 1:  # one position (a batch of one, many-to-one): plain indexing; index arrays cost more than the math
+        rows, cols = 0, int(targets.reshape(-1)[0])
+    else:
+        rows, cols = np.arange(n), targets.reshape(-1)
+    # log-sum-exp: exp never overflows. (ufunc.reduce is .max/.sum without their Python wrappers: this runs
+    # once per training step, where per-call overhead is most of the cost.)
+    shifted = flat - np.maximum.reduce(flat, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
+    picked = log_probs[rows, cols]  # log p(target) per position
     dlogits = np.exp(log_probs)  # softmax
     dlogits[rows, cols] -= 1.0  # softmax - one_hot(target)
     if mask is not None:
         weights = mask.reshape(-1).astype(logits.dtype)
-        nll = nll * weights
+        picked = picked * weights
         dlogits *= weights[:, None]
-    loss = nll.sum()
+    # Negation is exact, so -sum equals the sum of the negated terms; one position needs no reduction.
+    loss = -(picked if n == 1 and mask is None else np.add.reduce(picked, axis=None))
     if reduction == "mean":
-        count = nll.size if mask is None else weights.sum()
+        count = n if mask is None else weights.sum()
         loss = loss / count
         dlogits /= count
     return float(loss), dlogits.reshape(logits.shape)

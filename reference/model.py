@@ -188,4 +188,6 @@ def backward(params: Params, cache: ForwardCache, dlogits, dh_n=None):
     dx = dout
     if dx is not None and config.batch_first:
         dx = np.swapaxes(dx, 0, 1)
-    return grads, dx, dh0
+    # In the params' order, which is torch's parameter order: clip_norm's total norm sums the per-tensor
+    # norms in this order, as clip_grad_norm_ does, and a different order can move it by an ulp.
+    return params.like({name: grads[name] for name in params}), dx, dh0

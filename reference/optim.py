@@ -7,6 +7,10 @@ from __future__ import annotations
 import numpy as np
 
 
+# The key under which a Trainer (trainer.py) keeps this optimizer's state as flat buffers.
+FLAT_STATE_KEY = "<flat buffers of a Trainer>"
+
+
 class Optimizer:
     def __init__(self, params, lr: float):
         if not lr >= 0:
@@ -16,6 +20,9 @@ class Optimizer:
         self.state: dict[str, dict] = {}
 
     def step(self, grads):
+        if FLAT_STATE_KEY in self.state:
+            raise ValueError(f"{type(self).__name__}.step: this optimizer is driven by a Trainer; "
+                             "call trainer.step, or build a new optimizer")
         if len(grads) < len(self.params) or any(name not in grads for name in self.params):
             missing = sorted(set(self.params) - set(grads))
             raise ValueError(f"{type(self).__name__}.step: no gradient for {missing}")

@@ -68,6 +68,16 @@ def nonfinite_error(params, x, h0, outputs) -> ValueError:
     return ValueError("the head produced a non-finite logit (overflow in Why h + by)")
 
 
+_UNSIGNED = {np.dtype(f"i{n}"): np.dtype(f"u{n}") for n in (1, 2, 4, 8)}
+
+
+def ids_within(ids: np.ndarray, n: int) -> bool:
+    """Whether every integer in `ids` lies in [0, n), in one reduction: viewed as unsigned, a negative
+    id is larger than any valid one."""
+    unsigned = ids.view(_UNSIGNED[ids.dtype]) if ids.dtype.kind == "i" else ids
+    return ids.size == 0 or int(np.maximum.reduce(unsigned, axis=None)) < n
+
+
 def time_major_input(x, config: RNNConfig, dtype: np.dtype):
     """Validate x and return (x as (T, B, ...) time-major, is_token_ids)."""
     x = np.asarray(x)
@@ -84,8 +94,8 @@ def time_major_input(x, config: RNNConfig, dtype: np.dtype):
     if x.shape[0] == 0 or x.shape[1] == 0:
         raise ValueError(f"x is empty: T={x.shape[0]}, B={x.shape[1]} (both must be >= 1)")
     if token_ids:
-        low, high = int(x.min()), int(x.max())
-        if low < 0 or high >= config.input_size:
+        if not ids_within(x, config.input_size):
+            low, high = int(x.min()), int(x.max())
             bad = low if low < 0 else high
             where = tuple(int(i) for i in np.argwhere(x == bad)[0])
             raise ValueError(f"token id {bad} at (t, b) = {where} is out of range [0, {config.input_size})")
@@ -130,6 +140,6 @@ def check_targets(targets, logits_shape, output_size: int) -> np.ndarray:
         raise ValueError(f"targets must be integer class ids, got dtype {targets.dtype}")
     if targets.shape != tuple(logits_shape[:-1]):
         raise ValueError(f"targets have shape {targets.shape}, expected {tuple(logits_shape[:-1])}")
-    if targets.size and (targets.min() < 0 or targets.max() >= output_size):
+    if not ids_within(targets, output_size):
         raise ValueError(f"targets must lie in [0, {output_size}), got min {targets.min()} and max {targets.max()}")
     return targets

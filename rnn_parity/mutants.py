@@ -89,7 +89,7 @@ CATALOG: tuple[Mutant, ...] = (
         explanation="h_t depends on h_{t-1} through W_hh h_{t-1}, so the gradient flowing back to h_{t-1} is "
                     "W_hh^T da_t. Using W_hh instead mixes the hidden units the wrong way round: the last step's "
                     "gradients are right, every earlier step's are wrong.",
-        module=L, correct="    dh_prev = da @ Whh\n", wrong="    dh_prev = da @ Whh.T\n",
+        module=L, correct="    dh_prev = da.dot(Whh)\n", wrong="    dh_prev = da.dot(Whh.T)\n",
         math_correct="dh_{t-1} = W_hh^T da_t", math_wrong="dh_{t-1} = W_hh da_t"),
     Mutant(
         id="h_t_in_recurrent_grad",
@@ -133,7 +133,7 @@ CATALOG: tuple[Mutant, ...] = (
         mistake="The forward step applies the recurrent weight transposed.",
         explanation="The recurrence is h_t = tanh(W_xh x_t + W_hh h_{t-1} + b_h), with W_hh[i, j] the weight "
                     "from unit j to unit i. Using W_hh^T h_{t-1} changes every hidden state after the first step.",
-        module=L, correct="a = xproj_t + h_prev @ Whh.T", wrong="a = xproj_t + h_prev @ Whh",
+        module=L, correct="a = xproj_t + h_prev.dot(Whh.T)", wrong="a = xproj_t + h_prev.dot(Whh)",
         math_correct="a_t = W_xh x_t + W_hh h_{t-1} + b_h", math_wrong="a_t = W_xh x_t + W_hh^T h_{t-1} + b_h",
         shows_in="forward"),
     Mutant(

@@ -57,3 +57,14 @@ def test_classic_loop_can_reproduce_the_seed_transpose_slip():
         runs.append(rnn.arrays())
     assert not np.allclose(runs[0]["Wxh"], runs[1]["Wxh"])  # the slip changes dL/dh_{t-1}, hence Wxh's update
     np.testing.assert_array_equal(runs[0]["Why"], runs[1]["Why"])  # the head's gradient does not go through it
+
+
+def test_sentiment_section_times_every_contender_and_the_trainer_matches_train_step():
+    from rnn_parity.benchmarks import sentiment
+
+    opts = {"epochs": 2, "sentiment_repeats": 1, "warmup_epochs": 0, "seed": 0, "parity_seeds": [1]}
+    record = sentiment.run(opts, log=lambda *_: None)
+    assert [r["contender"] for r in record["rows"]] == ["classic", "reference", "reference train_step", "torch"]
+    assert record["parity"]["max_abs_diff_trainer_vs_train_step"] == 0.0
+    assert [r["seed"] for r in record["parity"]["by_seed"]] == [0, 1]
+    assert all(r["reference_vs_torch"] < 1e-12 for r in record["parity"]["by_seed"])  # 2 epochs: no chaos yet
