@@ -49,7 +49,8 @@ def _sentiment(s: dict) -> list[str]:
     out += ["`reference` is `rnn_parity.reference.Trainer`; `reference train_step` is the general "
             "`train_step` on the same examples. The two compute the same numbers bit for bit (tests/reference/"
             "test_trainer.py); the Trainer makes fewer NumPy calls per step (flat parameter and gradient buffers, "
-            "validation once, the one-layer forward and BPTT in one function).", ""]
+            "each example checked once by `Trainer.prepare` rather than once per epoch, the one-layer forward and "
+            "BPTT in one function).", ""]
     out += [f"Final parameters: reference vs torch max |diff| = {p['max_abs_diff_reference_vs_torch']:.2e}; "
             f"reference vs classic loop max |diff| = {p['max_abs_diff_reference_vs_classic']:.2e}"
             + (f"; Trainer vs train_step max |diff| = {p['max_abs_diff_trainer_vs_train_step']:.1e}"

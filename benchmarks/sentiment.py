@@ -6,7 +6,8 @@ cross-entropy, every gradient clipped to [-1, 1], 1000 epochs over the 58 traini
 - classic: the tutorial's own loop (benchmarks/classic_loop.py): one-hot (D, 1) columns rebuilt per
   example, a dict of hidden states, per-step matmuls, np.clip, in-place SGD;
 - reference: rnn_parity.reference.Trainer on token ids: train_step's math bit for bit, with params and
-  gradients in flat buffers and the one-layer forward/BPTT in one function (reference/trainer.py);
+  gradients in flat buffers, the examples checked once (Trainer.prepare) and the one-layer forward/BPTT in
+  one function (reference/trainer.py);
 - reference train_step: rnn_parity.reference.train_step (loss_and_all_grads, clip_value, SGD.step), the
   general path, for comparison;
 - torch: TorchRNN from to_torch, F.cross_entropy(reduction="sum"), backward, clip_grad_value_,
@@ -78,11 +79,11 @@ def make_contenders(epochs: int, seed: int = 0, snapshots: dict | None = None, s
     def reference():
         params = params0.copy()
         trainer = Trainer(params, SGD(params, lr=LR), clip_value=CLIP)
+        examples = [trainer.prepare(x, y) for x, y in encoded]  # checked once, not once per epoch
         for epoch, order in enumerate(orders, 1):
             total = 0.0
             for i in order:
-                x, y = encoded[i]
-                loss, _, _ = trainer.step(x, y)
+                loss, _, _ = trainer.step(examples[i])
                 total += loss
             snap("reference", epoch, lambda: params)
         return {k: v.copy() for k, v in params.items()}

@@ -18,6 +18,8 @@ Shapes: T steps, B batch, D input, H hidden, O output.
 from __future__ import annotations
 
 import math
+import operator
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,6 +27,14 @@ from . import clip, loss, model
 from .optim import FLAT_STATE_KEY, Optimizer
 from .params import Params
 from .validate import check_params, check_targets, initial_state, nonfinite_error, time_major_input
+
+class Example(NamedTuple):
+    """A training example checked once by Trainer.prepare: read-only copies, x time-major."""
+
+    x: np.ndarray  # (T, B) token ids or (T, B, D) floats, time-major even when batch_first
+    targets: np.ndarray  # (B,) for output="last"; (T, B) for "all" ((B, T) if batch_first)
+    token_ids: bool
+
 
 def _flat_views(flat: np.ndarray, shapes: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
     """Consecutive pieces of the 1-D `flat`, reshaped to `shapes` (views, no copies)."""
@@ -68,33 +78,66 @@ class Trainer:
             raise ValueError(f"max_norm must be > 0, got {clip_norm}")
         if reduction not in loss.REDUCTIONS:
             raise ValueError(f"reduction must be one of {loss.REDUCTIONS}, got {reduction!r}")
-        self.params, self.optimizer = params, optimizer
+        self.params, self.optimizer, self.dtype = params, optimizer, params["Why"].dtype
         self.clip_value, self.clip_norm, self.reduction = clip_value, clip_norm, reduction
 
         shapes = {name: params[name].shape for name in params}
         self.flat_params = np.concatenate([np.ravel(params[name]) for name in shapes])
         views = _flat_views(self.flat_params, shapes)
         params.update(views)
-        self._views = tuple(views.items())
+        self._names, self._views = tuple(views), tuple(views.values())
         self.flat_grads = np.zeros_like(self.flat_params)
         self.grads = params.like(_flat_views(self.flat_grads, shapes))
         self._state = optimizer.state[FLAT_STATE_KEY] = {}
         self.single_layer = self.config.num_layers == 1 and not self.config.bidirectional
 
-    def step(self, x, targets, h0=None, lengths=None, dh_n=None):
-        """One training step on (x, targets); arguments as for train_step.
+    def prepare(self, x, targets) -> Example:
+        """(x, targets) checked once, as read-only copies, for steps that then skip the checks.
+
+        Training over a fixed set for many epochs checks every example once instead of once per epoch:
+            examples = [trainer.prepare(x, y) for x, y in data]
+            for x_and_y in examples: trainer.step(x_and_y)
+        """
+        checked = self._checked(x, targets)
+        x, targets = np.array(checked.x), np.array(checked.targets)  # copies, C-contiguous
+        x.flags.writeable = targets.flags.writeable = False
+        return Example(x, targets, checked.token_ids)
+
+    def _checked(self, x, targets) -> Example:
+        """x and targets validated as forward and the loss validate them (no copies)."""
+        config = self.config
+        x, token_ids = time_major_input(x, config, self.dtype)
+        if not (token_ids or np.isfinite(x).all()):
+            raise nonfinite_error(self.params, x, np.zeros(0), ())
+        T, B = x.shape[:2]
+        scored = (B,) if config.output == "last" else (B, T) if config.batch_first else (T, B)
+        return Example(x, check_targets(targets, scored + (config.output_size,), config.output_size), token_ids)
+
+    def step(self, x, targets=None, h0=None, lengths=None, dh_n=None):
+        """One training step on (x, targets); arguments as for train_step. x may instead be an Example
+        from prepare (and targets None), whose checks are then not repeated.
 
         Returns (loss, grads: the clipped gradients the update used, h_n: (L*dirs, B, H)).
         A non-finite gradient raises ValueError naming it, and params are left as they were.
         """
-        for name, view in self._views:
-            if self.params.get(name) is not view:
-                raise ValueError(f"Trainer: params[{name!r}] was replaced after the Trainer was built; "
-                                 f"write into it instead (params[{name!r}][...] = new)")
+        if isinstance(x, Example):
+            if targets is not None:
+                raise ValueError("Trainer.step: an Example carries its targets; pass targets=None")
+            example = x
+        else:
+            example = None
+        if not all(map(operator.is_, map(self.params.get, self._names), self._views)):
+            name = next(n for n, v in zip(self._names, self._views) if self.params.get(n) is not v)
+            raise ValueError(f"Trainer: params[{name!r}] was replaced after the Trainer was built; "
+                             f"write into it instead (params[{name!r}][...] = new)")
         with np.errstate(over="ignore", invalid="ignore"):  # non-finite values get their own ValueError
             if self.single_layer and lengths is None and dh_n is None:
-                value, h_n = single_layer_grads(self.params, self.grads, x, targets, h0, self.reduction)
+                example = example or self._checked(x, targets)
+                value, h_n = single_layer_grads(self.params, self.grads, example, h0, self.reduction)
             else:
+                if example is not None:  # back to the caller's layout for the general path
+                    x = np.swapaxes(example.x, 0, 1) if self.config.batch_first else example.x
+                    targets = example.targets
                 value, grads, _, _, h_n = loss.loss_and_all_grads(self.params, x, targets, h0, lengths,
                                                                   self.reduction, dh_n)
                 for name, view in self.grads.items():
@@ -102,7 +145,7 @@ class Trainer:
             g = self.flat_grads
             # One dot product screens every gradient: a NaN or Inf makes it non-finite. A finite sum that
             # overflows is a false alarm, which the exact per-tensor scan then clears.
-            if not math.isfinite(g.dot(g)):
+            if not _finite_screen(g):
                 clip.raise_if_nonfinite(self.grads, "Trainer.step")
             if self.clip_value is not None:
                 g.clip(-self.clip_value, self.clip_value, out=g)
@@ -112,26 +155,32 @@ class Trainer:
         return value, self.grads, h_n
 
 
-def single_layer_grads(params: Params, grads: Params, x, targets, h0, reduction: str):
-    """Loss of a one-layer unidirectional model on (x, targets); its gradients are written into `grads`.
+def _finite_screen(a: np.ndarray) -> bool:
+    """True when a holds no NaN or Inf, in one dot product. False can be a false alarm (a finite sum of
+    squares above 1e308): callers then scan exactly."""
+    v = a.ravel()
+    return math.isfinite(v.dot(v))
+
+
+def single_layer_grads(params: Params, grads: Params, example: Example, h0, reduction: str):
+    """Loss of a one-layer unidirectional model on a checked example; its gradients are written into `grads`.
 
     The same floating-point operations as loss.loss_and_all_grads (model.forward, softmax_cross_entropy,
     model.backward) in the same order, so the results are bit-identical; only the bookkeeping for other
-    layers, directions and masks is gone. x: (T, B) token ids or (T, B, D) floats ((B, T, ...) if
-    batch_first); h0: (1, B, H) or None. Returns (loss, h_n: (1, B, H)).
+    layers, directions and masks is gone. h0: (1, B, H) or None. Returns (loss, h_n: (1, B, H)).
     """
     config = params.config
     dtype = params["Why"].dtype
-    x, token_ids = time_major_input(x, config, dtype)
+    x, targets, token_ids = example
     T, B = x.shape[:2]
     H, O = config.hidden_size, config.output_size
-    hs = np.empty((T + 1, B, H), dtype=dtype)  # hs[0] = h0, hs[t+1] = h_t
     if h0 is None:
-        hs[0] = 0.0
+        hs = np.zeros((T + 1, B, H), dtype=dtype)  # hs[0] = h0, hs[t+1] = h_t
     else:
+        hs = np.empty((T + 1, B, H), dtype=dtype)
         hs[0] = initial_state(h0, config, B, dtype)[0]
-    if not (token_ids or np.isfinite(x).all()) or (h0 is not None and not np.isfinite(hs[0]).all()):
-        raise nonfinite_error(params, x, hs[:1], ())
+        if not np.isfinite(hs[0]).all():
+            raise nonfinite_error(params, x, hs[:1], ())
     keys = model.keys_by_layer(config)[0][0]
     Wxh, Whh, Why = params[keys.Wxh], params[keys.Whh], params["Why"]
     tanh = config.nonlinearity == "tanh"
@@ -150,13 +199,12 @@ def single_layer_grads(params: Params, grads: Params, x, targets, h0, reduction:
     # ndarray.dot is @ with less call overhead for 2-D operands (the same BLAS call); for 3-D it is not a
     # batched product, so "all" keeps @.
     logits = (head_input.dot(Why.T) if last else head_input @ Why.T) + params["by"]
-    if not math.isfinite(np.add.reduce(logits, axis=None)) and not np.isfinite(logits).all():
+    if not _finite_screen(logits) and not np.isfinite(logits).all():
         # A non-finite h_n reaches every logit of its step, so the logits alone tell.
         raise nonfinite_error(params, x, hs[:1], (hs[1:],))
     if config.output == "all" and config.batch_first:
         logits = np.swapaxes(logits, 0, 1)
 
-    targets = check_targets(targets, logits.shape, O)
     value, dlogits = loss.softmax_cross_entropy(logits, targets, None, reduction)
     if config.output == "all" and config.batch_first:
         dlogits = np.swapaxes(dlogits, 0, 1)
@@ -166,18 +214,21 @@ def single_layer_grads(params: Params, grads: Params, x, targets, h0, reduction:
     dlogits_flat.T.dot(head_input.reshape(-1, H), out=grads["Why"])
     np.add.reduce(dlogits_flat, axis=0, out=grads["by"])
     dhead = dlogits.dot(Why) if last else dlogits @ Why  # (B, H) for "last", (T, B, H) for "all"
-    act_grad = 1.0 - hs[1:] * hs[1:] if tanh else (hs[1:] > 0).astype(dtype)  # act'(a_t) for every t
+    h = hs[1:]
+    act_grad = 1.0 - h * h if tanh else (h > 0).astype(dtype)  # act'(a_t) for every t
     dA = np.empty((T, B, H), dtype=dtype)
     if last:
         dh = dhead  # only h_T reaches the head
         for t in reversed(range(T)):
             da = np.multiply(dh, act_grad[t], out=dA[t])
-            dh = da.dot(Whh)
+            if t:  # training needs no dh0
+                dh = da.dot(Whh)
     else:
         dh = np.zeros((B, H), dtype=dtype)
         for t in reversed(range(T)):
             da = np.multiply(dhead[t] + dh, act_grad[t], out=dA[t])
-            dh = da.dot(Whh)
+            if t:
+                dh = da.dot(Whh)
 
     dA_flat = dA.reshape(-1, H)
     dA_flat.T.dot(hs[:-1].reshape(-1, H), out=grads[keys.Whh])  # a_t depends on h_{t-1}

@@ -71,11 +71,14 @@ def nonfinite_error(params, x, h0, outputs) -> ValueError:
 _UNSIGNED = {np.dtype(f"i{n}"): np.dtype(f"u{n}") for n in (1, 2, 4, 8)}
 
 
+def as_unsigned(ids: np.ndarray) -> np.ndarray:
+    """Integer ids viewed as unsigned: a negative id becomes larger than any valid one."""
+    return ids.view(_UNSIGNED[ids.dtype]) if ids.dtype.kind == "i" else ids
+
+
 def ids_within(ids: np.ndarray, n: int) -> bool:
-    """Whether every integer in `ids` lies in [0, n), in one reduction: viewed as unsigned, a negative
-    id is larger than any valid one."""
-    unsigned = ids.view(_UNSIGNED[ids.dtype]) if ids.dtype.kind == "i" else ids
-    return ids.size == 0 or int(np.maximum.reduce(unsigned, axis=None)) < n
+    """Whether every integer in `ids` lies in [0, n), in one reduction."""
+    return ids.size == 0 or int(np.maximum.reduce(as_unsigned(ids), axis=None)) < n
 
 
 def time_major_input(x, config: RNNConfig, dtype: np.dtype):

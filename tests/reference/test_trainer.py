@@ -58,7 +58,10 @@ def test_trainer_steps_are_bit_identical_to_train_step(case):
         x, y, h, n = example(rng, config, kind, B, 1 + step % 4, dtype, h0, lengths)
         loss_e, grads_e, hn_e = train_step(expected, expected_optimizer, x, y, h0=h, lengths=n,
                                            clip_value=clip_value, clip_norm=clip_norm)
-        loss_a, grads_a, hn_a = trainer.step(x, y, h0=h, lengths=n)
+        if step % 2:  # every other step through prepare: checked once, read-only copies
+            loss_a, grads_a, hn_a = trainer.step(trainer.prepare(x, y), h0=h, lengths=n)
+        else:
+            loss_a, grads_a, hn_a = trainer.step(x, y, h0=h, lengths=n)
         where = f"step {step}"
         assert loss_a == loss_e, f"{where}: loss {loss_a!r} != {loss_e!r}"
         np.testing.assert_array_equal(hn_a, hn_e, err_msg=f"{where}: h_n")
@@ -133,6 +136,24 @@ def test_bad_inputs_get_train_steps_one_line_error(x, y, message):
     with pytest.raises(ValueError) as slow:
         train_step(general, SGD(general, lr=0.1), x, y)
     assert str(fast.value) == str(slow.value)
+
+
+def test_prepare_checks_once_and_freezes_the_example():
+    config, params = sentiment_like()
+    trainer = Trainer(params, SGD(params, lr=0.1))
+    x, y = np.array([[1], [2]]), np.array([1])
+    example = trainer.prepare(x, y)
+    x[0, 0] = 99  # the caller's arrays may change; the example keeps what was checked
+    assert example.x[0, 0] == 1 and not example.x.flags.writeable and not example.targets.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        example.x[0, 0] = 99
+    with pytest.raises(ValueError, match="token id 6"):
+        trainer.prepare(np.array([[6]]), y)
+    with pytest.raises(ValueError, match="carries its targets"):
+        trainer.step(example, y)
+    with pytest.raises(ValueError, match=r"x holds nan at index \(0, 0, 1\)"):
+        dense = Trainer(p := init_params(RNNConfig(3, 4, 2), seed=0), SGD(p, lr=0.1))
+        dense.prepare(np.array([[[0.0, np.nan, 0.0]]]), np.array([0]))
 
 
 def test_a_nan_weight_is_named_like_forward_names_it():
