@@ -1,6 +1,7 @@
 """Where the reference spends its time: cProfile over three workloads, top functions by own time.
 
-- sentiment: the reference side of benchmark 1 (train_step per example) for a few epochs;
+- sentiment: the reference sides of benchmark 1 for a few epochs: the general train_step per example,
+  and the Trainer (prepared examples, flat buffers);
 - batched: loss_and_grads at (T, B, D, H) = (25, 32, 27, 100), float64;
 - long: loss_and_grads at T = 10,000, B = 1, H = 64.
 
@@ -40,6 +41,8 @@ PHASES = (
     ("nonfinite check", "clip.py", "raise_if_nonfinite"),
     ("clip_value", "clip.py", "clip_value"),
     ("SGD.step", "optim.py", "step"),
+    ("Trainer: one-layer forward + BPTT", "trainer.py", "single_layer_grads"),
+    ("optimizer update (per tensor, or flat in the Trainer)", "optim.py", "update"),
 )
 
 
@@ -72,10 +75,11 @@ def run(opts: dict, log=print) -> dict:
     workloads = {}
 
     contenders, _ = sentiment.make_contenders(opts["profile_epochs"], opts["seed"])
-    contenders["reference"]()  # warm
-    log(f"  profile: sentiment reference, {opts['profile_epochs']} epochs")
-    workloads["sentiment"] = {"what": f"reference train_step per example, {opts['profile_epochs']} epochs x 58",
-                              **profile(contenders["reference"], top)}
+    for name, what in (("reference train_step", "train_step"), ("reference", "Trainer")):
+        contenders[name]()  # warm
+        log(f"  profile: sentiment {what}, {opts['profile_epochs']} epochs")
+        workloads[f"sentiment {what}"] = {"what": f"reference {what} per example, {opts['profile_epochs']} "
+                                                  f"epochs x 58", **profile(contenders[name], top)}
 
     pair, _, _ = batched.make_pair(25, 32, 27, 100, "float64")
     pair["reference"]()
