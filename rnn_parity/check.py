@@ -627,19 +627,32 @@ def torch_train_step(model, optimizer, s: Setup, batch: Batch, h0, recipe: Recip
     return loss, h_n, active
 
 
-def check_trajectory(s: Setup, recipe: Recipe | str) -> list[Comparison]:
-    """Both sides train in lockstep from the same weights; loss and every parameter compared after every step."""
+def check_trajectory(s: Setup, recipe: Recipe | str, numpy_side: str = "train_step") -> list[Comparison]:
+    """Both sides train in lockstep from the same weights; loss and every parameter compared after every step.
+
+    numpy_side: "train_step" (reference.train_step) or "Trainer" (reference.Trainer, flat buffers).
+    """
     recipe = RECIPES[recipe] if isinstance(recipe, str) else recipe
     tol = trajectory_tolerance(s.case.dtype, recipe.steps)
     params, model = s.params.copy(), s.model()
     opt_numpy, opt_torch = numpy_optimizer(params, recipe), torch_optimizer(model, recipe)
+    if numpy_side == "Trainer":
+        trainer = ref.Trainer(params, opt_numpy, recipe.clip_value, recipe.clip_norm, recipe.reduction)
+
+        def numpy_step(x, targets, h0, lengths):
+            return trainer.step(x, targets, h0, lengths)
+    elif numpy_side == "train_step":
+        def numpy_step(x, targets, h0, lengths):
+            return ref.train_step(params, opt_numpy, x, targets, h0, lengths, recipe.reduction, recipe.clip_value,
+                                  recipe.clip_norm)
+    else:
+        raise ValueError(f"numpy_side must be 'train_step' or 'Trainer', got {numpy_side!r}")
     h0_numpy, h0_torch = s.h0, s.t(s.h0)
     results, active_steps = [], 0
     for step, batch in enumerate(trajectory_batches(s, recipe), start=1):
         if recipe.tbptt and (step - 1) % recipe.batches == 0:
             h0_numpy, h0_torch = None, None  # a new pass over the sequence starts from zeros
-        loss_numpy, _, hn_numpy = ref.train_step(params, opt_numpy, batch.x, batch.targets, h0_numpy, batch.lengths,
-                                                 recipe.reduction, recipe.clip_value, recipe.clip_norm)
+        loss_numpy, _, hn_numpy = numpy_step(batch.x, batch.targets, h0_numpy, batch.lengths)
         loss_torch, hn_torch, active = torch_train_step(model, opt_torch, s, batch, h0_torch, recipe)
         active_steps += active
         mine = {"loss": np.asarray(loss_numpy, s.ref_dtype), **params}

@@ -6,6 +6,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rnn_parity.reference import SGD, Adam, RNNConfig, Trainer, init_params, train_step
 
@@ -199,3 +201,47 @@ def test_a_huge_but_finite_gradient_is_not_a_false_alarm():
     train_step(expected, SGD(expected, lr=1e-170), np.ones((1, 1, 1)), np.array([0]))
     for name in expected:
         np.testing.assert_array_equal(params[name], expected[name])
+
+
+def test_packed_params_save_and_convert_like_any_other(tmp_path):
+    from rnn_parity.torch_impl import from_torch, load_weights, save_weights, to_torch
+
+    config, params = sentiment_like()
+    trainer = Trainer(params, SGD(params, lr=0.1), clip_value=1.0)
+    trainer.step(np.array([[1], [4]]), np.array([1]))
+    for suffix in (".npz", ".pt", ".safetensors"):
+        save_weights(params, tmp_path / f"w{suffix}")
+        loaded = load_weights(tmp_path / f"w{suffix}")
+        assert all(np.array_equal(loaded[k], params[k]) for k in params), suffix
+    back = from_torch(to_torch(params), config)
+    assert all(np.array_equal(back[k], params[k]) for k in params)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_trainer_matches_train_step_on_random_configs(data):
+    """Hypothesis over sizes down to 1, both outputs, bias modes, activations, dtypes and clips: bit for bit."""
+    draw = data.draw
+    config = RNNConfig(input_size=draw(st.integers(1, 5)), hidden_size=draw(st.integers(1, 6)),
+                       output_size=draw(st.integers(1, 4)), nonlinearity=draw(st.sampled_from(["tanh", "relu"])),
+                       bias=draw(st.sampled_from(["single", "torch", "none"])),
+                       output=draw(st.sampled_from(["last", "all"])), batch_first=draw(st.booleans()))
+    dtype = draw(st.sampled_from(["float64", "float32"]))
+    clip_value = draw(st.sampled_from([None, 0.05, 1.0]))
+    clip_norm = draw(st.sampled_from([None, 0.1]))
+    expected = init_params(config, seed=draw(st.integers(0, 99)), dtype=dtype, scheme="torch")
+    actual = expected.copy()
+    optimizer = draw(st.sampled_from(sorted(OPTIMIZERS)))
+    opt_expected = OPTIMIZERS[optimizer](expected)
+    trainer = Trainer(actual, OPTIMIZERS[optimizer](actual), clip_value=clip_value, clip_norm=clip_norm)
+    rng = np.random.default_rng(draw(st.integers(0, 99)))
+    kind = draw(st.sampled_from(["ids", "dense"]))
+    for _ in range(3):
+        x, y, h, _ = example(rng, config, kind, draw(st.integers(1, 3)), draw(st.integers(1, 5)), dtype,
+                             draw(st.booleans()), False)
+        loss_e, _, hn_e = train_step(expected, opt_expected, x, y, h0=h, clip_value=clip_value, clip_norm=clip_norm)
+        loss_a, _, hn_a = trainer.step(x, y, h0=h)
+        assert loss_a == loss_e
+        np.testing.assert_array_equal(hn_a, hn_e)
+        for name in expected:
+            np.testing.assert_array_equal(actual[name], expected[name], err_msg=name)
