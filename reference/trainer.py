@@ -7,7 +7,8 @@ Trainer makes fewer calls than train_step and computes the same numbers, bit for
 - params and gradients each live in one contiguous buffer (the arrays in `params` become views of
   it), so the non-finite check, clipping and the optimizer's update are one array operation each
   instead of one per tensor; torch's fused and foreach optimizers do the same;
-- the configuration, the optimizer and the clipping settings are checked once, not every step;
+- the configuration, the optimizer and the clipping settings are checked once, not every step, and
+  Trainer.prepare checks a training example once for all the epochs that reuse it;
 - for one unidirectional layer without lengths (every seed's model), `single_layer_grads` runs
   forward and BPTT in one function: the floating-point operations of model.forward/backward in the
   same order, minus the generality over layers, directions and masks. Other configurations run the
@@ -27,6 +28,7 @@ from . import clip, loss, model
 from .optim import FLAT_STATE_KEY, Optimizer
 from .params import Params
 from .validate import check_params, check_targets, initial_state, nonfinite_error, time_major_input
+
 
 class Example(NamedTuple):
     """A training example checked once by Trainer.prepare: read-only copies, x time-major."""
@@ -182,7 +184,7 @@ def single_layer_grads(params: Params, grads: Params, example: Example, h0, redu
         if not np.isfinite(hs[0]).all():
             raise nonfinite_error(params, x, hs[:1], ())
     keys = model.keys_by_layer(config)[0][0]
-    Wxh, Whh, Why = params[keys.Wxh], params[keys.Whh], params["Why"]
+    Whh, Why = params[keys.Whh], params["Why"]
     tanh = config.nonlinearity == "tanh"
 
     # Forward: all input projections in one product, then the recurrence (layers.recurrence_forward).
