@@ -236,8 +236,8 @@ def single_layer_grads(params: Params, grads: Params, example: Example, h0, redu
     dA_flat.T.dot(hs[:-1].reshape(-1, H), out=grads[keys.Whh])  # a_t depends on h_{t-1}
     if keys.bh:
         np.add.reduce(dA, axis=(0, 1), out=grads[keys.bh])
-    if keys.bhh:
-        np.add.reduce(dA, axis=(0, 1), out=grads[keys.bhh])
+    if keys.bhh:  # both torch biases get the same gradient: copy it rather than reduce again
+        np.copyto(grads[keys.bhh], grads[keys.bh])
     if token_ids:
         dWxh = grads[keys.Wxh]
         dWxh.fill(0.0)
