@@ -1,41 +1,16 @@
-"""Training plots (matplotlib, Agg: no display needed) and the output-path checks the commands run first."""
+"""Training plots (matplotlib, Agg: no display needed)."""
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from .errors import RNNParityError
 
 STYLE = {  # framework -> line style; torch is drawn thin and dashed over numpy so both stay visible
     "numpy": dict(color="#1f77b4", lw=3.0, alpha=0.55, ls="-"),
     "torch": dict(color="#d62728", lw=1.2, alpha=1.0, ls="--"),
 }
 FLOOR = 1e-18  # exact zeros are drawn here on the log axis
-
-
-def check_writable(path, what: str, suffixes: tuple[str, ...] | None = None) -> Path:
-    """Fail early, with one line, if `path` cannot be written (checked before any training starts)."""
-    path = Path(path)
-    if suffixes and path.suffix.lower() not in suffixes:
-        raise RNNParityError(f"{what} {str(path)!r}: expected a file ending in {' or '.join(suffixes)}")
-    if path.is_dir():
-        raise RNNParityError(f"{what} {str(path)!r} is a directory")
-    parent = path.parent if str(path.parent) else Path(".")
-    if parent.exists() and not parent.is_dir():
-        raise RNNParityError(f"{what} {str(path)!r}: {str(parent)!r} is a file, not a directory")
-    if not parent.is_dir():
-        raise RNNParityError(f"{what} {str(path)!r}: directory {str(parent)!r} does not exist")
-    if path.exists() and not os.access(path, os.W_OK):
-        raise RNNParityError(f"{what} {str(path)!r} is not writable")
-    try:  # os.access is not enough (root, read-only mounts, /proc): try to create a file there
-        with tempfile.NamedTemporaryFile(dir=parent, prefix=".rnn-parity-probe-"):
-            pass
-    except OSError as e:
-        raise RNNParityError(f"{what} {str(path)!r} is not writable: {e.strerror or e}") from None
-    return path
 
 
 def _minor_label(value: float, _pos=None) -> str:

@@ -20,7 +20,6 @@ import json
 import os
 import pickle
 import re
-import secrets
 import warnings
 import zipfile
 from dataclasses import fields
@@ -33,6 +32,7 @@ import safetensors.torch
 import torch
 
 from ..reference.errors import RNNParityError
+from ..reference.fsutil import atomic_write
 from ..reference.config import RNNConfig
 from ..reference.params import Params, param_shapes
 from .convert import checked_params, from_state_dict, to_state_dict
@@ -87,37 +87,6 @@ def save_weights(params: Params, path, scheme: str | None = None) -> None:
         def write(f):
             f.write(data)
     atomic_write(path, write)
-
-
-def atomic_write(path, write: Callable) -> None:
-    """Call write(binary file) on a temporary file next to `path`, fsync it, then os.replace it onto `path`.
-
-    Same directory, so the replace is a rename on one filesystem: readers see the old file or the
-    new one, never half of one. On any failure the temporary file is removed and the target untouched.
-    """
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        raise RNNParityError(f"cannot write {path}: it is a directory")
-    directory = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    try:
-        f = open(tmp, "xb")  # "x": never clobber; honours the umask, unlike mkstemp's 0600
-    except OSError as e:
-        raise RNNParityError(f"cannot write {path}: {e.strerror or e}") from None
-    try:
-        with f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        if isinstance(e, OSError):
-            raise RNNParityError(f"cannot write {path}: {e.strerror or e}") from None
-        raise
 
 
 def load_weights(path, config: RNNConfig | dict | None = None, scheme: str = "auto",

@@ -33,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     from .. import training
-    from ..plots import check_writable, plot_training
+    from ..plots import plot_training
+    from ..reference.fsutil import check_writable
     from ..torch_impl import save_weights
 
     if args.epochs < 1:

@@ -109,7 +109,7 @@ def _grade_all(files: list, options: dict, jobs: int, on_result):
 
 
 def _check_outputs(args, several: bool, fmt: str):
-    from ..plots import check_writable
+    from ..reference.fsutil import check_writable
 
     if fmt == "gradescope" or (fmt == "json" and args.output):
         check_writable(args.output or "results.json", "--output")
@@ -195,9 +195,9 @@ def run(args) -> int:
         data = reports[0].to_json() if not several else [r.to_json() for r in reports]
         text = json.dumps(data, indent=2)
         if args.output:
-            from ..grader.autograder import _atomic_write
+            from ..reference.fsutil import atomic_write
 
-            _atomic_write(args.output, text + "\n")
+            atomic_write(args.output, text + "\n")
             _wrote(args.output, "JSON report")
         else:
             print(text)

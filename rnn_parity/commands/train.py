@@ -58,7 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def check_common(args) -> None:
     """Argument checks that must fail before any training starts (one line each)."""
     from .. import training
-    from ..plots import check_writable
+    from ..reference.fsutil import check_writable
 
     if args.task not in training.TASKS:
         raise RNNParityError(f"unknown task {args.task!r}; choose one of {', '.join(training.TASKS)}")

@@ -22,6 +22,7 @@ import os
 import re
 import xml.etree.ElementTree as ET
 
+from ..reference.fsutil import atomic_write
 from .checks import TOLERANCE
 
 # The checks in report order, by canonical group (the names a report shows follow the student's naming).
@@ -140,7 +141,7 @@ def gradescope_results(report, max_score: float | None = None, visibility: str =
 
 def write_gradescope(report, path, **kwargs) -> str:
     data = gradescope_results(report, **kwargs)
-    _atomic_write(path, json.dumps(data, indent=2) + "\n")
+    atomic_write(path, json.dumps(data, indent=2) + "\n")
     return str(path)
 
 
@@ -210,7 +211,7 @@ def junit_tree(reports: list, durations: list | None = None) -> ET.ElementTree:
 def write_junit(reports: list, path, durations: list | None = None) -> str:
     tree = junit_tree(reports, durations)
     text = ET.tostring(tree.getroot(), encoding="unicode", xml_declaration=False)
-    _atomic_write(path, '<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n")
+    atomic_write(path, '<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n")
     return str(path)
 
 
@@ -244,13 +245,5 @@ def write_summary(rows: list, path, max_score: float | None = None) -> str:
     writer.writeheader()
     for report, seconds in rows:
         writer.writerow(summary_row(report, seconds, max_score))
-    _atomic_write(path, buf.getvalue())
+    atomic_write(path, buf.getvalue())
     return str(path)
-
-
-def _atomic_write(path, text: str):
-    path = os.fspath(path)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-    os.replace(tmp, path)

@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from ..reference.fsutil import atomic_write
 from . import plan as P
 
 FLOOR = 1e-17  # exact zeros are drawn here on the log axis
@@ -272,8 +273,5 @@ def render_html(report) -> str:
 def write_html(report, path) -> str:
     text = render_html(report)
     path = os.fspath(path)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    atomic_write(path, text)
     return path
