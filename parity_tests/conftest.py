@@ -6,9 +6,7 @@
 import pytest
 import torch
 
-# Tiny models: one intra-op thread is fastest, and with pytest-xdist on a 2-core machine OpenMP's
-# spinning threads otherwise make a 50-step trajectory ~15x slower.
-torch.set_num_threads(1)
+from rnn_parity.torch_impl.threads import torch_threads
 
 HAS_CUDA = torch.cuda.is_available()
 DEVICES = [
@@ -26,6 +24,13 @@ def pytest_addoption(parser):
                      help="for a notebook: run every code cell, not just its definitions")
     parser.addoption("--impl-zero-h0", action="store_true", default=False,
                      help="the implementation always starts from a zero hidden state")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_torch_thread():
+    """Tiny models: one intra-op thread is fastest (see torch_threads)."""
+    with torch_threads(1):
+        yield
 
 
 @pytest.fixture(params=DEVICES)

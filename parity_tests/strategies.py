@@ -1,7 +1,7 @@
 """Hypothesis strategies for random parity cases: small sizes, every RNNConfig option, both dtypes."""
 from hypothesis import strategies as st
 
-from rnn_parity.check import Case
+from rnn_parity.parity import Case
 
 
 @st.composite

@@ -4,10 +4,11 @@ import sys
 
 import pytest
 
-from rnn_parity import check, mutants
+from rnn_parity import mutants
+from rnn_parity.parity import QUICK_GRID, report
 from rnn_parity.cli import main as cli
 
-TINY = check.Plan(cases=["L1-uni-tanh-last"], trajectories=[], gradcheck=[])
+TINY = report.CheckGrid(cases=["L1-uni-tanh-last"], trajectories=[], gradcheck=[])
 
 
 @pytest.fixture(autouse=True)
@@ -22,7 +23,7 @@ def test_quick_check_passes_with_one_row_per_config_and_quantity(capsys):
     assert lines[0].split() == ["config", "quantity", "max", "abs", "max", "rel", "of", "tol", "result", "worst", "at"]
     rows = lines[2:-3]
     assert rows and all(re.search(r"\sPASS(\s|$)", ln) for ln in rows)
-    for config in check.QUICK_GRID:
+    for config in QUICK_GRID:
         assert re.search(rf"^{config}\s+forward logits\s", out, re.M), config
     assert "params (50 steps)" in out and "gradcheck (finite differences)" in out
     assert lines[-3].startswith("PASS: ")
@@ -30,7 +31,7 @@ def test_quick_check_passes_with_one_row_per_config_and_quantity(capsys):
 
 
 def test_a_failing_comparison_fails_the_check(monkeypatch, capsys):
-    monkeypatch.setattr(check, "plan", lambda quick=False: TINY)
+    monkeypatch.setattr(report, "check_grid", lambda quick=False: TINY)
     with mutants.applied(mutants.get("whh_not_transposed_backward")):
         status = cli(["check", "--quick"])
     out = capsys.readouterr().out

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnn_parity.compare import ParityError, assert_parity, compare
+from rnn_parity.parity import ParityError, assert_parity, compare
 from rnn_parity.reference.tolerances import Tolerance, parity_tolerance
 
 

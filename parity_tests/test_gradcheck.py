@@ -1,11 +1,11 @@
 """The reference against finite differences: reference.gradcheck (scipy.optimize.check_grad) on every
 grid case, for every parameter, h0 and (dense input) x, relative error < GRADCHECK_REL_ERROR.
 
-check_grad runs with the step rnn_parity.check.GRADCHECK_EPSILON (see there why not its default)."""
+check_grad runs with the step rnn_parity.parity.GRADCHECK_EPSILON (see there why not its default)."""
 import pytest
 
-from rnn_parity.check import GRID, check_gradcheck, setup
-from rnn_parity.compare import assert_parity
+from rnn_parity.parity import GRID, check_gradcheck, setup
+from rnn_parity.parity import assert_parity
 
 
 @pytest.mark.parametrize("reduction", ["sum", "mean"])

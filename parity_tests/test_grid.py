@@ -3,7 +3,7 @@ import dataclasses
 
 from hypothesis import given, settings
 
-from rnn_parity.check import GRID, QUICK_GRID, TRAJECTORY_GRID, Case
+from rnn_parity.parity import GRID, QUICK_GRID, TRAJECTORY_GRID, Case
 from rnn_parity.reference.config import BIAS_MODES, NONLINEARITIES, OUTPUTS
 
 from .strategies import cases

@@ -4,8 +4,8 @@ helpers pass on the unbroken reference."""
 import pytest
 
 from rnn_parity import mutants
-from rnn_parity.check import check_loss, check_trajectory, check_vjp, setup
-from rnn_parity.compare import all_passed
+from rnn_parity.parity import check_loss, check_trajectory, check_vjp, setup
+from rnn_parity.parity import all_passed
 
 # Not (yet) in rnn_parity.mutants.CATALOG: defined here with its API, looked up by id like the others.
 LOCAL = {m.id: m for m in [

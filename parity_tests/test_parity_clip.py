@@ -2,8 +2,8 @@
 (L2 and inf norms), including the norm clip_grad_norm_ returns."""
 import pytest
 
-from rnn_parity.check import CLIP_METHODS, GRID, clip_numpy, clip_torch, clipping_active, parity, setup
-from rnn_parity.compare import assert_parity
+from rnn_parity.parity import CLIP_METHODS, GRID, clip_numpy, clip_torch, clipping_active, parity, setup
+from rnn_parity.parity import assert_parity
 
 
 @pytest.mark.parametrize("method", list(CLIP_METHODS))

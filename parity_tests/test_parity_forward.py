@@ -3,8 +3,8 @@ TorchRNN.hidden_states), over the grid and over hypothesis-drawn cases."""
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 
-from rnn_parity.check import GRID, forward_numpy, forward_torch, parity, setup
-from rnn_parity.compare import assert_parity
+from rnn_parity.parity import GRID, forward_numpy, forward_torch, parity, setup
+from rnn_parity.parity import assert_parity
 
 from .strategies import cases
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from rnn_parity.check import GRID, LOSS_QUANTITIES, loss_numpy, loss_torch, parity, setup, vjp_numpy, vjp_torch
-from rnn_parity.compare import assert_parity
+from rnn_parity.parity import GRID, LOSS_QUANTITIES, loss_numpy, loss_torch, parity, setup, vjp_numpy, vjp_torch
+from rnn_parity.parity import assert_parity
 
 from .strategies import cases
 

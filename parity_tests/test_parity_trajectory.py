@@ -2,15 +2,15 @@
 the loss and every parameter are compared after every step (torch.optim.SGD / Adam with foreach=False,
 i.e. the single-tensor implementations).
 
-Recipes (rnn_parity.check.RECIPES): SGD plain, momentum, nesterov, dampening, weight decay; Adam with
+Recipes (rnn_parity.parity.RECIPES): SGD plain, momentum, nesterov, dampening, weight decay; Adam with
 and without amsgrad and weight decay; value or norm clipping, active; the seeds' protocol (per-example
 SGD, lr 2e-2, clip to [-1, 1]); truncated BPTT carrying h_n into the next chunk's h0. The NumPy side is
 reference.train_step, and again reference.Trainer.
 """
 import pytest
 
-from rnn_parity.check import RECIPES, TRAJECTORY_GRID, check_trajectory, setup
-from rnn_parity.compare import assert_parity
+from rnn_parity.parity import RECIPES, TRAJECTORY_GRID, check_trajectory, setup
+from rnn_parity.parity import assert_parity
 
 
 @pytest.mark.parametrize("recipe, case", TRAJECTORY_GRID, ids=[f"{r}-on-{c}" for r, c in TRAJECTORY_GRID])

@@ -1,6 +1,7 @@
 """Input checks shared by forward, loss and gradcheck: each bad input ends in one clear ValueError."""
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -15,6 +16,27 @@ def first_nonfinite(array: np.ndarray):
     if not bad.any():
         return None
     return tuple(int(i) for i in np.argwhere(bad)[0])
+
+
+def all_finite(arrays) -> bool:
+    """The one non-finite screen: True when no array holds a NaN or Inf, in one dot product per array.
+
+    A sum of squares is finite whenever every value is. False can be a false alarm (a finite sum above
+    1e308): callers then scan exactly with first_nonfinite_in, which finds nothing in that case.
+    """
+    total = 0.0
+    for a in arrays:
+        total += float(np.vdot(a, a))  # vdot, not dot: an overflowing sum raises no RuntimeWarning
+    return math.isfinite(total)
+
+
+def first_nonfinite_in(named_arrays) -> str | None:
+    """"NAME holds VALUE at index I" for the first NaN or Inf in (name, ndarray) pairs, or None."""
+    for name, a in named_arrays:
+        where = first_nonfinite(a)
+        if where is not None:
+            return f"{name} holds {a[where]} at index {where}"
+    return None
 
 
 @lru_cache(maxsize=128)

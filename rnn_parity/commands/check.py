@@ -26,11 +26,8 @@ def run(args: argparse.Namespace) -> int:
             raise RNNParityError(f"--device must be cpu or cuda[:N], got {device!r}")
         if not torch.cuda.is_available():
             raise RNNParityError(f"--device {device}: this machine has no CUDA device (torch {torch.__version__})")
-    import torch
+    from ..parity.report import main
+    from ..torch_impl.threads import torch_threads
 
-    # The models are tiny: one intra-op thread is fastest, and on a busy machine OpenMP's spinning
-    # threads make a 50-step trajectory ~15x slower.
-    torch.set_num_threads(1)
-    from ..check import main
-
-    return main(quick=args.quick, device=device)
+    with torch_threads(1):
+        return main(quick=args.quick, device=device)

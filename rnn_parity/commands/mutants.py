@@ -1,7 +1,7 @@
 """`rnn-parity mutants`: the parity suite's mutation score over the catalogued mistakes.
 
 Every mutant in rnn_parity.mutants.CATALOG is patched into the reference in turn and the parity
-suite's protocols (rnn_parity.check: forward, vjp, loss, clip and trajectory against torch, and the
+suite's checks (rnn_parity.parity: forward, vjp, loss, clip and trajectory against torch, and the
 finite-difference gradcheck) run on a small battery of cases. A mutant is killed when any
 comparison fails (or the reference raises); a survivor is a mistake the suite cannot see.
 Exit status 0 when every mutant is killed, 1 otherwise.
@@ -74,7 +74,7 @@ def run(args) -> int:
     if None in chosen:
         unknown = [i for i in args.only if i not in M.BY_ID]
         raise RNNParityError(f"unknown mutant id(s) {', '.join(unknown)}; see `rnn-parity mutants --list`")
-    from .. import check
+    from .. import parity as check
 
     start = time.monotonic()
     ok, why = battery(check)
