@@ -10,13 +10,13 @@ from .model import ForwardCache, backward, forward
 from .optim import SGD, Adam
 from .params import Params, init_params, layer_keys, param_shapes, suffix
 from .tolerances import GRADCHECK_EPSILON, GRADCHECK_REL_ERROR, PARITY, TRAJECTORY_FLOAT64, Tolerance, parity_tolerance
-from .train import train_step
+from .train import apply_update, train_step
 from .trainer import Trainer
 
 __all__ = [
     "RNNConfig", "Params", "init_params", "layer_keys", "param_shapes", "suffix",
     "forward", "backward", "ForwardCache", "loss_and_grads", "loss_and_all_grads", "softmax_cross_entropy",
-    "clip_value", "clip_norm", "total_norm", "SGD", "Adam", "train_step", "Trainer",
+    "clip_value", "clip_norm", "total_norm", "SGD", "Adam", "train_step", "apply_update", "Trainer",
     "gradcheck", "GradcheckRow", "format_report",
     "GRADCHECK_EPSILON", "GRADCHECK_REL_ERROR", "PARITY", "TRAJECTORY_FLOAT64", "Tolerance", "parity_tolerance",
 ]

@@ -3,17 +3,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import first_nonfinite
+from .validate import all_finite, first_nonfinite_in
 
 
 def raise_if_nonfinite(grads, what: str):
     """ValueError naming the first gradient, and index, that holds a NaN or Inf."""
-    for name, g in grads.items():
-        if np.isfinite(np.add.reduce(g, axis=None)):  # one pass: a NaN or Inf makes the sum non-finite
-            continue
-        where = first_nonfinite(np.asarray(g))  # the exact scan, only when the sum says so
-        if where is not None:
-            raise ValueError(f"{what}: gradient {name!r} holds {g[where]} at index {where}")
+    if all_finite(grads.values()):  # the cheap screen; the exact scan only when it says so
+        return
+    bad = first_nonfinite_in((f"gradient {name!r}", np.asarray(g)) for name, g in grads.items())
+    if bad:
+        raise ValueError(f"{what}: {bad}")
 
 
 def _same_kind(grads, arrays):

@@ -10,6 +10,19 @@ from .validate import check_targets
 REDUCTIONS = ("sum", "mean")
 
 
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """log softmax over the last axis, through log-sum-exp: exp never overflows."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """softmax(logits / temperature) over the last axis, shifted by the maximum so exp never overflows."""
+    z = logits / temperature
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
 def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray | None = None,
                           reduction: str = "sum"):
     """Cross-entropy of logits (..., O) against integer targets (...).
@@ -19,17 +32,9 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, mask: np.ndar
     """
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
-    O = logits.shape[-1]
-    flat = logits.reshape(-1, O)
-    n = flat.shape[0]
-    if n == 1:  # one position (a batch of one, many-to-one): plain indexing; index arrays cost more than the math
-        rows, cols = 0, int(targets.reshape(-1)[0])
-    else:
-        rows, cols = np.arange(n), targets.reshape(-1)
-    # log-sum-exp: exp never overflows. (ufunc.reduce is .max/.sum without their Python wrappers: this runs
-    # once per training step, where per-call overhead is most of the cost.)
-    shifted = flat - np.maximum.reduce(flat, axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
+    flat = logits.reshape(-1, logits.shape[-1])  # (N, O): one row per position
+    rows, cols = np.arange(flat.shape[0]), targets.reshape(-1)
+    log_probs = log_softmax(flat)
     picked = log_probs[rows, cols]  # log p(target) per position
     dlogits = np.exp(log_probs)  # softmax
     dlogits[rows, cols] -= 1.0  # softmax - one_hot(target)
@@ -37,10 +42,9 @@ def softmax_cross_entropy(logits: np.ndarray, targets: np.ndarray, mask: np.ndar
         weights = mask.reshape(-1).astype(logits.dtype)
         picked = picked * weights
         dlogits *= weights[:, None]
-    # Negation is exact, so -sum equals the sum of the negated terms; one position needs no reduction.
-    loss = -(picked if n == 1 and mask is None else np.add.reduce(picked, axis=None))
+    loss = -picked.sum()
     if reduction == "mean":
-        count = n if mask is None else weights.sum()
+        count = flat.shape[0] if mask is None else weights.sum()
         loss = loss / count
         dlogits /= count
     return float(loss), dlogits.reshape(logits.shape)

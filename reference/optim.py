@@ -7,10 +7,6 @@ from __future__ import annotations
 import numpy as np
 
 
-# The key under which a Trainer (trainer.py) keeps this optimizer's state as flat buffers.
-FLAT_STATE_KEY = "<flat buffers of a Trainer>"
-
-
 class Optimizer:
     def __init__(self, params, lr: float):
         if not lr >= 0:
@@ -18,10 +14,11 @@ class Optimizer:
         self.params = params
         self.lr = lr
         self.state: dict[str, dict] = {}
+        self.driver: str | None = None  # "Trainer" once a Trainer drives it (with its own flat state)
 
     def step(self, grads):
-        if FLAT_STATE_KEY in self.state:
-            raise ValueError(f"{type(self).__name__}.step: this optimizer is driven by a Trainer; "
+        if self.driver is not None:
+            raise ValueError(f"{type(self).__name__}.step: this optimizer is driven by a {self.driver}; "
                              "call trainer.step, or build a new optimizer")
         if len(grads) < len(self.params) or any(name not in grads for name in self.params):
             missing = sorted(set(self.params) - set(grads))

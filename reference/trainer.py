@@ -1,51 +1,33 @@
-"""Trainer: train_step for a long run of small steps, with the fixed costs paid once.
-
-Per-example training (the seeds' protocol: a batch of one, sequences of 1 to 8 tokens) spends its
-time on fixed costs, not arithmetic: about a microsecond per NumPy call, whatever the call's size.
-Trainer makes fewer calls than train_step and computes the same numbers, bit for bit:
+"""Trainer: train_step's fast twin for a long run of small steps, the same numbers bit for bit.
 
 - params and gradients each live in one contiguous buffer (the arrays in `params` become views of
-  it), so the non-finite check, clipping and the optimizer's update are one array operation each
+  it), so the non-finite screen, clipping and the optimizer's update are one array operation each
   instead of one per tensor; torch's fused and foreach optimizers do the same;
-- the configuration, the optimizer and the clipping settings are checked once, not every step, and
-  Trainer.prepare checks a training example once for all the epochs that reuse it;
-- for one unidirectional layer without lengths (every seed's model), `single_layer_grads` runs
-  forward and BPTT in one function: the floating-point operations of model.forward/backward in the
-  same order, minus the generality over layers, directions and masks. Other configurations run the
-  general model.forward/backward and copy their gradients into the buffer.
-
-Shapes: T steps, B batch, D input, H hidden, O output.
+- the configuration, the optimizer and the clipping settings are checked once, and Trainer.prepare
+  checks a training example once for all the epochs that reuse it;
+- one unidirectional layer without lengths (every seed's model) runs fused.single_layer_grads;
+  other configurations run model.forward/backward and copy their gradients into the buffer.
 """
 from __future__ import annotations
 
-import math
 import operator
 from typing import NamedTuple
 
 import numpy as np
 
-from . import clip, loss, model
-from .optim import FLAT_STATE_KEY, Optimizer
+from . import clip, fused, loss, model
+from .optim import Optimizer
 from .params import Params
-from .validate import check_params, check_targets, initial_state, nonfinite_error, time_major_input
+from .validate import all_finite, check_params, check_targets, nonfinite_error, time_major_input
+
+CheckedExample = fused.CheckedExample
 
 
-class Example(NamedTuple):
-    """A training example checked once by Trainer.prepare: read-only copies, x time-major."""
-
-    x: np.ndarray  # (T, B) token ids or (T, B, D) floats, time-major even when batch_first
-    targets: np.ndarray  # (B,) for output="last"; (T, B) for "all" ((B, T) if batch_first)
-    token_ids: bool
-
-
-def _flat_views(flat: np.ndarray, shapes: dict[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
-    """Consecutive pieces of the 1-D `flat`, reshaped to `shapes` (views, no copies)."""
-    views, start = {}, 0
-    for name, shape in shapes.items():
-        size = math.prod(shape)
-        views[name] = flat[start:start + size].reshape(shape)
-        start += size
-    return views
+class TrainerStep(NamedTuple):
+    loss: float
+    logits: np.ndarray  # before the update, in the caller's layout
+    grads: Params  # the clipped gradients the update used: the Trainer's buffer, overwritten next step
+    h_n: np.ndarray  # (L * dirs, B, H)
 
 
 class Trainer:
@@ -61,8 +43,7 @@ class Trainer:
     error at the next step (write into it instead: params["Whh"][...] = new).
 
     The optimizer must have been built over `params` and have taken no step yet; from then on the
-    Trainer drives it (optimizer.step would refuse, since its state is kept as flat buffers).
-    `grads` returned by step is the Trainer's gradient buffer: it is overwritten by the next step.
+    Trainer drives it (optimizer.driver), and optimizer.step refuses: its state is the Trainer's.
     """
 
     def __init__(self, params: Params, optimizer: Optimizer, clip_value: float | None = None,
@@ -72,7 +53,7 @@ class Trainer:
             raise ValueError(f"Trainer needs a reference optimizer (SGD or Adam), got {type(optimizer).__name__}")
         if optimizer.params is not params:
             raise ValueError("Trainer: the optimizer was built over a different params object")
-        if optimizer.state:
+        if optimizer.state or optimizer.driver is not None:
             raise ValueError("Trainer: the optimizer has already taken steps; build the Trainer before the first")
         if clip_value is not None and not clip_value > 0:
             raise ValueError(f"clip_value must be > 0, got {clip_value}")
@@ -85,15 +66,16 @@ class Trainer:
 
         shapes = {name: params[name].shape for name in params}
         self.flat_params = np.concatenate([np.ravel(params[name]) for name in shapes])
-        views = _flat_views(self.flat_params, shapes)
+        views = fused.flat_views(self.flat_params, shapes)
         params.update(views)
         self._names, self._views = tuple(views), tuple(views.values())
         self.flat_grads = np.zeros_like(self.flat_params)
-        self.grads = params.like(_flat_views(self.flat_grads, shapes))
-        self._state = optimizer.state[FLAT_STATE_KEY] = {}
+        self.grads = params.like(fused.flat_views(self.flat_grads, shapes))
+        optimizer.driver = "Trainer"
+        self.optimizer_state: dict = {}  # the optimizer's state for the flat buffer
         self.single_layer = self.config.num_layers == 1 and not self.config.bidirectional
 
-    def prepare(self, x, targets) -> Example:
+    def prepare(self, x, targets) -> CheckedExample:
         """(x, targets) checked once, as read-only copies, for steps that then skip the checks.
 
         Training over a fixed set for many epochs checks every example once instead of once per epoch:
@@ -103,9 +85,9 @@ class Trainer:
         checked = self._checked(x, targets)
         x, targets = np.array(checked.x), np.array(checked.targets)  # copies, C-contiguous
         x.flags.writeable = targets.flags.writeable = False
-        return Example(x, targets, checked.token_ids)
+        return CheckedExample(x, targets, checked.token_ids)
 
-    def _checked(self, x, targets) -> Example:
+    def _checked(self, x, targets) -> CheckedExample:
         """x and targets validated as forward and the loss validate them (no copies)."""
         config = self.config
         x, token_ids = time_major_input(x, config, self.dtype)
@@ -113,16 +95,22 @@ class Trainer:
             raise nonfinite_error(self.params, x, np.zeros(0), ())
         T, B = x.shape[:2]
         scored = (B,) if config.output == "last" else (B, T) if config.batch_first else (T, B)
-        return Example(x, check_targets(targets, scored + (config.output_size,), config.output_size), token_ids)
+        return CheckedExample(x, check_targets(targets, scored + (config.output_size,), config.output_size),
+                              token_ids)
 
     def step(self, x, targets=None, h0=None, lengths=None, dh_n=None):
-        """One training step on (x, targets); arguments as for train_step. x may instead be an Example
-        from prepare (and targets None), whose checks are then not repeated.
+        """One training step on (x, targets); arguments as for train_step. x may instead be a
+        CheckedExample from prepare (and targets None), whose checks are then not repeated.
 
         Returns (loss, grads: the clipped gradients the update used, h_n: (L*dirs, B, H)).
         A non-finite gradient raises ValueError naming it, and params are left as they were.
         """
-        if isinstance(x, Example):
+        value, _, grads, h_n = self.run_step(x, targets, h0, lengths, dh_n)
+        return value, grads, h_n
+
+    def run_step(self, x, targets=None, h0=None, lengths=None, dh_n=None) -> TrainerStep:
+        """step, also returning the logits the loss was computed from (a training run counts hits with them)."""
+        if isinstance(x, CheckedExample):
             if targets is not None:
                 raise ValueError("Trainer.step: an Example carries its targets; pass targets=None")
             example = x
@@ -135,113 +123,31 @@ class Trainer:
         with np.errstate(over="ignore", invalid="ignore"):  # non-finite values get their own ValueError
             if self.single_layer and lengths is None and dh_n is None:
                 example = example or self._checked(x, targets)
-                value, h_n = single_layer_grads(self.params, self.grads, example, h0, self.reduction)
+                value, logits, h_n = fused.single_layer_grads(self.params, self.grads, example, h0, self.reduction)
             else:
                 if example is not None:  # back to the caller's layout for the general path
                     x = np.swapaxes(example.x, 0, 1) if self.config.batch_first else example.x
                     targets = example.targets
-                value, grads, _, _, h_n = loss.loss_and_all_grads(self.params, x, targets, h0, lengths,
-                                                                  self.reduction, dh_n)
-                for name, view in self.grads.items():
-                    np.copyto(view, grads[name])
+                value, logits, h_n = self._general_grads(x, targets, h0, lengths, dh_n)
             g = self.flat_grads
-            # One dot product screens every gradient: a NaN or Inf makes it non-finite. A finite sum that
-            # overflows is a false alarm, which the exact per-tensor scan then clears.
-            if not _finite_screen(g):
+            # apply_update's order: the finite screen, clip by value, clip by norm, one optimizer step.
+            if not all_finite((g,)):
                 clip.raise_if_nonfinite(self.grads, "Trainer.step")
             if self.clip_value is not None:
                 g.clip(-self.clip_value, self.clip_value, out=g)
             if self.clip_norm is not None:
                 g *= clip.norm_clip_coef(clip.total_norm(self.grads), self.clip_norm)
-            self.optimizer.update(self.flat_params, g, self._state)
-        return value, self.grads, h_n
+            self.optimizer.update(self.flat_params, g, self.optimizer_state)
+        return TrainerStep(value, logits, self.grads, h_n)
 
-
-def _finite_screen(a: np.ndarray) -> bool:
-    """True when a holds no NaN or Inf, in one dot product. False can be a false alarm (a finite sum of
-    squares above 1e308): callers then scan exactly."""
-    v = a.ravel()
-    return math.isfinite(v.dot(v))
-
-
-def single_layer_grads(params: Params, grads: Params, example: Example, h0, reduction: str):
-    """Loss of a one-layer unidirectional model on a checked example; its gradients are written into `grads`.
-
-    The same floating-point operations as loss.loss_and_all_grads (model.forward, softmax_cross_entropy,
-    model.backward) in the same order, so the results are bit-identical; only the bookkeeping for other
-    layers, directions and masks is gone. h0: (1, B, H) or None. Returns (loss, h_n: (1, B, H)).
-    """
-    config = params.config
-    dtype = params["Why"].dtype
-    x, targets, token_ids = example
-    T, B = x.shape[:2]
-    H, O = config.hidden_size, config.output_size
-    if h0 is None:
-        hs = np.zeros((T + 1, B, H), dtype=dtype)  # hs[0] = h0, hs[t+1] = h_t
-    else:
-        hs = np.empty((T + 1, B, H), dtype=dtype)
-        hs[0] = initial_state(h0, config, B, dtype)[0]
-        if not np.isfinite(hs[0]).all():
-            raise nonfinite_error(params, x, hs[:1], ())
-    keys = model.keys_by_layer(config)[0][0]
-    Whh, Why = params[keys.Whh], params["Why"]
-    tanh = config.nonlinearity == "tanh"
-
-    # Forward: all input projections in one product, then the recurrence (layers.recurrence_forward).
-    xproj = model.input_projection(params, keys, x, token_ids)  # (T, B, H)
-    WhhT = Whh.T
-    for t in range(T):
-        a = xproj[t] + hs[t].dot(WhhT)
-        if tanh:
-            np.tanh(a, out=hs[t + 1])
-        else:
-            np.maximum(a, 0.0, out=hs[t + 1])
-    last = config.output == "last"
-    head_input = hs[T] if last else hs[1:]  # (B, H) or (T, B, H)
-    # ndarray.dot is @ with less call overhead for 2-D operands (the same BLAS call); for 3-D it is not a
-    # batched product, so "all" keeps @.
-    logits = (head_input.dot(Why.T) if last else head_input @ Why.T) + params["by"]
-    if not _finite_screen(logits) and not np.isfinite(logits).all():
-        # A non-finite h_n reaches every logit of its step, so the logits alone tell.
-        raise nonfinite_error(params, x, hs[:1], (hs[1:],))
-    if config.output == "all" and config.batch_first:
-        logits = np.swapaxes(logits, 0, 1)
-
-    value, dlogits = loss.softmax_cross_entropy(logits, targets, None, reduction)
-    if config.output == "all" and config.batch_first:
-        dlogits = np.swapaxes(dlogits, 0, 1)
-
-    # Backward: the head, then BPTT from the last step (layers.recurrence_backward), then the weights.
-    dlogits_flat = dlogits.reshape(-1, O)
-    dlogits_flat.T.dot(head_input.reshape(-1, H), out=grads["Why"])
-    np.add.reduce(dlogits_flat, axis=0, out=grads["by"])
-    dhead = dlogits.dot(Why) if last else dlogits @ Why  # (B, H) for "last", (T, B, H) for "all"
-    h = hs[1:]
-    act_grad = 1.0 - h * h if tanh else (h > 0).astype(dtype)  # act'(a_t) for every t
-    dA = np.empty((T, B, H), dtype=dtype)
-    if last:
-        dh = dhead  # only h_T reaches the head
-        for t in reversed(range(T)):
-            da = np.multiply(dh, act_grad[t], out=dA[t])
-            if t:  # training needs no dh0
-                dh = da.dot(Whh)
-    else:
-        dh = np.zeros((B, H), dtype=dtype)
-        for t in reversed(range(T)):
-            da = np.multiply(dhead[t] + dh, act_grad[t], out=dA[t])
-            if t:
-                dh = da.dot(Whh)
-
-    dA_flat = dA.reshape(-1, H)
-    dA_flat.T.dot(hs[:-1].reshape(-1, H), out=grads[keys.Whh])  # a_t depends on h_{t-1}
-    if keys.bh:
-        np.add.reduce(dA, axis=(0, 1), out=grads[keys.bh])
-    if keys.bhh:  # both torch biases get the same gradient: copy it rather than reduce again
-        np.copyto(grads[keys.bhh], grads[keys.bh])
-    if token_ids:
-        dWxh = grads[keys.Wxh]
-        dWxh.fill(0.0)
-        np.add.at(dWxh.T, x.reshape(-1), dA_flat)  # scatter-add into the columns the ids selected
-    else:
-        dA_flat.T.dot(x.reshape(-1, config.input_size), out=grads[keys.Wxh])
-    return value, hs[T:]
+    def _general_grads(self, x, targets, h0, lengths, dh_n):
+        """loss.loss_and_all_grads, keeping the logits, with the gradients copied into the buffer."""
+        params = self.params
+        logits, h_n, cache = model.forward(params, x, h0=h0, lengths=lengths)
+        targets = check_targets(targets, logits.shape, self.config.output_size)
+        value, dlogits = loss.softmax_cross_entropy(logits, targets, loss.scored_positions(params, cache),
+                                                    self.reduction)
+        grads, _, _ = model.backward(params, cache, dlogits, dh_n)
+        for name, view in self.grads.items():
+            np.copyto(view, grads[name])
+        return value, logits, h_n

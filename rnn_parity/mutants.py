@@ -46,7 +46,8 @@ class Mutant:
     math_correct: str = ""  # the line of math, column-vector notation as in the seeds
     math_wrong: str = ""
     shows_in: str = "gradients"  # which results reveal it (for people reading the catalog)
-    extra_edits: tuple = field(default_factory=tuple)  # more Edit()s when one mistake spans modules
+    extra_edits: tuple = field(default_factory=tuple)  # more Edit()s: the same mistake elsewhere (fused.py)
+    graded: bool = True  # False: the grader's plans (plain SGD) cannot show it; the parity suite must
 
     @property
     def edits(self) -> tuple:
@@ -68,11 +69,12 @@ class Mutant:
         return self.correct.strip().splitlines()[0]
 
 
-L = "rnn_parity.reference.layers"
-M = "rnn_parity.reference.model"
+LAYERS = "rnn_parity.reference.layers"
+MODEL = "rnn_parity.reference.model"
 LOSS = "rnn_parity.reference.loss"
 OPT = "rnn_parity.reference.optim"
 TRAIN = "rnn_parity.reference.train"
+FUSED = "rnn_parity.reference.fused"  # the Trainer's one-layer forward + BPTT: BPTT mistakes are made there too
 
 _CLIP_THEN_STEP = """\
     if clip_value is not None:
@@ -89,59 +91,68 @@ CATALOG: tuple[Mutant, ...] = (
         explanation="h_t depends on h_{t-1} through W_hh h_{t-1}, so the gradient flowing back to h_{t-1} is "
                     "W_hh^T da_t. Using W_hh instead mixes the hidden units the wrong way round: the last step's "
                     "gradients are right, every earlier step's are wrong.",
-        module=L, correct="    dh_prev = da.dot(Whh)\n", wrong="    dh_prev = da.dot(Whh.T)\n",
-        math_correct="dh_{t-1} = W_hh^T da_t", math_wrong="dh_{t-1} = W_hh da_t"),
+        module=LAYERS, correct="    dh_prev = da.dot(Whh)\n", wrong="    dh_prev = da.dot(Whh.T)\n",
+        math_correct="dh_{t-1} = W_hh^T da_t", math_wrong="dh_{t-1} = W_hh da_t",
+        extra_edits=(Edit(FUSED, "            dh = da.dot(Whh)\n", "            dh = da.dot(Whh.T)\n"),)),
     Mutant(
         id="h_t_in_recurrent_grad",
         mistake="The recurrent-weight gradient uses h_t where h_{t-1} belongs.",
         explanation="a_t = W_xh x_t + W_hh h_{t-1} + b_h, so dW_hh collects da_t h_{t-1}^T. Pairing da_t with "
                     "the state the step produced (h_t) instead of the one it read (h_{t-1}) is off by one step.",
-        module=L, correct="h_prev = hs[:-1]", wrong="h_prev = hs[1:]",
-        math_correct="dW_hh = sum_t da_t h_{t-1}^T", math_wrong="dW_hh = sum_t da_t h_t^T"),
+        module=LAYERS, correct="h_prev = hs[:-1]", wrong="h_prev = hs[1:]",
+        math_correct="dW_hh = sum_t da_t h_{t-1}^T", math_wrong="dW_hh = sum_t da_t h_t^T",
+        extra_edits=(Edit(FUSED, "dA_flat.T.dot(hs[:-1].reshape(-1, H)", "dA_flat.T.dot(hs[1:].reshape(-1, H)"),)),
     Mutant(
         id="tanh_grad_of_activation",
         mistake="tanh' is computed from the post-activation as 1 - tanh(h)**2.",
         explanation="The cache holds h_t = tanh(a_t), so tanh'(a_t) = 1 - h_t^2. Applying tanh again "
                     "(1 - tanh(h_t)^2) takes the derivative at the wrong point; every backpropagated signal "
                     "is off, from the last step on.",
-        module=L, correct="return 1.0 - h * h", wrong="return 1.0 - np.tanh(h) ** 2",
-        math_correct="da_t = dh_t * (1 - h_t^2)", math_wrong="da_t = dh_t * (1 - tanh(h_t)^2)"),
+        module=LAYERS, correct="return 1.0 - h * h", wrong="return 1.0 - np.tanh(h) ** 2",
+        math_correct="da_t = dh_t * (1 - h_t^2)", math_wrong="da_t = dh_t * (1 - tanh(h_t)^2)",
+        extra_edits=(Edit(FUSED, "act_grad = 1.0 - h * h if tanh", "act_grad = 1.0 - np.tanh(h) ** 2 if tanh"),)),
     Mutant(
         id="tanh_grad_missing",
         mistake="The backward pass skips the tanh derivative.",
         explanation="h_t = tanh(a_t), so the gradient on a_t is dh_t * (1 - h_t^2); passing dh_t through "
                     "unchanged treats the layer as linear.",
-        module=L, correct="da = dh * activation_grad(cache.h, nonlinearity)", wrong="da = dh",
-        math_correct="da_t = dh_t * (1 - h_t^2)", math_wrong="da_t = dh_t"),
+        module=LAYERS, correct="da = dh * activation_grad(cache.h, nonlinearity)", wrong="da = dh",
+        math_correct="da_t = dh_t * (1 - h_t^2)", math_wrong="da_t = dh_t",
+        extra_edits=(Edit(FUSED, "        da = np.multiply(incoming, act_grad[t], out=dA[t])\n",
+                          "        da = dA[t]\n        da[...] = incoming  # act' skipped\n"),)),
     Mutant(
         id="hidden_grad_not_carried",
         mistake="The hidden-state gradient is not carried to the previous step.",
         explanation="h_t affects the loss through its own output and through h_{t+1}, so dh_t must add the "
                     "gradient coming back from step t+1. Dropping it truncates backpropagation through time "
                     "to a single step.",
-        module=L, correct="        dh_next = dh_prev\n", wrong="        dh_next = np.zeros_like(dh_prev)\n",
-        math_correct="dh_t = W_hy^T dy_t + W_hh^T da_{t+1}", math_wrong="dh_t = W_hy^T dy_t"),
+        module=LAYERS, correct="        dh_next = dh_prev\n", wrong="        dh_next = np.zeros_like(dh_prev)\n",
+        math_correct="dh_t = W_hy^T dy_t + W_hh^T da_{t+1}", math_wrong="dh_t = W_hy^T dy_t",
+        extra_edits=(Edit(FUSED, "            dh = da.dot(Whh)\n", "            dh = np.zeros_like(da)\n"),)),
     Mutant(
         id="bias_grad_not_summed",
         mistake="The hidden-bias gradient is not summed over time.",
         explanation="b_h is added at every step, so db_h = sum_t da_t. Assigning instead of accumulating "
                     "inside the backward loop leaves only the last step the loop visits (t = 0).",
-        module=L, correct="db = dA.sum(axis=(0, 1))", wrong="db = dA[0].sum(axis=0)",
-        math_correct="db_h = sum_t da_t", math_wrong="db_h = da_0"),
+        module=LAYERS, correct="db = dA.sum(axis=(0, 1))", wrong="db = dA[0].sum(axis=0)",
+        math_correct="db_h = sum_t da_t", math_wrong="db_h = da_0",
+        extra_edits=(Edit(FUSED, "np.add.reduce(dA, axis=(0, 1), out=grads[keys.bh])",
+                          "np.add.reduce(dA[0], axis=0, out=grads[keys.bh])"),)),
     Mutant(
         id="whh_not_transposed_forward",
         mistake="The forward step applies the recurrent weight transposed.",
         explanation="The recurrence is h_t = tanh(W_xh x_t + W_hh h_{t-1} + b_h), with W_hh[i, j] the weight "
                     "from unit j to unit i. Using W_hh^T h_{t-1} changes every hidden state after the first step.",
-        module=L, correct="a = xproj_t + h_prev.dot(Whh.T)", wrong="a = xproj_t + h_prev.dot(Whh)",
+        module=LAYERS, correct="a = xproj_t + h_prev.dot(Whh.T)", wrong="a = xproj_t + h_prev.dot(Whh)",
         math_correct="a_t = W_xh x_t + W_hh h_{t-1} + b_h", math_wrong="a_t = W_xh x_t + W_hh^T h_{t-1} + b_h",
-        shows_in="forward"),
+        shows_in="forward",
+        extra_edits=(Edit(FUSED, "    WhhT = Whh.T\n", "    WhhT = Whh  # not transposed\n"),)),
     Mutant(
         id="one_hot_from_position",
         mistake="The one-hot input vector is built from the position instead of the token.",
         explanation="x_t must be one_hot(token at step t). Writing one_hot(t) feeds the same sequence "
                     "0, 1, 2, ... whatever the text says, so the outputs ignore the input.",
-        module=M, correct="    x, token_ids = time_major_input(x, config, dtype)\n",
+        module=MODEL, correct="    x, token_ids = time_major_input(x, config, dtype)\n",
         wrong="    x, token_ids = time_major_input(x, config, dtype)\n"
               "    x = np.broadcast_to(np.arange(x.shape[0])[:, None], x.shape) if token_ids else x  # one_hot(t)\n",
         math_correct="x_t = one_hot(token_t)", math_wrong="x_t = one_hot(t)", shows_in="forward"),
@@ -150,14 +161,14 @@ CATALOG: tuple[Mutant, ...] = (
         mistake="The initial hidden state h0 is ignored: the recurrence starts from zeros.",
         explanation="h_{-1} = h0 feeds the first step (and carries state between chunks in truncated BPTT). "
                     "Starting from zeros whatever h0 is changes every output when h0 is not zero.",
-        module=M, correct="h0 = initial_state(h0, config, B, dtype)", wrong="h0 = initial_state(None, config, B, dtype)",
+        module=MODEL, correct="h0 = initial_state(h0, config, B, dtype)", wrong="h0 = initial_state(None, config, B, dtype)",
         math_correct="h_{-1} = h0", math_wrong="h_{-1} = 0", shows_in="forward (function protocol)"),
     Mutant(
         id="output_grad_not_accumulated",
         mistake="The output-weight gradient is assigned at every step instead of summed over time.",
         explanation="W_hy produces every step's output, so dW_hy = sum_t dy_t h_t^T. Writing dW_hy = dy_t h_t^T "
                     "inside the backward loop keeps only the last step it visits (t = 0).",
-        module=M, correct='grads["Why"] = dlogits.reshape(-1, O).T @ cache.head_input.reshape(-1, dirs * H)',
+        module=MODEL, correct='grads["Why"] = dlogits.reshape(-1, O).T @ cache.head_input.reshape(-1, dirs * H)',
         wrong='grads["Why"] = dlogits.reshape(-1, O)[:B].T @ cache.head_input.reshape(-1, dirs * H)[:B]',
         math_correct="dW_hy = sum_t dy_t h_t^T", math_wrong="dW_hy = dy_0 h_0^T", shows_in="gradients (many-to-many)"),
     Mutant(
@@ -175,6 +186,16 @@ CATALOG: tuple[Mutant, ...] = (
         explanation="Gradient descent moves against the gradient: W <- W - lr * dW. Adding it climbs the loss.",
         module=OPT, correct="p -= self.lr * g", wrong="p += self.lr * g",
         math_correct="W <- W - lr * dW", math_wrong="W <- W + lr * dW", shows_in="update"),
+    Mutant(
+        id="adam_bias_correction_off_by_one",
+        mistake="Adam's bias corrections use the step count plus one.",
+        explanation="torch.optim.Adam divides by 1 - beta**t with t = 1 at the first step; t + 1 under-corrects "
+                    "every early step (with betas (0.9, 0.999) the first update is 0.74 times torch's).",
+        module=OPT,
+        correct="        bias_correction1 = 1 - beta1 ** step\n        bias_correction2 = 1 - beta2 ** step\n",
+        wrong="        bias_correction1 = 1 - beta1 ** (step + 1)\n        bias_correction2 = 1 - beta2 ** (step + 1)\n",
+        math_correct="m_hat = m / (1 - beta1^t)", math_wrong="m_hat = m / (1 - beta1^(t+1))",
+        shows_in="trajectory (Adam)", graded=False),
     Mutant(
         id="update_in_clip_loop",
         mistake="The parameter update sits inside the clipping loop, so it is applied once per parameter.",
@@ -213,8 +234,8 @@ CATALOG: tuple[Mutant, ...] = (
         explanation="Each backward pass must start from zero gradients (np.zeros_like, or zero_grad() in "
                     "torch). Buffers kept from the previous call add the old sequence's gradients to the new one.",
         module=TRAIN,
-        correct="    value, grads, _, _, h_n = loss.loss_and_all_grads(params, x, targets, h0, lengths, reduction, dh_n)\n",
-        wrong="    value, grads, _, _, h_n = loss.loss_and_all_grads(params, x, targets, h0, lengths, reduction, dh_n)\n"
+        correct="    clip.raise_if_nonfinite(grads, \"train_step\")\n",
+        wrong="    clip.raise_if_nonfinite(grads, \"train_step\")\n"
               "    buffers = optimizer.__dict__.setdefault(\"grad_buffers\", {})  # never zeroed\n"
               "    for name, g in grads.items():\n"
               "        buffers[name] = buffers[name] + g if name in buffers else g.copy()  # dW += ... across calls\n"

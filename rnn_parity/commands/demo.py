@@ -1,7 +1,7 @@
 """rnn-parity demo: the main job. The sentiment seed trained in NumPy and torch side by side from one init.
 
 Both frameworks start from the same weights (the reference's init converted with to_torch), see the
-same example at every step, and train 1000 epochs of per-example SGD with the seed's protocol in
+same example at every step, and train 1000 epochs of per-example SGD with the seed's recipe in
 float64. The demo ends with each framework's test accuracy, the largest parameter difference at the
 end, and the path of the plot.
 """
@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     from .. import training
-    from ..plots import plot_training
+    from ..training.plots import plot_training
     from ..reference.fsutil import check_writable
     from ..torch_impl import save_weights
 
@@ -52,7 +52,7 @@ def run(args) -> int:
     weights_path = out / "sentiment.npz"
 
     task = training.load_task("sentiment")
-    p = task.protocol
+    p = task.defaults
     print("rnn-parity demo: the sentiment task of seeds 000/004, NumPy reference and torch side by side")
     print(f"  {len(task.train)} training / {len(task.test)} test phrases, {len(task.vocab)}-word vocabulary, "
           f"many-to-one RNN with H={p.hidden}")

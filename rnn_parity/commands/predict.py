@@ -77,7 +77,7 @@ def run(args) -> int:
     elif task.name in ("fibonacci", "recurrent"):
         h0 = None
         if task.name == "recurrent":
-            h0 = training.initial_state(task, params.config, args.seed)
+            h0 = training.task_h0(task, params.config, args.seed)
             h0 = None if h0 is None else h0.astype(params.dtype)
         for prefix in args.inputs:
             top = training.next_symbol_topk(params, task, prefix, k=args.top, h0=h0)

@@ -1,4 +1,4 @@
-"""rnn-parity train TASK: train one seed task with the seed's protocol, in NumPy, torch or both in lockstep."""
+"""rnn-parity train TASK: train one seed task with the seed's recipe, in NumPy, torch or both in lockstep."""
 from __future__ import annotations
 
 import argparse
@@ -25,11 +25,11 @@ def _clip_arg(text: str):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..training import PROTOCOLS
+    from ..training import TASK_DEFAULTS
 
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.epilog = "the seeds' protocols (the defaults):\n" + "\n".join(
-        f"  {name:<10} {p.source}" for name, p in PROTOCOLS.items())
+    parser.epilog = "the seeds' recipes (the defaults):\n" + "\n".join(
+        f"  {name:<10} {d.source}" for name, d in TASK_DEFAULTS.items())
     parser.add_argument("task", metavar="TASK", help=f"one of: {', '.join(TASK_NAMES)}")
     parser.add_argument("--framework", default="both", metavar="{numpy,torch,both}",
                         help="which implementation trains; 'both' runs them in lockstep from the same "
@@ -115,49 +115,6 @@ def summary_lines(result) -> list[str]:
     return lines
 
 
-def showcase_lines(result, seed: int = 0) -> list[str]:
-    """A task's output a person wants to see, from the trained reference weights."""
-    from .. import training
-
-    task = result.task
-    fw = result.frameworks[0]
-    params = result.params[fw]
-    lines = []
-    if task.name == "sentiment":
-        for text in ("i am not sad", "this is not good", "i was happy earlier"):
-            p = training.sentiment_probabilities(params, task, text)
-            lines.append(f"  {text!r}: {task.classes[int(p.argmax())]} (P(positive) = {p[1]:.3f})")
-    elif task.name == "fibonacci":
-        acc = training.position_accuracy(params, task)
-        te = result.final_test(fw)
-        lines.append(f"  held-out next-letter accuracy ({fw}): {te.accuracy:.3f} over all steps "
-                     f"(chance 1/26 = {1 / 26:.3f})")
-        lines.append("  per step: " + ", ".join(f"t{t + 1} {a:.3f}" for t, a in enumerate(acc))
-                     + "   (t1 cannot be known: the second letter is random; the ceiling overall is "
-                       f"{(1 / 26 + len(acc) - 1) / len(acc):.3f})")
-        ex = task.test[0]
-        prefix = "".join(task.vocab.decode(ex.x))
-        top = training.next_symbol_topk(params, task, prefix, k=5)
-        truth = task.classes[int(ex.y[-1])]
-        lines.append(f"  {prefix!r} -> top 5: " + ", ".join(f"{s} {p:.2f}" for s, p in top) + f"   (rule: {truth})")
-    elif task.name == "names":
-        names = training.sample_names(params, task, count=10, temperature=1.0, seed=seed)
-        known = set(ds_names())
-        lines.append("  10 sampled names (temperature 1.0, * = a real name of the census list): "
-                     + ", ".join(n + ("*" if n in known else "") for n in names))
-    elif task.name == "recurrent":
-        h0 = training.initial_state(task, result.config, result.settings["seed"])
-        acc = training.position_accuracy(params, task, task.train, h0=h0)
-        ex = task.train[0]
-        batch = training.make_batch(task.train, task.output)
-        from ..reference import forward
-        logits, _, _ = forward(params, batch.x, h0)
-        guess = "".join(task.classes[i] for i in logits[:, 0].argmax(-1))
-        lines.append(f"  input {''.join(task.vocab.decode(ex.x))!r} -> predicted {guess!r} "
-                     f"(target {''.join(task.vocab.decode(ex.y))!r}, accuracy {acc.mean():.3f})")
-    return lines
-
-
 def keep_last_good(stopped, save: str | None) -> str:
     """Write the last good weights of a stopped run; the clause that says where they are.
 
@@ -184,14 +141,9 @@ def keep_last_good(stopped, save: str | None) -> str:
     return f"{when} ({fw}) are in {target}{note}"
 
 
-def ds_names():
-    from ..datasets import load_names
-    return load_names()
-
-
 def run(args) -> int:
     from .. import training
-    from ..plots import plot_training
+    from ..training.plots import plot_training
 
     check_common(args)
     try:
@@ -207,7 +159,7 @@ def run(args) -> int:
     print()
     for line in summary_lines(result):
         print(line)
-    for line in showcase_lines(result, seed=args.seed):
+    for line in training.showcase_lines(result, seed=args.seed):
         print(line)
     if args.plot:
         print(f"  plot: {plot_training(result, args.plot)}")

@@ -4,13 +4,11 @@ The replay makes the same calls, in the same order, with the same weights, and r
 quantities the child records from the implementation. Reference functions are looked up through
 their modules at call time, so a mutant applied with rnn_parity.mutants.applied takes effect here.
 
-The training-step part (clip, update, gradient buffers) goes through reference.train.train_step,
+The training-step part (clip, update, gradient buffers) goes through reference.train.apply_update,
 the one place those mistakes can be expressed, fed with the gradients of the plan's own upstream
-gradients (see update_with).
+gradients.
 """
 from __future__ import annotations
-
-import types
 
 import numpy as np
 
@@ -22,26 +20,6 @@ from ..reference import optim as ref_optim
 from ..reference import params as ref_params
 from ..reference import train as ref_train
 from . import plan as P
-
-
-def update_with(grads, params, optimizer, clip_value=None, clip_norm=None):
-    """One reference.train.train_step with these gradients: clip, update; returns the gradients it used.
-
-    train_step computes its own gradients from (x, targets); the grader's probes use arbitrary upstream
-    gradients instead. So train_step's code runs with its `loss` module swapped, in a private copy of its
-    globals, for one that hands back `grads`. Whatever a mutant changes in train_step (or in the clip and
-    optimizer code it calls) takes effect; nothing is patched outside this call.
-    """
-    fn = ref_train.train_step
-    fixed = types.SimpleNamespace(loss_and_all_grads=lambda *a, **k: (0.0, grads, None, None, None))
-    glb = dict(fn.__globals__)
-    glb["loss"] = fixed
-    if "loss_and_all_grads" in glb:
-        glb["loss_and_all_grads"] = fixed.loss_and_all_grads
-    shim = types.FunctionType(fn.__code__, glb, fn.__name__, fn.__defaults__, fn.__closure__)
-    shim.__kwdefaults__ = fn.__kwdefaults__
-    _, used, _ = shim(params, optimizer, None, None, clip_value=clip_value, clip_norm=clip_norm)
-    return used
 
 
 class Replay:
@@ -65,8 +43,7 @@ class Replay:
         """Logits (T, 1, O) or (1, O) as the implementation reports them: (T, O) or (O,)."""
         out = logits[:, 0, :] if logits.ndim == 3 else logits[0]
         if self.probs:
-            e = np.exp(out - out.max(axis=-1, keepdims=True))
-            out = e / e.sum(axis=-1, keepdims=True)
+            out = ref_loss.softmax(out)
         return out
 
     def _clip_kwargs(self, clip=None):
@@ -106,7 +83,7 @@ class Replay:
 
             if plan.step == "backprop":
                 optimizer.lr = call.lr
-                update_with(grads, params, optimizer, **self._clip_kwargs())
+                ref_train.apply_update(params, grads, optimizer, **self._clip_kwargs())
                 for k in P.CANONICAL:
                     obs[call.key("grad:" + k)] = (before[k] - params[k]) / call.lr
                 if call.tag == "update":
@@ -119,13 +96,13 @@ class Replay:
                 clip = {}
                 if call.clip is not None:
                     clip = self._clip_kwargs(((self.clip or ("value",))[0], call.clip))
-                update_with(grads, params, optimizer, **clip)
+                ref_train.apply_update(params, grads, optimizer, **clip)
                 for k in P.CANONICAL:
                     obs[call.key("param:" + k)] = params[k].copy()
                 continue
 
             optimizer.lr = 0.0  # the gradients as a training step would use them, weights unchanged
-            used = update_with(grads, params, optimizer)
+            used = ref_train.apply_update(params, grads, optimizer)
             for k in P.CANONICAL:
                 obs[call.key("grad:" + k)] = np.array(used[k])
             if call.tag == "clip" and call.clip is not None:

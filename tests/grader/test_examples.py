@@ -18,7 +18,7 @@ REQUIRED = {  # the mistakes the issue names, each with an example
 
 
 def test_one_example_per_catalogued_mistake():
-    assert set(MISTAKES) == set(mutants.BY_ID)
+    assert set(MISTAKES) == {m.id for m in mutants.CATALOG if m.graded}  # graded=False: SGD plans cannot show it
     assert len(mutants.CATALOG) >= 12
     assert REQUIRED <= set(mutants.BY_ID)
 

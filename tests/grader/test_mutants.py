@@ -5,13 +5,13 @@ import sys
 import numpy as np
 import pytest
 
-from rnn_parity import mutants as M
-from rnn_parity import reference as R
+from rnn_parity import mutants
+from rnn_parity import reference
 
 
 def _case(output="all", T=4, h0=True):
-    config = R.RNNConfig(6, 4, 3, output=output)
-    params = R.init_params(config, seed=1)
+    config = reference.RNNConfig(6, 4, 3, output=output)
+    params = reference.init_params(config, seed=1)
     rng = np.random.default_rng(0)
     x = rng.permutation(6)[:T].reshape(T, 1)
     x[0, 0] = 3  # a token that is not its position
@@ -20,20 +20,34 @@ def _case(output="all", T=4, h0=True):
 
 
 def _everything(params, x, targets, h0):
-    """Forward, gradients and three clipped SGD steps through train_step: what a mutant can change."""
-    logits, h_n, _ = R.forward(params, x, h0=h0)
-    loss, grads = R.loss_and_grads(params, x, targets, h0=h0)
+    """Forward, gradients, three clipped SGD steps and two Adam steps through train_step, and the same through
+    the Trainer's fused path: what a mutant can change."""
+    logits, h_n, _ = reference.forward(params, x, h0=h0)
+    loss, grads = reference.loss_and_grads(params, x, targets, h0=h0)
     p = params.copy()
-    opt = R.SGD(p, lr=0.1)
+    opt = reference.SGD(p, lr=0.1)
     for _ in range(3):
-        R.train_step(p, opt, x, targets, h0=h0, clip_value=0.05)
-    return [logits, h_n, *grads.values(), *p.values()]
+        reference.train_step(p, opt, x, targets, h0=h0, clip_value=0.05)
+    adam = params.copy()
+    opt = reference.Adam(adam, lr=0.1)
+    for _ in range(2):
+        reference.train_step(adam, opt, x, targets, h0=h0)
+    return [logits, h_n, *grads.values(), *p.values(), *adam.values()]
+
+
+def _trainer_run(params, x, targets, h0):
+    """Three SGD steps of the Trainer (one layer: its fused forward + BPTT)."""
+    p = params.copy()
+    trainer = reference.Trainer(p, reference.SGD(p, lr=0.1))
+    for _ in range(3):
+        trainer.step(x, targets, h0)
+    return list(p.values())
 
 
 def test_catalog_shape():
-    assert len(M.CATALOG) >= 12
-    assert len(M.BY_ID) == len(M.CATALOG)
-    for m in M.CATALOG:
+    assert len(mutants.CATALOG) >= 12
+    assert len(mutants.BY_ID) == len(mutants.CATALOG)
+    for m in mutants.CATALOG:
         assert m.mistake.endswith(".") and m.mistake.count(". ") == 0, m.id
         assert m.explanation and m.math_correct and m.math_wrong, m.id
         assert m.module.startswith("rnn_parity.reference."), m.id
@@ -41,53 +55,67 @@ def test_catalog_shape():
         assert m.wrong_line() and m.correct_line()
 
 
-@pytest.mark.parametrize("mutant", M.CATALOG, ids=lambda m: m.id)
+@pytest.mark.parametrize("mutant", mutants.CATALOG, ids=lambda m: m.id)
 def test_snippet_occurs_exactly_once(mutant):
-    sources = M.mutated_sources(mutant)  # raises CatalogDriftError when the reference has moved on
+    sources = mutants.mutated_sources(mutant)  # raises CatalogDriftError when the reference has moved on
     assert mutant.wrong in sources[mutant.module]
 
 
 def test_drift_is_caught():
-    drifted = M.Mutant("x", "x.", "x", "rnn_parity.reference.layers", "no such code", "y")
-    with pytest.raises(M.CatalogDriftError):
-        with M.applied(drifted):
+    drifted = mutants.Mutant("x", "x.", "x", "rnn_parity.reference.layers", "no such code", "y")
+    with pytest.raises(mutants.CatalogDriftError):
+        with mutants.applied(drifted):
             pass
 
 
-@pytest.mark.parametrize("mutant", M.CATALOG, ids=lambda m: m.id)
+@pytest.mark.parametrize("mutant", mutants.CATALOG, ids=lambda m: m.id)
 def test_applied_changes_the_reference_and_restores_it(mutant):
     case = _case(output="all", h0=True)
     before = _everything(*case)
-    forward_before = R.forward
-    with M.applied(mutant):
+    forward_before = reference.forward
+    with mutants.applied(mutant):
         during = _everything(*case)
     after = _everything(*case)
-    assert R.forward is forward_before
+    assert reference.forward is forward_before
     assert all(np.array_equal(a, b) for a, b in zip(before, after))
     assert any(a.shape != b.shape or not np.allclose(a, b, rtol=1e-9, atol=0) for a, b in zip(before, during)), \
         f"{mutant.id} changed nothing"
 
 
+FUSED_REACH = [m for m in mutants.CATALOG if any(e.module == mutants.FUSED for e in m.edits)]
+
+
+@pytest.mark.parametrize("mutant", FUSED_REACH, ids=lambda m: m.id)
+def test_bptt_mutants_reach_the_trainers_fused_path(mutant):
+    case = _case(output="all", h0=True)
+    before = _trainer_run(*case)
+    with mutants.applied(mutant):
+        during = _trainer_run(*case)
+    assert all(np.array_equal(a, b) for a, b in zip(before, _trainer_run(*case)))
+    assert any(not np.allclose(a, b, rtol=1e-9, atol=0) for a, b in zip(before, during)), \
+        f"{mutant.id} did not change the Trainer"
+
+
 def test_applied_restores_after_an_exception():
-    original = R.model.forward
+    original = reference.model.forward
     with pytest.raises(RuntimeError):
-        with M.applied(M.get("one_hot_from_position")):
-            assert R.model.forward is not original
+        with mutants.applied(mutants.get("one_hot_from_position")):
+            assert reference.model.forward is not original
             raise RuntimeError("boom")
-    assert R.model.forward is original and R.forward is original
+    assert reference.model.forward is original and reference.forward is original
 
 
 def test_two_mutants_at_once():
-    a, b = M.get("whh_not_transposed_backward"), M.get("update_in_clip_loop")
-    assert M.compatible(a, b)
-    assert not M.compatible(M.get("update_in_clip_loop"), M.get("clip_after_update"))
-    with M.applied(a, b):
+    a, b = mutants.get("whh_not_transposed_backward"), mutants.get("update_in_clip_loop")
+    assert mutants.compatible(a, b)
+    assert not mutants.compatible(mutants.get("update_in_clip_loop"), mutants.get("clip_after_update"))
+    with mutants.applied(a, b):
         pass
 
 
 def test_usable_without_torch():
-    code = ("import sys; import rnn_parity.mutants as M; from rnn_parity import reference as R\n"
-            "with M.applied(M.CATALOG[0]): pass\n"
+    code = ("import sys; from rnn_parity import mutants, reference\n"
+            "with mutants.applied(mutants.CATALOG[0]): pass\n"
             "assert 'torch' not in sys.modules, 'torch was imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
 

@@ -1,14 +1,14 @@
 """`rnn-parity mutants`: the parity suite kills every catalogued mutant."""
 import pytest
 
-from rnn_parity import mutants as M
+from rnn_parity import mutants
 from rnn_parity.cli import main
 
 
 def test_list(capsys):
     assert main(["mutants", "--list"]) == 0
     out = capsys.readouterr().out
-    for m in M.CATALOG:
+    for m in mutants.CATALOG:
         assert m.id in out
 
 
@@ -25,7 +25,7 @@ def test_full_score(capsys):
     code = main(["mutants"])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert f"{len(M.CATALOG)}/{len(M.CATALOG)} killed (100%)" in out
+    assert f"{len(mutants.CATALOG)}/{len(mutants.CATALOG)} killed (100%)" in out
     assert "SURVIVED" not in out
 
 

@@ -46,15 +46,14 @@ def test_output_helpers():
     assert steps_matrix({0: np.ones((3, 1)), 1: np.ones((1, 3))}, 2, 3, "x").shape == (2, 3)
 
 
-def test_update_with_runs_train_step_on_given_gradients():
-    """The grader's way into reference.train.train_step (clip, then SGD) with arbitrary gradients."""
+def test_apply_update_runs_the_training_step_on_given_gradients():
+    """The grader's way into the reference's training step (clip, then SGD) with arbitrary gradients."""
     from rnn_parity import reference as R
-    from rnn_parity.grader.expect import update_with
 
     params = R.init_params(R.RNNConfig(3, 4, 2), seed=0)
     grads = params.like({k: np.full(v.shape, 2.0) for k, v in params.items()})
     before = params.copy()
-    used = update_with(grads, params, R.SGD(params, lr=0.5), clip_value=1.0)
+    used = R.apply_update(params, grads, R.SGD(params, lr=0.5), clip_value=1.0)
     for k in params:
         assert np.allclose(used[k], 1.0)
         assert np.allclose(params[k], before[k] - 0.5)

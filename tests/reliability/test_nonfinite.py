@@ -232,16 +232,17 @@ def poison_after(calls: int):
 
 @pytest.mark.parametrize("clip", ["seed", None], ids=["clip 1 (would hide an inf)", "no clip"])
 def test_numpy_training_stops_at_the_first_nonfinite_gradient(monkeypatch, clip):
-    from rnn_parity import training
+    from rnn_parity.reference import fused
 
-    due, real_backward = poison_after(5), training.backward
+    # The NumPy runner trains with reference.Trainer, whose one-layer forward + BPTT is fused.single_layer_grads.
+    due, real_grads = poison_after(5), fused.single_layer_grads
 
-    def backward(*args, **kw):
-        grads, dx, dh0 = real_backward(*args, **kw)
+    def single_layer_grads(params, grads, *args, **kw):
+        out = real_grads(params, grads, *args, **kw)
         if due():
             grads["Whh"][1, 2] = np.inf
-        return grads, dx, dh0
-    monkeypatch.setattr(training, "backward", backward)
+        return out
+    monkeypatch.setattr(fused, "single_layer_grads", single_layer_grads)
     error = quiet_run("numpy", clip=clip)
     assert_one_line_message(error, "epoch 1", "numpy", "step 5 of", "gradient 'Whh' holds inf at index (1, 2)")
     assert_kept_initial_weights(error, "numpy")

@@ -32,7 +32,7 @@ def max_diff(a, b):
 def test_short_run_both_frameworks_agree(name, n_train, epochs):
     task = small(name, n_train)
     result = training.train(task, framework="both", epochs=epochs, **quiet())
-    assert result.config.hidden_size == task.protocol.hidden
+    assert result.config.hidden_size == task.defaults.hidden
     diff = max_diff(result.params["numpy"], result.params["torch"])
     assert diff == result.final_param_diff
     assert diff < TRAJECTORY_FLOAT64 < 1e-8, f"{name}: max |numpy - torch| = {diff:.3e}"
@@ -60,15 +60,15 @@ def test_runs_are_deterministic_and_seeded():
     assert max_diff(a.params["numpy"], c.params["numpy"]) > 0.0
 
 
-def test_seed_init_scheme_and_protocol_defaults():
+def test_seed_init_scheme_and_task_defaults():
     task = training.load_task("sentiment")
-    p = task.protocol
+    p = task.defaults
     assert (p.hidden, p.lr, p.clip_value, p.epochs, p.init) == (64, 2e-2, 1.0, 1000, "sentiment")
     params = training.init_params(task.config(), seed=0, scheme=p.init)
     assert not params["bh"].any() and not params["by"].any()
     assert 0.5e-3 < params["Whh"].std() < 1.5e-3  # randn / 1000
-    assert training.load_task("fibonacci").protocol.init == "fibonacci"
-    assert training.load_task("names").protocol.init == "dlai"
+    assert training.load_task("fibonacci").defaults.init == "fibonacci"
+    assert training.load_task("names").defaults.init == "dlai"
 
 
 @pytest.mark.parametrize("name, n_train, epochs, lr", [
@@ -123,7 +123,7 @@ def test_a_nonfinite_loss_stops_before_the_update(monkeypatch):
     params["bh"][:] = 50.0  # every h_t = tanh(~50) = 1 ...
     params["Why"][0, :] = 1e307  # ... so logit 0 = H * 1e307 overflows, though every weight is finite
     before = params.copy()
-    with pytest.raises(training._NonFinite, match="logit|loss"):
+    with pytest.raises(training.StepRefused, match="logit|loss"):
         runner.step(item)
     assert max_diff(before, runner.params) == 0.0
 

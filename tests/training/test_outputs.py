@@ -4,7 +4,7 @@ import pytest
 from rnn_parity import training
 from rnn_parity.datasets import UnknownTokenError
 from rnn_parity.errors import RNNParityError
-from rnn_parity.plots import plot_training
+from rnn_parity.training.plots import plot_training
 from rnn_parity.reference.fsutil import check_writable
 
 

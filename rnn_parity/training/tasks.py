@@ -1,0 +1,185 @@
+"""The seed tasks as training jobs: their data, their defaults (the seeds' recipes) and padded batches.
+
+Every task trains the seeds' way by default: per-example SGD (batch of one) over the training set
+in a seeded shuffled order, the loss summed over the scored steps, gradients clipped, then one
+optimizer step (rnn_parity.training.engine).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .. import datasets as ds
+from ..errors import RNNParityError
+from ..reference import RNNConfig
+from ..reference.loss import log_softmax
+
+FRAMEWORKS = ("numpy", "torch")
+FRAMEWORK_CHOICES = ("numpy", "torch", "both")
+DATA_SEED = 0  # the synthetic data and the names split are fixed; --seed changes init and order only
+
+
+@dataclass(frozen=True)
+class TaskDefaults:
+    """A seed document's training recipe: the defaults of `rnn-parity train TASK`."""
+
+    hidden: int
+    lr: float
+    clip_value: float | None  # element-wise, like np.clip(d, -c, c); None: no clipping
+    epochs: int
+    init: str  # init_params scheme: the seed's randn scale ("sentiment": randn / 1000, ...) or "torch"
+    log_every: int  # epochs between report lines
+    source: str  # which seed document it follows
+
+
+@dataclass(frozen=True)
+class Example:
+    """One training sequence: x token ids (T,); y a class id () for many-to-one, next ids (T,) for many-to-many."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+
+@dataclass
+class Task:
+    name: str
+    description: str
+    output: str  # "last" (many-to-one) or "all" (many-to-many)
+    vocab: ds.Vocabulary  # input symbols
+    classes: tuple[str, ...]  # output symbols: class names or the next-symbol vocabulary
+    train: list[Example]
+    test: list[Example]  # may be empty (the one-word task)
+    defaults: TaskDefaults
+    h0_scale: float | None = None  # a seeded N(0, 1) * scale initial state (seed 002's a0); None: zeros
+    notes: str = ""
+
+    def config(self, hidden: int | None = None) -> RNNConfig:
+        return RNNConfig(input_size=len(self.vocab), hidden_size=hidden or self.defaults.hidden,
+                         output_size=len(self.classes), output=self.output)
+
+
+TASK_DEFAULTS: dict[str, TaskDefaults] = {
+    "sentiment": TaskDefaults(hidden=64, lr=2e-2, clip_value=1.0, epochs=1000, init="sentiment", log_every=100,
+                          source="seed 000: H=64, randn/1000, SGD lr 2e-2, clip [-1, 1], 1000 epochs"),
+    "fibonacci": TaskDefaults(hidden=50, lr=1e-4, clip_value=1.0, epochs=200, init="fibonacci", log_every=20,
+                          source="seed 001: 1000 sequences of 5, H=50, randn*0.1, SGD lr 1e-4, clip [-1, 1], "
+                                 "200 epochs"),
+    "names": TaskDefaults(hidden=50, lr=1e-2, clip_value=1.0, epochs=20, init="dlai", log_every=2,
+                      source="seed 003: H=50, SGD lr 0.01, clip 1, about 100,000 single-name steps "
+                             "(20 epochs of 4,647 names here); init randn*0.01 (the seed does not show its own)"),
+    "recurrent": TaskDefaults(hidden=100, lr=1e-2, clip_value=None, epochs=300, init="dlai", log_every=30,
+                          source="seed 002: n_x=27, H=100, random a0, SGD lr 0.01, no clipping; init randn*0.01 "
+                                 "(the seed's randn is unscaled), 300 steps"),
+}
+
+
+def _sentiment() -> Task:
+    data = ds.load_sentiment()
+    encode = data.encode
+    return Task(
+        name="sentiment", description="sentiment of short phrases (seeds 000/004), many-to-one",
+        output="last", vocab=data.vocab, classes=data.labels,
+        train=[Example(encode(p.text), np.int64(p.label)) for p in data.train],
+        test=[Example(encode(p.text), np.int64(p.label)) for p in data.test],
+        defaults=TASK_DEFAULTS["sentiment"])
+
+
+def _fibonacci() -> Task:
+    train, test = ds.fibonacci_split(n_train=1000, n_test=200, length=5, seed=DATA_SEED)
+    vocab = ds.letters_vocabulary()
+
+    def examples(seqs):
+        return [Example(x, y) for x, y in zip(seqs.inputs, seqs.targets)]
+
+    return Task(
+        name="fibonacci", description="next letter of 'Fibonacci mod 26' sequences (seed 001), many-to-many",
+        output="all", vocab=vocab, classes=vocab.tokens, train=examples(train), test=examples(test),
+        defaults=TASK_DEFAULTS["fibonacci"],
+        notes="test sequences start from letter pairs never seen in training; the first step of every "
+              "sequence is a coin toss (1/26), the other four follow the rule")
+
+
+def _names() -> Task:
+    train, test = ds.split_names(ds.load_names(), test_fraction=0.1, seed=DATA_SEED)
+    vocab = ds.names_vocabulary()
+
+    def examples(names):
+        return [Example(*ds.encode_name(n, vocab)) for n in names]
+
+    return Task(
+        name="names", description="character-level person names (seed 003), many-to-many",
+        output="all", vocab=vocab, classes=vocab.tokens, train=examples(train), test=examples(test),
+        defaults=TASK_DEFAULTS["names"])
+
+
+def _recurrent() -> Task:
+    vocab = ds.recurrent_vocabulary()
+    x, y = ds.recurrent_example()
+    return Task(
+        name="recurrent", description="the one word 'recurrent' (seed 002), many-to-many, nonzero h0",
+        output="all", vocab=vocab, classes=vocab.tokens, train=[Example(x, y)], test=[],
+        defaults=TASK_DEFAULTS["recurrent"],
+        h0_scale=1.0)
+
+
+TASKS: dict[str, Callable[[], Task]] = {
+    "sentiment": _sentiment, "fibonacci": _fibonacci, "names": _names, "recurrent": _recurrent,
+}
+
+
+def load_task(name: str) -> Task:
+    try:
+        return TASKS[name]()
+    except KeyError:
+        raise RNNParityError(f"unknown task {name!r}; choose one of {', '.join(TASKS)}") from None
+
+
+def task_h0(task: Task, config: RNNConfig, seed: int):
+    """The task's h0 for one sequence, (1, 1, H), or None."""
+    if task.h0_scale is None:
+        return None
+    rng = np.random.default_rng([seed, 2])
+    return rng.standard_normal((config.num_layers * config.num_directions, 1, config.hidden_size)) * task.h0_scale
+
+
+# --------------------------------------------------------------------------------------------
+# Padded batches and their numbers, shared by both frameworks
+
+
+def tally(logits: np.ndarray, targets: np.ndarray, mask: np.ndarray | None = None) -> tuple[float, int, int]:
+    """(summed cross-entropy, correct argmax count, scored count) of logits (..., O) against targets (...)."""
+    nll = -np.take_along_axis(log_softmax(logits), targets[..., None], axis=-1)[..., 0]
+    correct = logits.argmax(axis=-1) == targets
+    if mask is None:
+        return float(nll.sum()), int(correct.sum()), int(targets.size)
+    return float(nll[mask].sum()), int(correct[mask].sum()), int(mask.sum())
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Examples padded into one time-major batch: x (T, B), y (B,) or (T, B), mask (T, B) for "all"."""
+
+    x: np.ndarray
+    y: np.ndarray
+    lengths: np.ndarray | None
+    mask: np.ndarray | None
+
+
+def make_batch(examples: list[Example], output: str) -> Batch:
+    lengths = np.array([len(e.x) for e in examples], dtype=np.int64)
+    T, B = int(lengths.max()), len(examples)
+    x = np.zeros((T, B), dtype=np.int64)
+    for b, e in enumerate(examples):
+        x[:len(e.x), b] = e.x
+    ragged = bool((lengths != T).any())
+    if output == "last":
+        y = np.array([int(e.y) for e in examples], dtype=np.int64)
+        mask = None
+    else:
+        y = np.zeros((T, B), dtype=np.int64)
+        for b, e in enumerate(examples):
+            y[:len(e.y), b] = e.y
+        mask = np.arange(T)[:, None] < lengths[None, :] if ragged else None
+    return Batch(x, y, lengths if ragged else None, mask)
