@@ -2,13 +2,11 @@
 
 Thread control: every timed benchmark runs in a worker process started with OMP_NUM_THREADS,
 OPENBLAS_NUM_THREADS and MKL_NUM_THREADS set (thread_env), and the worker also calls
-torch.set_num_threads. The thread counts actually in force are read back and recorded: numpy's BLAS
-through threadpoolctl when it is installed, else through the OpenBLAS library numpy loaded (found in
-/proc/self/maps, its `*openblas_get_num_threads*` entry point called through ctypes).
+torch.set_num_threads. The thread counts actually in force are read back and recorded; numpy's BLAS
+pool through threadpoolctl (a dependency), which also names the library and its build.
 """
 from __future__ import annotations
 
-import ctypes
 import importlib.metadata
 import datetime as _dt
 import os
@@ -41,86 +39,32 @@ def now_utc() -> str:
 # BLAS threads
 
 
-class _OpenBLAS:
-    """numpy's OpenBLAS through ctypes (scipy-openblas wheels prefix and suffix the symbols)."""
+def _numpy_blas() -> dict | None:
+    """threadpoolctl's record of the BLAS library numpy loaded (library, version, threads), or None."""
+    import numpy  # noqa: F401  (the library is loaded with numpy)
+    import threadpoolctl
 
-    PREFIXES = ("scipy_openblas", "openblas")
-    SUFFIXES = ("64_", "_64_", "")
-
-    def __init__(self):
-        self.path = None
-        self._get = self._config = None
-        import numpy  # noqa: F401  (the library is loaded with numpy)
-
-        for line in open("/proc/self/maps", encoding="utf-8", errors="replace"):
-            path = line.split()[-1] if line.strip() else ""
-            base = os.path.basename(path).lower()
-            if "openblas" in base and ".so" in base:
-                self.path = path
-                break
-        if self.path is None:
-            return
-        lib = ctypes.CDLL(self.path)
-        for prefix in self.PREFIXES:
-            for sfx in self.SUFFIXES:
-                if self._get is None:
-                    self._get = getattr(lib, f"{prefix}_get_num_threads{sfx}", None)
-                if self._config is None:
-                    self._config = getattr(lib, f"{prefix}_get_config{sfx}", None)
-        if self._get is not None:
-            self._get.restype = ctypes.c_int
-        if self._config is not None:
-            self._config.restype = ctypes.c_char_p
-
-    @property
-    def usable(self) -> bool:
-        return self._get is not None
-
-    def get(self) -> int | None:
-        return int(self._get()) if self._get is not None else None
-
-    def config(self) -> str | None:
-        return self._config().decode(errors="replace").strip() if self._config is not None else None
-
-
-_openblas: _OpenBLAS | None = None
-
-
-def _blas() -> _OpenBLAS | None:
-    global _openblas
-    if _openblas is None:
-        try:
-            _openblas = _OpenBLAS()
-        except OSError:
-            return None
-    return _openblas
+    infos = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
+    return infos[0] if infos else None
 
 
 def blas_control_method() -> str:
     """How the BLAS thread count was set and how it was read back."""
-    how = "OMP/OPENBLAS/MKL_NUM_THREADS set in a fresh worker process, torch.set_num_threads"
-    try:
-        import threadpoolctl  # noqa: F401
-
-        return how + "; read back with threadpoolctl"
-    except ImportError:
-        pass
-    blas = _blas()
-    if blas is not None and blas.usable:
-        return how + f"; read back from {os.path.basename(blas.path)} via ctypes (threadpoolctl not installed)"
-    return how + "; BLAS count not readable (threadpoolctl not installed, no OpenBLAS entry point found)"
+    return ("OMP/OPENBLAS/MKL_NUM_THREADS set in a fresh worker process, torch.set_num_threads; "
+            "read back with threadpoolctl")
 
 
 def blas_threads() -> int | None:
-    try:
-        import threadpoolctl
+    info = _numpy_blas()
+    return info["num_threads"] if info else None
 
-        infos = [i for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]
-        return infos[0]["num_threads"] if infos else None
-    except ImportError:
-        pass
-    blas = _blas()
-    return blas.get() if blas is not None and blas.usable else None
+
+def _blas_description() -> str:
+    info = _numpy_blas()
+    if not info:
+        return "unknown"
+    return " ".join(str(info[k]) for k in ("internal_api", "version", "threading_layer", "architecture")
+                    if info.get(k))
 
 
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -130,7 +74,7 @@ def thread_env(threads: int | None) -> dict:
     """The environment of a worker process whose BLAS and OpenMP pools have `threads` threads (None: all cores).
 
     Set before numpy and torch load, these fix the pools' sizes at start-up; OpenBLAS then starts no
-    worker threads at all for 1. (Changing the count later through ctypes left an OpenBLAS worker
+    worker threads at all for 1. (Changing the count later at run time left an OpenBLAS worker
     thread spinning on this machine and slowed the reference up to 20x, so the benchmarks never do that.)
     """
     env = dict(os.environ)
@@ -187,7 +131,6 @@ def machine_info() -> dict:
     """The machine and the library versions (cheap: torch is not imported here; see runtime_info)."""
     import numpy
 
-    blas = _blas()
     return {
         "date": now_utc(),
         "host_cpu": _cpu_model(),
@@ -196,7 +139,7 @@ def machine_info() -> dict:
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "numpy": numpy.__version__,
-        "numpy_blas": (blas.config() if blas is not None else None) or "unknown",
+        "numpy_blas": _blas_description(),
         "scipy": _version("scipy"),
         "torch": _version("torch"),
         "threadpoolctl": _version("threadpoolctl"),

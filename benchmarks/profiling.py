@@ -41,7 +41,7 @@ PHASES = (
     ("nonfinite check", "clip.py", "raise_if_nonfinite"),
     ("clip_value", "clip.py", "clip_value"),
     ("SGD.step", "optim.py", "step"),
-    ("Trainer: one-layer forward + BPTT", "trainer.py", "single_layer_grads"),
+    ("Trainer: one-layer forward + BPTT", "fused.py", "single_layer_grads"),
     ("optimizer update (per tensor, or flat in the Trainer)", "optim.py", "update"),
 )
 

@@ -7,7 +7,7 @@ cross-entropy, every gradient clipped to [-1, 1], 1000 epochs over the 58 traini
   example, a dict of hidden states, per-step matmuls, np.clip, in-place SGD;
 - reference: rnn_parity.reference.Trainer on token ids: train_step's math bit for bit, with params and
   gradients in flat buffers, the examples checked once (Trainer.prepare) and the one-layer forward/BPTT in
-  one function (reference/trainer.py);
+  one function (reference/fused.py);
 - reference train_step: rnn_parity.reference.train_step (loss_and_all_grads, clip_value, SGD.step), the
   general path, for comparison;
 - torch: TorchRNN from to_torch, F.cross_entropy(reduction="sum"), backward, clip_grad_value_,

@@ -5,9 +5,9 @@ snippet of a reference module and the wrong snippet that replaces it. `applied(m
 mutated code in for the duration of a `with` block:
 
     from rnn_parity.mutants import CATALOG, applied
-    from rnn_parity import reference as R
+    from rnn_parity import reference
     with applied(CATALOG[0]):
-        R.forward(...)          # now runs the mistake
+        reference.forward(...)        # now runs the mistake
 
 The grader replays a student's calls on each mutant and names the mistake whose results the
 student's match; `rnn-parity mutants` checks that the parity suite kills every one.
@@ -179,6 +179,8 @@ CATALOG: tuple[Mutant, ...] = (
         module=LOSS, correct="    dlogits[rows, cols] -= 1.0  # softmax - one_hot(target)\n",
         wrong="    dlogits[rows, cols] -= 0.0  # the target's 1 is never subtracted\n",
         math_correct="dL/dy_t = p_t - one_hot(target_t)", math_wrong="dL/dy_t = p_t",
+        extra_edits=(Edit(FUSED, "    dlogits[rows, cols] -= 1.0  # softmax - one_hot(target)\n",
+                          "    dlogits[rows, cols] -= 0.0  # the target's 1 is never subtracted\n"),),
         shows_in="gradients (loss(Y) / backward() form)"),
     Mutant(
         id="gradient_ascent",

@@ -18,16 +18,11 @@ import numpy as np
 
 from ..reference.errors import RNNParityError
 from ..reference.config import RNNConfig
+from ..reference.naming import SCHEMES  # scheme -> reference name -> accepted source names
 from ..reference.params import Params, param_shapes
 from .convert import checked_params
 from .keymap import as_numpy, check_arrays
 
-# scheme -> reference name -> accepted source names (the first is the one to_scheme writes).
-SCHEMES: dict[str, dict[str, tuple[str, ...]]] = {
-    "karpathy": {"Wxh": ("Wxh",), "Whh": ("Whh",), "Why": ("Why",), "bh": ("bh",), "by": ("by",)},
-    "coursera": {"Wxh": ("Wax",), "Whh": ("Waa",), "Why": ("Wya",), "bh": ("ba", "b"), "by": ("by",)},
-    "uvw": {"Wxh": ("U",), "Whh": ("V",), "Why": ("W",), "bh": ("bh",), "by": ("by",)},
-}
 # What the shapes of a seed scheme fix; the other RNNConfig fields may be overridden.
 _FIXED = ("input_size", "hidden_size", "output_size", "num_layers", "bidirectional", "bias")
 

@@ -48,8 +48,8 @@ def run(args) -> int:
             killed += 1
             print(f"  killed    {m.id}" + (f"  <- {why}" if args.verbose else ""))
     total = len(chosen)
-    score = 100.0 * killed / total if total else 100.0
-    print(f"mutation score: {killed}/{total} killed ({score:.0f}%) in {time.monotonic() - start:.1f} s")
+    percent = 100.0 * killed / total if total else 100.0
+    print(f"mutation score: {killed}/{total} killed ({percent:.0f}%) in {time.monotonic() - start:.1f} s")
     if survivors:
         print("survivors: " + ", ".join(survivors))
         return 1

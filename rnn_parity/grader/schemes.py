@@ -1,16 +1,26 @@
-"""The seeds' naming schemes, as the grader sees them (NumPy-free, torch-free: used inside the child).
+"""The seeds' naming schemes, as the grader sees them (used inside the child).
 
-The same table as rnn_parity.torch_impl.schemes.SCHEMES (a test keeps them equal); it is repeated
-here because importing the torch side would import torch into the child process.
+The table is rnn_parity/reference/naming.py's. The child must not import the reference package (its
+__init__ pulls in the whole NumPy reference, which student code must not reach), so that one stdlib-only
+file is loaded by itself, from the folder the reference package would be imported from.
 """
 from __future__ import annotations
 
+import importlib.util
+import os
+
+
+def _naming_table() -> dict[str, dict[str, tuple[str, ...]]]:
+    # find_spec of the package imports only its parent (rnn_parity), never rnn_parity.reference itself.
+    folder = importlib.util.find_spec("rnn_parity.reference").submodule_search_locations[0]
+    spec = importlib.util.spec_from_file_location("_rnn_parity_naming", os.path.join(folder, "naming.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.SCHEMES
+
+
 # scheme -> canonical name -> accepted names in that scheme
-SCHEMES: dict[str, dict[str, tuple[str, ...]]] = {
-    "karpathy": {"Wxh": ("Wxh",), "Whh": ("Whh",), "Why": ("Why",), "bh": ("bh",), "by": ("by",)},
-    "coursera": {"Wxh": ("Wax",), "Whh": ("Waa",), "Why": ("Wya",), "bh": ("ba", "b"), "by": ("by",)},
-    "uvw": {"Wxh": ("U",), "Whh": ("V",), "Why": ("W",), "bh": ("bh",), "by": ("by",)},
-}
+SCHEMES: dict[str, dict[str, tuple[str, ...]]] = _naming_table()
 
 
 def variants() -> list[tuple[str, dict[str, str]]]:
