@@ -135,3 +135,37 @@ def train(rnn: ClassicRNN, items: list[tuple[str, int]], word_to_idx: dict[str, 
           learn_rate: float = 2e-2, clip: float = 1.0) -> list[tuple[float, float]]:
     """One process_data pass per entry of `orders` (one per epoch). Returns (loss, accuracy) per epoch."""
     return [process_data(rnn, items, word_to_idx, True, order, learn_rate, clip) for order in orders]
+
+
+def main(argv=None) -> int:
+    """Seed 000's script as a whole process: load the phrases, init randn/1000, train, print the test accuracy.
+
+    `python -m rnn_parity.benchmarks.classic_loop --epochs 1000`: the stand-in for running the seed's own
+    file, the baseline of the whole-process benchmark (benchmarks/processes.py).
+    """
+    import argparse
+
+    from rnn_parity import datasets
+
+    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    data = datasets.load_sentiment()
+    word_to_idx = {w: i for i, w in enumerate(data.vocab.tokens)}
+    H, D, O = 64, len(word_to_idx), len(data.labels)
+    rng = np.random.default_rng(args.seed)
+    rnn = ClassicRNN(rng.standard_normal((H, D)) / 1000, rng.standard_normal((H, H)) / 1000,
+                     rng.standard_normal((O, H)) / 1000, np.zeros((H, 1)), np.zeros((O, 1)))
+    random.seed(args.seed)
+    train_items = [(p.text, p.label) for p in data.train]
+    for _ in range(args.epochs):
+        process_data(rnn, train_items, word_to_idx)
+    _, accuracy = process_data(rnn, [(p.text, p.label) for p in data.test], word_to_idx, backprop=False,
+                               order=range(len(data.test)))
+    print(f"test accuracy {accuracy:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -123,6 +123,15 @@ def _suite(s: dict) -> list[str]:
         ["command", "status", "wall s", "output tail"], rows)
 
 
+def _processes(s: dict) -> list[str]:
+    rows = [[f"`{r['command']}`", f"{r['wall_s_median']:.2f}", f"{r['cpu_s_median']:.2f}",
+             f"{r['ratio_wall_median']:.2f}", f"{r['ratio_cpu_median']:.2f}",
+             " ".join(f"{x:.2f}" for x in r["ratio_wall_all"])] for r in s["rows"]]
+    return [f"{s['epochs']} epochs; {s['rounds']} interleaved rounds (classic, train, demo); each ratio is to the "
+            "same round's classic run, the median over rounds quoted. CPU = user + sys of the process.", ""] + _table(
+        ["command", "wall s", "CPU s", "x classic (wall)", "x classic (CPU)", "per round (wall)"], rows)
+
+
 def _profile(s: dict) -> list[str]:
     out = ["cProfile adds a fixed cost to every Python-level call, so it inflates the call-heavy per-example loop "
            "more than BLAS-heavy batches: read the shares, not the absolute times.", ""]
@@ -139,7 +148,8 @@ def _profile(s: dict) -> list[str]:
     return out
 
 
-RENDERERS = {"sentiment": _sentiment, "batched": _batched, "long": _long, "suite": _suite, "profile": _profile}
+RENDERERS = {"sentiment": _sentiment, "batched": _batched, "long": _long, "suite": _suite, "profile": _profile,
+             "processes": _processes}
 
 
 def render(record: dict) -> str:

@@ -1,9 +1,9 @@
 """`rnn-parity bench`: runs the benchmark sections, each in its own worker process, and writes
 results.json and results.md.
 
-Sections (in run order): sentiment, batched, long, profile, suite. Every timed section runs in a fresh
-worker with its thread counts fixed at start-up (1 thread, or all cores for the second half of
-"batched"); "suite" runs its commands as subprocesses of the parent.
+Sections (in run order): sentiment, batched, long, profile, processes, suite. Every timed section runs in
+a fresh worker with its thread counts fixed at start-up (1 thread, or all cores for the second half of
+"batched"); "processes" and "suite" run their commands as subprocesses of the parent.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ SECTIONS: dict[str, tuple[str, tuple | None]] = {
     "batched": ("batched", (1, None)),
     "long": ("long_sequences", (1,)),
     "profile": ("profiling", (1,)),
+    "processes": ("processes", None),
     "suite": ("suite", None),
 }
 DEFAULT_DIR = Path(__file__).resolve().parent
@@ -34,11 +35,12 @@ def default_options(quick: bool) -> dict:
     if quick:
         return {"quick": True, "epochs": 2, "sentiment_repeats": 1, "warmup_epochs": 1, "repeats": 2, "warmup": 1,
                 "min_time": 0.002, "sizes": [list(s) for s in SIZES[:2]], "long_T": [100, 1000], "long_repeats": 1,
-                "profile_epochs": 1, "profile_calls": 2, "seed": 0, "parity_seeds": [], "thread_settings": [1, None]}
+                "profile_epochs": 1, "profile_calls": 2, "seed": 0, "parity_seeds": [], "thread_settings": [1, None],
+                "process_epochs": 2, "process_rounds": 1}
     return {"quick": False, "epochs": 1000, "sentiment_repeats": 3, "warmup_epochs": 2, "repeats": 7, "warmup": 1,
             "min_time": 0.2, "sizes": [list(s) for s in SIZES], "long_T": [1000, 10000], "long_repeats": 3,
             "profile_epochs": 30, "profile_calls": 20, "seed": 0, "parity_seeds": [1, 2, 3, 4, 5],
-            "thread_settings": [1, None]}
+            "thread_settings": [1, None], "process_epochs": 1000, "process_rounds": 3}
 
 
 def _run_worker(module: str, opts: dict, threads: int | None, log) -> dict:
@@ -61,10 +63,8 @@ def run_section(name: str, opts: dict, log) -> dict:
     module_name, settings = SECTIONS[name]
     started, load_before, t0 = _env.now_utc(), _env.load_average(), time.perf_counter()
     try:
-        if settings is None:
-            from . import suite
-
-            record = suite.run(opts, log=log)
+        if settings is None:  # in the parent: the section times subprocesses itself
+            record = importlib.import_module(f"rnn_parity.benchmarks.{module_name}").run(opts, log=log)
         else:
             if name == "batched":
                 settings = tuple(opts["thread_settings"])

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Callable, NamedTuple
 
 import numpy as np
-from scipy.optimize import check_grad
 
 from . import loss as loss_module
 from .params import Params
@@ -39,6 +38,8 @@ def gradcheck(params: Params, x, targets, h0=None, lengths=None, reduction: str 
     gradient norm is itself near that floor (dead ReLUs, a weight far from the output) cannot meet a
     relative bound; its row fails honestly rather than being waved through.
     """
+    from scipy.optimize import check_grad  # here, not at the top: importing it takes ~0.3 s, training needs none of it
+
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
     p64 = Params({k: np.array(v, dtype=np.float64) for k, v in params.items()}, params.config)

@@ -133,8 +133,9 @@ class Trainer:
             # apply_update's order: the finite screen, clip by value, clip by norm, one optimizer step.
             if not all_finite((g,)):
                 clip.raise_if_nonfinite(self.grads, "Trainer.step")
-            if self.clip_value is not None:
-                g.clip(-self.clip_value, self.clip_value, out=g)
+            if self.clip_value is not None:  # clip_value's g.clip, as two ufuncs without its Python wrapper
+                np.minimum(g, self.clip_value, out=g)
+                np.maximum(g, -self.clip_value, out=g)
             if self.clip_norm is not None:
                 g *= clip.norm_clip_coef(clip.total_norm(self.grads), self.clip_norm)
             self.optimizer.update(self.flat_params, g, self.optimizer_state)

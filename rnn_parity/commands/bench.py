@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import RNNParityError
 
-NAMES = ("sentiment", "batched", "long", "profile", "suite")
+NAMES = ("sentiment", "batched", "long", "profile", "processes", "suite")
 
 
 def _positive_int(text: str) -> int:
@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(writes to a temporary folder unless --out is given)")
     parser.add_argument("--only", action="append", metavar="NAME",
                         help=f"run only these benchmarks (repeatable or comma-separated): {', '.join(NAMES)}")
-    parser.add_argument("--epochs", type=_positive_int, help="sentiment epochs (default 1000; 2 with --quick)")
+    parser.add_argument("--epochs", type=_positive_int, help="sentiment and whole-process epochs (default 1000; 2 with --quick)")
     parser.add_argument("--repeats", type=_positive_int,
                         help="timed repeats per measurement (default: 7 batched, 3 sentiment and long; "
                              "1-2 with --quick)")
@@ -73,9 +73,9 @@ def run(args: argparse.Namespace) -> int:
     names = _names(args.only)
     opts = runner.default_options(args.quick)
     if args.epochs is not None:
-        opts["epochs"] = args.epochs
+        opts["epochs"] = opts["process_epochs"] = args.epochs
     if args.repeats is not None:
-        opts["repeats"] = opts["sentiment_repeats"] = opts["long_repeats"] = args.repeats
+        opts["repeats"] = opts["sentiment_repeats"] = opts["long_repeats"] = opts["process_rounds"] = args.repeats
     if args.warmup is not None:
         if args.warmup < 0:
             raise RNNParityError(f"--warmup must be >= 0, got {args.warmup}")
