@@ -57,6 +57,10 @@ def main(workdir: str) -> int:
     from .guard import ImportGuard, why
 
     obs = Snapshots()
+    if job.get("landlock"):  # no bubblewrap: the strongest confinement left
+        from .landlock import confine
+
+        result["info"]["confinement"] = confine([workdir, job["scratch"]])
     guard = ImportGuard.install()
     try:
         run(job, workdir, result, obs)

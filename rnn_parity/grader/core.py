@@ -49,8 +49,10 @@ def _grade_file(impl: str, options: GradeOptions, kind: str, why_not: str) -> Gr
     info = child.info
     report.error, report.info, report.notes = child.error, info, list(child.notes)
     report.output_chars, report.seconds = child.output_chars, child.seconds
-    if kind == "none" and options.sandbox == "auto":
-        report.notes.append(f"not sandboxed: {why_not}")
+    confined = info.pop("confinement", "")
+    if kind == "none" and options.sandbox != "off":
+        report.notes.append(f"not sandboxed: {why_not}; " + (f"{confined} confined to the grade" if confined else
+                                                             "no Landlock either: containment only"))
     if child.output_chars > 2000:
         report.notes.append(f"the implementation printed {child.output_chars:,} characters (output not shown)")
     if not info.get("step"):

@@ -114,7 +114,11 @@ def run_child(impl: str, options: GradeOptions | None = None, cwd: str | None = 
             child = [sys.executable, "-m", "rnn_parity.grader.child", job_dir]
             argv = [sys.executable, "-I", "-S", reaper.__file__, str(options.timeout), status, "--", *child]
             job = options.job(impl, cwd)
-            popen_cwd = cwd
+            job["scratch"] = popen_cwd = scratch
+            job["landlock"] = options.sandbox != "off"  # off: a plain child process, as before the sandbox
+            _link_submission(impl, cwd, scratch, options.private_paths)
+            env.update(HOME=scratch, TMPDIR=os.path.join(scratch, "tmp"),
+                       MPLCONFIGDIR=os.path.join(scratch, ".matplotlib"))
         job["sandbox"] = kind
         with open(os.path.join(job_dir, "job.json"), "w") as f:
             json.dump(job, f)
@@ -168,6 +172,16 @@ def run_child(impl: str, options: GradeOptions | None = None, cwd: str | None = 
             if tail:
                 res.error["message"] += "; its last output: " + " | ".join(tail)[:300]
         return res
+
+
+def _link_submission(impl: str, folder: str, scratch: str, private: tuple):
+    """Without bubblewrap the child works in the scratch folder too: links there to the file's data and
+    sibling modules keep its relative paths working, while what it writes stays in the scratch folder."""
+    for host, rel in sandbox.submission_files(impl, folder, private):
+        link = os.path.join(scratch, rel)
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        if not os.path.lexists(link):
+            os.symlink(host, link)
 
 
 def _finish(res: ChildResult, data: dict, job_dir: str) -> ChildResult:

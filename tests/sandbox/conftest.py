@@ -16,14 +16,30 @@ from pathlib import Path
 
 import pytest
 
+from rnn_parity.grader import landlock
 from rnn_parity.grader.sandbox import probe
 
 _WHY_NOT = probe()
+LANDLOCK = landlock.abi()
+# How a test grades: under bubblewrap (--sandbox require); without it, as on a machine that lacks it
+# (--sandbox auto with no bwrap on PATH: Landlock where the kernel has it); and --sandbox off.
 SANDBOXES = [
     pytest.param("bubblewrap", id="bubblewrap",
                  marks=pytest.mark.skipif(_WHY_NOT is not None, reason=f"no sandbox here: {_WHY_NOT}")),
-    pytest.param("none", id="no-sandbox"),
+    pytest.param("landlock", id="no-bwrap-landlock",
+                 marks=pytest.mark.skipif(LANDLOCK < 1, reason="this kernel has no Landlock")),
+    pytest.param("off", id="sandbox-off"),
 ]
+FLAGS = {"bubblewrap": "require", "landlock": "auto", "off": "off"}
+
+
+@pytest.fixture
+def flag(mode, monkeypatch, tmp_path):
+    """The --sandbox value for `mode`; for "landlock", bwrap is taken off PATH for the test."""
+    if mode == "landlock":
+        monkeypatch.setenv("PATH", str(tmp_path / "no-bwrap") + ":/nonexistent")
+    return FLAGS[mode]
+
 
 # A correct function-protocol RNN (karpathy names): PRELUDE runs at import, HOOK at the top of forward.
 TEMPLATE = '''\

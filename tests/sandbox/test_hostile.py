@@ -15,16 +15,23 @@ import pytest
 
 from rnn_parity.grader import grade
 
-from .conftest import SANDBOXES, Hostile, changes, snapshot
+from .conftest import FLAGS, LANDLOCK, SANDBOXES, Hostile, changes, snapshot
 
 pytestmark = pytest.mark.parametrize("mode", SANDBOXES)
 
 
 def _grade(path, mode, **kw):
     start = time.monotonic()
-    report = grade(str(path), sandbox="off" if mode == "none" else "require", **kw)
-    assert report.sandbox == mode
+    report = grade(str(path), sandbox=FLAGS[mode], **kw)
+    assert report.sandbox == ("bubblewrap" if mode == "bubblewrap" else "none")
+    if mode == "landlock" and report.seconds > 0:  # the child ran (an AST refusal runs nothing)
+        assert any("landlock ABI" in n for n in report.notes), report.notes
     return report, time.monotonic() - start
+
+
+@pytest.fixture(autouse=True)
+def _flag(flag):
+    """Every test here runs under its mode's --sandbox flag (and PATH)."""
 
 
 def test_a_setsid_daemon_that_writes_later_dies_with_the_grade(hostile, mode):
@@ -66,12 +73,12 @@ def test_a_connection_to_a_local_port(hostile, mode):
     server.listen(8)
     server.setblocking(False)
     port = server.getsockname()[1]
-    hook = f'''\
+    dial = f'''\
 try:
     socket.create_connection(("127.0.0.1", {port}), timeout=1).sendall(b"the weights, please")
 except OSError:
     pass'''
-    path = hostile.write(hook=hook)
+    path = hostile.write(prelude=dial)
     report, _ = _grade(path, mode)
     assert report.verdict == "pass", report.error
     try:
@@ -82,7 +89,8 @@ except OSError:
         connected = False
     finally:
         server.close()
-    assert connected == (mode == "none"), "bubblewrap: no network; without it the connection is documented to work"
+    blocked = mode == "bubblewrap" or (mode == "landlock" and LANDLOCK >= 4)
+    assert connected != blocked, "no TCP under bubblewrap, nor under Landlock ABI 4+; with --sandbox off it works"
     assert hostile.survivors() == []
 
 
@@ -105,16 +113,15 @@ for rel in ("pwned-relative.txt", os.path.expanduser("~/pwned-home.txt"), __file
         pass'''
     path = hostile.write(prelude=prelude)
     before = snapshot(hostile.root, skip=[results])
-    code, text, err = cli("grade", path, "--format", "gradescope", "--output", results,
-                          "--sandbox", "off" if mode == "none" else "require")
+    code, text, err = cli("grade", path, "--format", "gradescope", "--output", results, "--sandbox", FLAGS[mode])
     assert code == 0, err
-    assert "verdict: PASS" in text and f"sandbox: {mode}" in text
+    assert "verdict: PASS" in text
     data = json.loads(results.read_text())  # the grader's own results, whatever the submission wrote first
     assert data["tests"] and all(t["status"] == "passed" for t in data["tests"]), data
     changed = changes(before, snapshot(hostile.root, skip=[results]))
-    if mode == "bubblewrap":
+    if mode in ("bubblewrap", "landlock"):
         assert changed == []
-    else:  # documented: without bubblewrap the child writes wherever the grader may
+    else:  # documented: --sandbox off, the child writes wherever the grader may
         assert str(hostile.home / ".bashrc") in changed and str(hostile.path) in changed
     assert hostile.survivors() == []
 
@@ -131,13 +138,13 @@ for guess in ("bob.py", os.path.join(os.path.dirname(os.path.abspath(__file__)),
         continue
     raise RuntimeError("STOLEN " + [line for line in text.splitlines() if "SECRET =" in line][0])'''
     alice = hostile.write(prelude=steal)
-    code, reports, err = grade_json(alice, bob, "--jobs", "1", "--sandbox", "off" if mode == "none" else "require")
+    code, reports, err = grade_json(alice, bob, "--jobs", "1", "--sandbox", FLAGS[mode])
     by_name = {os.path.basename(r["implementation"]): r for r in reports}
     assert by_name["bob.py"]["verdict"] == "pass"
     if mode == "bubblewrap":
         assert by_name["student.py"]["verdict"] == "pass", by_name["student.py"].get("reason")
         assert secret not in json.dumps(reports)
-    else:  # documented: without bubblewrap a submission can read its neighbours
+    else:  # documented: without bubblewrap a submission can read its neighbours (Landlock leaves reading open)
         assert by_name["student.py"]["verdict"] == "error" and secret in by_name["student.py"]["reason"]["message"]
     assert hostile.survivors() == [] and neighbour.survivors() == []
 
@@ -227,8 +234,8 @@ os.write(2, b"2" * 4_000_000)'''
 
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT", "SIGHUP", "SIGSTOP"])
 def test_signals_sent_to_the_parent_do_not_stop_the_grade(hostile, mode, sig):
-    path = hostile.write(prelude=f"os.kill(os.getppid(), signal.{sig})\ntime.sleep(0.3)",
-                         hook=f"os.kill(os.getppid(), signal.{sig})")
+    send = f"try:\n    os.kill(os.getppid(), signal.{sig})\nexcept OSError:\n    pass  # Landlock ABI 6 scopes signals"
+    path = hostile.write(prelude=send + "\ntime.sleep(0.3)", hook=send)
     report, seconds = _grade(path, mode, timeout=20)
     assert report.verdict == "pass", report.error
     assert seconds < 10, f"a {sig} to the parent held the grade up for {seconds:.1f} s"
