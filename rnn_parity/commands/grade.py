@@ -23,12 +23,13 @@ MAX_AUTO_JOBS = 4
 
 def add_arguments(parser):
     from ..grader.autograder import VISIBILITY
+    from ..grader.options import PROTOCOLS, SANDBOX_MODES
 
     parser.add_argument("files", nargs="+", metavar="FILE",
                         help="the Python file(s) or Jupyter notebook(s) (.ipynb) holding the implementation")
     parser.add_argument("--class", dest="class_name", metavar="NAME",
                         help="grade this class (class protocol); found automatically when there is one")
-    parser.add_argument("--protocol", choices=("auto", "class", "functions"), default="auto",
+    parser.add_argument("--protocol", choices=PROTOCOLS, default="auto",
                         help="which protocol to grade when the file has both (default: auto)")
     parser.add_argument("--run-all-cells", action="store_true",
                         help="notebooks: run every code cell in order (default: only imports, functions, classes "
@@ -59,25 +60,39 @@ def add_arguments(parser):
     parser.add_argument("--zero-h0", action="store_true",
                         help="function protocol: call forward with h0 = 0 (for code that always starts from zeros)")
     parser.add_argument("--no-diagnosis", action="store_true", help="skip naming the mistake")
+    parser.add_argument("--sandbox", choices=SANDBOX_MODES, default="auto",
+                        help="run the code under bubblewrap: auto (default: when it works here), require (refuse "
+                             "to grade without it), off (a child process with limits only); see docs/grading.md")
 
 
-def _options(args, tol: float) -> dict:
-    return dict(seed=args.seed, class_name=args.class_name, protocol=args.protocol, timeout=args.timeout,
-                diagnose_mistakes=not args.no_diagnosis, tol=tol, zero_h0=args.zero_h0,
-                run_all_cells=args.run_all_cells)
+def _options(args, tol: float, private: tuple = ()):
+    from ..grader.options import GradeOptions
+
+    return GradeOptions(seed=args.seed, class_name=args.class_name, protocol=args.protocol, timeout=args.timeout,
+                        diagnose_mistakes=not args.no_diagnosis, tol=tol, zero_h0=args.zero_h0,
+                        run_all_cells=args.run_all_cells, sandbox=args.sandbox, private_paths=private)
 
 
-def grade_file(path: str, options: dict):
+def _private_paths(args, files: list) -> tuple:
+    """What no submission may see: every file of this run (each grade binds back its own) and the outputs."""
+    from ..grader.options import abspaths
+
+    outputs = [p for p in (args.output, args.junit_xml, args.summary, args.html) if p]
+    return abspaths(list(files) + outputs)
+
+
+def grade_file(path: str, options):
     """(report, wall seconds) for one file; a missing file is a report, not an exception. Runs in a worker."""
     from ..grader.core import grade
     from ..grader.report import GradeReport
 
     start = time.monotonic()
     if not os.path.isfile(path):
-        report = GradeReport(impl=path, verdict="error", seed=options.get("seed", 0),
+        report = GradeReport(impl=path, verdict="error", seed=options.seed,
                              error={"kind": "not_found", "message": f"no such file: {path}"})
     else:
-        report = grade(path, **options)
+        own = os.path.realpath(path)
+        report = grade(path, options.with_(private_paths=tuple(p for p in options.private_paths if p != own)))
     return report, time.monotonic() - start
 
 
@@ -90,7 +105,7 @@ def _pool_context():
     return mp.get_context("spawn")
 
 
-def _grade_all(files: list, options: dict, jobs: int, on_result):
+def _grade_all(files: list, options, jobs: int, on_result):
     if jobs <= 1 or len(files) <= 1:
         for path in files:
             on_result(path, *grade_file(path, options))
@@ -177,7 +192,13 @@ def run(args) -> int:
     _check_outputs(args, several, fmt)
     jobs = args.jobs or min(MAX_AUTO_JOBS, os.cpu_count() or 1, len(files))
 
-    options = _options(args, tol)
+    options = _options(args, tol, _private_paths(args, files)).validate()
+    if args.sandbox == "require":  # one line, before any file is tried
+        from ..grader.sandbox import probe
+
+        reason = probe()
+        if reason:
+            raise RNNParityError(f"--sandbox require: {reason}")
     results: list = []
     start = time.monotonic()
 

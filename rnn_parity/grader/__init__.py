@@ -13,8 +13,8 @@ from __future__ import annotations
 __all__ = ["grade"]
 
 
-def grade(impl, **kwargs):
-    """See rnn_parity.grader.core.grade."""
+def grade(impl, options=None, **kwargs):
+    """See rnn_parity.grader.core.grade: options is a GradeOptions, or give its fields by keyword."""
     from .core import grade as _grade
 
-    return _grade(impl, **kwargs)
+    return _grade(impl, options, **kwargs)

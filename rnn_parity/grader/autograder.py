@@ -25,8 +25,7 @@ import xml.etree.ElementTree as ET
 from ..reference.fsutil import atomic_write
 from .checks import TOLERANCE
 
-# The checks in report order, by canonical group (the names a report shows follow the student's naming).
-CHECK_GROUPS = ("forward", "hidden", "grad:Wxh", "grad:Whh", "grad:bh", "grad:Why", "grad:by", "clip", "update")
+from .plan import CHECK_ORDER as CHECK_GROUPS
 DESCRIPTIONS = {
     "forward": "forward outputs",
     "hidden": "hidden states",

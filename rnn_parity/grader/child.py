@@ -52,7 +52,16 @@ def main(workdir: str) -> int:
     sys.stdout = sys.stderr = captured  # the student's prints; fd-level writes are capped by the grader
 
     result = {"error": None, "info": {}, "notes": []}
-    obs: dict = {}
+    # Load everything the child itself needs before the student's code can touch NumPy or the import system.
+    from . import plan as _plan, protocols as _protocols  # noqa: F401
+    from .guard import ImportGuard, why
+
+    obs = Snapshots()
+    if job.get("landlock"):  # no bubblewrap: the strongest confinement left
+        from .landlock import confine
+
+        result["info"]["confinement"] = confine([workdir, job["scratch"]])
+    guard = ImportGuard.install()
     try:
         run(job, workdir, result, obs)
     except BaseException as e:  # noqa: BLE001 - report everything, hang on nothing
@@ -62,13 +71,41 @@ def main(workdir: str) -> int:
             result["error"] = {"kind": e.kind, "message": e.message}
         else:
             result["error"] = {"kind": "crash", "message": f"grader child failed: {type(e).__name__}: {e}"}
+    if guard.refused:  # the import hook said no: name that, not the ImportError it caused
+        if result["error"] is not None:
+            result["error"] = {"kind": "forbidden_import", "message": why(guard.refused[0])}
+        else:
+            result["notes"].append(f"the submission tried to import {', '.join(guard.refused)}: refused")
     result["output"] = {"chars": captured.total, "head": captured.text()[:2000]}
-    write_results(workdir, result, obs)
+    obs.write(workdir, result)
     real_stdout.flush()
     os._exit(0)  # never wait for threads or atexit handlers the student's code may have left behind
 
 
-def write_results(workdir: str, result: dict, obs: dict):
+class Snapshots(dict):
+    """The observations, copied into plain float64 arrays the moment the driver records them, with NumPy
+    functions taken before the student's module loaded: an array the student keeps and changes later, or
+    a NumPy function it replaces, does not change what was recorded. (In-process, this raises the bar; it
+    is not a proof: the parent trusts only float arrays and computes every expected value itself.)"""
+
+    def __init__(self):
+        import numpy as np
+
+        super().__init__()
+        self._array, self._float64, self._savez = np.array, np.float64, np.savez
+
+    def __setitem__(self, key, value):
+        try:
+            value = self._array(value, dtype=self._float64, copy=True)
+        except (TypeError, ValueError):
+            return  # not numeric: left out, so its check fails as missing
+        super().__setitem__(key, value)
+
+    def write(self, workdir: str, result: dict):
+        write_results(workdir, result, dict(self), savez=self._savez)
+
+
+def write_results(workdir: str, result: dict, obs: dict, savez=None):
     import numpy as np
 
     arrays = {}
@@ -78,7 +115,7 @@ def write_results(workdir: str, result: dict, obs: dict):
         except (TypeError, ValueError):
             continue
     tmp = os.path.join(workdir, "observations.tmp.npz")
-    np.savez(tmp, **arrays)
+    (savez or np.savez)(tmp, **arrays)
     os.replace(tmp, os.path.join(workdir, "observations.npz"))
     with open(os.path.join(workdir, "result.json.tmp"), "w") as f:
         json.dump(result, f)
@@ -113,7 +150,7 @@ def run(job: dict, workdir: str, result: dict, obs: dict):
     else:
         driver = ClassDriver(module, found["class"], path, progress)
         info.update(driver.detect())
-        params0 = P.make_params(np.random.default_rng([seed, 20240611]))
+        params0 = P.make_params(P.plan_rng(seed))
         info.update(driver.detect_mode(params0))
         plan = P.build(seed, "class", driver.step, info["many_to_one"],
                        has_clip=bool(info.get("clip_method")), has_update=bool(info.get("update_method")))

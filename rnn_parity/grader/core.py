@@ -1,45 +1,58 @@
-"""grade(): run an implementation in a child process, compare with the reference, name the mistake."""
+"""grade(): the grader's front door. Run an implementation in a sandboxed child process, compare with
+the reference, name the mistake. A notebook is first converted (grader.notebook) and then graded here.
+"""
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 
 from ..errors import RNNParityError
 from . import checks as C
 from . import plan as P
 from .diagnosis import diagnose
 from .expect import Replay
-from .harness import DEFAULT_OUTPUT_CAP, DEFAULT_TIMEOUT, run_child
+from .guard import scan, why
+from .harness import run_child
+from .options import PROTOCOLS, GradeOptions  # noqa: F401 - PROTOCOLS re-exported for callers
 from .report import GradeReport
+from .sandbox import SandboxUnavailable, choose
 
-PROTOCOLS = ("auto", "class", "functions")
 
+def grade(impl: str, options: GradeOptions | None = None, **kwargs) -> GradeReport:
+    """Grade the RNN implementation in the Python file or Jupyter notebook `impl`; see docs/grading.md.
 
-def grade(impl: str, seed: int = 0, class_name: str | None = None, protocol: str = "auto",
-          timeout: float = DEFAULT_TIMEOUT, diagnose_mistakes: bool = True, tol: float = C.TOLERANCE,
-          output_cap: int = DEFAULT_OUTPUT_CAP, zero_h0: bool = False, run_all_cells: bool = False,
-          cwd: str | None = None) -> GradeReport:
-    """Grade the RNN implementation in the Python file `impl`; see the README's "Grading" section.
-
-    A Jupyter notebook (.ipynb) is graded through rnn_parity.grader.notebook: its definitions only, or
-    every code cell in order with run_all_cells=True. cwd: where the child runs (default: impl's folder).
+    Options come as one GradeOptions, or as its fields by keyword (seed=1, timeout=10, sandbox="require",
+    ...). A notebook runs its definitions only, or every code cell in order with run_all_cells=True.
     """
+    options = (options.with_(**kwargs) if options and kwargs else options) or GradeOptions.from_kwargs(**kwargs)
+    options.validate()
     if not os.path.isfile(impl):
         raise RNNParityError(f"no such file: {impl}")
+    try:
+        kind, why_not = choose(options.sandbox)
+    except SandboxUnavailable as e:
+        raise RNNParityError(str(e)) from None
     if str(impl).lower().endswith(".ipynb"):
-        from .notebook import grade_notebook
+        return _grade_notebook(impl, options, kind, why_not)
+    return _grade_file(impl, options, kind, why_not)
 
-        return grade_notebook(impl, run_all_cells=run_all_cells, seed=seed, class_name=class_name,
-                              protocol=protocol, timeout=timeout, diagnose_mistakes=diagnose_mistakes, tol=tol,
-                              output_cap=output_cap, zero_h0=zero_h0)
-    if protocol not in PROTOCOLS:
-        raise RNNParityError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
-    if not timeout > 0:
-        raise RNNParityError(f"timeout must be positive, got {timeout}")
-    child = run_child(impl, seed=seed, class_name=class_name, protocol="class" if class_name else protocol,
-                      timeout=timeout, output_cap=output_cap, zero_h0=zero_h0, cwd=cwd)
+
+def _grade_file(impl: str, options: GradeOptions, kind: str, why_not: str) -> GradeReport:
+    tol = C.TOLERANCE if options.tol is None else options.tol
+    report = GradeReport(impl=impl, verdict="error", seed=options.seed, sandbox=kind)
+    refused = _forbidden(impl)
+    if refused:
+        report.error = refused
+        return report
+    child = run_child(impl, options, cwd=options.cwd, kind=kind)
     info = child.info
-    report = GradeReport(impl=impl, verdict="error", error=child.error, info=info, notes=list(child.notes),
-                         output_chars=child.output_chars, seed=seed, seconds=child.seconds)
+    report.error, report.info, report.notes = child.error, info, list(child.notes)
+    report.output_chars, report.seconds = child.output_chars, child.seconds
+    confined = info.pop("confinement", "")
+    if kind == "none" and options.sandbox != "off":
+        report.notes.append(f"not sandboxed: {why_not}; " + (f"{confined} confined to the grade" if confined else
+                                                             "no Landlock either: containment only"))
     if child.output_chars > 2000:
         report.notes.append(f"the implementation printed {child.output_chars:,} characters (output not shown)")
     if not info.get("step"):
@@ -47,9 +60,13 @@ def grade(impl: str, seed: int = 0, class_name: str | None = None, protocol: str
             report.error = {"kind": "crash", "message": "the child process reported nothing"}
         return report
 
-    plan = P.build(seed, info["protocol"], info["step"], bool(info.get("many_to_one")),
-                   has_clip=bool(info.get("clip_method")), has_update=bool(info.get("update_method")),
-                   zero_h0=bool(info.get("zero_h0")))
+    try:  # the plan comes from the parent's own options; the child only says which protocol it found
+        plan = P.build(options.seed, info["protocol"], info["step"], bool(info.get("many_to_one")),
+                       has_clip=bool(info.get("clip_method")), has_update=bool(info.get("update_method")),
+                       zero_h0=options.zero_h0)
+    except (KeyError, TypeError, ValueError) as e:
+        report.error = {"kind": "crash", "message": f"the child's report does not describe a gradable protocol ({e})"}
+        return report
     probs = info.get("output_kind") == "probs"
     skip_update = bool(info.get("update_skipped"))
     student = C.hidden_view(plan, child.obs, probs)
@@ -73,13 +90,28 @@ def grade(impl: str, seed: int = 0, class_name: str | None = None, protocol: str
     if report.error:
         return report
     report.verdict = "fail" if any(c.status == "fail" for c in report.checks) else "pass"
-    if report.verdict == "fail" and diagnose_mistakes:
+    if report.verdict == "fail" and options.diagnose_mistakes:
         groups = C.groups_for(plan, student, skip_update)
         names = {"grad:" + c: "grad:" + info.get("naming", {}).get(c, c) for c in P.CANONICAL}
         failing = {c.group for c in report.checks if c.status == "fail"}
         report.diagnosis = diagnose(plan, student, groups, reference, probs, replay_clip, skip_update, names, tol,
                                     failing=failing)
     return report
+
+
+def _forbidden(impl: str) -> dict | None:
+    """The refusal for a file whose AST imports the answer key or an autodiff library, before it runs."""
+    try:
+        with open(impl, encoding="utf-8", errors="replace") as f:
+            found = scan(f.read(), impl)
+    except OSError:
+        return None
+    if not found:
+        return None
+    line, module = found[0]
+    more = f" (and {len(found) - 1} more import{'s' if len(found) > 2 else ''})" if len(found) > 1 else ""
+    return {"kind": "forbidden_import",
+            "message": f"{why(module)} (line {line} of {os.path.basename(impl)}){more}"}
 
 
 def _notes(report: GradeReport, plan: P.Plan, info: dict):
@@ -95,3 +127,69 @@ def _notes(report: GradeReport, plan: P.Plan, info: dict):
                                 "(update, optimize or step)")
         elif info.get("update_skipped"):
             report.notes.append(f"update not checked: {info['update_skipped']}")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Notebooks: convert (grader.notebook), grade the generated file from the notebook's folder, map messages back
+
+
+def _grade_notebook(notebook: str, options: GradeOptions, kind: str, why_not: str) -> GradeReport:
+    from .notebook import NotebookError, convert
+
+    with tempfile.TemporaryDirectory(prefix="rnn-parity-nb-") as tmp:
+        try:
+            conv = convert(notebook, run_all_cells=options.run_all_cells, out_dir=tmp)
+        except NotebookError as e:
+            return GradeReport(impl=notebook, verdict="error", error={"kind": "notebook", "message": str(e)},
+                               seed=options.seed, sandbox=kind)
+        folder = os.path.dirname(os.path.abspath(notebook))
+        report = _grade_file(conv.path, options.with_(cwd=folder), kind, why_not)
+    report.impl = notebook
+    report.notes = conv.notes() + report.notes
+    report.info["notebook"] = {"mode": conv.mode, "code_cells": conv.code_cells, "kept_cells": conv.kept_cells}
+    if report.error:
+        report.error = map_error(report.error, conv)
+    return report
+
+
+_LINE_OF = r"line (\d+) of {name}"
+_NAME_ERROR = re.compile(r"NameError: name '([A-Za-z_]\w*)' is not defined")
+
+
+def map_error(error: dict, conv) -> dict:
+    """The child's error with lines of the generated file mapped to notebook cells, and a missing global
+    explained (definitions mode). conv: a grader.notebook.Converted."""
+    from .notebook import ALL_CELLS, DEFINITIONS
+
+    name = re.escape(os.path.basename(conv.path))
+    message = re.sub(_LINE_OF.format(name=name), lambda m: conv.where(int(m.group(1))), error["message"])
+    nb = os.path.basename(conv.notebook)
+    running = "running the notebook's definitions" if conv.mode == DEFINITIONS else "running the notebook's cells"
+    message = message.replace("importing the file", running)
+    kind = error["kind"]
+    if kind == "timeout" and conv.mode == ALL_CELLS:
+        message += "; --run-all-cells runs training and plotting cells too: leave it out, or raise --timeout"
+    if kind == "exception" and "ModuleNotFoundError" in message:
+        message += ("; the notebook imports a module this Python lacks: install it where you grade, or drop the "
+                    "import if the implementation does not need it")
+    missing = _NAME_ERROR.search(message) if kind == "exception" and conv.mode == DEFINITIONS else None
+    if missing:
+        var = missing.group(1)
+        built = conv.built_by_skipped.get(var)
+        at = re.search(r" \((code cell \d+, line \d+.*)\)\s*$", message, re.S)
+        used = f" ({at.group(1)})" if at else ""
+        if built:
+            why_missing = (f"only code cell {built.cell} builds it (line {built.line}: `{_short(built.text, 60)}`), "
+                           "and by default only imports, functions, classes and constant assignments run")
+        else:
+            why_missing = "no cell of the notebook assigns it at the top level"
+        message = (f"NameError: the notebook's definitions use the global `{var}`{used}, which is not defined: "
+                   f"{why_missing}. Grade with --run-all-cells to run every cell of {nb} in order, or define "
+                   f"`{var}` as a constant")
+        kind = "missing_global"
+    return {**error, "kind": kind, "message": message}
+
+
+def _short(text: str, n: int) -> str:
+    text = text.strip()
+    return text if len(text) <= n else text[: n - 3] + "..."

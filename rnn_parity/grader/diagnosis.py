@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .. import mutants as M
 from . import checks as C
 from .expect import Replay
-from .plan import CANONICAL
+from .plan import CHECK_ORDER
 
 MAX_MUTANTS = 4
 
@@ -103,5 +103,4 @@ def diagnose(plan, student_view: dict, groups: C.Groups, reference_view: dict, p
 
 def _order(group: str) -> int:
     """The report's order: forward, hidden, the gradients in canonical order, clip, update."""
-    order = ["forward", "hidden", *("grad:" + c for c in CANONICAL), "clip", "update"]
-    return order.index(group) if group in order else len(order)
+    return CHECK_ORDER.index(group) if group in CHECK_ORDER else len(CHECK_ORDER)

@@ -1,8 +1,8 @@
-"""Grading a Jupyter notebook: turn it into a temporary .py file and hand that to the harness.
+"""A Jupyter notebook as a Python file the grader can run (grading it is rnn_parity.grader.core's job).
 
-    from rnn_parity.grader.notebook import grade_notebook
-    report = grade_notebook("homework.ipynb")                       # definitions only
-    report = grade_notebook("homework.ipynb", run_all_cells=True)   # every code cell, in order
+    from rnn_parity.grader.notebook import convert
+    conv = convert("homework.ipynb")                       # definitions only
+    conv = convert("homework.ipynb", run_all_cells=True)   # every code cell, in order
 
 Default mode keeps what defines the implementation and nothing else, chosen statement by statement
 through the AST: imports, function and class definitions, and assignments of constants (literals,
@@ -486,69 +486,6 @@ def _is_future(stmt) -> bool:
 
 def _segment_lines(lines: list, stmt) -> list:
     return lines[stmt.lineno - 1: stmt.end_lineno]
-
-
-# ----------------------------------------------------------------------------------------------
-# Grading
-
-
-def grade_notebook(notebook: str, run_all_cells: bool = False, **grade_kwargs):
-    """Grade the implementation a notebook defines; returns the GradeReport, `impl` being the notebook."""
-    from .core import grade
-    from .report import GradeReport
-
-    if not os.path.isfile(notebook):
-        raise RNNParityError(f"no such file: {notebook}")
-    with tempfile.TemporaryDirectory(prefix="rnn-parity-nb-") as tmp:
-        try:
-            conv = convert(notebook, run_all_cells=run_all_cells, out_dir=tmp)
-        except NotebookError as e:
-            return GradeReport(impl=notebook, verdict="error", error={"kind": "notebook", "message": str(e)},
-                               seed=grade_kwargs.get("seed", 0))
-        folder = os.path.dirname(os.path.abspath(notebook))
-        report = grade(conv.path, cwd=folder, **grade_kwargs)
-    report.impl = notebook
-    report.notes = conv.notes() + report.notes
-    report.info["notebook"] = {"mode": conv.mode, "code_cells": conv.code_cells, "kept_cells": conv.kept_cells}
-    if report.error:
-        report.error = map_error(report.error, conv)
-    return report
-
-
-_LINE_OF = r"line (\d+) of {name}"
-_NAME_ERROR = re.compile(r"NameError: name '([A-Za-z_]\w*)' is not defined")
-
-
-def map_error(error: dict, conv: Converted) -> dict:
-    """The child's error with lines of the generated file mapped to notebook cells, and a missing global
-    explained (definitions mode)."""
-    name = re.escape(os.path.basename(conv.path))
-    message = re.sub(_LINE_OF.format(name=name), lambda m: conv.where(int(m.group(1))), error["message"])
-    nb = os.path.basename(conv.notebook)
-    running = "running the notebook's definitions" if conv.mode == DEFINITIONS else "running the notebook's cells"
-    message = message.replace("importing the file", running)
-    kind = error["kind"]
-    if kind == "timeout" and conv.mode == ALL_CELLS:
-        message += "; --run-all-cells runs training and plotting cells too: leave it out, or raise --timeout"
-    if kind == "exception" and "ModuleNotFoundError" in message:
-        message += ("; the notebook imports a module this Python lacks: install it where you grade, or drop the "
-                    "import if the implementation does not need it")
-    missing = _NAME_ERROR.search(message) if kind == "exception" and conv.mode == DEFINITIONS else None
-    if missing:
-        var = missing.group(1)
-        built = conv.built_by_skipped.get(var)
-        at = re.search(r" \((code cell \d+, line \d+.*)\)\s*$", message, re.S)
-        used = f" ({at.group(1)})" if at else ""
-        if built:
-            why = (f"only code cell {built.cell} builds it (line {built.line}: `{_short(built.text, 60)}`), and "
-                   "by default only imports, functions, classes and constant assignments run")
-        else:
-            why = "no cell of the notebook assigns it at the top level"
-        message = (f"NameError: the notebook's definitions use the global `{var}`{used}, which is not defined: "
-                   f"{why}. Grade with --run-all-cells to run every cell of {nb} in order, or define `{var}` "
-                   "as a constant")
-        kind = "missing_global"
-    return {**error, "kind": kind, "message": message}
 
 
 def _cell_list(cells: list) -> str:

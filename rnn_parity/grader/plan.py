@@ -23,6 +23,9 @@ O_IDENTITY = H + 1  # the hidden-state probe: head [I; 0], so logits are [h_t; 0
 MAIN_LENGTHS = (1, 2, 5, 7)  # the gradient probes, with length 1 and lengths above 5
 LOCALIZE_LENGTH = 8  # prefixes 1..8 of one sequence localize where a result starts to depart
 CANONICAL = ("Wxh", "Whh", "bh", "Why", "by")
+# The checks in report order, by canonical group (reports show the student's own names).
+CHECK_ORDER = ("forward", "hidden", *("grad:" + c for c in CANONICAL), "clip", "update")
+PLAN_SEED = 20240611  # mixed into every plan's generator, so --seed 0 is not NumPy's seed 0
 
 # Upstream gradients for backprop(d_y, learn_rate): small enough that no plausible clipping bound is
 # reached, so the update is -learn_rate * gradient and the gradient can be read off it.
@@ -92,6 +95,11 @@ def _tokens(rng: np.random.Generator, T: int) -> np.ndarray:
             return ids.astype(np.int64)
 
 
+def plan_rng(seed: int) -> np.random.Generator:
+    """The one generator a plan is drawn from: the child and the grader derive it alike from the seed."""
+    return np.random.default_rng([seed, PLAN_SEED])
+
+
 def make_params(rng: np.random.Generator) -> dict:
     """Weights large enough that tanh is far from linear (|h| ~ 0.3-0.9), biases nonzero."""
     return {
@@ -109,7 +117,7 @@ def build(seed: int, protocol: str, step: str, many_to_one: bool, has_clip: bool
 
     zero_h0: the function protocol's h0 is zeros (for forward functions that always start from zeros).
     """
-    rng = np.random.default_rng([seed, 20240611])
+    rng = plan_rng(seed)
     params = make_params(rng)
     identity = {"Why": np.vstack([np.eye(H), np.zeros((1, H))]), "by": np.zeros(O_IDENTITY)}
     h0 = rng.normal(0.0, 0.5, size=(H,))

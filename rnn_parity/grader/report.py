@@ -23,6 +23,7 @@ class GradeReport:
     output_chars: int = 0
     seed: int = 0
     seconds: float = 0.0
+    sandbox: str = "none"  # "bubblewrap" | "none": how the child was isolated (docs/grading.md)
     # The arrays behind the checks, for visual reports (rnn_parity.grader.html_report); never in the JSON.
     # See rnn_parity.grader.checks.evidence.
     evidence: dict = field(default_factory=dict, repr=False, compare=False)
@@ -42,6 +43,7 @@ class GradeReport:
             "implementation": self.impl,
             "protocol": self.protocol_summary(),
             "seed": self.seed,
+            "sandbox": self.sandbox,
         }
         if self.error:
             out["reason"] = self.error
@@ -116,5 +118,5 @@ class GradeReport:
                           "(see `rnn-parity mutants --list`)"]
         for note in self.notes:
             lines += textwrap.wrap(f"note: {note}", 100, initial_indent="  ", subsequent_indent="    ")
-        lines += ["", f"  verdict: {self.verdict.upper()}"]
+        lines += ["", f"  verdict: {self.verdict.upper()}  (sandbox: {self.sandbox})"]
         return "\n".join(lines)

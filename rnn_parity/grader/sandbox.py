@@ -1,0 +1,244 @@
+"""The bubblewrap sandbox around the child, and the choice between it and plain containment.
+
+Under `bwrap` the child sees (everything read-only unless said):
+    /usr /bin /sbin /lib* /etc      the system
+    <python prefix>                 the interpreter and its standard library (its site-packages hidden)
+    /run/rnn-parity/site/<pkg>      each installed package except the answer key and autodiff libraries
+    /run/rnn-parity/pkg/rnn_parity  the child-side grader modules only (found by following child.py's
+                                    imports): no reference/, no torch_impl/, no parent-side grader code
+    /job                            read-write: job.json in, result.json and observations.npz out
+    /scratch                        read-write, private, thrown away: the working directory, HOME, TMPDIR;
+                                    the submission and the sibling modules / data files it names are
+                                    bound read-only inside it, at their paths relative to its folder
+and runs in its own user (uid/gid 65534), PID, network, IPC and UTS namespaces, in a new session,
+dying with the grader (--die-with-parent). Nothing else of the host's files is visible: no other
+submission, no home directory, no grader output path.
+"""
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+
+from .guard import FORBIDDEN
+
+SANDBOX_ROOT = "/run/rnn-parity"
+PKG = SANDBOX_ROOT + "/pkg"
+SITE = SANDBOX_ROOT + "/site"
+JOB = "/job"
+SCRATCH = "/scratch"
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+NOBODY = "65534"
+# Installed entries never bound: the answer key (also a non-editable install of this project), autodiff
+# libraries, the editable-install hooks that point back into the project's source.
+HIDDEN_PREFIXES = ("__editable__", "_rnn_parity", "rnn_parity", "rnn-parity", "nvidia", "triton")
+# Files of the folder a submission may reach by name: its imported modules, and data it opens by literal path.
+MAX_BOUND_FILES = 200
+MAX_BOUND_BYTES = 64 * 1024 * 1024
+
+
+class SandboxUnavailable(Exception):
+    pass
+
+
+def probe() -> str | None:
+    """None when bubblewrap can make the namespaces this sandbox needs here, else why not (one line).
+    Tried each time: being installed is not enough (containers often forbid user namespaces)."""
+    if not sys.platform.startswith("linux"):
+        return f"bubblewrap is Linux-only (this is {sys.platform})"
+    bwrap = shutil.which("bwrap")
+    if not bwrap:
+        return "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    try:
+        proc = subprocess.run([bwrap, *namespace_flags(), "--ro-bind", "/", "/", "true"],
+                              capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"bubblewrap does not run here: {e}"
+    if proc.returncode != 0:
+        msg = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"bubblewrap cannot create its namespaces here ({msg}); unprivileged user namespaces may be off"
+    return None
+
+
+def choose(mode: str) -> tuple:
+    """('bubblewrap' | 'none', why not bubblewrap or ''). mode: auto | require | off."""
+    if mode == "off":
+        return "none", "--sandbox off"
+    reason = probe()
+    if reason is None:
+        return "bubblewrap", ""
+    if mode == "require":
+        raise SandboxUnavailable(f"--sandbox require: {reason}")
+    return "none", reason
+
+
+def namespace_flags() -> list:
+    return ["--unshare-all", "--unshare-user", "--uid", NOBODY, "--gid", NOBODY, "--hostname", "sandbox",
+            "--die-with-parent", "--new-session"]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# What the child may see
+
+
+def child_modules() -> list:
+    """(folder holding rnn_parity/, relative path) of each child-side module: child.py and what it imports
+    from rnn_parity, transitively. Read from the source, so new driver modules come along. A package's
+    __init__ counts only its module-level imports (grader/__init__ re-exports core.grade lazily)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    seen, todo = set(), ["rnn_parity", "rnn_parity.grader", "rnn_parity.grader.child"]
+    found = []
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name.startswith(("rnn_parity.reference", "rnn_parity.torch_impl", "rnn_parity.errors")):
+            raise RuntimeError(f"the grader's child side imports {name}: it must not (see grader/sandbox.py)")
+        base = os.path.join(root, *name.split("."))
+        is_pkg = os.path.isfile(os.path.join(base, "__init__.py"))
+        rel = os.path.relpath(os.path.join(base, "__init__.py") if is_pkg else base + ".py", root)
+        if not os.path.isfile(os.path.join(root, rel)):
+            continue  # a name imported from a module, not a module
+        found.append((root, rel))
+        package = name if is_pkg else name.rpartition(".")[0]
+        if package != name:
+            todo.append(package)
+        with open(os.path.join(root, rel), encoding="utf-8") as f:
+            tree = ast.parse(f.read())
+        for node in (tree.body if is_pkg else ast.walk(tree)):
+            if isinstance(node, ast.ImportFrom) and node.level > 0:
+                parts = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                target = ".".join(parts + ([node.module] if node.module else []))
+                todo.append(target)
+                todo += [f"{target}.{a.name}" for a in node.names]
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                todo += [m for m in mods if m.startswith("rnn_parity")]
+    return sorted(found)
+
+
+def site_entries() -> list:
+    """(host path, name) of each installed top-level entry the child may import."""
+    dirs = [p for p in dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib")) if os.path.isdir(p)]
+    out, names = [], set()
+    for d in dirs:
+        for name in sorted(os.listdir(d)):
+            stem = name.split(".")[0].split("-")[0].lower()
+            if (name in names or name.endswith((".pth", ".dist-info", ".egg-info")) or name == "__pycache__"
+                    or stem in FORBIDDEN or name.lower().startswith(HIDDEN_PREFIXES)):
+                continue
+            names.add(name)
+            out.append((os.path.join(d, name), name))
+    return out
+
+
+def python_dirs() -> tuple:
+    """(host folders that hold the interpreter and stdlib, site folders inside them to hide)."""
+    exe = os.path.realpath(sys.executable)
+    prefixes = {os.path.realpath(p) for p in (sys.base_prefix, sys.base_exec_prefix)}
+    bound = [p for p in sorted(prefixes) if not p.startswith(SYSTEM_DIRS)]
+    if not any(exe.startswith(p + os.sep) for p in prefixes) and not exe.startswith(SYSTEM_DIRS):
+        bound.append(os.path.dirname(exe))
+    hide = set()
+    for key in ("purelib", "platlib"):
+        for scheme_vars in ({"base": sys.base_prefix, "platbase": sys.base_exec_prefix}, {}):
+            path = sysconfig.get_paths(vars=scheme_vars or None)[key]
+            if os.path.isdir(path):
+                hide.add(os.path.realpath(path))
+    if os.path.isdir("/usr/lib/python3/dist-packages"):  # Debian's system packages: torch may live there
+        hide.add("/usr/lib/python3/dist-packages")
+    return bound, sorted(hide)
+
+
+def submission_files(impl: str, folder: str, private: tuple = ()) -> list:
+    """(host path, path relative to the folder) of the file and what it reaches by name in its folder:
+    the sibling modules and packages it imports (transitively), and files it opens by a literal relative
+    path. Never a path in `private` (the other submissions of a folder run, the grader's outputs), never
+    another notebook or Python file unless imported as a module."""
+    folder = os.path.realpath(folder)
+    private = {os.path.realpath(p) for p in private}
+    out: dict = {}
+    todo = [os.path.realpath(impl)]
+    size = 0
+    while todo and len(out) < MAX_BOUND_FILES:
+        path = todo.pop()
+        if path in private or path in (p for p, _ in out.values()):
+            continue
+        rel = os.path.relpath(path, folder) if path.startswith(folder + os.sep) else os.path.basename(path)
+        out[rel] = (path, rel)
+        size += os.path.getsize(path) if os.path.isfile(path) else 0
+        if not path.endswith(".py") or size > MAX_BOUND_BYTES:
+            continue
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                tree = ast.parse(f.read())
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            for name in names:
+                base = os.path.join(folder, *name.split("."))
+                for cand in (base + ".py", os.path.join(base, "__init__.py")):
+                    if os.path.isfile(cand):
+                        todo.append(os.path.realpath(cand))
+                if os.path.isdir(base):  # a package: bind its modules as they are imported
+                    init = os.path.join(base, "__init__.py")
+                    if os.path.isfile(init):
+                        todo.append(os.path.realpath(init))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and 0 < len(node.value) < 256 \
+                    and "\n" not in node.value and "\0" not in node.value:
+                cand = os.path.realpath(os.path.join(folder, node.value))
+                if (cand.startswith(folder + os.sep) and os.path.isfile(cand)
+                        and not cand.endswith((".py", ".ipynb", ".pyc"))):
+                    todo.append(cand)
+    return [v for v in out.values() if v[0] not in private]
+
+
+def bwrap_argv(child_cmd_tail: list, job_dir: str, scratch: str, impl: str, folder: str, env: dict,
+               private: tuple = ()) -> tuple:
+    """(argv, path of the submission inside the sandbox, its folder inside the sandbox)."""
+    argv = [shutil.which("bwrap") or "bwrap", *namespace_flags()]
+    for d in SYSTEM_DIRS:
+        argv += ["--ro-bind-try", d, d]
+    bound, hide = python_dirs()
+    for d in bound:
+        argv += ["--ro-bind", d, d]
+    for d in hide:
+        if any(d == b or d.startswith(b + os.sep) for b in bound + list(SYSTEM_DIRS)):
+            argv += ["--tmpfs", d]
+    for root, rel in child_modules():
+        argv += ["--ro-bind", os.path.join(root, rel), f"{PKG}/{rel}"]
+    for host, name in site_entries():
+        argv += ["--ro-bind", host, f"{SITE}/{name}"]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind", job_dir, JOB, "--bind", scratch, SCRATCH]
+    inner_impl = None
+    for host, rel in submission_files(impl, folder, private):
+        inside = f"{SCRATCH}/{rel}"
+        if os.path.realpath(host) == os.path.realpath(impl):
+            inner_impl = inside
+        os.makedirs(os.path.dirname(os.path.join(scratch, rel)), exist_ok=True)
+        argv += ["--ro-bind", host, inside]
+    argv += ["--remount-ro", "/", "--chdir", SCRATCH, "--clearenv"]
+    for k, v in env.items():
+        argv += ["--setenv", k, v]
+    exe = os.path.realpath(sys.executable)
+    boot = (f"import sys; sys.path[:0] = [{PKG!r}, {SITE!r}]; "
+            "from rnn_parity.grader.child import main; main(sys.argv[1])")
+    argv += ["--", exe, "-I", "-S", "-B", "-c", boot, *child_cmd_tail]
+    return argv, inner_impl or f"{SCRATCH}/{os.path.basename(impl)}", SCRATCH
+
+
+def sandbox_env(base: dict) -> dict:
+    """The child's whole environment inside the sandbox (bwrap --clearenv drops the rest)."""
+    keep = {k: v for k, v in base.items() if k.endswith("_NUM_THREADS") or k in (
+        "PYTHONHASHSEED", "MPLBACKEND", "RNN_PARITY_GRADE", "PYTHONDONTWRITEBYTECODE")}
+    return {**keep, "HOME": SCRATCH, "TMPDIR": SCRATCH + "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8", "MPLCONFIGDIR": SCRATCH + "/.matplotlib", "PYTHONNOUSERSITE": "1"}
