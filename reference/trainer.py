@@ -91,7 +91,9 @@ class Trainer:
         self.flat_grads = np.zeros_like(self.flat_params)
         self.grads = params.like(_flat_views(self.flat_grads, shapes))
         self._state = optimizer.state[FLAT_STATE_KEY] = {}
-        self.single_layer = self.config.num_layers == 1 and not self.config.bidirectional
+        # The fused path has no embedding table: configs with one take the general path.
+        self.single_layer = (self.config.num_layers == 1 and not self.config.bidirectional
+                             and self.config.vocab_size is None)
 
     def prepare(self, x, targets) -> Example:
         """(x, targets) checked once, as read-only copies, for steps that then skip the checks.

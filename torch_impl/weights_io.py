@@ -34,9 +34,9 @@ import torch
 from ..reference.errors import RNNParityError
 from ..reference.fsutil import atomic_write
 from ..reference.config import RNNConfig
-from ..reference.params import Params, param_shapes
+from ..reference.params import EMBEDDING, Params, param_shapes
 from .convert import checked_params, from_state_dict, to_state_dict
-from .keymap import HEAD_KEYS, as_numpy, check_arrays, reference_name, torch_name
+from .keymap import EMBEDDING_KEY, HEAD_KEYS, as_numpy, check_arrays, reference_name, torch_name
 from .schemes import detect_scheme, from_scheme, merge_config, to_scheme
 
 TORCH_SUFFIXES = (".pt", ".pth")
@@ -195,8 +195,10 @@ def infer_config(arrays: dict, name: Callable, head: str, what: str) -> dict:
         bias = "single"
     else:
         bias = "torch"
+    table = arrays.get(EMBEDDING_KEY if name is torch_name else EMBEDDING)
+    vocab_size = None if table is None or table.ndim != 2 else table.shape[0]  # check_arrays judges its shape
     return dict(input_size=w.shape[1], hidden_size=h.shape[0], output_size=y.shape[0], num_layers=num_layers,
-                bidirectional=len(directions) == 2, bias=bias)
+                bidirectional=len(directions) == 2, bias=bias, vocab_size=vocab_size)
 
 
 def _config_dict(value, path) -> dict | None:

@@ -120,7 +120,9 @@ def _check_inputs(config, dtype, seed: int):
     lengths = rng.integers(1, T + 1, size=B)
     lengths[0] = T
     dense = rng.standard_normal((T, B, config.input_size)).astype(dtype)
-    ids = rng.integers(0, config.input_size, size=(T, B))
+    ids = rng.integers(0, config.input_size if config.vocab_size is None else config.vocab_size, size=(T, B))
     if config.batch_first:
         dense, ids = dense.transpose(1, 0, 2).copy(), ids.T.copy()
+    if config.vocab_size is not None:  # the model embeds token ids: there is no dense input
+        return {"token ids": (ids, h0, lengths)}
     return {"dense input": (dense, h0, lengths), "token ids": (ids, h0, lengths)}
