@@ -24,7 +24,7 @@ from ..reference.params import Params, param_shapes
 from .convert import checked_params
 from .file_formats import _config_dict, load_torch_object, read_npz, read_safetensors
 from .keymap import as_numpy, check_arrays
-from .structure import Reading, find_readings
+from .structure import Reading, find_readings, strip_wrappers
 
 # Where training checkpoints keep the model's weights, in the order they are looked for.
 NESTED = ("state_dict", "model_state_dict", "model_state", "model", "net", "network", "module", "weights")
@@ -169,9 +169,13 @@ def _fold(params: Params, reading: Reading):
                                                                                    fields=fields)
 
 
-def write_like(params: Params, like, map=None, variant: int = 0, reading: Reading | None = None) -> dict:
+def write_like(params: Params, like, map=None, variant: int = 0, reading: Reading | None = None,
+               keep_wrappers: bool = False) -> dict:
     """A state_dict with the key names, order and dtypes of `like` (a path, checkpoint, state_dict or
     module) holding `params`' values, for their model's load_state_dict(strict=True).
+
+    Wrapper prefixes (module., _orig_mod., a Lightning module's model.) are dropped unless keep_wrappers:
+    their nn.Module names its parameters without them.
 
     Refuses what their structure cannot hold: other sizes, a nonzero bhh where they have one hidden bias,
     a head that is not the identity where they have none, a head that differs from a tied embedding.
@@ -197,7 +201,7 @@ def write_like(params: Params, like, map=None, variant: int = 0, reading: Readin
             if name == "bhh" or name.startswith("bhh_"):
                 if np.any(arrays[name]):
                     raise RNNParityError(f"write_like: {name} is nonzero but their model has one hidden bias: "
-                                         "fold it first (read with fold_bias=True)")
+                                         "fold it into bh first (--fold-bias; read with fold_bias=True)")
             elif name == "Why" and not np.array_equal(arrays[name], np.eye(*arrays[name].shape)):
                 raise RNNParityError("write_like: their model has no head (the hidden states are its output), "
                                      "but Why is not the identity")
@@ -215,4 +219,7 @@ def write_like(params: Params, like, map=None, variant: int = 0, reading: Readin
             value = np.concatenate([arrays[r] for r in src.parts], axis=-1) if len(src.parts) > 1 else arrays[src.parts[0]]
             value = value.T if src.transpose else value
         out[src.key] = torch.tensor(np.ascontiguousarray(value).astype(dtype, copy=False))
-    return {k: out[k] for k in sd}
+    if keep_wrappers:
+        return {k: out[k] for k in sd}
+    back, _ = strip_wrappers(sd)
+    return {short: out[key] for short, key in back.items()}
