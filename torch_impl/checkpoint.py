@@ -108,7 +108,7 @@ def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False,
     if reading.open_variant and "head" in reading.open_variant:
         raise RNNParityError(f"the shapes cannot tell {reading.open_variant}; pass --model FILE.py:NAME to find "
                              "it by running the model")
-    notes = list(notes) + ([f"stripped the wrapper prefixes {', '.join(reading.wrappers)}"] if reading.wrappers else [])
+    notes = list(reading.notes) + list(notes) + ([f"stripped the wrapper prefixes {', '.join(reading.wrappers)}"] if reading.wrappers else [])
     if reading.open_variant:
         notes.append(f"the shapes cannot tell {reading.open_variant}: read as {reading.variant} "
                      "(pass --model to check it)")

@@ -356,8 +356,18 @@ def find_readings(arrays: Mapping, map=None) -> list[Reading]:
             top = top[:1]
         return [r for r, _ in top]
     partial.sort(key=lambda t: (len(t[2]), -t[0]))
-    _, reading, leftover, rec = partial[0]
-    raise RNNParityError(_leftover_message(reading, rec, sorted(leftover), short, back))
+    score, reading, leftover, rec = partial[0]
+    tied = [r for s, r, left, _ in partial if len(left) == len(leftover) and s == score]
+    if roles and len(tied) == 1:  # the user chose the parts: what they left out is theirs to leave out
+        ignored = ", ".join(back[k] for k in sorted(leftover))
+        return [replace(reading, notes=(f"--map: ignored the tensors outside the mapped parts: {ignored}",))]
+    message = _leftover_message(reading, rec, sorted(leftover), short, back)
+    same = [r for _, r, left, _ in partial if len(left) == len(leftover)]
+    for role in ("head", "embedding", "recurrence"):
+        found = sorted({getattr(r, role) or "none" for r in same})
+        if len(found) > 1:
+            message += f"; candidates for the {role}: {', '.join(found)}"
+    raise RNNParityError(message)
 
 
 def _complete(rec: Part, units, loose, short, back, roles, wrappers):

@@ -214,3 +214,59 @@ class NoHead(nn.Module):
 def make_h2o():
     """A function returning the module (the --model NAME may be one)."""
     return H2O()
+
+
+class CellLoop(nn.Module):
+    """nn.RNNCell stepped in a loop (keys cell.weight_ih, no _l0), head `fc`."""
+
+    def __init__(self):
+        super().__init__()
+        self.cell = nn.RNNCell(D, H)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        h = x.new_zeros(x.shape[1], H)
+        for t in range(x.shape[0]):
+            h = self.cell(x[t], h)
+        return self.fc(h)
+
+
+class GRUModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(D, H)
+        self.out = nn.Linear(H, O)
+
+
+class TwoHeads(nn.Module):
+    """Two (O, H) Linears: either could be the head."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H)
+        self.fc = nn.Linear(H, O)
+        self.aux = nn.Linear(H, O)
+
+    def forward(self, x):
+        return self.fc(self.rnn(x)[0][-1])
+
+
+class MLPHead(nn.Module):
+    """Two Linears after the RNN (with a ReLU between): not one linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H)
+        self.fc1 = nn.Linear(H, 8)
+        self.fc2 = nn.Linear(8, O)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(self.rnn(x)[0][-1])))
+
+
+class NoTanhCharRNN(CharRNN):
+    """The char-RNN's Linears with no activation on the recurrence: the keys of CharRNN, another function."""
+
+    def forward(self, input, hidden):
+        hidden = self.i2h(input) + self.h2h(hidden)
+        return self.softmax(self.h2o(hidden)), hidden
