@@ -108,7 +108,9 @@ def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False,
     if reading.open_variant and "head" in reading.open_variant:
         raise RNNParityError(f"the shapes cannot tell {reading.open_variant}; pass --model FILE.py:NAME to find "
                              "it by running the model")
-    notes = list(reading.notes) + list(notes) + ([f"stripped the wrapper prefixes {', '.join(reading.wrappers)}"] if reading.wrappers else [])
+    notes = list(reading.notes) + list(notes)
+    if reading.wrappers:
+        notes.append(f"stripped the wrapper prefixes {', '.join(reading.wrappers)}")
     if reading.open_variant:
         notes.append(f"the shapes cannot tell {reading.open_variant}: read as {reading.variant} "
                      "(pass --model to check it)")
@@ -216,7 +218,7 @@ def write_like(params: Params, like, map=None, variant: int = 0, reading: Readin
         if src.parts == (None,):
             value = np.zeros(theirs[src.key].shape, dtype)
         else:
-            value = np.concatenate([arrays[r] for r in src.parts], axis=-1) if len(src.parts) > 1 else arrays[src.parts[0]]
+            value = np.concatenate([arrays[r] for r in src.parts], axis=-1)  # one part: a copy of it
             value = value.T if src.transpose else value
         out[src.key] = torch.tensor(np.ascontiguousarray(value).astype(dtype, copy=False))
     if keep_wrappers:

@@ -238,7 +238,8 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
         raise RNNParityError(f"the model's output has shape {shape}, expected {want} for output={'|'.join(outs)} "
                              f"on T={T}, B={B}: not one head over the hidden states as read")
     best = min(tried, key=lambda m: m.max_diff)
-    raise RNNParityError(f"no reading matches (closest differs by {best.max_diff:.2g}: {best.describe(readings[best.variant])}): "
+    closest = best.describe(readings[best.variant])
+    raise RNNParityError(f"no reading matches (closest differs by {best.max_diff:.2g}: {closest}): "
                          "something sits between the RNN and the head, or the recurrence is not a vanilla "
                          "tanh/relu one")
 

@@ -74,7 +74,7 @@ def test_without_model_says_stock_only(tmp_path, monkeypatch, capsys):
     ("NoTanhCharRNN", True, r"no reading matches"),
     ("FlattenHead", True, r"the head reads all T steps at once \(model\.fc\.weight is \(3, 30\) = \(O, T\*H\)"),
     ("TutorialI2O", False, r"model\.i2o\.weight \(3, 10\) = \(O, D\+H\) reads cat\(x_t, h_\{t-1\}\), not h_t"),
-    ("LSTMModel", False, r"is an LSTM \(lstm\.weight_ih_l0 is \(4H, D\) = \(24, 4\)\), rnn-parity ports vanilla RNNs only"),
+    ("LSTMModel", False, r"is an LSTM \(lstm\.weight_ih_l0 is \(4H, D\) = \(24, 4\)\), rnn-parity ports vanilla RNNs"),
     ("CharRNN", False, r"hand-written recurrence .*its nonlinearity is in the forward code"),
     ("TwoHeads", False, r"left over .*candidates for the head: 'aux', 'fc'"),
 ])
