@@ -215,8 +215,8 @@ def write_like(params: Params, like, map=None, variant: int = 0, reading: Readin
     out = {}
     for src in reading.sources:
         dtype = theirs[src.key].dtype
-        if src.parts == (None,):
-            value = np.zeros(theirs[src.key].shape, dtype)
+        if src.parts == (None,) or (len(src.parts) == 1 and src.parts[0] not in arrays):
+            value = np.zeros(theirs[src.key].shape, dtype)  # a bias the weights do not have (bias="single")
         else:
             value = np.concatenate([arrays[r] for r in src.parts], axis=-1)  # one part: a copy of it
             value = value.T if src.transpose else value

@@ -195,3 +195,15 @@ def test_read_checkpoint_reads_files(tmp_path):
     params, reading = read_checkpoint(tmp_path / "lm.ckpt", config={"nonlinearity": "tanh", "output": "all"})
     assert params.config.output == "all" and reading.wrappers == ("model.",)
     assert any("'state_dict'" in n and "optimizer_states" in n for n in reading.notes)
+
+
+def test_single_bias_weights_write_zeros_into_their_bias_hh():
+    """Weights with one hidden bias (the textbook's) into a stock nn.RNN whose bias_hh is nonzero now."""
+    from rnn_parity.reference import RNNConfig, init_params
+
+    model = trained("H2O")
+    params = init_params(RNNConfig(cm.D, cm.H, cm.O), seed=5, dtype="float32")
+    out = write_like(params, model.state_dict())
+    assert model.rnn.bias_hh_l0.detach().any() and not out["rnn.bias_hh_l0"].any()
+    assert torch.equal(out["rnn.bias_ih_l0"], torch.from_numpy(params["bh"]))
+    cm.H2O().load_state_dict(out, strict=True)
