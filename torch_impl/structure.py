@@ -135,6 +135,9 @@ def find_readings(arrays: Mapping, map=None) -> list[Reading]:
         if roles.get("rnn"):
             wanted = [p.strip() for p in roles["rnn"].split("+")]
             recs = [r for r in recs if all(any(_matches(module_of(k), w, back) for k in r.keys) for w in wanted)]
+    if not recs and roles.get("rnn"):
+        found = sorted({p.rstrip(".") for p in rnn_groups(short)} | {u.name for u in units if not u.bare})
+        raise RNNParityError(f"--map rnn={roles['rnn']} names no recurrence; the modules are {found}")
     if not recs:
         raise RNNParityError("no recurrence found: neither an nn.RNN key group (weight_ih_l0, weight_hh_l0 under any "
                              "prefix) nor Linear layers (H, D) + (H, H) or (H, D+H); keys: "

@@ -102,8 +102,11 @@ def load_strict(model: nn.Module, state_dict: dict, what: str) -> None:
             model.load_state_dict(sd, strict=True)
             return
         except Exception as e:  # noqa: BLE001
-            error = error or e
-    raise RNNParityError(f"{what}: the model does not load the checkpoint strictly: {_first_line(error)}")
+            error = e  # the last attempt (wrappers stripped) is the one closest to their names
+    detail = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    detail = detail.replace("Error(s) in loading state_dict for ", "")
+    raise RNNParityError(f"{what}: the model does not load the checkpoint strictly: "
+                         f"{detail[:400]}{' ...' if len(detail) > 400 else ''}")
 
 
 def _has_rnn(model: nn.Module):

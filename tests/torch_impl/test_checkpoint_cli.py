@@ -144,3 +144,25 @@ def test_like_refuses_npz_output(tmp_path, monkeypatch, capsys):
     convert(monkeypatch, capsys, path, tmp_path / "port.npz", "--model", f"{MODELS}:H2O")
     code, out, err = convert(monkeypatch, capsys, tmp_path / "port.npz", tmp_path / "x.npz", "--like", path)
     assert code == 2 and "name OUT .pt" in err
+
+
+def test_model_may_be_a_function_and_forward_a_function(tmp_path, monkeypatch, capsys):
+    path, _ = save(tmp_path, "H2O")
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "a.npz", "--model", f"{MODELS}:make_h2o")
+    assert code == 0 and "verified against your model" in out, out + err
+    path, _ = save(tmp_path, "NeedsLengths")
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "b.npz", "--model", f"{MODELS}:NeedsLengths")
+    assert code == 2 and "pass --forward FILE.py:FUNC" in err, err
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "b.npz", "--model", f"{MODELS}:NeedsLengths",
+                             "--forward", f"{MODELS}:run_with_lengths")
+    assert code == 0 and "head at the last step; input layout (T, B)" in out, out + err
+
+
+def test_layout_is_taken_as_given(tmp_path, monkeypatch, capsys):
+    path, _ = save(tmp_path, "CatRNN")  # loops over x.shape[0] as time: it takes (T, B, D)
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "a.npz", "--model", f"{MODELS}:CatRNN",
+                             "--layout", "TB")
+    assert code == 0, out + err
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "b.npz", "--model", f"{MODELS}:CatRNN",
+                             "--layout", "BT")
+    assert code == 2 and not (tmp_path / "b.npz").exists(), out + err
