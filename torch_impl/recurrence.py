@@ -60,6 +60,8 @@ class Part(NamedTuple):
     hand_written: bool
     variant: str = ""
     score: int = 0
+    modules: tuple = ()  # the hand-written recurrence's modules: (input, recurrent) or (cat,)
+    open_question: str = ""  # what the shapes leave open between this Part and its sibling variants
 
 
 def module_of(key: str) -> str:
@@ -167,9 +169,10 @@ def stack(parts: list[Part]) -> list[Part]:
                  tuple(sources), " + ".join(p.desc for p in order), False, variant)]
 
 
-def hand_written(units: list[Unit], arrays: Mapping) -> list[Part]:
-    """Recurrences made of Linear layers: input (H, D) + recurrent (H, H), or one (H, D+H) on a cat."""
-    parts = []
+def hand_written(units: list[Unit], arrays: Mapping, loose=()) -> list[Part]:
+    """Recurrences made of Linear layers: input (H, D) + recurrent (H, H), or one (H, D+H) on a cat; or of
+    bare parameters (d2l's W_xh (D, H) used as x @ W, an RNNCell-like W_ih (H, D)) with top-level biases."""
+    parts = _bare_pairs([u for u in units if u.bare], arrays, loose)
     linear = [u for u in units if not u.bare]
     for r in linear:
         H = r.shape[0]
@@ -190,7 +193,7 @@ def hand_written(units: list[Unit], arrays: Mapping) -> list[Part]:
             parts.append(Part(keys, i.shape[1], H, 1, 1, bias, tuple(src),
                               f"Linear {module_label(i.name)} {i.shape} on x_t + "
                               f"{module_label(r.name)} {r.shape} on h_{{t-1}}",
-                              True, score=score))
+                              True, score=score, modules=(i.name, r.name)))
     for c in linear:
         H, width = c.shape
         if width <= H:
@@ -201,7 +204,43 @@ def hand_written(units: list[Unit], arrays: Mapping) -> list[Part]:
             src = [Source(c.weight, refs)] + ([Source(c.bias, ("bh",))] if c.bias else [])
             parts.append(Part(keys, D, H, 1, 1, "single" if c.bias else "none", tuple(src),
                               f"Linear {module_label(c.name)} {c.shape} on a cat of x_t and h_{{t-1}}", True,
-                              variant=f"cat({order})", score=-1))
+                              variant=f"cat({order})", score=-1, modules=(c.name,),
+                              open_question="the order inside the cat"))
+    return parts
+
+
+def _bare_pairs(bare: list[Unit], arrays: Mapping, loose) -> list[Part]:
+    """Bare parameters: a square recurrent (H, H) and an input weight (H, D) or (D, H), with up to two
+    top-level biases of length H. How a square matrix is applied (W @ h or h @ W) is open; the reading
+    that applies it like the input weight comes first."""
+    parts = []
+    for r in bare:
+        H = r.shape[0]
+        if r.shape != (H, H):
+            continue
+        biases = [k for k in loose if np.shape(arrays[k]) == (H,)]
+        if len(biases) > 2:
+            continue
+        biases.sort(key=lambda k: hint(k, "recurrent"))  # a b_hh goes second: it is the bhh
+        bias = "none" if not biases else "torch" if len(biases) == 2 and np.any(np.asarray(arrays[biases[1]])) \
+            else "single"
+        bsrc = [Source(b, (ref,)) for b, ref in zip(biases, ("bh", "bhh" if bias == "torch" else None))]
+        for i in bare:
+            if i is r or H not in i.shape:
+                continue
+            for t_in in ([False] if i.shape[0] == H else []) + ([True] if i.shape[1] == H else []):
+                D = i.shape[0] if t_in else i.shape[1]
+                square = "'" + i.name + "' and '" + r.name + "'" if D == H else "'" + r.name + "'"
+                for t_r in (t_in, not t_in):
+                    how = (f"x @ {i.name}" if t_in else f"{i.name} @ x") + ", " + (
+                        f"h @ {r.name}" if t_r else f"{r.name} @ h")
+                    src = (Source(i.weight, ("Wxh",), t_in), Source(r.weight, ("Whh",), t_r), *bsrc)
+                    keys = frozenset((i.weight, r.weight, *biases))
+                    parts.append(Part(keys, D, H, 1, 1, bias, src,
+                                      f"parameters {module_label(i.name)} {i.shape} on x_t + "
+                                      f"{module_label(r.name)} {r.shape} on h_{{t-1}}", True, how,
+                                      hint(r.name, "recurrent") + hint(i.name, "input"), (i.name, r.name),
+                                      f"how the square {square} is applied (W @ v or v @ W)"))
     return parts
 
 

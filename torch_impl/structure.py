@@ -131,10 +131,11 @@ def find_readings(arrays: Mapping, map=None) -> list[Reading]:
     if groups:
         recs = stack([rnn_part(p, g, short) for p, g in groups.items()])
     else:
-        recs = hand_written(units, short)
+        recs = hand_written(units, short, loose)
         if roles.get("rnn"):
-            wanted = [p.strip() for p in roles["rnn"].split("+")]
-            recs = [r for r in recs if all(any(_matches(module_of(k), w, back) for k in r.keys) for w in wanted)]
+            wanted = [p.strip() for p in roles["rnn"].split("+")]  # input first, then recurrent
+            recs = [r for r in recs if len(r.modules) == len(wanted)
+                    and all(_matches(m, w, back) for m, w in zip(r.modules, wanted))]
     if not recs and roles.get("rnn"):
         found = sorted({p.rstrip(".") for p in rnn_groups(short)} | {u.name for u in units if not u.bare})
         raise RNNParityError(f"--map rnn={roles['rnn']} names no recurrence; the modules are {found}")
@@ -209,15 +210,17 @@ def _complete(rec: Part, units, loose, short, back, roles, wrappers):
                     and np.array_equal(np.asarray(short[emb.weight]), np.asarray(short[head.weight])))
             square_bare = head is not None and head.bare and head.shape[0] == head.shape[1]
             open_variant = "; ".join(v for v in (
-                "the order inside the cat" if rec.variant.startswith("cat(") else "",
+                rec.open_question,
                 f"whether the square bare head {head.name!r} is used as h @ W or h @ W.T" if square_bare else "") if v)
-            variant = ", ".join(v for v in (rec.variant, ("h @ W" if transpose else "h @ W.T")
-                                            if head is not None and head.bare else "") if v)
+            variant = rec.variant
+            head_label = None if head is None else module_label(head.name)
+            if head is not None and head.bare:  # say how the bare matrix is applied
+                head_label += f" used as h @ {head.name}" + ("" if transpose else ".T")
             fields = dict(input_size=rec.D, hidden_size=rec.H, output_size=O, num_layers=rec.layers,
                           bidirectional=rec.dirs == 2, bias=rec.bias,
                           vocab_size=None if emb is None else emb.shape[0])
             reading = Reading(fields, sources, rec.desc, None if emb is None else module_label(emb.name),
-                              None if head is None else module_label(head.name), tied, rec.hand_written, wrappers,
+                              head_label, tied, rec.hand_written, wrappers,
                               variant, open_variant)
             score = rec.score + (0 if emb is None else hint(emb.name, "embedding")) + (
                 0 if head is None else hint(head.name, "head") + (not head.bare))

@@ -163,15 +163,18 @@ def _post(logits: np.ndarray, post: str) -> np.ndarray:
     return log_p if post == "log-softmax" else np.exp(log_p)
 
 
-def _views(out: np.ndarray, layout: str, T: int, B: int, O: int):
-    """The user's output as time-major (T, B, O) for "all" and (B, O) for "last", where its size allows."""
-    views = {}
+def _views(out: np.ndarray, layout: str, T: int, B: int, O: int) -> list:
+    """(output kind, the user's output as time-major (T, B, O) for "all" or (B, O) for "last") where its size
+    allows; an output of T*B*O values is read in the input's layout first, then in the other (d2l stacks
+    batch-first outputs of time-major inputs). T != B, so a wrong reading cannot match by accident."""
+    views = []
     if out.size == T * B * O:
-        views["all"] = out.reshape(B, T, O).swapaxes(0, 1) if layout == "BT" else out.reshape(T, B, O)
+        tb, bt = out.reshape(T, B, O), out.reshape(B, T, O).swapaxes(0, 1)
+        views += [("all", bt), ("all", tb)] if layout == "BT" else [("all", tb), ("all", bt)]
         if layout == "step":
-            views["last"] = views["all"][-1]
+            views.append(("last", tb[-1]))
     if out.size == B * O:
-        views["last"] = out.reshape(B, O)
+        views.append(("last", out.reshape(B, O)))
     return views
 
 
@@ -222,10 +225,9 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
         p64 = Params({k: a.astype(np.float64) for k, a in params.items()}, config)
         logits, _, _ = reference_forward(p64, x)
         for lay, out in outputs.items():
-            view = _views(out, lay, T, B, config.output_size).get(out_kind)
-            if view is None:
-                continue
-            for post in POSTS:
+            for post, (kind, view) in itertools.product(POSTS, _views(out, lay, T, B, config.output_size)):
+                if kind != out_kind:
+                    continue
                 ref = _post(logits, post)
                 diff = float(np.abs(ref - view).max()) if np.isfinite(view).all() else np.inf
                 ok = bool(np.all(np.abs(ref - view) <= tol.atol + tol.rtol * np.abs(view)))

@@ -289,3 +289,63 @@ class NeedsLengths(nn.Module):
 def run_with_lengths(model, x):
     """The --forward FUNC for NeedsLengths: every sequence at full length."""
     return model(x, torch.full((x.shape[1],), x.shape[0], dtype=torch.long))
+
+
+class ScratchRNN(nn.Module):
+    """d2l.ai's RNNScratch: bare W_xh (D, H) used as X @ W_xh, W_hh (H, H) as H @ W_hh, b_h."""
+
+    def __init__(self):
+        super().__init__()
+        self.W_xh = nn.Parameter(torch.randn(D, H) * 0.3)
+        self.W_hh = nn.Parameter(torch.randn(H, H) * 0.3)
+        self.b_h = nn.Parameter(torch.zeros(H))
+
+    def forward(self, inputs, state=None):
+        state = inputs.new_zeros(inputs.shape[1], H) if state is None else state
+        outputs = []
+        for X in inputs:
+            state = torch.tanh(X @ self.W_xh + state @ self.W_hh + self.b_h)
+            outputs.append(state)
+        return outputs, state
+
+
+class ScratchLM(nn.Module):
+    """d2l.ai's RNNLMScratch over dense input: W_hq (H, O) and b_q at every step, stacked batch-first."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = ScratchRNN()
+        self.W_hq = nn.Parameter(torch.randn(H, O) * 0.3)
+        self.b_q = nn.Parameter(torch.zeros(O))
+
+    def forward(self, X, state=None):
+        rnn_outputs, _ = self.rnn(X, state)
+        return torch.stack([h @ self.W_hq + self.b_q for h in rnn_outputs], 1)
+
+
+class CellParams(nn.Module):
+    """nn.RNNCell's layout written by hand: W_ih (H, D), W_hh (H, H), b_ih, b_hh; head `fc`."""
+
+    def __init__(self):
+        super().__init__()
+        self.W_ih = nn.Parameter(torch.randn(H, D) * 0.3)
+        self.W_hh = nn.Parameter(torch.randn(H, H) * 0.3)
+        self.b_ih = nn.Parameter(torch.randn(H) * 0.1)
+        self.b_hh = nn.Parameter(torch.randn(H) * 0.1)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        h = x.new_zeros(x.shape[1], H)
+        for t in range(x.shape[0]):
+            h = torch.tanh(x[t] @ self.W_ih.T + self.b_ih + h @ self.W_hh.T + self.b_hh)
+        return self.fc(h)
+
+
+class MixedOrientation(CellParams):
+    """CellParams' parameters, but W_hh applied as h @ W_hh: only running the model can tell."""
+
+    def forward(self, x):
+        h = x.new_zeros(x.shape[1], H)
+        for t in range(x.shape[0]):
+            h = torch.tanh(x[t] @ self.W_ih.T + self.b_ih + h @ self.W_hh + self.b_hh)
+        return self.fc(h)

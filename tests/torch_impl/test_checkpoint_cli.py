@@ -44,8 +44,11 @@ def save(tmp_path, name, wrap="lightning", seed=0):
     ("CharRNN", "one step per call"),
     ("CatRNN", "relu recurrence, cat(x_t, h_{t-1}), head at the last step"),
     ("ReluRNN", "relu recurrence, head at the last step"),
-    ("BareHead", "relu recurrence, h @ W, head at every step"),
+    ("BareHead", "relu recurrence, head at every step"),
     ("Stacked", "stacked in the order 'rnn1', 'rnn2'"),
+    ("ScratchLM", "tanh recurrence, x @ rnn.W_xh, h @ rnn.W_hh, head at every step"),
+    ("CellParams", "tanh recurrence, W_ih @ x, W_hh @ h, head at the last step"),
+    ("MixedOrientation", "tanh recurrence, W_ih @ x, h @ W_hh, head at the last step"),
 ])
 def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, capsys, name, expect):
     path, model = save(tmp_path, name)

@@ -40,6 +40,8 @@ EXACT = {
     "Stacked": ("tanh", "last", None, lambda m, x: m(x)),
     "NoHead": ("tanh", "all", None, lambda m, x: m(x)),
     "CellLoop": ("tanh", "last", None, lambda m, x: m(x)),
+    "ScratchLM": ("tanh", "all", None, lambda m, x: m(x).transpose(0, 1)),
+    "CellParams": ("tanh", "last", None, lambda m, x: m(x)),
 }
 
 WRAPPERS = {
