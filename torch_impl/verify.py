@@ -168,6 +168,9 @@ def _views(out: np.ndarray, layout: str, T: int, B: int, O: int) -> list:
     allows; an output of T*B*O values is read in the input's layout first, then in the other (d2l stacks
     batch-first outputs of time-major inputs). T != B, so a wrong reading cannot match by accident."""
     views = []
+    if out.size == T * B * O and out.ndim == 3:  # any order of the axes, e.g. (B, O, T) for CrossEntropyLoss
+        views += [("all", out.transpose(p)) for p in itertools.permutations(range(3))
+                  if tuple(out.shape[i] for i in p) == (T, B, O) and p != (0, 1, 2)]
     if out.size == T * B * O:
         tb, bt = out.reshape(T, B, O), out.reshape(B, T, O).swapaxes(0, 1)
         views += [("all", bt), ("all", tb)] if layout == "BT" else [("all", tb), ("all", bt)]

@@ -38,8 +38,8 @@ def wants_structure(args) -> bool:
         return False  # the plain reader says what is wrong with the file, in its own words
     if stored is not None:
         return False
-    if args.map or args.model:
-        return True
+    if args.map or args.model or Path(args.input).suffix.lower() not in (".pt", ".pth", ".safetensors"):
+        return True  # e.g. a Lightning .ckpt or a .bin, which load_weights does not take
     return not (all(OWN_KEYS.match(k) for k in sd) and "fc.weight" in sd)
 
 

@@ -349,3 +349,10 @@ class MixedOrientation(CellParams):
         for t in range(x.shape[0]):
             h = torch.tanh(x[t] @ self.W_ih.T + self.b_ih + h @ self.W_hh + self.b_hh)
         return self.fc(h)
+
+
+class ChannelsSecond(EmbedRNN):
+    """EmbedRNN returning (B, O, T), the layout nn.CrossEntropyLoss takes for sequences."""
+
+    def forward(self, ids):
+        return super().forward(ids).permute(0, 2, 1)
