@@ -1,0 +1,257 @@
+"""Verify a port against the user's own model: run it and the reference on the same random inputs and find
+the reading that reproduces it.
+
+What is tried: each reading the shapes allow (structure.py: the order inside a cat, a square bare head's
+orientation), tanh and relu, the head at the last step or at every step, then nothing, softmax or
+log-softmax; the model's input layout (T, B) or (B, T) unless its nn.RNN or --layout says. A module whose
+forward takes (input, hidden) and has no nn.RNN (the char-RNN tutorial's shape) is run one step per call.
+
+Loading FILE.py runs the user's code: it is their own model, and it is loaded only after the checkpoint
+was read safely (torch.load weights_only=True).
+"""
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import itertools
+import os
+import sys
+from typing import Callable, NamedTuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..reference.config import RNNConfig
+from ..reference.errors import RNNParityError
+from ..reference.model import forward as reference_forward
+from ..reference.params import Params
+from ..reference.tolerances import parity_tolerance
+from .checkpoint import params_of
+from .structure import strip_wrappers
+
+CHECK_T, CHECK_B = 7, 3
+POSTS = ("nothing", "softmax", "log-softmax")
+
+
+class Match(NamedTuple):
+    variant: int  # index into the readings
+    config: RNNConfig
+    post: str
+    layout: str  # "TB" or "BT"; "step" for one step per call
+    max_diff: float
+    passed: bool
+
+    def describe(self, reading) -> str:
+        where = "at every step" if self.config.output == "all" else "at the last step"
+        layout = "one step per call" if self.layout == "step" else f"input layout ({self.layout[0]}, {self.layout[1]})"
+        then = "" if self.post == "nothing" else f", then {self.post} (outside the port: its logits come before it)"
+        variant = f", {reading.variant}" if reading.variant else ""
+        return f"{self.config.nonlinearity} recurrence{variant}, head {where}{then}; {layout}"
+
+
+def load_object(spec: str, option: str):
+    """FILE.py:NAME -> the object NAME in FILE.py (importing FILE.py runs it)."""
+    path, sep, name = str(spec).rpartition(":")
+    if not sep or not path or not name:
+        raise RNNParityError(f"{option}: expected FILE.py:NAME, got {spec!r}")
+    if not os.path.isfile(path):
+        raise RNNParityError(f"{option}: no such file {path}")
+    module_name = f"_rnn_parity_user_{abs(hash(os.path.abspath(path)))}"
+    folder = os.path.dirname(os.path.abspath(path))
+    sys.path.insert(0, folder)  # the model file may import its neighbours
+    try:
+        spec_ = importlib.util.spec_from_file_location(module_name, path)
+        module = importlib.util.module_from_spec(spec_)
+        spec_.loader.exec_module(module)
+    except Exception as e:  # noqa: BLE001 - the user's file failed to import: say how, in one line
+        raise RNNParityError(f"{option}: importing {path} failed ({type(e).__name__}: {_first_line(e)})") from None
+    finally:
+        sys.path.remove(folder)
+    if not hasattr(module, name):
+        found = sorted(n for n, v in vars(module).items() if isinstance(v, type) and issubclass(v, nn.Module))
+        raise RNNParityError(f"{option}: {path} defines no {name!r} (its nn.Module classes: {found})")
+    return getattr(module, name)
+
+
+def build_model(spec: str) -> nn.Module:
+    """--model FILE.py:NAME: an nn.Module class built without arguments, or a function returning the module."""
+    obj = load_object(spec, "--model")
+    if not callable(obj):
+        raise RNNParityError(f"--model {spec}: {type(obj).__name__} is neither an nn.Module class nor a function")
+    try:
+        model = obj()
+    except Exception as e:  # noqa: BLE001
+        raise RNNParityError(f"--model {spec}: calling it with no arguments failed ({type(e).__name__}: "
+                             f"{_first_line(e)}); give a function that builds the model") from None
+    if not isinstance(model, nn.Module):
+        raise RNNParityError(f"--model {spec} returned a {type(model).__name__}, not an nn.Module")
+    return model
+
+
+def load_strict(model: nn.Module, state_dict: dict, what: str) -> None:
+    """load_state_dict(strict=True), with the keys as in the file or with wrapper prefixes stripped."""
+    first = next((v for v in state_dict.values() if isinstance(v, torch.Tensor) and v.is_floating_point()), None)
+    if first is not None:
+        model.to(first.dtype)  # so that loading copies bits instead of rounding them
+    back, _ = strip_wrappers(state_dict)
+    attempts = [state_dict, {short: state_dict[key] for short, key in back.items()}]
+    error = None
+    for sd in attempts:
+        try:
+            model.load_state_dict(sd, strict=True)
+            return
+        except Exception as e:  # noqa: BLE001
+            error = e  # the last attempt (wrappers stripped) is the one closest to their names
+    detail = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    detail = detail.replace("Error(s) in loading state_dict for ", "")
+    raise RNNParityError(f"{what}: the model does not load the checkpoint strictly: "
+                         f"{detail[:400]}{' ...' if len(detail) > 400 else ''}")
+
+
+def _has_rnn(model: nn.Module):
+    return next((m for m in model.modules() if isinstance(m, (nn.RNN, nn.RNNCell))), None)
+
+
+def _is_step_module(model: nn.Module, hand_written: bool) -> bool:
+    try:
+        required = [p for p in inspect.signature(model.forward).parameters.values()
+                    if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return False
+    return hand_written and len(required) >= 2
+
+
+def _as_array(out) -> np.ndarray:
+    while isinstance(out, (tuple, list)) and out:
+        out = out[0]
+    if not isinstance(out, torch.Tensor):
+        raise RNNParityError(f"the model returned a {type(out).__name__}, not a tensor (or a tuple starting with one); "
+                             "pass --forward FILE.py:FUNC with FUNC(model, x) returning the output")
+    return out.detach().cpu().double().numpy()
+
+
+def run_model(model, x: np.ndarray, layout: str, hidden: tuple, forward_fn: Callable | None) -> np.ndarray:
+    """The model's output on time-major x (T, B[, D]), fed in `layout`; hidden = (L*dirs, H) for a state arg."""
+    xt = torch.from_numpy(x if layout in ("TB", "step") else np.swapaxes(x, 0, 1).copy())
+    if forward_fn is not None:
+        return _as_array(forward_fn(model, xt))
+    if layout == "step":
+        h = torch.zeros(x.shape[1], hidden[1], dtype=next(model.parameters()).dtype)
+        outs = []
+        for t in range(x.shape[0]):
+            out, h = model(xt[t], h)
+            outs.append(torch.as_tensor(_as_array(out)))
+        return torch.stack(outs).numpy()
+    try:
+        return _as_array(model(xt))
+    except TypeError as e:
+        if "missing" not in str(e):
+            raise
+    B = xt.shape[1] if layout == "TB" else xt.shape[0]
+    init = getattr(model, "init_hidden", None) or getattr(model, "initHidden", None)
+    h0 = init(B) if init is not None and len(inspect.signature(init).parameters) == 1 else \
+        torch.zeros(hidden[0], B, hidden[1], dtype=next(model.parameters()).dtype)
+    return _as_array(model(xt, h0))
+
+
+def _post(logits: np.ndarray, post: str) -> np.ndarray:
+    if post == "nothing":
+        return logits
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return log_p if post == "log-softmax" else np.exp(log_p)
+
+
+def _views(out: np.ndarray, layout: str, T: int, B: int, O: int) -> list:
+    """(output kind, the user's output as time-major (T, B, O) for "all" or (B, O) for "last") where its size
+    allows; an output of T*B*O values is read in the input's layout first, then in the other (d2l stacks
+    batch-first outputs of time-major inputs). T != B, so a wrong reading cannot match by accident."""
+    views = []
+    if out.size == T * B * O and out.ndim == 3:  # any order of the axes, e.g. (B, O, T) for CrossEntropyLoss
+        views += [("all", out.transpose(p)) for p in itertools.permutations(range(3))
+                  if tuple(out.shape[i] for i in p) == (T, B, O) and p != (0, 1, 2)]
+    if out.size == T * B * O:
+        tb, bt = out.reshape(T, B, O), out.reshape(B, T, O).swapaxes(0, 1)
+        views += [("all", bt), ("all", tb)] if layout == "BT" else [("all", tb), ("all", bt)]
+        if layout == "step":
+            views.append(("last", tb[-1]))
+    if out.size == B * O:
+        views.append(("last", out.reshape(B, O)))
+    return views
+
+
+def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layout: str | None = None,
+                 seed: int = 0) -> tuple[Params, Match]:
+    """Run `model` and the reference under every open choice; return (params, the match) or refuse in one line."""
+    r0 = readings[0]
+    f = r0.fields
+    T, B, K = CHECK_T, CHECK_B, f["hidden_size"] * (2 if f["bidirectional"] else 1)
+    rng = np.random.default_rng(seed)
+    if f["vocab_size"]:
+        x = rng.integers(0, f["vocab_size"], size=(T, B))
+    else:
+        x = rng.standard_normal((T, B, f["input_size"]))
+    step = _is_step_module(model, r0.hand_written) and forward_fn is None
+    rnn = _has_rnn(model)
+    layouts = ["step"] if step else [layout] if layout else \
+        ["BT" if rnn.batch_first else "TB"] if isinstance(rnn, nn.RNN) else ["TB", "BT"]
+    model.eval()
+    outputs, dtype, errors = {}, torch.float64, []
+    for lay in layouts:
+        for dt in (torch.float64, None):  # float64 for a sharp check; else the model's own dtype
+            try:
+                if dt is not None:
+                    model.double()
+                else:
+                    model.float()
+                with torch.no_grad():
+                    xin = x if f["vocab_size"] else (x if dt is not None else x.astype(np.float32))
+                    outputs[lay] = run_model(model, xin, lay, (f["num_layers"] * (K // f["hidden_size"]),
+                                                               f["hidden_size"]), forward_fn)
+                dtype = dt or torch.float32
+                break
+            except RNNParityError:
+                raise
+            except Exception as e:  # noqa: BLE001
+                errors.append(f"{type(e).__name__}: {_first_line(e)}")
+    if not outputs:
+        raise RNNParityError(f"running the model failed ({errors[0]}); pass --forward FILE.py:FUNC (FUNC(model, x) "
+                             "returns the output) and --layout BT|TB")
+    tol = parity_tolerance("forward", "float64" if dtype == torch.float64 else "float32")
+    nonlins = [overrides["nonlinearity"]] if "nonlinearity" in overrides else ["tanh", "relu"]
+    outs = [overrides["output"]] if "output" in overrides else (["all", "last"] if step else ["last", "all"])
+    tried = []
+    for (v, reading), nl, out_kind in itertools.product(enumerate(readings), nonlins, outs):
+        config = RNNConfig.from_dict({**reading.fields, "nonlinearity": nl, "output": out_kind})
+        params = params_of(reading, arrays, config)
+        p64 = Params({k: a.astype(np.float64) for k, a in params.items()}, config)
+        logits, _, _ = reference_forward(p64, x)
+        for lay, out in outputs.items():
+            for post, (kind, view) in itertools.product(POSTS, _views(out, lay, T, B, config.output_size)):
+                if kind != out_kind:
+                    continue
+                ref = _post(logits, post)
+                diff = float(np.abs(ref - view).max()) if np.isfinite(view).all() else np.inf
+                ok = bool(np.all(np.abs(ref - view) <= tol.atol + tol.rtol * np.abs(view)))
+                tried.append(Match(v, config, post, lay, diff, ok))
+                if ok:
+                    batch_first = lay == "BT"
+                    final = RNNConfig.from_dict({**config.to_dict(), "batch_first": batch_first})
+                    return Params(dict(params), final), tried[-1]._replace(config=final)
+    if not tried:
+        shape = next(iter(outputs.values())).shape
+        want = " or ".join("(B, O) = " + str((B, f["output_size"])) if o == "last" else
+                           f"T*B*O = {T * B * f['output_size']} values" for o in outs)
+        raise RNNParityError(f"the model's output has shape {shape}, expected {want} for output={'|'.join(outs)} "
+                             f"on T={T}, B={B}: not one head over the hidden states as read")
+    best = min(tried, key=lambda m: m.max_diff)
+    closest = best.describe(readings[best.variant])
+    raise RNNParityError(f"no reading matches (closest differs by {best.max_diff:.2g}: {closest}): "
+                         "something sits between the RNN and the head, or the recurrence is not a vanilla "
+                         "tanh/relu one")
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
