@@ -89,7 +89,8 @@ def run(job: dict, workdir: str, result: dict, obs: dict):
     import numpy as np
 
     from . import plan as P
-    from .protocols import ClassDriver, FunctionsDriver, GradeError, Progress, discover, import_student
+    from .loading import load_student
+    from .protocols import ClassDriver, FunctionsDriver, GradeError, Progress, discover
 
     np.seterr(all="ignore")
     progress = Progress(os.path.join(workdir, "progress.txt"))
@@ -97,7 +98,8 @@ def run(job: dict, workdir: str, result: dict, obs: dict):
     sys.path.insert(0, os.path.dirname(path))  # the student's own sibling modules
     if job.get("cwd") and os.path.abspath(job["cwd"]) != os.path.dirname(path):
         sys.path.insert(1, os.path.abspath(job["cwd"]))  # a notebook's folder (its file is generated elsewhere)
-    module = import_student(path, progress)
+    module, notes = load_student(path, progress)
+    result["notes"] += notes
     path = getattr(module, "__file__", path) or path
     progress.set("looking for a class or functions")
     found = discover(module, job.get("class"), job.get("protocol", "auto"))
