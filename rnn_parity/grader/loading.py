@@ -127,9 +127,13 @@ def _ipython_shell(module):
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
+    class GraderShell(InteractiveShell):
+        def enable_gui(self, gui=None):  # as in a kernel: inline figures need no GUI event loop (none opens here)
+            pass
+
     config = Config()
     config.HistoryManager.enabled = False  # no sqlite history file in the sandbox
-    return InteractiveShell.instance(config=config, user_module=module)
+    return GraderShell.instance(config=config, user_module=module)
 
 
 def load_student(path: str, progress):
