@@ -9,9 +9,10 @@ from . import plan as P
 from .diagnosis import diagnose
 from .expect import Replay
 from .harness import DEFAULT_OUTPUT_CAP, DEFAULT_TIMEOUT, run_child
+from .protocols import registry
 from .report import GradeReport
 
-PROTOCOLS = ("auto", "class", "functions")
+PROTOCOLS = registry.names()  # auto, class, functions, then the registered protocols (cs231n, dlai, ...)
 
 
 def grade(impl: str, seed: int = 0, class_name: str | None = None, protocol: str = "auto",
@@ -46,6 +47,9 @@ def grade(impl: str, seed: int = 0, class_name: str | None = None, protocol: str
         if report.error is None:
             report.error = {"kind": "crash", "message": "the child process reported nothing"}
         return report
+    protos = registry.registered()
+    if info.get("protocol") in protos:
+        return _grade_registered(report, protos[info["protocol"]], child.obs, seed, tol, diagnose_mistakes)
 
     plan = P.build(seed, info["protocol"], info["step"], bool(info.get("many_to_one")),
                    has_clip=bool(info.get("clip_method")), has_update=bool(info.get("update_method")),
@@ -79,6 +83,24 @@ def grade(impl: str, seed: int = 0, class_name: str | None = None, protocol: str
         failing = {c.group for c in report.checks if c.status == "fail"}
         report.diagnosis = diagnose(plan, student, groups, reference, probs, replay_clip, skip_update, names, tol,
                                     failing=failing)
+    return report
+
+
+def _grade_registered(report: GradeReport, proto, obs: dict, seed: int, tol: float,
+                      diagnose_mistakes: bool) -> GradeReport:
+    """A protocol of the engine (rnn_parity.grader.protocols): generic checks and diagnosis (judge)."""
+    from .judge import judge
+
+    info = report.info
+    report.checks, report.diagnosis = judge(proto, proto.plan(seed), info, obs, tol, diagnose_mistakes)
+    for fn, why in info.get("not_graded", {}).items():
+        report.notes.append(f"{fn}: not graded ({why})")
+    if report.error:
+        return report
+    if not report.checks:
+        report.error = {"kind": "not_found", "message": f"none of the {proto.name} functions could be graded"}
+        return report
+    report.verdict = "fail" if any(c.status == "fail" for c in report.checks) else "pass"
     return report
 
 

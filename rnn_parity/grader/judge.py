@@ -1,0 +1,77 @@
+"""The parent side of the protocol engine: a registered protocol's observations against its expected values.
+
+Generic for every protocol of rnn_parity.grader.protocols (see its docstring): crashed functions fail
+their checks with the exception, shapes are compared before values, and the diagnosis replays the
+protocol's `expected` under the mutants of rnn_parity.mutants.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import mutants as M
+from . import checks as C
+from .diagnosis import search
+
+
+def judge(proto, plan: dict, info: dict, student: dict, tol: float = C.TOLERANCE,
+          diagnose_mistakes: bool = True) -> tuple[list, list]:
+    """(check results, diagnosis findings) for one graded file."""
+    specs = proto.checks(plan, info)
+    expected = proto.expected(plan, info)
+    crashed, not_run = info.get("crashed", {}), info.get("not_run", {})
+    results = []
+    comparable = C.Groups()
+    for spec in specs:
+        if spec.function in crashed:
+            results.append(C.CheckResult(spec.name, "fail", None, crashed[spec.function],
+                                         None, spec.name))
+            continue
+        if spec.function in not_run:
+            results.append(C.CheckResult(spec.name, "fail", None, not_run[spec.function], None, spec.name))
+            continue
+        missing = [k for k in spec.keys if k not in student]
+        if missing:
+            results.append(C.CheckResult(spec.name, "fail", None, f"{spec.function} did not produce {missing[0]}",
+                                         None, spec.name))
+            continue
+        for k in spec.keys:
+            comparable.add(spec.name, k)
+        results.append(_compare(spec, student, expected, tol))
+    findings = []
+    failing = {r.group for r in results if r.status == "fail"}
+    if diagnose_mistakes and failing & set(comparable.keys):
+        findings = search(lambda mutants: _replay(proto, plan, info, mutants), comparable, student, expected,
+                          {}, tol, failing=failing, phrasing=proto.phrasing,
+                          order=[s.name for s in specs].index)
+    return results, findings
+
+
+def _compare(spec, student: dict, expected: dict, tol: float) -> C.CheckResult:
+    for k in spec.keys:  # shape before values
+        s, e = np.shape(student[k]), np.shape(expected[k])
+        if s != e:
+            what = _what(spec, k)
+            return C.CheckResult(spec.name, "fail", None, f"{what} has shape {s}, expected {e}", None, spec.name)
+    err = C.group_error(student, expected, spec.keys)
+    if err <= tol:
+        return C.CheckResult(spec.name, "pass", err, "", None, spec.name)
+    worst = max(spec.keys, key=lambda k: C.rel_error(student[k], expected[k],
+                                                      1e-3 * max(float(np.linalg.norm(expected[j])) for j in spec.keys)))
+    detail = f"{_what(spec, worst)} differs from the right values"
+    if not np.all(np.isfinite(student[worst])):
+        detail = f"{_what(spec, worst)} holds NaN or Inf"
+    return C.CheckResult(spec.name, "fail", err, detail, None, spec.name)
+
+
+def _what(spec, key: str) -> str:
+    return spec.what.format(key=key.split(":")[-1]) if spec.what else key
+
+
+def _replay(proto, plan, info, mutants) -> dict | None:
+    try:
+        with M.applied(*mutants):
+            return proto.expected(plan, info)
+    except M.CatalogDriftError:
+        raise
+    except Exception:  # noqa: BLE001 - a mutant may crash on these inputs; then it explains nothing
+        return None
