@@ -81,10 +81,13 @@ def diagnose(plan, student_view: dict, groups: C.Groups, reference_view: dict, p
 
 
 def search(replay, groups: C.Groups, student_view: dict, reference_view: dict, names: dict,
-           tol: float = C.TOLERANCE, catalog=None, failing=None, phrasing=None, order=None) -> list:
-    """The greedy search, for any protocol. replay(mutants) -> the expected observations under those
+           tol: float = C.TOLERANCE, catalog=None, failing=None, phrasing=None, order=None,
+           compatible=M.compatible, unwrap=lambda m: m) -> list:
+    """The greedy search, for any protocol. replay(candidates) -> the expected observations under those
     mutants (None when they crash); phrasing: mutant id -> (wrong, correct) in the protocol's notation;
-    order(group) -> sort key of the check groups a finding explains (default: the report order)."""
+    order(group) -> sort key of the check groups a finding explains (default: the report order).
+    catalog: the candidates (default: the mutants of the catalog); unwrap(candidate) -> its Mutant, and
+    compatible(a, b): whether two candidates can hold together (for candidates that are not bare mutants)."""
     catalog = M.CATALOG if catalog is None else catalog
     phrasing = phrasing or {}
     order = order or _order
@@ -97,7 +100,7 @@ def search(replay, groups: C.Groups, student_view: dict, reference_view: dict, n
     while len(current) < MAX_MUTANTS:
         best = None
         for mutant in catalog:
-            if mutant in current or not all(M.compatible(mutant, other) for other in current):
+            if mutant in current or not all(compatible(mutant, other) for other in current):
                 continue
             expected = replay(current + [mutant])
             if expected is None:
@@ -118,7 +121,8 @@ def search(replay, groups: C.Groups, student_view: dict, reference_view: dict, n
         if matched == everything:
             break
     full = matched == everything
-    return [Finding(m, [names.get(g, g) for g in explained[m.id]], full, phrasing.get(m.id)) for m in current]
+    return [Finding(unwrap(m), [names.get(g, g) for g in explained[m.id]], full, phrasing.get(unwrap(m).id))
+            for m in current]
 
 
 def _order(group: str) -> int:

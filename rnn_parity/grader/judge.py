@@ -6,6 +6,8 @@ protocol's `expected` under the mutants of rnn_parity.mutants.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .. import mutants as M
@@ -40,10 +42,54 @@ def judge(proto, plan: dict, info: dict, student: dict, tol: float = C.TOLERANCE
     findings = []
     failing = {r.group for r in results if r.status == "fail"}
     if diagnose_mistakes and failing & set(comparable.keys):
-        findings = search(lambda mutants: _replay(proto, plan, info, mutants), comparable, student, expected,
-                          {}, tol, failing=failing, phrasing=proto.phrasing,
-                          order=[s.name for s in specs].index)
+        scopes = getattr(proto, "scopes", None) or [("",)]
+        candidates = [Scoped(m, tuple(scope)) for m in M.CATALOG for scope in scopes]
+        replays = ScopedReplay(proto, plan, info, expected)
+        findings = search(replays, comparable, student, expected, {}, tol, catalog=candidates, failing=failing,
+                          phrasing=proto.phrasing, order=[s.name for s in specs].index,
+                          compatible=Scoped.compatible, unwrap=lambda c: c.mutant)
     return results, findings
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """A mutant applied only to the observations whose keys start with one of `prefixes`: the student's
+    mistake sits in some functions (rnn_forward's loop) and not in others (rnn_step_forward)."""
+
+    mutant: M.Mutant
+    prefixes: tuple
+
+    @property
+    def id(self) -> str:
+        return f"{self.mutant.id}@{'+'.join(self.prefixes)}"
+
+    @staticmethod
+    def compatible(a: "Scoped", b: "Scoped") -> bool:
+        return M.compatible(a.mutant, b.mutant)
+
+
+class ScopedReplay:
+    """replay(candidates): each key takes the expected value under the mutants whose scope covers it."""
+
+    def __init__(self, proto, plan, info, reference: dict):
+        self.proto, self.plan, self.info = proto, plan, info
+        self.cache = {(): reference}
+
+    def _under(self, mutants: tuple):
+        ids = tuple(sorted(m.id for m in mutants))
+        if ids not in self.cache:
+            self.cache[ids] = _replay(self.proto, self.plan, self.info, list(mutants))
+        return self.cache[ids]
+
+    def __call__(self, candidates: list) -> dict | None:
+        out = {}
+        for key, value in self.cache[()].items():
+            active = tuple(c.mutant for c in candidates if key.startswith(c.prefixes))
+            expected = self._under(active)
+            if expected is None:
+                return None
+            out[key] = expected[key]
+        return out
 
 
 def _compare(spec, student: dict, expected: dict, tol: float) -> C.CheckResult:

@@ -36,6 +36,9 @@ DEFAULT_NAMES = {"rnn_step_forward": ["x", "prev_h", "Wx", "Wh", "b"], "rnn_forw
 class CS231n(Protocol):
     name = "cs231n"
     title = "CS231n rnn_layers.py"
+    # where a mistake may sit: in both the step and the sequence functions (rnn_forward calls the step),
+    # in the sequence loop only, in the step only, or in one of the other layers
+    scopes = [("step:", "seq:"), ("seq:",), ("step:",), ("emb:",), ("affine:",), ("loss:",)]
     phrasing = {
         "whh_not_transposed_backward": ("dprev_h = dtanh @ Wh", "dprev_h = dtanh @ Wh.T"),
         "whh_not_transposed_forward": ("next_h = np.tanh(x @ Wx + prev_h @ Wh.T + b)",
@@ -45,7 +48,7 @@ class CS231n(Protocol):
                                     "dtanh = dnext_h * (1 - next_h ** 2)"),
         "tanh_grad_missing": ("dtanh = dnext_h", "dtanh = dnext_h * (1 - next_h ** 2)"),
         "tanh_grad_of_upstream": ("dtanh = dnext_h * (1 - dnext_h ** 2)", "dtanh = dnext_h * (1 - next_h ** 2)"),
-        "hidden_grad_not_carried": ("dx_t, dprev_h, ... = rnn_step_backward(dh[:, t, :], cache[t])",
+        "upstream_grad_alone": ("dx_t, dprev_h, ... = rnn_step_backward(dh[:, t, :], cache[t])",
                                     "dx_t, dprev_h, ... = rnn_step_backward(dh[:, t, :] + dprev_h, cache[t])"),
         "bias_grad_not_summed": ("db = db_t  (inside the loop over t)", "db += db_t"),
         "bias_grad_not_summed_over_batch": ("db = dtanh", "db = dtanh.sum(axis=0)"),
