@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import io
+import linecache
 import os
 import sys
 import tokenize
@@ -105,7 +106,8 @@ def prepare(source: str, path: str) -> tuple[object, list, bool]:
     ipython = generated and IPYTHON_MARK in first
     notes = []
     source3, fixers = to_python3(source, os.path.basename(path))
-    if fixers:
+    if fixers:  # inspect.getsource and tracebacks then read the converted text (same line numbers)
+        linecache.cache[path] = (len(source3), None, source3.splitlines(True), path)
         notes.append(f"converted from Python 2 in memory (fixers: {', '.join(fixers)}); "
                      "`/` between integers is not changed (Python 3 divides exactly)")
     tree = ast.parse(source3, filename=path)
@@ -113,7 +115,8 @@ def prepare(source: str, path: str) -> tuple[object, list, bool]:
     if why:
         kept, skipped = D.select(tree)
         lines = source.split("\n")
-        shown = "; ".join(f"line {s.lineno} `{_first_line(lines, s)}`" for s in skipped[:5])
+        loops_first = sorted(skipped, key=lambda s: (not isinstance(s, (ast.While, ast.For, ast.AsyncFor)), s.lineno))
+        shown = "; ".join(f"line {s.lineno} `{_first_line(lines, s)}`" for s in loops_first[:5])
         more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
         n = len(skipped)
         notes.append(f"definitions only ({why}): ran imports, functions, classes and constants; skipped {n} "
