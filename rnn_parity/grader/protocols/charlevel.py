@@ -21,6 +21,50 @@ def column(v) -> np.ndarray:
     return np.asarray(v, dtype=np.float64).reshape(-1, 1)
 
 
+def weights(rng, V: int, H: int, scale: float = 0.3) -> dict:
+    """Column-vector weights Wxh (H, V), Whh (H, H), Why (V, H), bh (H, 1), by (V, 1) for a probe plan."""
+    g = rng.normal
+    return {"Wxh": g(0, scale, (H, V)), "Whh": g(0, scale, (H, H)), "Why": g(0, scale, (V, H)),
+            "bh": g(0, scale / 3, (H, 1)), "by": g(0, scale / 3, (V, 1))}
+
+
+def given_states(w: dict, ids, h0) -> tuple[list, list]:
+    """(probs, states) of the tanh recurrence, per step as columns: the correct inputs a backward function is
+    handed (so that it is graded on its own, whatever the student's forward did). Child side, NumPy only;
+    never compared with anything."""
+    h, probs, states = np.asarray(h0, dtype=np.float64).reshape(-1, 1), [], []
+    for i in ids:
+        h = np.tanh(w["Wxh"][:, [i]] + w["Whh"] @ h + w["bh"])
+        z = w["Why"] @ h + w["by"]
+        e = np.exp(z - z.max())
+        probs.append(e / e.sum())
+        states.append(h)
+    return probs, states
+
+
+def per_step(value, T: int) -> list:
+    """A per-step sequence as a list of T items: a dict {0..T-1: ...} (keys -1 and beyond ignored), a list or
+    tuple, or an array with T rows; None when it is none of these."""
+    if isinstance(value, dict):
+        keys = [t for t in range(T) if t in value]
+        return [value[t] for t in keys] if len(keys) == T else None
+    if isinstance(value, (list, tuple)) and len(value) == T:
+        return list(value)
+    arr = np.asarray(value) if isinstance(value, np.ndarray) else None
+    return list(arr) if arr is not None and arr.ndim >= 1 and arr.shape[0] == T else None
+
+
+def clip_bound_from_ties(grads) -> float | None:
+    """The bound gradients were clipped to, told from the results: several entries exactly at the largest
+    magnitude (which only clipping makes), or None."""
+    values = [np.abs(np.asarray(g, dtype=np.float64)).ravel() for g in grads]
+    flat = np.concatenate(values) if values else np.zeros(0)
+    if flat.size == 0 or not np.all(np.isfinite(flat)):
+        return None
+    top = float(flat.max())
+    return top if top > 0 and np.count_nonzero(flat >= top * (1 - 1e-12)) >= 2 else None
+
+
 def answer(Wxh, Whh, bh, Why, by, inputs, targets, h0) -> dict:
     """Everything one sequence yields, in column-vector conventions: Wxh (H, V) x_t + Whh (H, H) h_{t-1} + bh.
 

@@ -64,6 +64,7 @@ class MinChar(Protocol):
         "tanh_grad_missing": ("dhraw = dh", "dhraw = (1 - hs[t] * hs[t]) * dh"),
         "tanh_grad_of_upstream": ("dhraw = (1 - dh * dh) * dh", "dhraw = (1 - hs[t] * hs[t]) * dh"),
         "hidden_grad_not_carried": ("dh = np.dot(Why.T, dy)", "dh = np.dot(Why.T, dy) + dhnext"),
+        "upstream_grad_alone": ("dh = np.dot(Why.T, dy)", "dh = np.dot(Why.T, dy) + dhnext"),
         "bias_grad_not_summed": ("dbh = dhraw", "dbh += dhraw"),
         "output_grad_not_accumulated": ("dWhy = np.dot(dy, hs[t].T)", "dWhy += np.dot(dy, hs[t].T)"),
         "one_hot_from_position": ("xs[t][t] = 1", "xs[t][inputs[t]] = 1"),
@@ -210,16 +211,7 @@ def _clip_bound(source: dict, grads: dict) -> float | None:
     probe's results (several entries exactly at the largest magnitude, which the unclipped probe exceeds)."""
     if source.get("calls"):
         return source.get("bound") or DEFAULT_CLIP
-    values = [np.abs(np.asarray(g, dtype=np.float64)).ravel() for g in grads.values()]
-    if not values:
-        return None
-    flat = np.concatenate(values)
-    if not np.all(np.isfinite(flat)) or flat.size == 0:
-        return None
-    top = float(flat.max())
-    if top > 0 and np.count_nonzero(flat >= top * (1 - 1e-12)) >= 2:  # ties at the top: only clipping makes them
-        return top
-    return None
+    return CL.clip_bound_from_ties(grads.values())
 
 
 PROTOCOL = MinChar()
