@@ -70,11 +70,16 @@ def clip_value(grads: dict, c: float) -> dict:
     return dict(ref_clip.clip_value(dict(grads), c))
 
 
-def sgd_step(params: dict, grads: dict, lr: float) -> dict:
-    """params after one plain gradient-descent step (new arrays; params unchanged)."""
+def clip_and_step(params: dict, grads: dict, lr: float, clip_value: float | None = None) -> tuple[dict, dict]:
+    """One training step on given gradients: clip element-wise, then plain gradient descent, through the
+    reference's training step (so its mistakes -- clipping after the update, ... -- can be replayed).
+    Returns (the gradients the update used, params after it); params are not changed."""
+    from .expect import update_with  # the reference's clip-then-update order, fed with these gradients
+
     new = ref_params.Params({k: np.array(v, dtype=np.float64) for k, v in params.items()})
-    ref_optim.SGD(new, lr=lr).step(grads)
-    return dict(new)
+    used = update_with(new.like({k: np.array(v, dtype=np.float64) for k, v in grads.items()}), new,
+                       ref_optim.SGD(new, lr=lr), clip_value=clip_value)
+    return dict(used), dict(new)
 
 
 def softmax_columns(z) -> np.ndarray:

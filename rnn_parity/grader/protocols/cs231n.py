@@ -180,32 +180,39 @@ class CS231n(Protocol):
                                  "temporal_softmax_loss", ["loss:dx"], "dx of temporal_softmax_loss"))
         return out
 
-    def expected(self, plan: dict, info: dict) -> dict:
+    def expected_parts(self, plan: dict, info: dict) -> list:
         from .. import answers as A
 
-        out = {}
-        c = plan["step"]
-        r = A.rnn(c["x"][None], c["prev_h"], c["Wx"].T, c["Wh"].T, c["b"], dh=c["dnext_h"][None])
-        out.update({"step:next_h": r["h"][0], "step:dx": r["dx"][0], "step:dprev_h": r["dh0"],
-                    "step:dWx": r["dWxh"].T, "step:dWh": r["dWhh"].T, "step:db": r["db"]})
-        s = plan["seq"]
-        tm = lambda a: np.swapaxes(a, 0, 1)  # noqa: E731 - batch-major <-> time-major
-        r = A.rnn(tm(s["x"]), s["h0"], s["Wx"].T, s["Wh"].T, s["b"], dh=tm(s["dh"]))
         batch = info.get("layout", "batch-major") == "batch-major"
-        out.update({"seq:h": tm(r["h"]) if batch else r["h"], "seq:dx": tm(r["dx"]) if batch else r["dx"],
-                    "seq:dh0": r["dh0"], "seq:dWx": r["dWxh"].T, "seq:dWh": r["dWhh"].T, "seq:db": r["db"]})
-        e = plan["emb"]
-        out["emb:out"] = e["W"][e["x"]]
-        out["emb:dW"] = A.embedding_grad(e["x"], e["dout"], V)
-        a = plan["affine"]
-        out["affine:out"] = a["x"] @ a["w"] + a["b"]
-        out.update({"affine:dx": a["dout"] @ a["w"].T, "affine:dw": a["x"].reshape(-1, D).T @ a["dout"].reshape(-1, M),
-                    "affine:db": a["dout"].sum(axis=(0, 1))})
-        lo = plan["loss"]
-        loss, dx = A.cross_entropy(lo["x"], lo["y"], lo["mask"], "sum")
-        out["loss:loss"] = np.float64(loss / N)  # summed over the scored steps, averaged over the batch
-        out["loss:dx"] = dx / N
-        return out
+        return [lambda: _step(A, plan["step"]), lambda: _sequence(A, plan["seq"], batch),
+                lambda: _embedding(A, plan["emb"]), lambda: _affine(plan["affine"]), lambda: _loss(A, plan["loss"])]
+
+
+def _step(A, c: dict) -> dict:
+    r = A.rnn(c["x"][None], c["prev_h"], c["Wx"].T, c["Wh"].T, c["b"], dh=c["dnext_h"][None])
+    return {"step:next_h": r["h"][0], "step:dx": r["dx"][0], "step:dprev_h": r["dh0"], "step:dWx": r["dWxh"].T,
+            "step:dWh": r["dWhh"].T, "step:db": r["db"]}
+
+
+def _sequence(A, s: dict, batch_major: bool) -> dict:
+    tm = lambda a: np.swapaxes(a, 0, 1)  # noqa: E731 - batch-major <-> time-major
+    r = A.rnn(tm(s["x"]), s["h0"], s["Wx"].T, s["Wh"].T, s["b"], dh=tm(s["dh"]))
+    return {"seq:h": tm(r["h"]) if batch_major else r["h"], "seq:dx": tm(r["dx"]) if batch_major else r["dx"],
+            "seq:dh0": r["dh0"], "seq:dWx": r["dWxh"].T, "seq:dWh": r["dWhh"].T, "seq:db": r["db"]}
+
+
+def _embedding(A, e: dict) -> dict:
+    return {"emb:out": e["W"][e["x"]], "emb:dW": A.embedding_grad(e["x"], e["dout"], V)}
+
+
+def _affine(a: dict) -> dict:
+    return {"affine:out": a["x"] @ a["w"] + a["b"], "affine:dx": a["dout"] @ a["w"].T,
+            "affine:dw": a["x"].reshape(-1, D).T @ a["dout"].reshape(-1, M), "affine:db": a["dout"].sum(axis=(0, 1))}
+
+
+def _loss(A, lo: dict) -> dict:
+    loss, dx = A.cross_entropy(lo["x"], lo["y"], lo["mask"], "sum")
+    return {"loss:loss": np.float64(loss / N), "loss:dx": dx / N}  # summed over the scored steps, mean over N
 
 
 def _names(module, fn_name: str) -> list:
