@@ -129,39 +129,58 @@ class SeedStyles(Protocol):
                                  "{key} after update_parameters"))
         return out
 
-    def expected(self, plan: dict, info: dict) -> dict:
-        from .. import answers as A
-
-        m, c = plan["main"], plan["clip"]
-        w = m["w"]
+    def expected_parts(self, plan: dict, info: dict) -> list:
         if info.get("style") == "001":
-            r = CL.answer(**_canon(w), inputs=m["ids"], targets=m["targets"], h0=np.zeros(H))
-            out = {"f1:probs": r["probs"][:, :, None], "f1:h": r["h"][:, :, None], "b1:loss": r["loss"]}
-            grads = {n: r["d" + k] for n, k in zip(S1, CANON)}
-            before = {n: w[k].reshape(-1) if k[0] == "b" else w[k] for n, k in zip(S1, CANON)}
-            after = A.sgd_step(before, grads, LR)
-            for n, k in zip(S1, CANON):  # the gradient as the update shows it (the update's own mistakes apply)
-                g = (before[n] - after[n]) / LR if info.get("updates") else grads[n]
-                out[f"b1:d{n}"] = CL.column(g) if k[0] == "b" else g
-                out[f"u1:{n}"] = CL.column(after[n]) if k[0] == "b" else after[n]
-            rc = CL.answer(**_canon(c["w"]), inputs=c["ids"], targets=c["targets"], h0=np.zeros(H))
-            clipped = CL.clipped({n: rc["d" + k] for n, k in zip(S1, CANON)}, info.get("clip") or 1.0)
-            if info.get("updates"):  # seen through the update, like the main probe's
-                start = {n: c["w"][k].reshape(-1) if k[0] == "b" else c["w"][k] for n, k in zip(S1, CANON)}
-                moved = A.sgd_step(start, clipped, LR)
-                clipped = {n: (start[n] - moved[n]) / LR for n in S1}
-            out.update({f"c1:d{n}": CL.column(clipped[n]) if k[0] == "b" else clipped[n] for n, k in zip(S1, CANON)})
-            return out
+            return [lambda: _expected_001(plan["main"], info, "main"), lambda: _expected_001(plan["clip"], info, "clip")]
+        return [lambda: _expected_002(plan, "s2"), lambda: _expected_002(plan, "f2"), lambda: _expected_002(plan, "b2"),
+                lambda: _expected_002(plan, "u2")]
+
+
+def _as_given(n: str, value):
+    return CL.column(value) if n.startswith("b") else value
+
+
+def _expected_001(case: dict, info: dict, part: str) -> dict:
+    """Seed 001: the forward results and what backward_propagation gives, on the main or the clip probe.
+    With an in-place update, the gradients are read through the reference's clip-then-update step, as the
+    child reads them from the student's (so the update's own mistakes replay too)."""
+    from .. import answers as A
+
+    w = case["w"]
+    r = CL.answer(**_canon(w), inputs=case["ids"], targets=case["targets"], h0=np.zeros(H))
+    grads = {n: r["d" + k] for n, k in zip(S1, CANON)}
+    clip = info.get("clip") or 1.0
+    out = {"f1:probs": r["probs"][:, :, None], "f1:h": r["h"][:, :, None], "b1:loss": r["loss"]} \
+        if part == "main" else {}
+    prefix = "b1" if part == "main" else "c1"
+    if info.get("updates"):
+        before = {n: w[k].reshape(-1) if k[0] == "b" else w[k] for n, k in zip(S1, CANON)}
+        after = A.clip_and_step(before, grads, LR, clip_value=clip if part == "clip" else None)[1]
+        grads = {n: (before[n] - after[n]) / LR for n in S1}
+        if part == "main":
+            out.update({f"u1:{n}": _as_given(n, after[n]) for n in S1})
+    elif part == "clip":
+        grads = CL.clipped(grads, clip)
+    out.update({f"{prefix}:d{n}": _as_given(n, grads[n]) for n in S1})
+    return out
+
+
+def _expected_002(plan: dict, part: str) -> dict:
+    """Seed 002, one function's keys: s2 rnn_step_forward, f2 rnn_forward, b2 rnn_backward, u2 update_parameters."""
+    from .. import answers as A
+
+    m = plan["main"]
+    w = m["w"]
+    if part == "s2":
         step = CL.answer(**_canon(w), inputs=m["ids"][:1], targets=m["targets"][:1], h0=m["h0"])
-        r = CL.answer(**_canon(w), inputs=m["ids"], targets=m["targets"], h0=m["h0"])
-        out = {"s2:a_next": CL.column(step["h"][0]), "s2:p": CL.column(step["probs"][0]), "f2:loss": r["loss"],
-               "f2:probs": r["probs"][:, :, None], "f2:a": r["h"][:, :, None], "b2:da0": CL.column(r["dh0"])}
-        for n, k in zip(S2, CANON):
-            out[f"b2:d{n}"] = CL.column(r["d" + k]) if k[0] == "b" else r["d" + k]
-        grads = dict(zip(S2, _update_grads(plan)))  # what update_parameters was handed
-        after = A.sgd_step({n: w[k] for n, k in zip(S2, CANON)}, grads, LR)
-        out.update({f"u2:{n}": after[n] for n in S2})
-        return out
+        return {"s2:a_next": CL.column(step["h"][0]), "s2:p": CL.column(step["probs"][0])}
+    if part == "u2":
+        after = A.clip_and_step({n: w[k] for n, k in zip(S2, CANON)}, dict(zip(S2, _update_grads(plan))), LR)[1]
+        return {f"u2:{n}": after[n] for n in S2}
+    r = CL.answer(**_canon(w), inputs=m["ids"], targets=m["targets"], h0=m["h0"])
+    if part == "f2":
+        return {"f2:loss": r["loss"], "f2:probs": r["probs"][:, :, None], "f2:a": r["h"][:, :, None]}
+    return {"b2:da0": CL.column(r["dh0"]), **{f"b2:d{n}": _as_given(n, r["d" + k]) for n, k in zip(S2, CANON)}}
 
 
 def _canon(w: dict) -> dict:
