@@ -4,12 +4,14 @@
 
 Runs the same checks as `rnn-parity grade` (one grading, shared by the tests below) and fails each
 check the implementation fails, with the relative error, where it departs, and the diagnosed
-mistake. Without --impl every test here is skipped.
+mistake. Without --impl every test here is skipped. The installed plugin does the same with no clone,
+one test per check the file's protocol has: `pytest --rnn-impl FILE` (rnn_parity/grader/pytest_plugin.py).
 """
 import pytest
 
 from rnn_parity.grader.core import grade
 from rnn_parity.grader.plan import CHECK_ORDER
+from rnn_parity.grader.pytest_plugin import check_failure
 
 # Canonical names; the failure messages use the implementation's own (grad:Waa, grad:U, ...).
 CHECKS = list(CHECK_ORDER)
@@ -26,16 +28,6 @@ def report(request):
                  zero_h0=request.config.getoption("--impl-zero-h0", default=False))
 
 
-def _diagnosis(report) -> str:
-    if not report.diagnosis:
-        return ""
-    lines = ["diagnosis:"]
-    for f in report.diagnosis:
-        m = f.mutant
-        lines.append(f"  {m.mistake}\n    wrong:   {m.math_wrong}\n    correct: {m.math_correct}")
-    return "\n".join(lines)
-
-
 def test_gradeable(report):
     if report.error:
         pytest.fail(f"could not grade ({report.error['kind']}): {report.error['message']}", pytrace=False)
@@ -50,6 +42,4 @@ def test_check(report, check):
         why = next((n for n in report.notes if check.split(":")[0] in n), "not part of this protocol")
         pytest.skip(f"{check} not checked: {why}")
     if result.status == "fail":
-        err = "n/a" if result.rel_error is None else f"{result.rel_error:.2e}"
-        pytest.fail(f"{result.name}: relative error {err}; {result.detail}\n{_diagnosis(report)}".rstrip(),
-                    pytrace=False)
+        pytest.fail(check_failure(report, result), pytrace=False)

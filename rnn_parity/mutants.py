@@ -246,6 +246,60 @@ CATALOG: tuple[Mutant, ...] = (
         shows_in="gradients from the second call on"),
 )
 
+# ---- Mistakes real course homework shows (CS231n, deeplearning.ai), issue 13. The grader's protocols
+# phrase each one in their own notation (rnn_parity.grader.protocols.<protocol>.phrasing).
+CLIP = "rnn_parity.reference.clip"
+CATALOG += (
+    Mutant(
+        id="bias_grad_not_summed_over_batch",
+        mistake="The bias gradient is not summed over the batch: it keeps one row per example.",
+        explanation="b is added to every example of the batch, so db sums da over the examples (and the "
+                    "steps): db = sum_n da[n]. Leaving the batch axis in gives an (N, H) array where (H,) "
+                    "belongs; a relative-error check that broadcasts hides it.",
+        module=L, correct="db = dA.sum(axis=(0, 1))", wrong="db = dA.sum(axis=0)",
+        math_correct="db = sum_t sum_n da_t[n]", math_wrong="db = sum_t da_t  (one row per example)",
+        shows_in="gradients (shape of the bias gradient, batches)"),
+    Mutant(
+        id="tanh_grad_of_upstream",
+        mistake="tanh' is computed from the upstream gradient instead of the hidden state.",
+        explanation="h_t = tanh(a_t), so da_t = dh_t * (1 - h_t^2): the derivative is taken at the state the "
+                    "step produced. Writing 1 - dh_t^2 uses the incoming gradient as if it were the "
+                    "activation; every backpropagated signal is off.",
+        module=L, correct="da = dh * activation_grad(cache.h, nonlinearity)",
+        wrong="da = dh * activation_grad(dh, nonlinearity)",
+        math_correct="da_t = dh_t * (1 - h_t^2)", math_wrong="da_t = dh_t * (1 - dh_t^2)"),
+    Mutant(
+        id="upstream_grad_alone",
+        mistake="Each step backpropagates only its own upstream gradient: the gradient from the later steps is dropped.",
+        explanation="h_t reaches the loss through its own output and through h_{t+1}, so the step's backward "
+                    "must get dh_t + dprev_h (what step t+1 sent back). Passing dh_t alone truncates "
+                    "backpropagation through time to one step; only the last step's gradients are right.",
+        module=L, correct="        dh = dh_next if dys is None else dys[t] + dh_next\n",
+        wrong="        dh = dh_next if dys is None else dys[t]  # dprev_h from step t+1 dropped\n",
+        math_correct="dh_t = dy_t-part + dprev_h from step t+1", math_wrong="dh_t = dy_t-part alone"),
+    Mutant(
+        id="dh0_never_assigned",
+        mistake="The gradient on the initial hidden state is never assigned: it stays zero.",
+        explanation="h0 feeds the first step, so dh0 is the gradient the backward loop carries out of step 0 "
+                    "(W_hh^T da_0). Initialising dh0 with zeros and never setting it after the loop returns zeros.",
+        module=M, correct="    dh0 = np.empty_like(dh_n)\n",
+        wrong="    dh0 = np.zeros_like(dh_n)  # set up, then never assigned\n",
+        extra_edits=(Edit(M, "            dA, dh0[idx] = layers.recurrence_backward(",
+                          "            dA, _dh_prev = layers.recurrence_backward("),),
+        math_correct="dh0 = W_hh^T da_0", math_wrong="dh0 = 0", shows_in="gradient on h0 (a0)"),
+    Mutant(
+        id="clip_rebinds_loop_variable",
+        mistake="Clipping rebinds the loop variable, so the gradients are left unclipped.",
+        explanation="`for g in grads: g = np.clip(g, -c, c)` makes g name a new clipped array and drops it; "
+                    "the arrays in grads never change. Clip in place (np.clip(g, -c, c, out=g)) or store the "
+                    "result back (grads[name] = np.clip(...)).",
+        module=CLIP,
+        correct="return _same_kind(grads, {name: g.clip(-clip_value, clip_value) for name, g in grads.items()})",
+        wrong="return _same_kind(grads, {name: g for name, g in grads.items()})  # the clipped copy is dropped",
+        math_correct="dW <- clip(dW, -c, c)  (in place)", math_wrong="g = clip(dW, -c, c)  (dW unchanged)",
+        shows_in="clip, update"),
+)
+
 BY_ID = {m.id: m for m in CATALOG}
 
 

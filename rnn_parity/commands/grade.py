@@ -21,16 +21,23 @@ FORMATS = ("table", "json", "gradescope")
 MAX_AUTO_JOBS = 4
 
 
+def _protocols() -> tuple:
+    from ..grader.protocols.registry import names
+
+    return names()
+
+
 def add_arguments(parser):
     from ..grader.autograder import VISIBILITY
-    from ..grader.options import PROTOCOLS, SANDBOX_MODES
+    from ..grader.options import SANDBOX_MODES
 
     parser.add_argument("files", nargs="+", metavar="FILE",
                         help="the Python file(s) or Jupyter notebook(s) (.ipynb) holding the implementation")
     parser.add_argument("--class", dest="class_name", metavar="NAME",
                         help="grade this class (class protocol); found automatically when there is one")
-    parser.add_argument("--protocol", choices=PROTOCOLS, default="auto",
-                        help="which protocol to grade when the file has both (default: auto)")
+    parser.add_argument("--protocol", choices=_protocols(), default="auto",
+                        help="grade the file as this protocol (default: auto, recognised from the names and "
+                             "signatures it defines)")
     parser.add_argument("--run-all-cells", action="store_true",
                         help="notebooks: run every code cell in order (default: only imports, functions, classes "
                              "and constant assignments, so training and plotting cells do not run)")

@@ -72,7 +72,7 @@ def diagnosis_text(findings: list) -> str:
     lines = []
     for f in findings:
         m = f.mutant
-        lines += [f"Diagnosis: {m.mistake}", f"  wrong:   {m.math_wrong}", f"  correct: {m.math_correct}",
+        lines += [f"Diagnosis: {m.mistake}", f"  wrong:   {f.wrong}", f"  correct: {f.correct}",
                   f"  {m.explanation}", f"  (catalogued mistake {m.id})"]
     return "\n".join(lines)
 

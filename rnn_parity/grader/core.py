@@ -14,9 +14,12 @@ from .diagnosis import diagnose
 from .expect import Replay
 from .guard import scan, why
 from .harness import run_child
-from .options import PROTOCOLS, GradeOptions  # noqa: F401 - PROTOCOLS re-exported for callers
+from .options import GradeOptions
+from .protocols import registry
 from .report import GradeReport
 from .sandbox import SandboxUnavailable, choose
+
+PROTOCOLS = registry.names()  # auto, class, functions, then the registered protocols (cs231n, dlai, ...)
 
 
 def grade(impl: str, options: GradeOptions | None = None, **kwargs) -> GradeReport:
@@ -59,6 +62,10 @@ def _grade_file(impl: str, options: GradeOptions, kind: str, why_not: str) -> Gr
         if report.error is None:
             report.error = {"kind": "crash", "message": "the child process reported nothing"}
         return report
+    protos = registry.registered()
+    if info.get("protocol") in protos:
+        return _grade_registered(report, protos[info["protocol"]], child.obs, options.seed, tol,
+                                 options.diagnose_mistakes)
 
     try:  # the plan comes from the parent's own options; the child only says which protocol it found
         plan = P.build(options.seed, info["protocol"], info["step"], bool(info.get("many_to_one")),
@@ -112,6 +119,24 @@ def _forbidden(impl: str) -> dict | None:
     more = f" (and {len(found) - 1} more import{'s' if len(found) > 2 else ''})" if len(found) > 1 else ""
     return {"kind": "forbidden_import",
             "message": f"{why(module)} (line {line} of {os.path.basename(impl)}){more}"}
+
+
+def _grade_registered(report: GradeReport, proto, obs: dict, seed: int, tol: float,
+                      diagnose_mistakes: bool) -> GradeReport:
+    """A protocol of the engine (rnn_parity.grader.protocols): generic checks and diagnosis (judge)."""
+    from .judge import judge
+
+    info = report.info
+    report.checks, report.diagnosis = judge(proto, proto.plan(seed), info, obs, tol, diagnose_mistakes)
+    for fn, why in info.get("not_graded", {}).items():
+        report.notes.append(f"{fn}: not graded ({why})")
+    if report.error:
+        return report
+    if not report.checks:
+        report.error = {"kind": "not_found", "message": f"none of the {proto.name} functions could be graded"}
+        return report
+    report.verdict = "fail" if any(c.status == "fail" for c in report.checks) else "pass"
+    return report
 
 
 def _notes(report: GradeReport, plan: P.Plan, info: dict):

@@ -24,6 +24,15 @@ class Finding:
     mutant: M.Mutant
     explains: list = field(default_factory=list)  # check names this mutant turned from mismatch to match
     full: bool = True  # the whole set of findings explains every failing check
+    notation: tuple | None = None  # (wrong, correct) in the protocol's own notation, where it has one
+
+    @property
+    def wrong(self) -> str:
+        return self.notation[0] if self.notation else self.mutant.math_wrong
+
+    @property
+    def correct(self) -> str:
+        return self.notation[1] if self.notation else self.mutant.math_correct
 
     def to_json(self) -> dict:
         m = self.mutant
@@ -33,8 +42,8 @@ class Finding:
             "id": m.id,
             "match": "full" if self.full else "partial",
             "explains": self.explains,
-            "wrong_math": m.math_wrong,
-            "correct_math": m.math_correct,
+            "wrong_math": self.wrong,
+            "correct_math": self.correct,
             "wrong_line": m.wrong_line(),
             "correct_line": m.correct_line(),
             "where": m.module,
@@ -67,7 +76,21 @@ def diagnose(plan, student_view: dict, groups: C.Groups, reference_view: dict, p
 
     failing: the groups whose checks failed; a finding lists the ones it reproduces (default: all groups).
     """
+    return search(lambda mutants: _replay(plan, probs, clip, skip_update, mutants), groups, student_view,
+                  reference_view, names, tol, catalog, failing)
+
+
+def search(replay, groups: C.Groups, student_view: dict, reference_view: dict, names: dict,
+           tol: float = C.TOLERANCE, catalog=None, failing=None, phrasing=None, order=None,
+           compatible=M.compatible, unwrap=lambda m: m) -> list:
+    """The greedy search, for any protocol. replay(candidates) -> the expected observations under those
+    mutants (None when they crash); phrasing: mutant id -> (wrong, correct) in the protocol's notation;
+    order(group) -> sort key of the check groups a finding explains (default: the report order).
+    catalog: the candidates (default: the mutants of the catalog); unwrap(candidate) -> its Mutant, and
+    compatible(a, b): whether two candidates can hold together (for candidates that are not bare mutants)."""
     catalog = M.CATALOG if catalog is None else catalog
+    phrasing = phrasing or {}
+    order = order or _order
     everything = set(groups.keys)
     current: list = []
     matched = _matches(groups, student_view, reference_view, tol)
@@ -77,9 +100,9 @@ def diagnose(plan, student_view: dict, groups: C.Groups, reference_view: dict, p
     while len(current) < MAX_MUTANTS:
         best = None
         for mutant in catalog:
-            if mutant in current or not all(M.compatible(mutant, other) for other in current):
+            if mutant in current or not all(compatible(mutant, other) for other in current):
                 continue
-            expected = _replay(plan, probs, clip, skip_update, current + [mutant])
+            expected = replay(current + [mutant])
             if expected is None:
                 continue
             now = _matches(groups, student_view, expected, tol)
@@ -92,13 +115,14 @@ def diagnose(plan, student_view: dict, groups: C.Groups, reference_view: dict, p
             break
         _, mutant, now = best
         explained[mutant.id] = sorted((now - matched) & (everything if failing is None else set(failing)),
-                                      key=_order)
+                                      key=order)
         current.append(mutant)
         matched = now
         if matched == everything:
             break
     full = matched == everything
-    return [Finding(m, [names.get(g, g) for g in explained[m.id]], full) for m in current]
+    return [Finding(unwrap(m), [names.get(g, g) for g in explained[m.id]], full, phrasing.get(unwrap(m).id))
+            for m in current]
 
 
 def _order(group: str) -> int:

@@ -228,8 +228,8 @@ def render_html(report) -> str:
             m = f.mutant
             cls = "finding" if f.full else "finding partial"
             out.append(f'<div class="{cls}"><p><b>{n}. {_e(m.mistake)}</b></p>'
-                       f'<p class="math"><span class="wrong">wrong:&nbsp;&nbsp;&nbsp;{_e(m.math_wrong)}</span><br>'
-                       f'<span class="correct">correct: {_e(m.math_correct)}</span></p>'
+                       f'<p class="math"><span class="wrong">wrong:&nbsp;&nbsp;&nbsp;{_e(f.wrong)}</span><br>'
+                       f'<span class="correct">correct: {_e(f.correct)}</span></p>'
                        f"<p>{_e(m.explanation)}</p>"
                        f'<p class="meta">In the reference\'s own NumPy (batch-major: one row per sequence) the '
                        f"mistake is <code>{_e(m.wrong_line())}</code> in place of "

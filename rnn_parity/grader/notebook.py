@@ -27,6 +27,7 @@ import tempfile
 from dataclasses import dataclass, field
 
 from ..errors import RNNParityError
+from . import definitions as D
 
 SUFFIX = ".ipynb"
 # Cell magics whose body is ordinary Python; any other %%magic cell is skipped.
@@ -34,25 +35,6 @@ PYTHON_BODY_CELL_MAGICS = ("time", "capture")
 DEFINITIONS = "definitions"
 ALL_CELLS = "all cells"
 
-# Calls whose result counts as a constant when every argument is one (pure, cheap, no I/O).
-SAFE_BUILTINS = frozenset({
-    "abs", "all", "any", "bool", "bytes", "chr", "complex", "dict", "divmod", "enumerate", "float",
-    "frozenset", "int", "len", "list", "max", "min", "ord", "pow", "range", "reversed", "round", "set",
-    "slice", "sorted", "str", "sum", "tuple", "zip",
-})
-SAFE_CALLS = frozenset({
-    "numpy.array", "numpy.asarray", "numpy.zeros", "numpy.ones", "numpy.full", "numpy.eye", "numpy.identity",
-    "numpy.arange", "numpy.linspace", "numpy.float64", "numpy.float32", "numpy.int64", "numpy.int32",
-    "numpy.dtype", "numpy.finfo", "numpy.iinfo", "numpy.sqrt", "numpy.log", "numpy.exp",
-    "numpy.random.default_rng", "numpy.random.RandomState", "numpy.random.seed",
-    "math.sqrt", "math.log", "math.exp", "math.ceil", "math.floor", "random.Random", "random.seed",
-    "torch.manual_seed", "collections.OrderedDict", "collections.namedtuple",
-})
-SAFE_METHODS = frozenset({  # methods of constants (str, list, dict, arrays) that build new constants
-    "split", "join", "lower", "upper", "strip", "replace", "format", "copy", "keys", "values", "items",
-    "astype", "reshape", "index", "count", "startswith", "endswith",
-})
-SEEDING = frozenset({"numpy.random.seed", "random.seed", "torch.manual_seed"})  # kept as bare calls
 
 
 class NotebookError(RNNParityError):
@@ -80,6 +62,7 @@ class Converted:
     skipped_cells: list = field(default_factory=list)  # code cells left out entirely (definitions mode)
     cells_with_skipped: list = field(default_factory=list)  # code cells with a statement left out
     magic_lines: list = field(default_factory=list)  # Skipped: shell and magic lines
+    ipython_lines: list = field(default_factory=list)  # Skipped: line magics run through IPython (all cells)
     syntax_errors: list = field(default_factory=list)  # (cell, message)
     built_by_skipped: dict = field(default_factory=dict)  # global name -> Skipped (statement that binds it)
 
@@ -103,6 +86,10 @@ class Converted:
             n = len(self.magic_lines)
             out.append(f"skipped {n} shell/magic line{'s' if n != 1 else ''} that plain Python cannot run: "
                        f"{shown}{more}")
+        if self.ipython_lines:
+            shown = "; ".join(f"`{_short(s.text, 40)}` (code cell {s.cell})" for s in self.ipython_lines[:4])
+            n = len(self.ipython_lines)
+            out.append(f"ran {n} line magic{'s' if n != 1 else ''} through IPython: {shown}")
         for cell, message in self.syntax_errors:
             out.append(f"code cell {cell} does not parse ({message}): skipped")
         return out
@@ -160,10 +147,13 @@ def _is_magic_line(stripped: str) -> bool:
             or (stripped.startswith("?") and len(stripped) > 1))
 
 
-def strip_magics(source: str, cell: int) -> tuple[str, list, str | None]:
+def strip_magics(source: str, cell: int, ipython: list | None = None) -> tuple[str, list, str | None]:
     """(python source, skipped magic lines, why the whole cell is skipped or None); lines keep their numbers.
 
     Only a cell that does not parse as Python is rewritten, so a '%' or '!' inside a string stays.
+    With a list for `ipython`, line magics (`%matplotlib inline`, `x = %time f()`) become IPython's own
+    one-line translation (`get_ipython().run_line_magic(...)`), recorded there as Skipped; shell
+    escapes (`!pip ...`) and help lines are still skipped: the grade must not install or run programs.
     """
     try:
         ast.parse(source)
@@ -183,201 +173,27 @@ def strip_magics(source: str, cell: int) -> tuple[str, list, str | None]:
         stripped = ln.strip()
         if stripped and _is_magic_line(stripped) and not (skipped and skipped[0].line == i + 1):
             indent = ln[: len(ln) - len(ln.lstrip())]
+            python = _ipython_line(stripped) if ipython is not None else None
+            if python:
+                ipython.append(Skipped(cell, i + 1, stripped))
+                lines[i] = indent + python
+                continue
             skipped.append(Skipped(cell, i + 1, stripped))
             lines[i] = f"{indent}pass  # rnn-parity: skipped shell/magic line"
     return "\n".join(lines), skipped, None
 
 
-# ----------------------------------------------------------------------------------------------
-# Which statements define the implementation
-
-
-class _Scope:
-    """What is known to be constant so far: names, imported modules (alias -> dotted name), definitions."""
-
-    def __init__(self):
-        self.constants: set = set()
-        self.modules: dict = {}
-        self.definitions: set = set()
-
-    def known(self, name: str) -> bool:
-        return name in self.constants or name in self.modules or name in self.definitions
-
-    def dotted(self, node) -> str | None:
-        """'numpy.random.default_rng' for np.random.default_rng (through import aliases), else None."""
-        parts = []
-        while isinstance(node, ast.Attribute):
-            parts.append(node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
-            return None
-        head = self.modules.get(node.id)
-        if head is None:
-            return node.id if not parts else None
-        return ".".join([head, *reversed(parts)])
-
-    def add_import(self, node):
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                if a.asname:
-                    self.modules[a.asname] = a.name
-                else:
-                    top = a.name.split(".")[0]
-                    self.modules[top] = top
-        else:
-            base = ("." * node.level) + (node.module or "")
-            for a in node.names:
-                if a.name != "*":
-                    self.modules[a.asname or a.name] = f"{base}.{a.name}"
-        for a in node.names:
-            self.constants.discard(a.asname or a.name.split(".")[0])
-
-
-def _is_const(node, scope: _Scope, local: frozenset = frozenset()) -> bool:
-    c = lambda n: _is_const(n, scope, local)  # noqa: E731
-    if node is None or isinstance(node, ast.Constant):
-        return True
-    if isinstance(node, ast.Name):
-        return node.id in local or scope.known(node.id)
-    if isinstance(node, ast.Attribute):
-        return c(node.value)
-    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
-        return all(c(e) for e in node.elts)
-    if isinstance(node, ast.Starred):
-        return c(node.value)
-    if isinstance(node, ast.Dict):
-        return all(c(k) for k in node.keys) and all(c(v) for v in node.values)
-    if isinstance(node, ast.BinOp):
-        return c(node.left) and c(node.right)
-    if isinstance(node, ast.UnaryOp):
-        return c(node.operand)
-    if isinstance(node, ast.BoolOp):
-        return all(c(v) for v in node.values)
-    if isinstance(node, ast.Compare):
-        return c(node.left) and all(c(x) for x in node.comparators)
-    if isinstance(node, ast.IfExp):
-        return c(node.test) and c(node.body) and c(node.orelse)
-    if isinstance(node, ast.JoinedStr):
-        return all(c(v) for v in node.values)
-    if isinstance(node, ast.FormattedValue):
-        return c(node.value) and c(node.format_spec)
-    if isinstance(node, ast.Subscript):
-        return c(node.value) and c(node.slice)
-    if isinstance(node, ast.Slice):
-        return c(node.lower) and c(node.upper) and c(node.step)
-    if isinstance(node, ast.Lambda):  # a function definition written as an expression
-        return all(c(d) for d in node.args.defaults) and all(c(d) for d in node.args.kw_defaults)
-    if isinstance(node, ast.Call):
-        args_ok = all(c(a) for a in node.args) and all(c(k.value) for k in node.keywords)
-        if not args_ok:
-            return False
-        f = node.func
-        if isinstance(f, ast.Name):
-            if f.id in SAFE_BUILTINS and f.id not in scope.definitions and f.id not in scope.modules:
-                return True
-            return scope.modules.get(f.id) in SAFE_CALLS
-        dotted = scope.dotted(f)
-        if dotted in SAFE_CALLS:
-            return True
-        return isinstance(f, ast.Attribute) and f.attr in SAFE_METHODS and c(f.value) and scope.dotted(f) is None
-    if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-        names = set(local)
-        for gen in node.generators:
-            if gen.is_async or not _is_const(gen.iter, scope, frozenset(names)):
-                return False
-            names |= _bound_names(gen.target)
-            if not all(_is_const(i, scope, frozenset(names)) for i in gen.ifs):
-                return False
-        inner = frozenset(names)
-        if isinstance(node, ast.DictComp):
-            return _is_const(node.key, scope, inner) and _is_const(node.value, scope, inner)
-        return _is_const(node.elt, scope, inner)
-    return False
-
-
-def _bound_names(target) -> set:
-    if isinstance(target, ast.Name):
-        return {target.id}
-    if isinstance(target, (ast.Tuple, ast.List)):
-        out = set()
-        for e in target.elts:
-            out |= _bound_names(e)
-        return out
-    if isinstance(target, ast.Starred):
-        return _bound_names(target.value)
-    return set()  # attributes and subscripts bind no new global
-
-
-def _simple_targets(targets) -> bool:
-    def ok(t):
-        if isinstance(t, ast.Name):
-            return True
-        if isinstance(t, (ast.Tuple, ast.List)):
-            return all(ok(e) for e in t.elts)
-        return isinstance(t, ast.Starred) and ok(t.value)
-    return all(ok(t) for t in targets)
-
-
-def _globals_bound(stmt) -> set:
-    """Names a top-level statement binds in the module namespace (not inside functions or classes)."""
-    out: set = set()
-
-    def visit(node):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out.add(node.name)
-            return
-        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            return
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            out.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for a in node.names:
-                out.add(a.asname or a.name.split(".")[0])
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            out.add(node.name)
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    visit(stmt)
-    return out
-
-
-def _keep(stmt, scope: _Scope) -> bool:
-    """Whether a top-level statement defines the implementation (and update the scope if so)."""
-    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-        scope.add_import(stmt)
-        return True
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        scope.definitions.add(stmt.name)
-        scope.constants.discard(stmt.name)
-        return True
-    if isinstance(stmt, ast.Assign) and _simple_targets(stmt.targets) and _is_const(stmt.value, scope):
-        for t in stmt.targets:
-            scope.constants |= _bound_names(t)
-        return True
-    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None \
-            and _is_const(stmt.value, scope):
-        scope.constants.add(stmt.target.id)
-        return True
-    if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) \
-            and stmt.target.id in scope.constants and _is_const(stmt.value, scope):
-        return True
-    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and scope.dotted(stmt.value.func) in SEEDING \
-            and _is_const(stmt.value, scope):
-        return True
-    if isinstance(stmt, ast.Pass):
-        return False
-    if isinstance(stmt, ast.Try) and not getattr(stmt, "finalbody", None):
-        # try: import x / except ImportError: x = None -- every branch made of definitions
-        trial = _Scope()
-        trial.constants, trial.modules, trial.definitions = set(scope.constants), dict(scope.modules), \
-            set(scope.definitions)
-        branches = [stmt.body, stmt.orelse] + [h.body for h in stmt.handlers]
-        if all(_keep(s, trial) or isinstance(s, ast.Pass) for b in branches for s in b) \
-                and all(h.type is None or _is_const(h.type, trial) for h in stmt.handlers):
-            scope.constants, scope.modules, scope.definitions = trial.constants, trial.modules, trial.definitions
-            return True
-    return False
+def _ipython_line(stripped: str) -> str | None:
+    """IPython's one-line Python for a line magic, or None (shell escapes, help, anything multi-line)."""
+    if "!" in stripped.split("%", 1)[0] or not ("%" in stripped and _is_magic_line(stripped)) \
+            or stripped.startswith("%%") or stripped.endswith("?"):
+        return None
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:  # no IPython where the notebook is converted: the line is skipped with a note
+        return None
+    python = TransformerManager().transform_cell(stripped + "\n").strip()
+    return python if python and "\n" not in python and "get_ipython()" in python else None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -391,14 +207,15 @@ def convert(notebook: str, run_all_cells: bool = False, out_dir: str | None = No
     base = os.path.basename(notebook)
     conv = Converted(notebook=notebook, path=os.path.join(out_dir, base + ".py"),
                      mode=ALL_CELLS if run_all_cells else DEFINITIONS, code_cells=len(cells))
-    header = [f"# Generated by rnn-parity from {base} ({conv.mode}); lines map back to its code cells."]
+    mode = f"{conv.mode}, IPython" if run_all_cells else conv.mode  # rnn_parity.grader.loading reads this
+    header = [f"# Generated by rnn-parity from {base} ({mode}); lines map back to its code cells."]
     future: list = []  # `from __future__` imports must open the file
     body: list = []  # (text line, (cell, line) or None)
-    scope = _Scope()
+    scope = D.Scope()
     needs_display = False
 
     for n, raw in enumerate(cells, 1):
-        source, magics, skip_why = strip_magics(raw, n)
+        source, magics, skip_why = strip_magics(raw, n, conv.ipython_lines if run_all_cells else None)
         conv.magic_lines += magics
         if skip_why:
             if not run_all_cells:
@@ -418,7 +235,7 @@ def convert(notebook: str, run_all_cells: bool = False, out_dir: str | None = No
         lines = source.split("\n")
         if run_all_cells:
             for s in tree.body:
-                if _is_future(s):
+                if D.is_future(s):
                     future.append((_segment_lines(lines, s)[0], (n, s.lineno)))
                     lines[s.lineno - 1] = "pass  # rnn-parity: moved to the top of the file"
             conv.kept_cells.append(n)
@@ -429,10 +246,10 @@ def convert(notebook: str, run_all_cells: bool = False, out_dir: str | None = No
         kept_any, dropped_here = False, 0
         taken: set = set()
         for s in tree.body:
-            if _is_future(s):
+            if D.is_future(s):
                 future.append((_segment_lines(lines, s)[0], (n, s.lineno)))
                 continue
-            if _keep(s, scope):
+            if D.keep(s, scope):
                 if not kept_any:
                     body.append((f"# --- code cell {n} (definitions) ---", None))
                 kept_any = True
@@ -451,7 +268,7 @@ def convert(notebook: str, run_all_cells: bool = False, out_dir: str | None = No
                 if isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)):
                     continue  # skipped magic lines and bare strings: nothing to report
                 dropped_here += 1
-                for name in _globals_bound(s):
+                for name in D.globals_bound(s):
                     scope.constants.discard(name)
                     if name not in scope.definitions and name not in scope.modules:
                         conv.built_by_skipped.setdefault(name, Skipped(n, s.lineno, lines[s.lineno - 1].strip()))
@@ -478,10 +295,6 @@ def convert(notebook: str, run_all_cells: bool = False, out_dir: str | None = No
     with open(conv.path, "w", encoding="utf-8") as f:
         f.write("\n".join(out) + "\n")
     return conv
-
-
-def _is_future(stmt) -> bool:
-    return isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
 
 
 def _segment_lines(lines: list, stmt) -> list:

@@ -14,7 +14,6 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_OUTPUT_CAP = 64 * 1024  # bytes kept from each of stdout and stderr
 MEMORY_LIMIT = 4 * 1024 ** 3  # address space of the child
 
-PROTOCOLS = ("auto", "class", "functions")
 SandboxMode = Literal["auto", "require", "off"]
 SANDBOX_MODES = ("auto", "require", "off")
 
@@ -71,8 +70,10 @@ class GradeOptions:
     def validate(self) -> GradeOptions:
         from ..errors import RNNParityError
 
-        if self.protocol not in PROTOCOLS:
-            raise RNNParityError(f"protocol must be one of {PROTOCOLS}, got {self.protocol!r}")
+        from .protocols.registry import names  # parent side only: the child never validates
+
+        if self.protocol not in names():
+            raise RNNParityError(f"protocol must be one of {names()}, got {self.protocol!r}")
         if not self.timeout > 0:
             raise RNNParityError(f"timeout must be positive, got {self.timeout}")
         if self.tol is not None and not self.tol > 0:

@@ -56,13 +56,17 @@ class GradeReport:
     def protocol_summary(self) -> dict:
         i = self.info
         keys = ("protocol", "class", "scheme", "naming", "step", "many_to_one", "output_kind", "bias_shape",
-                "clip_method", "update_method")
+                "clip_method", "update_method", "functions", "layout", "crashed", "not_graded")
         return {k: i[k] for k in keys if k in i and i[k] is not None}
 
     def describe_impl(self) -> str:
         i = self.info
         if not i.get("protocol"):
             return ""
+        if i.get("title"):  # a protocol of the engine (rnn_parity.grader.protocols)
+            graded = ", ".join(i.get("functions", [])) or "none of its functions"
+            layout = f"; {i['layout']} layout" if i.get("layout") else ""
+            return f"{i['protocol']} protocol ({i['title']}): {graded}{layout}"
         naming = i.get("naming")
         names = f"{i.get('scheme')} names ({describe(naming)})" if naming else ""
         if i["protocol"] == "functions":
@@ -80,7 +84,7 @@ class GradeReport:
         desc = self.describe_impl()
         if desc:
             lines += textwrap.wrap(desc, 100, initial_indent="  ", subsequent_indent="    ")
-        if self.info.get("step"):
+        if self.info.get("step") and not self.info.get("title"):
             lines.append(f"  probes: sequences of lengths {', '.join(map(str, P.MAIN_LENGTHS))} and prefixes "
                          f"1-{P.LOCALIZE_LENGTH} of one more; D={P.D} H={P.H} O={P.O}; seed {self.seed}")
         if self.checks:
@@ -107,8 +111,8 @@ class GradeReport:
             for n, f in enumerate(self.diagnosis, 1):
                 m = f.mutant
                 lines += textwrap.wrap(m.mistake, 96, initial_indent=f"    {n}. ", subsequent_indent="       ")
-                lines.append(f"       wrong:   {m.math_wrong}")
-                lines.append(f"       correct: {m.math_correct}")
+                lines.append(f"       wrong:   {f.wrong}")
+                lines.append(f"       correct: {f.correct}")
                 lines += textwrap.wrap(m.explanation, 96, initial_indent="       ", subsequent_indent="       ")
                 tail = f"[{m.id}; reproduces {', '.join(f.explains)}"
                 tail += "]" if f.full else "; a partial match: other failures remain unexplained]"

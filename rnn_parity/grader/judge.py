@@ -1,0 +1,124 @@
+"""The parent side of the protocol engine: a registered protocol's observations against its expected values.
+
+Generic for every protocol of rnn_parity.grader.protocols (see its docstring): crashed functions fail
+their checks with the exception, shapes are compared before values, and the diagnosis replays the
+protocol's `expected` under the mutants of rnn_parity.mutants.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import mutants as M
+from . import checks as C
+from .diagnosis import search
+
+
+def judge(proto, plan: dict, info: dict, student: dict, tol: float = C.TOLERANCE,
+          diagnose_mistakes: bool = True) -> tuple[list, list]:
+    """(check results, diagnosis findings) for one graded file."""
+    specs = proto.checks(plan, info)
+    expected = proto.expected(plan, info)
+    crashed, not_run = info.get("crashed", {}), info.get("not_run", {})
+    results = []
+    comparable = C.Groups()
+    for spec in specs:
+        if spec.function in crashed:
+            results.append(C.CheckResult(spec.name, "fail", None, crashed[spec.function],
+                                         None, spec.name))
+            continue
+        if spec.function in not_run:
+            results.append(C.CheckResult(spec.name, "fail", None, not_run[spec.function], None, spec.name))
+            continue
+        missing = [k for k in spec.keys if k not in student]
+        if missing:
+            results.append(C.CheckResult(spec.name, "fail", None, f"{spec.function} did not produce {missing[0]}",
+                                         None, spec.name))
+            continue
+        for k in spec.keys:
+            comparable.add(spec.name, k)
+        results.append(_compare(spec, student, expected, tol))
+    findings = []
+    failing = {r.group for r in results if r.status == "fail"}
+    if diagnose_mistakes and failing & set(comparable.keys):
+        scopes = getattr(proto, "scopes", None) or [("",)]
+        candidates = [Scoped(m, tuple(scope)) for m in M.CATALOG for scope in scopes]
+        replays = ScopedReplay(proto, plan, info, expected)
+        findings = search(replays, comparable, student, expected, {}, tol, catalog=candidates, failing=failing,
+                          phrasing=proto.phrasing, order=[s.name for s in specs].index,
+                          compatible=Scoped.compatible, unwrap=lambda c: c.mutant)
+    return results, findings
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """A mutant applied only to the observations whose keys start with one of `prefixes`: the student's
+    mistake sits in some functions (rnn_forward's loop) and not in others (rnn_step_forward)."""
+
+    mutant: M.Mutant
+    prefixes: tuple
+
+    @property
+    def id(self) -> str:
+        return f"{self.mutant.id}@{'+'.join(self.prefixes)}"
+
+    @staticmethod
+    def compatible(a: "Scoped", b: "Scoped") -> bool:
+        return M.compatible(a.mutant, b.mutant)
+
+
+class ScopedReplay:
+    """replay(candidates): each key takes the expected value under the mutants whose scope covers it."""
+
+    def __init__(self, proto, plan, info, reference: dict):
+        self.proto, self.plan, self.info = proto, plan, info
+        self.cache = {(): reference}
+
+    def _under(self, mutants: tuple):
+        ids = tuple(sorted(m.id for m in mutants))
+        if ids not in self.cache:
+            self.cache[ids] = _replay(self.proto, self.plan, self.info, list(mutants))
+        return self.cache[ids]
+
+    def __call__(self, candidates: list) -> dict | None:
+        out = {}
+        for key, value in self.cache[()].items():
+            active = tuple(c.mutant for c in candidates if key.startswith(c.prefixes))
+            expected = self._under(active)
+            if expected is None:
+                return None
+            if key in expected:  # absent: that part raised under these mutants (no match there)
+                out[key] = expected[key]
+        return out
+
+
+def _compare(spec, student: dict, expected: dict, tol: float) -> C.CheckResult:
+    for k in spec.keys:  # shape before values
+        s, e = np.shape(student[k]), np.shape(expected[k])
+        if s != e:
+            what = _what(spec, k)
+            return C.CheckResult(spec.name, "fail", None, f"{what} has shape {s}, expected {e}", None, spec.name)
+    err = C.group_error(student, expected, spec.keys)
+    if err <= tol:
+        return C.CheckResult(spec.name, "pass", err, "", None, spec.name)
+    worst = max(spec.keys, key=lambda k: C.rel_error(student[k], expected[k],
+                                                      1e-3 * max(float(np.linalg.norm(expected[j])) for j in spec.keys)))
+    detail = f"{_what(spec, worst)} differs from the right values"
+    if not np.all(np.isfinite(student[worst])):
+        detail = f"{_what(spec, worst)} holds NaN or Inf"
+    return C.CheckResult(spec.name, "fail", err, detail, None, spec.name)
+
+
+def _what(spec, key: str) -> str:
+    return spec.what.format(key=key.split(":")[-1]) if spec.what else key
+
+
+def _replay(proto, plan, info, mutants) -> dict | None:
+    try:
+        with M.applied(*mutants), np.errstate(all="ignore"):
+            return proto.expected(plan, info, lenient=True)
+    except M.CatalogDriftError:
+        raise
+    except Exception:  # noqa: BLE001 - a mutant may crash on these inputs; then it explains nothing
+        return None

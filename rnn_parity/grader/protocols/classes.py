@@ -1,0 +1,198 @@
+"""The class protocol: Cls(input_size, output_size, hidden_size) holding weights as attributes in one of
+the seed naming schemes; forward(inputs) returning (y, h) or a list of per-step outputs; and either
+backprop(d_y, learn_rate) (updates in place) or loss(Y) then backward() (gradients left in d<name>),
+with optional clip(value) and update(learn_rate) methods.
+
+Child side: runs next to the student's code, NumPy only.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import plan as P
+from ..schemes import variants
+from .student import GradeError, Progress, call_student, canonical_grad, column_vector, describe_value, \
+    looks_like_probs, signature_ok, signature_text, steps_matrix
+
+UPDATE_METHODS = ("update", "optimize", "step", "sgd_step", "update_parameters")
+CLIP_METHODS = ("clip", "clip_gradients", "clip_grads")
+
+
+class ClassDriver:
+    def __init__(self, module, class_name: str, student_file: str, progress: Progress):
+        self.cls = getattr(module, class_name)
+        self.name = class_name
+        self.file, self.progress = student_file, progress
+        if not signature_ok(self.cls, P.D, P.O, P.H):
+            raise GradeError("signature", f"{class_name} must be constructed as {class_name}(input_size, "
+                             f"output_size, hidden_size); found {signature_text(self.cls)}")
+        if not signature_ok(self.cls.forward, None, []):
+            raise GradeError("signature", f"{class_name}.forward must take the inputs list: forward(inputs); "
+                             f"found {signature_text(self.cls.forward)}")
+        if callable(getattr(self.cls, "backprop", None)):
+            self.step = "backprop"
+            if not signature_ok(self.cls.backprop, None, None, 0.1):
+                raise GradeError("signature", f"{class_name}.backprop must be backprop(d_y, learn_rate); "
+                                 f"found {signature_text(self.cls.backprop)}")
+        else:
+            self.step = "loss"
+            if not signature_ok(self.cls.loss, None, None):
+                raise GradeError("signature", f"{class_name}.loss must be loss(Y); found {signature_text(self.cls.loss)}")
+            if not signature_ok(self.cls.backward, None):
+                raise GradeError("signature", f"{class_name}.backward must take no arguments; "
+                                 f"found {signature_text(self.cls.backward)}")
+        self.clip_name = next((m for m in CLIP_METHODS if callable(getattr(self.cls, m, None))
+                               and signature_ok(getattr(self.cls, m), None, 1.0)), None)
+        self.update_name = next((m for m in UPDATE_METHODS if callable(getattr(self.cls, m, None))
+                                 and signature_ok(getattr(self.cls, m), None, 0.1)), None)
+        self.instances = {}
+        self.update_disabled = None
+
+    # --- weights
+
+    def _construct(self, O: int):
+        obj = call_student(self.progress, self.file, f"{self.name}({P.D}, {O}, {P.H})", self.cls, P.D, O, P.H)
+        return obj
+
+    def detect(self) -> dict:
+        obj = self._construct(P.O)
+        attrs = set(vars(obj)) if hasattr(obj, "__dict__") else set()
+        fits = [(s, n) for s, n in variants() if all(name in attrs for name in n.values())]
+        if not fits:
+            raise GradeError("not_found", f"{self.name} instances hold none of the naming schemes "
+                             "(Wxh Whh Why bh by; Wax Waa Wya ba|b by; U V W bh by); attributes found: "
+                             f"{', '.join(sorted(attrs)) or 'none'}")
+        scheme, naming = fits[0]
+        self.naming = naming
+        want = {"Wxh": (P.H, P.D), "Whh": (P.H, P.H), "Why": (P.O, P.H), "bh": (P.H,), "by": (P.O,)}
+        self.bias_column = {}
+        for canon, name in naming.items():
+            shape = np.shape(getattr(obj, name))
+            if canon in ("bh", "by"):
+                if shape not in (want[canon], want[canon] + (1,)):
+                    raise GradeError("shapes", f"{self.name}({P.D}, {P.O}, {P.H}).{name} has shape {shape}, "
+                                     f"expected {want[canon] + (1,)} or {want[canon]}")
+                self.bias_column[canon] = len(shape) == 2
+            elif shape != want[canon]:
+                raise GradeError("shapes", f"{self.name}(input_size={P.D}, output_size={P.O}, hidden_size={P.H})"
+                                 f".{name} has shape {shape}, expected {want[canon]}")
+        self.instances["main"] = obj
+        return {"scheme": scheme, "naming": naming, "step": self.step,
+                "bias_shape": "(n, 1)" if self.bias_column.get("bh") else "(n,)",
+                "clip_method": self.clip_name if self.step == "loss" else None,
+                "update_method": self.update_name if self.step == "loss" else None}
+
+    def set_weights(self, obj, params: dict):
+        for canon, value in params.items():
+            arr = np.array(value, dtype=np.float64)
+            if self.bias_column.get(canon):
+                arr = arr.reshape(-1, 1)
+            setattr(obj, self.naming[canon], arr)
+
+    def read_weights(self, obj, stage: str) -> dict:
+        out = {}
+        for canon, name in self.naming.items():
+            out[canon] = canonical_grad(getattr(obj, name, None), canon, f"{stage}: {self.name}.{name}")
+        return out
+
+    # --- forward
+
+    def forward(self, obj, tokens, O: int, stage: str):
+        """Returns (outputs (T, O) or (O,), h (H,) or None)."""
+        T = len(tokens)
+        res = call_student(self.progress, self.file, stage + ": forward(inputs)", obj.forward, P.one_hot_columns(tokens))
+        if isinstance(res, tuple) and len(res) == 2 and np.size(res[1]) == P.H and np.size(res[0]) == O \
+                and not (T == 2 and np.size(res[1]) == O):
+            return column_vector(res[0], O, f"{stage}: forward's y"), column_vector(res[1], P.H, f"{stage}: forward's h")
+        if isinstance(res, (list, tuple, dict)) or (isinstance(res, np.ndarray) and res.ndim >= 1 and res.shape[0] == T
+                                                    and res.size == T * O):
+            return steps_matrix(res, T, O, f"{stage}: forward's outputs"), None
+        raise GradeError("shapes", f"{stage}: forward(inputs) must return (y, h) with y ({O}, 1) and h ({P.H}, 1), "
+                         f"or a list of {T} per-step outputs ({O}, 1); got {describe_value(res)}")
+
+    def detect_mode(self, params: dict) -> dict:
+        obj = self.instances["main"]
+        self.set_weights(obj, params)
+        out, h = self.forward(obj, np.array([3, 1, 4]), P.O, "first forward")
+        self.many_to_one = h is not None
+        return {"many_to_one": self.many_to_one, "output_kind": "probs" if looks_like_probs(out) else "logits"}
+
+    # --- the calls
+
+    def _identity(self):
+        if "identity" not in self.instances:
+            obj = self._construct(P.O_IDENTITY)
+            self.instances["identity"] = obj
+        return self.instances["identity"]
+
+    def _dy_arg(self, dy):
+        if self.many_to_one:
+            return np.array(dy, dtype=np.float64).reshape(-1, 1)
+        return [row.reshape(-1, 1).copy() for row in np.asarray(dy, dtype=np.float64)]
+
+    def _targets_arg(self, targets, O: int):
+        def col(k):
+            v = np.zeros((O, 1))
+            v[int(k), 0] = 1.0
+            return v
+        if self.many_to_one:
+            return col(targets)
+        return [col(k) for k in targets]
+
+    def _read_grads(self, obj, stage: str) -> dict:
+        out = {}
+        for canon, name in self.naming.items():
+            for attr in ("d" + name, "d_" + name):
+                if hasattr(obj, attr):
+                    out[canon] = canonical_grad(getattr(obj, attr), canon, f"{stage}: {self.name}.{attr}")
+                    break
+            else:
+                raise GradeError("signature", f"{stage}: backward() left no gradient attribute d{name} "
+                                 f"(expected {', '.join('d' + n for n in self.naming.values())})")
+        return out
+
+    def run(self, call, plan, obs: dict, probs: bool):
+        stage = f"call {call.index} ({call.tag}, length {call.T})"
+        if call.tag == "hidden":
+            obj = self._identity()
+            self.set_weights(obj, dict(plan.params, **plan.identity_head))
+            out, _ = self.forward(obj, call.tokens, P.O_IDENTITY, stage)
+            obs[call.key("out")] = out
+            return
+        obj = self.instances["main"]
+        if call.reset:
+            self.set_weights(obj, plan.params)
+        before = self.read_weights(obj, stage)
+        out, h = self.forward(obj, call.tokens, P.O, stage)
+        obs[call.key("out")] = out
+        if h is not None:
+            obs[call.key("h")] = h
+        if self.step == "backprop":
+            call_student(self.progress, self.file, stage + ": backprop(d_y, learn_rate)", obj.backprop,
+                         self._dy_arg(call.dy), float(call.lr))
+            after = self.read_weights(obj, stage)
+            for canon in P.CANONICAL:
+                b, a = before[canon], after[canon]
+                if a.shape == b.shape:
+                    obs[call.key("grad:" + canon)] = (b - a) / call.lr
+                else:
+                    obs[call.key("grad:" + canon)] = a  # a wrong shape fails the check by itself
+            if call.tag == "update":
+                for canon in P.CANONICAL:
+                    obs[call.key("param:" + canon)] = after[canon]
+            return
+        call_student(self.progress, self.file, stage + ": loss(Y)", obj.loss, self._targets_arg(call.targets, P.O))
+        call_student(self.progress, self.file, stage + ": backward()", obj.backward)
+        grads = self._read_grads(obj, stage)
+        for canon, g in grads.items():
+            obs[call.key("grad:" + canon)] = g
+        if call.clip is not None and self.clip_name:
+            call_student(self.progress, self.file, f"{stage}: {self.clip_name}({call.clip})",
+                         getattr(obj, self.clip_name), call.clip)
+            for canon, g in self._read_grads(obj, stage).items():
+                obs[call.key("clipped:" + canon)] = g
+        if call.tag == "update":
+            call_student(self.progress, self.file, f"{stage}: {self.update_name}({call.lr})",
+                         getattr(obj, self.update_name), call.lr)
+            for canon, value in self.read_weights(obj, stage).items():
+                obs[call.key("param:" + canon)] = value

@@ -1,0 +1,51 @@
+"""Which protocol a student's module follows: today's class and function protocols (discover), and the
+registered protocols of rnn_parity.grader.protocols, recognised by score (recognise).
+
+Child side: runs next to the student's code, NumPy only.
+"""
+from __future__ import annotations
+
+import inspect
+
+from .student import GradeError
+
+
+def _own(module, obj) -> bool:
+    return getattr(obj, "__module__", None) == module.__name__
+
+
+def discover(module, class_name: str | None, protocol: str) -> dict:
+    """Which protocol the module follows. Returns {"protocol": "class"|"functions", "class": name}."""
+    classes = {n: o for n, o in vars(module).items() if inspect.isclass(o) and _own(module, o)}
+    candidates = [n for n, o in classes.items()
+                  if callable(getattr(o, "forward", None))
+                  and (callable(getattr(o, "backprop", None))
+                       or (callable(getattr(o, "loss", None)) and callable(getattr(o, "backward", None))))]
+    fwd, bwd = getattr(module, "forward", None), getattr(module, "backward", None)
+    has_functions = inspect.isfunction(fwd) and inspect.isfunction(bwd)
+    if class_name:
+        obj = getattr(module, class_name, None)
+        if not inspect.isclass(obj):
+            raise GradeError("not_found", f"no class named {class_name!r} in the file "
+                             f"(classes found: {', '.join(classes) or 'none'})")
+        if class_name not in candidates:
+            raise GradeError("not_found", f"class {class_name} needs forward() and either backprop() or "
+                             "loss() and backward()")
+        return {"protocol": "class", "class": class_name}
+    if protocol == "functions" or (protocol == "auto" and has_functions and not candidates):
+        if not has_functions:
+            raise GradeError("not_found", "no module-level functions forward(params, inputs, h0) and "
+                             "backward(params, cache, d_outputs)")
+        return {"protocol": "functions", "class": None}
+    if protocol == "auto" and has_functions and candidates:
+        raise GradeError("not_found", f"the file follows both protocols (functions forward/backward and class "
+                         f"{', '.join(candidates)}): choose with --class NAME or --protocol functions")
+    if len(candidates) == 1:
+        return {"protocol": "class", "class": candidates[0]}
+    if len(candidates) > 1:
+        raise GradeError("not_found", f"several classes could be the RNN ({', '.join(candidates)}): "
+                         "name one with --class NAME")
+    found_f = sorted(n for n, o in vars(module).items() if inspect.isfunction(o) and _own(module, o))
+    raise GradeError("not_found", "found neither a class with forward() and backprop() (or loss() and "
+                     "backward()) nor module-level functions forward() and backward(); classes: "
+                     f"{', '.join(classes) or 'none'}; functions: {', '.join(found_f) or 'none'}")

@@ -1,0 +1,235 @@
+"""dlai: deeplearning.ai's "Building your Recurrent Neural Network - Step by Step" and "Dinosaur Island".
+
+Column convention: one column per example, time last.
+    rnn_cell_forward(xt, a_prev, parameters) -> (a_next, yt_pred, cache)     xt (n_x, m), a_prev (n_a, m)
+    rnn_cell_backward(da_next, cache) -> {"dxt", "da_prev", "dWax", "dWaa", "dba"}
+    rnn_forward(x, a0, parameters) -> (a, y_pred, caches)                    x (n_x, m, T_x) -> a (n_a, m, T_x)
+    rnn_backward(da, caches) -> {"dx", "da0", "dWax", "dWaa", "dba"}         da (n_a, m, T_x)
+    parameters: Wax (n_a, n_x), Waa (n_a, n_a), Wya (n_y, n_a), ba (n_a, 1), by (n_y, 1)
+    a_next = tanh(Wax xt + Waa a_prev + ba), yt_pred = softmax(Wya a_next + by) (softmax over axis 0)
+Dinosaur Island (a character model, vocabulary 27, parameters Wax Waa Wya b by):
+    clip(gradients, maxValue) -> gradients       every array clipped to [-maxValue, maxValue]
+    optimize(X, Y, a_prev, parameters, learning_rate) -> (loss, gradients, a[len(X) - 1]): the course's
+        rnn_forward(X, Y, a_prev, parameters) and rnn_backward(X, Y, parameters, cache) from utils, then
+        clip(gradients, 5) and update_parameters(parameters, gradients, learning_rate)
+The caches are the student's own, passed back as they came. rnn_utils / utils, when the file imports them
+and they are not there, are supplied from rnn-parity's own definitions (protocols/supplied).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .engine import CheckSpec, Protocol, Recognition, own_function, takes
+
+N_X, N_A, N_Y, M, T_X = 4, 6, 3, 5, 3  # all different: transposes and wrong axes show in the shapes
+VOCAB, DINO_A, CLIP_AT, LR = 27, 6, 5.0, 0.05  # Dinosaur Island: 27 characters; optimize clips at 5
+ARITY = {"rnn_cell_forward": 3, "rnn_cell_backward": 2, "rnn_forward": 3, "rnn_backward": 2, "clip": 2,
+         "optimize": 4}
+STEP_GRADS = ("dxt", "da_prev", "dWax", "dWaa", "dba")
+SEQ_GRADS = ("dx", "da0", "dWax", "dWaa", "dba")
+DINO = ("Wax", "Waa", "Wya", "b", "by")
+
+
+class DLAI(Protocol):
+    name = "dlai"
+    title = "deeplearning.ai RNN Step by Step / Dinosaur Island"
+    scopes = [("cell:", "seq:"), ("seq:",), ("cell:",), ("clip:", "opt:"), ("clip:",), ("opt:",)]
+    phrasing = {
+        "whh_not_transposed_backward": ("da_prev = np.dot(Waa, dtanh)", "da_prev = np.dot(Waa.T, dtanh)"),
+        "whh_not_transposed_forward": ("a_next = np.tanh(np.dot(Wax, xt) + np.dot(Waa.T, a_prev) + ba)",
+                                       "a_next = np.tanh(np.dot(Wax, xt) + np.dot(Waa, a_prev) + ba)"),
+        "h_t_in_recurrent_grad": ("dWaa = np.dot(dtanh, a_next.T)", "dWaa = np.dot(dtanh, a_prev.T)"),
+        "tanh_grad_of_activation": ("dtanh = (1 - np.tanh(a_next) ** 2) * da_next",
+                                    "dtanh = (1 - a_next ** 2) * da_next"),
+        "tanh_grad_missing": ("dtanh = da_next", "dtanh = (1 - a_next ** 2) * da_next"),
+        "tanh_grad_of_upstream": ("dtanh = (1 - da_next ** 2) * da_next", "dtanh = (1 - a_next ** 2) * da_next"),
+        "upstream_grad_alone": ("gradients = rnn_cell_backward(da[:, :, t], caches[t])",
+                                "gradients = rnn_cell_backward(da[:, :, t] + da_prevt, caches[t])"),
+        "bias_grad_not_summed": ("dba = dbat  (inside the loop over t)", "dba += dbat"),
+        "bias_grad_not_summed_over_batch": ("dba = dtanh", "dba = np.sum(dtanh, axis=1, keepdims=True)"),
+        "dh0_never_assigned": ("da0 = np.zeros((n_a, m))  (never set)", "da0 = da_prevt  (after the loop)"),
+        "h0_ignored": ("a_next = a0 * 0  (or np.zeros((n_a, m)))", "a_next = a0"),
+        "clip_rebinds_loop_variable": ("gradient = np.clip(gradient, -maxValue, maxValue)",
+                                       "np.clip(gradient, -maxValue, maxValue, out=gradient)"),
+        "gradient_ascent": ("parameters['Wax'] += lr * gradients['dWax']",
+                            "parameters['Wax'] -= lr * gradients['dWax']"),
+        "clip_after_update": ("update_parameters(...) before clip(gradients, 5)",
+                              "gradients = clip(gradients, 5), then update_parameters(...)"),
+        "loss_grad_missing_one": ("dy = np.copy(y_hat[t])", "dy = np.copy(y_hat[t]); dy[Y[t]] -= 1"),
+    }
+
+    # --- child side
+
+    def recognise(self, module) -> Recognition:
+        found = [n for n in ARITY if own_function(module, n) is not None and takes(own_function(module, n), ARITY[n])]
+        core = {"rnn_cell_forward", "rnn_cell_backward", "clip", "optimize"}
+        if not core & set(found):
+            return Recognition(0.0)
+        return Recognition(float(len(found)), found)
+
+    def plan(self, seed: int) -> dict:
+        rng = np.random.default_rng([seed, 2018])
+        g = rng.normal
+
+        def params(n_x, n_a, n_y, bias="ba"):
+            return {"Wax": g(0, 0.5, (n_a, n_x)), "Waa": g(0, 0.9 / np.sqrt(n_a), (n_a, n_a)),
+                    "Wya": g(0, 0.6, (n_y, n_a)), bias: g(0, 0.3, (n_a, 1)), "by": g(0, 0.3, (n_y, 1))}
+
+        p = {"cell": {"xt": g(0, 1, (N_X, M)), "a_prev": g(0, 0.8, (N_A, M)), "da_next": g(0, 1, (N_A, M)),
+                      "parameters": params(N_X, N_A, N_Y)},
+             "seq": {"x": g(0, 1, (N_X, M, T_X)), "a0": g(0, 0.8, (N_A, M)), "da": g(0, 1, (N_A, M, T_X)),
+                     "parameters": params(N_X, N_A, N_Y)},
+             "clip": {"gradients": {"d" + k: g(0, 10, np.shape(v)) for k, v in params(VOCAB, DINO_A, VOCAB, "b").items()},
+                      "maxValue": 5.0}}
+        ids = [int(i) for i in rng.integers(1, VOCAB, size=11)]
+        ids[2:9:2] = [ids[0]] * 4  # one character seven times: its gradients reach past the clip bound
+        ids[1:8:3] = [ids[0]] * 3
+        X = [None] + ids
+        Y = ids + [0]  # the course's newline
+        p["opt"] = {"X": X, "Y": Y, "a_prev": g(0, 0.5, (DINO_A, 1)), "parameters": params(VOCAB, DINO_A, VOCAB, "b"),
+                    "learning_rate": LR}
+        return p
+
+    def probe(self, probe, plan: dict) -> None:
+        module, info = probe.module, probe.info
+        info["functions"] = have = self.recognise(module).found
+        info["not_graded"] = {n: "LSTM" for n in sorted(vars(module)) if n.startswith("lstm_")
+                              and own_function(module, n) is not None}
+        c = _copy(plan["cell"])
+        if "rnn_cell_forward" in have:
+            with probe.function("rnn_cell_forward", "rnn_cell_backward"):
+                res = probe.call("rnn_cell_forward", c["xt"], c["a_prev"], c["parameters"])
+                a_next, yt_pred, cache = probe.unpack(res, 3, "rnn_cell_forward")
+                probe.record("cell:a_next", a_next, "a_next")
+                probe.record("cell:yt_pred", yt_pred, "yt_pred")
+                if "rnn_cell_backward" in have:
+                    grads = probe.call("rnn_cell_backward", c["da_next"], cache)
+                    _record_dict(probe, "cell", grads, STEP_GRADS, "rnn_cell_backward")
+        s = _copy(plan["seq"])
+        if "rnn_forward" in have:
+            with probe.function("rnn_forward", "rnn_backward"):
+                res = probe.call("rnn_forward", s["x"], s["a0"], s["parameters"])
+                a, y_pred, caches = probe.unpack(res, 3, "rnn_forward")
+                probe.record("seq:a", a, "a")
+                probe.record("seq:y_pred", y_pred, "y_pred")
+                if "rnn_backward" in have:
+                    grads = probe.call("rnn_backward", s["da"], caches)
+                    _record_dict(probe, "seq", grads, SEQ_GRADS, "rnn_backward")
+        k = _copy(plan["clip"])
+        if "clip" in have:
+            with probe.function("clip"):
+                out = probe.call("clip", k["gradients"], k["maxValue"])
+                _record_dict(probe, "clip", out, tuple(k["gradients"]), "clip")
+        o = _copy(plan["opt"])
+        if "optimize" in have:
+            with probe.function("optimize"):
+                before = {n: v.copy() for n, v in o["parameters"].items()}
+                res = probe.call("optimize", o["X"], o["Y"], o["a_prev"], o["parameters"], o["learning_rate"])
+                loss, grads, a_last = probe.unpack(res, 3, "optimize")
+                probe.record("opt:loss", loss, "loss")
+                _record_dict(probe, "opt", grads, tuple("d" + n for n in DINO), "optimize's gradients")
+                probe.record("opt:a", a_last, "a[len(X) - 1]")
+                for n in DINO:  # the update, read from the dict optimize was given (updated in place)
+                    probe.record(f"opt:step:{n}", np.asarray(o["parameters"][n], dtype=float) - before[n],
+                                 f"the change of parameters['{n}']")
+
+    # --- parent side
+
+    def checks(self, plan: dict, info: dict) -> list:
+        have = set(info.get("functions", []))
+        out = []
+        if "rnn_cell_forward" in have:
+            out.append(CheckSpec("step:forward", "rnn_cell_forward", ["cell:a_next"], "a_next of rnn_cell_forward"))
+            out.append(CheckSpec("step:output", "rnn_cell_forward", ["cell:yt_pred"], "yt_pred of rnn_cell_forward"))
+            if "rnn_cell_backward" in have:
+                out += [CheckSpec(f"step:grad:{k[1:]}", "rnn_cell_backward", [f"cell:{k}"],
+                                  f"gradients['{k}'] of rnn_cell_backward") for k in STEP_GRADS]
+        if "rnn_forward" in have:
+            out.append(CheckSpec("forward", "rnn_forward", ["seq:a"], "a of rnn_forward"))
+            out.append(CheckSpec("output", "rnn_forward", ["seq:y_pred"], "y_pred of rnn_forward"))
+            if "rnn_backward" in have:
+                out += [CheckSpec(f"grad:{k[1:]}", "rnn_backward", [f"seq:{k}"], f"gradients['{k}'] of rnn_backward")
+                        for k in SEQ_GRADS]
+        if "clip" in have:
+            out.append(CheckSpec("clip", "clip", [f"clip:d{n}" for n in DINO], "gradients['{key}'] returned by clip"))
+        if "optimize" in have:
+            out.append(CheckSpec("optimize:loss", "optimize", ["opt:loss"], "the loss optimize returns"))
+            out.append(CheckSpec("optimize:gradients", "optimize", [f"opt:d{n}" for n in DINO],
+                                 "gradients['{key}'] returned by optimize (clipped at 5)"))
+            out.append(CheckSpec("optimize:hidden", "optimize", ["opt:a"], "a[len(X) - 1] returned by optimize"))
+            out.append(CheckSpec("update", "optimize", [f"opt:step:{n}" for n in DINO],
+                                 "the change optimize made to parameters['{key}']"))
+        return out
+
+    def expected_parts(self, plan: dict, info: dict) -> list:
+        from .. import answers as A
+
+        return [lambda: _cell(A, plan["cell"]), lambda: _sequence(A, plan["seq"]),
+                lambda: {f"clip:{n}": v for n, v in A.clip_value(plan["clip"]["gradients"],
+                                                                  plan["clip"]["maxValue"]).items()},
+                lambda: _optimize(A, plan["opt"])]
+
+
+def _cell(A, c: dict) -> dict:
+    p = c["parameters"]
+    r = A.rnn(c["xt"].T[None], c["a_prev"].T, p["Wax"], p["Waa"], p["ba"][:, 0], dh=c["da_next"].T[None])
+    a_next = r["h"][0].T
+    return {"cell:a_next": a_next, "cell:yt_pred": A.softmax_columns(p["Wya"] @ a_next + p["by"]),
+            "cell:dxt": r["dx"][0].T, "cell:da_prev": r["dh0"].T, "cell:dWax": r["dWxh"], "cell:dWaa": r["dWhh"],
+            "cell:dba": _column(r["db"])}
+
+
+def _sequence(A, s: dict) -> dict:
+    p = s["parameters"]
+    tm = lambda arr: arr.transpose(2, 1, 0)  # noqa: E731 - (n, m, T) <-> (T, m, n)
+    r = A.rnn(tm(s["x"]), s["a0"].T, p["Wax"], p["Waa"], p["ba"][:, 0], dh=tm(s["da"]))
+    a = tm(r["h"])
+    y = A.softmax_columns(np.einsum("ya,amt->ymt", p["Wya"], a) + p["by"][:, :, None])
+    return {"seq:a": a, "seq:y_pred": y, "seq:dx": tm(r["dx"]), "seq:da0": r["dh0"].T, "seq:dWax": r["dWxh"],
+            "seq:dWaa": r["dWhh"], "seq:dba": _column(r["db"])}
+
+
+def _optimize(A, o: dict) -> dict:
+    p = o["parameters"]
+    T = len(o["X"])
+    x = np.zeros((T, 1, VOCAB))
+    for t, ix in enumerate(o["X"]):
+        if ix is not None:
+            x[t, 0, ix] = 1.0
+    head = dict(Why=p["Wya"], by=p["by"][:, 0])
+    logits = A.rnn(x, o["a_prev"].T, p["Wax"], p["Waa"], p["b"][:, 0], **head)["logits"]
+    loss, dlogits = A.cross_entropy(logits, np.array(o["Y"]).reshape(T, 1))
+    r = A.rnn(x, o["a_prev"].T, p["Wax"], p["Waa"], p["b"][:, 0], dlogits=dlogits, **head)
+    grads = {"Wax": r["dWxh"], "Waa": r["dWhh"], "Wya": r["dWhy"], "b": _column(r["db"]), "by": _column(r["dby"])}
+    clipped, new = A.clip_and_step(p, grads, o["learning_rate"], CLIP_AT)
+    out = {"opt:loss": np.float64(loss), "opt:a": r["h_n"].T}
+    out.update({f"opt:d{n}": clipped[n] for n in DINO})
+    out.update({f"opt:step:{n}": new[n] - p[n] for n in DINO})
+    return out
+
+
+def _column(db) -> np.ndarray:
+    """A bias gradient in the course's column shape: (n,) -> (n, 1); a per-example (m, n) -> (n, m)."""
+    db = np.asarray(db)
+    return db[:, None] if db.ndim == 1 else db.T
+
+
+def _copy(case: dict) -> dict:
+    """Fresh arrays for every call: the student's code may write into what it is given."""
+    def one(v):
+        if isinstance(v, dict):
+            return {k: one(x) for k, x in v.items()}
+        return v.copy() if isinstance(v, (np.ndarray, list)) else v
+    return {k: one(v) for k, v in case.items()}
+
+
+def _record_dict(probe, prefix: str, value, keys: tuple, what: str):
+    if not isinstance(value, dict):
+        probe.fail(f"{what} must return a dict of gradients keyed {', '.join(keys)}; got {type(value).__name__}")
+    for k in keys:
+        if k not in value:
+            probe.fail(f"{what}: the dict has keys {', '.join(map(str, value))}; missing {k!r}")
+        probe.record(f"{prefix}:{k}", value[k], f"{what}['{k}']")
+
+
+PROTOCOL = DLAI()

@@ -1,0 +1,216 @@
+"""minchar: Karpathy's min-char-rnn and its many ports.
+
+    lossFun(inputs, targets, hprev) -> (loss, dWxh, dWhh, dWhy, dbh, dby, hs[len(inputs)-1])
+
+inputs, targets: lists of ints; hprev (H, 1). The weights are module globals Wxh (H, V), Whh (H, H),
+Why (V, H), bh (H, 1), by (V, 1), with hidden_size, vocab_size, seq_length and learning_rate: such files
+build them from a text file and train forever at module level, so the file is loaded for its definitions
+only (rnn_parity.grader.loading) and the grader sets these globals itself before every call. Ports that
+wrap lossFun in a class (self.Wxh, ...; a method lossFun, loss_fun, or loss(inputs, targets, hprev)) get
+an instance made without running __init__ (which reads the data), with the same names set on it.
+
+Clipping (`np.clip(dparam, -5, 5, out=dparam)`) sits inside lossFun in some versions, in the training loop
+in others. A second probe, a long sequence with one target, makes some gradient far larger than 5: when
+lossFun's source clips, or its results come back bounded, `clip` is graded (the bound read from the
+np.clip call, else from the results); otherwise it is not (the note says so). Adagrad lives in the
+training loop: no `update` check.
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+
+import numpy as np
+
+from . import charlevel as CL
+from .engine import CheckSpec, Protocol, Recognition, parameter_names
+from .student import call_student
+
+FUNCTIONS = ("lossFun", "loss_fun")
+METHODS = ("lossFun", "loss_fun", "loss")
+WEIGHTS = ("Wxh", "Whh", "Why", "bh", "by")
+V, H, T = 13, 5, 6  # vocabulary, hidden units, steps; V != H so a transposed weight shows in the shapes
+T_CLIP = 12  # the clip probe: 12 steps (<= V: a one-hot of the position still fits), one target
+DEFAULT_CLIP = 5.0
+HYPER = {"hidden_size": H, "vocab_size": V, "seq_length": T, "learning_rate": 0.1}
+
+
+def _lossfun_of(module):
+    """(label, callable factory) of the file's lossFun: ("lossFun", None) or ("RNN.lossFun", class)."""
+    for name in FUNCTIONS:
+        fn = getattr(module, name, None)
+        if inspect.isfunction(fn) and fn.__module__ == module.__name__ and len(parameter_names(fn)) >= 3:
+            return name, None
+    for cls_name, cls in vars(module).items():
+        if not (inspect.isclass(cls) and cls.__module__ == module.__name__):
+            continue
+        for m in METHODS:
+            fn = cls.__dict__.get(m)
+            if inspect.isfunction(fn) and len(parameter_names(fn)) == 4:  # self, inputs, targets, hprev
+                return f"{cls_name}.{m}", cls
+    return None, None
+
+
+class MinChar(Protocol):
+    name = "minchar"
+    title = "min-char-rnn lossFun(inputs, targets, hprev) over the globals Wxh Whh Why bh by"
+    phrasing = {
+        "whh_not_transposed_backward": ("dhnext = np.dot(Whh, dhraw)", "dhnext = np.dot(Whh.T, dhraw)"),
+        "whh_not_transposed_forward": ("hs[t] = np.tanh(np.dot(Wxh, xs[t]) + np.dot(Whh.T, hs[t-1]) + bh)",
+                                       "hs[t] = np.tanh(np.dot(Wxh, xs[t]) + np.dot(Whh, hs[t-1]) + bh)"),
+        "h_t_in_recurrent_grad": ("dWhh += np.dot(dhraw, hs[t].T)", "dWhh += np.dot(dhraw, hs[t-1].T)"),
+        "tanh_grad_of_activation": ("dhraw = (1 - np.tanh(hs[t]) ** 2) * dh", "dhraw = (1 - hs[t] * hs[t]) * dh"),
+        "tanh_grad_missing": ("dhraw = dh", "dhraw = (1 - hs[t] * hs[t]) * dh"),
+        "tanh_grad_of_upstream": ("dhraw = (1 - dh * dh) * dh", "dhraw = (1 - hs[t] * hs[t]) * dh"),
+        "hidden_grad_not_carried": ("dh = np.dot(Why.T, dy)", "dh = np.dot(Why.T, dy) + dhnext"),
+        "upstream_grad_alone": ("dh = np.dot(Why.T, dy)", "dh = np.dot(Why.T, dy) + dhnext"),
+        "bias_grad_not_summed": ("dbh = dhraw", "dbh += dhraw"),
+        "output_grad_not_accumulated": ("dWhy = np.dot(dy, hs[t].T)", "dWhy += np.dot(dy, hs[t].T)"),
+        "one_hot_from_position": ("xs[t][t] = 1", "xs[t][inputs[t]] = 1"),
+        "h0_ignored": ("hs[-1] = np.zeros_like(hprev)", "hs[-1] = np.copy(hprev)"),
+        "loss_grad_missing_one": ("dy = np.copy(ps[t])", "dy = np.copy(ps[t]); dy[targets[t]] -= 1"),
+        "clip_rebinds_loop_variable": ("for dparam in [...]: dparam = np.clip(dparam, -5, 5)",
+                                       "for dparam in [...]: np.clip(dparam, -5, 5, out=dparam)"),
+    }
+
+    # --- child side
+
+    def recognise(self, module) -> Recognition:
+        label, _ = _lossfun_of(module)
+        return Recognition(10.0, [label]) if label else Recognition(0.0)
+
+    def plan(self, seed: int) -> dict:
+        rng = np.random.default_rng([seed, 1701])
+        g = rng.normal
+        # No target more than twice: every gradient of the main probe stays far below any clip bound.
+        main = {"inputs": rng.integers(0, V, T).tolist(),
+                "targets": rng.permutation(np.r_[np.arange(V), np.arange(V)])[:T].tolist(),
+                "hprev": g(0, 0.5, (H, 1)), "Wxh": g(0, 0.5, (H, V)), "Whh": g(0, 0.8 / np.sqrt(H), (H, H)),
+                "Why": g(0, 0.5, (V, H)), "bh": g(0, 0.2, (H, 1)), "by": g(0, 0.2, (V, 1))}
+        target = int(rng.integers(0, V))
+        by = g(0, 0.2, (V, 1))
+        by[target] -= 3.0  # the target is unlikely at every step: d by[target] ~ -T_CLIP, far past 5
+        clip = {"inputs": rng.integers(0, V, T_CLIP).tolist(), "targets": [target] * T_CLIP,
+                "hprev": g(0, 0.5, (H, 1)), "Wxh": g(0, 1.0, (H, V)), "Whh": g(0, 0.8 / np.sqrt(H), (H, H)),
+                "Why": g(0, 0.3, (V, H)), "bh": g(0, 0.2, (H, 1)), "by": by}  # small Why: dby alone passes 5
+        return {"main": main, "clip": clip}
+
+    def probe(self, probe, plan: dict) -> None:
+        module, info = probe.module, probe.info
+        label, cls = _lossfun_of(module)
+        info["functions"] = [label] if label else []
+        if not label:
+            return
+        fn = getattr(cls, label.split(".")[-1]) if cls else getattr(module, label)
+        info["clip_source"] = _clip_in_source(fn)
+        if info["clip_source"].get("rebinds"):
+            probe.note(f"{label} clips with `{info['clip_source']['rebinds']}`: that rebinds the loop variable "
+                       "and leaves the gradients unclipped (np.clip(dparam, -5, 5, out=dparam) clips in place)")
+        long_label = f"{label} on a long sequence"  # its crash fails only the clip check
+        for part, fn_label in (("main", label), ("clip", long_label)):
+            with probe.function(fn_label):
+                res = _call(probe, module, cls, label, plan[part])
+                values = tuple(res) + (None,) if isinstance(res, (tuple, list)) and len(res) == 6 \
+                    else probe.unpack(res, 7, label)
+                loss = np.asarray(probe.record(f"{part}:loss", values[0], f"the loss {label} returns"))
+                if loss.size == 1:
+                    probe.obs[f"{part}:loss"] = loss.reshape(())  # a scalar, whatever wraps it
+                for w, value in zip(WEIGHTS, values[1:6]):
+                    probe.record(f"{part}:d{w}", value, f"d{w} of {label}")
+                if part == "main":
+                    info["returns_hidden"] = values[6] is not None
+                    if values[6] is None:
+                        probe.note(f"{label} returns 6 values, no last hidden state: `hidden` not checked")
+                if values[6] is not None:
+                    probe.record(f"{part}:h", values[6], f"the last hidden state {label} returns")
+        info["clip_function"] = long_label
+        clip = {k: probe.obs[f"clip:d{k}"] for k in WEIGHTS if f"clip:d{k}" in probe.obs}
+        info["clip"] = _clip_bound(info["clip_source"], clip)
+        if info["clip"] is None and long_label in info["crashed"]:
+            probe.note(f"{label} crashed on the {T_CLIP}-step clip probe ({info['crashed'].pop(long_label)}); "
+                       "its source does not clip: clip not graded")
+        elif info["clip"] is None:
+            probe.note(f"{label} does not clip its gradients (clipping, if any, is in the training loop): "
+                       "clip not graded")
+        probe.note("the parameter update (Adagrad in min-char-rnn) lives in the training loop, which never runs "
+                   "here: update not graded")
+
+    # --- parent side
+
+    def checks(self, plan: dict, info: dict) -> list:
+        if not info.get("functions"):
+            return []
+        fn = info["functions"][0]
+        out = [CheckSpec("loss", fn, ["main:loss"], "the loss of " + fn)]
+        out += [CheckSpec(f"grad:{w}", fn, [f"main:d{w}"], f"d{w} of {fn}") for w in WEIGHTS]
+        if info.get("returns_hidden", True):
+            out.append(CheckSpec("hidden", fn, ["main:h"], "the last hidden state of " + fn))
+        if info.get("clip") is not None:
+            out.append(CheckSpec("clip", info.get("clip_function", fn), [f"clip:d{w}" for w in WEIGHTS],
+                                 f"{{key}} of {fn} on a sequence whose gradients exceed {info['clip']:g}"))
+        return out
+
+    def expected_parts(self, plan: dict, info: dict) -> list:
+        return [lambda: _expected(plan["main"], info, "main"), lambda: _expected(plan["clip"], info, "clip")]
+
+
+def _expected(c: dict, info: dict, part: str) -> dict:
+    r = CL.answer(c["Wxh"], c["Whh"], c["bh"], c["Why"], c["by"], c["inputs"], c["targets"], c["hprev"])
+    grads = {w: r["d" + w] for w in WEIGHTS}
+    if info.get("clip") is not None:
+        grads = CL.clipped(grads, info["clip"])
+    out = {f"{part}:loss": r["loss"], f"{part}:h": CL.column(r["h_last"])}
+    out.update({f"{part}:d{w}": CL.column(grads[w]) if w.startswith("b") else grads[w] for w in WEIGHTS})
+    return out
+
+
+def _call(probe, module, cls, label: str, case: dict):
+    """Set the weights and hyper-parameters (module globals, and attributes of a bare instance), call lossFun."""
+    weights = {w: np.array(case[w]) for w in WEIGHTS}
+    for k, v in {**HYPER, **weights, "seq_length": len(case["inputs"])}.items():
+        setattr(module, k, v)
+    args = (list(case["inputs"]), list(case["targets"]), np.array(case["hprev"]))
+    if cls is None:
+        fn = getattr(module, label)
+    else:
+        obj = cls.__new__(cls)  # __init__ reads the data set: never run it
+        for k, v in {**HYPER, **weights, "seq_length": len(case["inputs"])}.items():
+            setattr(obj, k, v)
+        fn = getattr(obj, label.split(".")[-1])
+    return call_student(probe.progress, probe.file, label, fn, *args)
+
+
+def _clip_in_source(fn) -> dict:
+    """What lossFun's source says about clipping: {"calls": bool, "bound": float|None, "rebinds": text|None}."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return {"calls": None, "bound": None, "rebinds": None}
+    calls, bound, rebinds = False, None, None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "clip":
+            calls = True
+            hi = node.args[2] if len(node.args) >= 3 else next((k.value for k in node.keywords
+                                                                 if k.arg in ("a_max", "max")), None)
+            if isinstance(hi, ast.Constant) and isinstance(hi.value, (int, float)):
+                bound = abs(float(hi.value))
+        if isinstance(node, ast.For) and isinstance(node.target, ast.Name):
+            for stmt in node.body:
+                if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+                        and isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == node.target.id \
+                        and isinstance(stmt.value, ast.Call) \
+                        and getattr(stmt.value.func, "attr", getattr(stmt.value.func, "id", None)) == "clip":
+                    rebinds = ast.unparse(stmt)
+    return {"calls": calls, "bound": bound, "rebinds": rebinds}
+
+
+def _clip_bound(source: dict, grads: dict) -> float | None:
+    """The bound lossFun clips to, or None when it does not clip: from its np.clip call, else from the clip
+    probe's results (several entries exactly at the largest magnitude, which the unclipped probe exceeds)."""
+    if source.get("calls"):
+        return source.get("bound") or DEFAULT_CLIP
+    return CL.clip_bound_from_ties(grads.values())
+
+
+PROTOCOL = MinChar()

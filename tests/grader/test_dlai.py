@@ -1,0 +1,134 @@
+"""The dlai protocol (deeplearning.ai Step by Step, Dinosaur Island): correct files pass, every mistake is
+named in the course's notation, missing helper modules are supplied and reported."""
+import pytest
+
+from rnn_parity.grader import grade
+
+from .conftest import EXAMPLES
+
+DL = EXAMPLES / "dlai"
+MISTAKES = sorted(p.stem for p in (DL / "mistakes").glob("*.py"))
+STEP_CHECKS = ["step:forward", "step:output", "step:grad:xt", "step:grad:a_prev", "step:grad:Wax", "step:grad:Waa",
+               "step:grad:ba", "forward", "output", "grad:x", "grad:a0", "grad:Wax", "grad:Waa", "grad:ba"]
+DINO_CHECKS = ["clip", "optimize:loss", "optimize:gradients", "optimize:hidden", "update"]
+CORRECT = {"correct.py": STEP_CHECKS, "correct_dinosaur.py": DINO_CHECKS}
+
+
+def _variant(tmp_path, source, edits, name="variant.py"):
+    text = (DL / source).read_text()
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def _failing(report):
+    return [c.name for c in report.checks if c.status == "fail"]
+
+
+@pytest.mark.parametrize("name", CORRECT)
+def test_correct_passes(name):
+    report = grade(str(DL / name))
+    assert report.verdict == "pass", report.to_table()
+    assert [c.name for c in report.checks] == CORRECT[name]
+    assert all(c.rel_error < 1e-10 for c in report.checks)
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_mistake_is_named_in_the_courses_notation(mistake):
+    from rnn_parity.grader.protocols.dlai import PROTOCOL
+
+    report = grade(str(DL / "mistakes" / f"{mistake}.py"))
+    assert report.verdict == "fail" and report.exit_code == 1, report.to_table()
+    assert [f.mutant.id for f in report.diagnosis] == [mistake], report.to_table()
+    (finding,) = report.diagnosis
+    assert finding.full and set(finding.explains) == set(_failing(report))
+    assert (finding.wrong, finding.correct) == PROTOCOL.phrasing[mistake]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(1, 21))
+@pytest.mark.parametrize("name", CORRECT)
+def test_correct_never_fails(name, seed):
+    report = grade(str(DL / name), seed=seed, diagnose_mistakes=False)
+    assert report.verdict == "pass", report.to_table()
+    assert max(c.rel_error for c in report.checks) < 1e-9
+
+
+def test_missing_helper_modules_are_supplied_and_reported():
+    step, dino = grade(str(DL / "correct.py")), grade(str(DL / "correct_dinosaur.py"))
+    assert "supplied rnn_utils from rnn-parity's definitions: softmax, sigmoid" in step.notes
+    note = next(n for n in dino.notes if n.startswith("supplied utils"))
+    for name in ("rnn_forward", "rnn_backward", "update_parameters", "softmax", "smooth", "print_sample"):
+        assert name in note
+
+
+def test_a_helper_module_that_is_there_is_used_not_supplied(tmp_path):
+    (tmp_path / "rnn_utils.py").write_text(
+        "import numpy as np\n\ndef softmax(x):\n    return np.exp(x) / np.exp(x).sum(axis=0)  # the student's own\n")
+    report = grade(_variant(tmp_path, "correct.py", []))
+    assert report.verdict == "pass"
+    assert not any(n.startswith("supplied") for n in report.notes)
+
+
+def test_a_wrong_helper_module_of_the_students_is_what_runs(tmp_path):
+    (tmp_path / "rnn_utils.py").write_text("def softmax(x):\n    return x  # not a softmax\n")
+    report = grade(_variant(tmp_path, "correct.py", []))
+    assert _failing(report) == ["step:output", "output"]
+
+
+def test_supplied_modules_never_import_rnn_parity():
+    import ast
+
+    from rnn_parity.grader.protocols import supplied
+
+    for name in supplied.SUPPLIED:
+        tree = ast.parse(open(f"{supplied.HERE}/{name}.py").read())
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert imported == {"numpy"}, (name, imported)
+
+
+def test_crash_in_one_function_fails_only_its_checks(tmp_path):
+    path = _variant(tmp_path, "correct.py", [("    dWaa = np.dot(dtanh, a_prev.T)\n",
+                                              "    dWaa = np.dot(dtanh, a_prev)  # (n_a, m) @ (n_a, m): a crash\n")])
+    report = grade(path)
+    assert report.verdict == "fail" and report.error is None
+    assert _failing(report) == STEP_CHECKS[2:7] + STEP_CHECKS[9:]  # rnn_backward calls the cell: both fail
+    assert "ValueError" in report.check("step:grad:Waa").detail and "variant.py" in report.check("grad:x").detail
+    assert report.check("forward").status == "pass"
+
+
+def test_shape_before_values(tmp_path):
+    path = _variant(tmp_path, "correct.py", [("    dba = np.sum(dtanh, axis=1, keepdims=True)\n",
+                                              "    dba = np.sum(dtanh, axis=1)\n"),
+                                             ("np.zeros((n_a, n_a)), np.zeros((n_a, 1))", "np.zeros((n_a, n_a)), np.zeros(n_a)")])
+    report = grade(path)
+    assert _failing(report) == ["step:grad:ba", "grad:ba"]
+    assert report.check("step:grad:ba").detail == \
+        "gradients['dba'] of rnn_cell_backward has shape (6,), expected (6, 1)"
+
+
+def test_a_missing_gradient_key_is_named(tmp_path):
+    path = _variant(tmp_path, "correct.py", [('    return {"dxt": dxt, "da_prev": da_prev,', '    return {"dx": dxt, "da_prev": da_prev,')])
+    report = grade(path)
+    assert "missing 'dxt'" in report.check("step:grad:xt").detail
+
+
+def test_lstm_functions_are_listed_not_graded():
+    assert "lstm_cell_forward: not graded (LSTM)" in grade(str(DL / "correct.py")).notes
+
+
+@pytest.mark.parametrize("checks,edit", [
+    ("step:output output", ("    yt_pred = softmax(np.dot(Wya, a_next) + by)", "    yt_pred = softmax(np.dot(Wya, a_next))")),
+    ("optimize:loss", ("    return loss, gradients, a[len(X) - 1]", "    return loss / len(X), gradients, a[len(X) - 1]")),
+    ("optimize:hidden", ("    return loss, gradients, a[len(X) - 1]", "    return loss, gradients, a[len(X) - 2]")),
+    ("update", ("    parameters = update_parameters(parameters, gradients, learning_rate)",
+                "    parameters = update_parameters(parameters, gradients, learning_rate / 2)")),
+])
+def test_each_check_can_fail(tmp_path, checks, edit):
+    source = "correct.py" if checks.startswith("step") else "correct_dinosaur.py"
+    report = grade(_variant(tmp_path, source, [edit]))
+    assert _failing(report) == checks.split(), report.to_table()

@@ -1,0 +1,71 @@
+"""minchar: min-char-rnn files graded as written: the correct ones pass (20 probe seeds), each mistake fails
+with the mistake named in min-char-rnn's notation; Python 2 and module-level training loops handled."""
+import time
+
+import pytest
+
+from rnn_parity.grader import grade
+
+from .conftest import EXAMPLES
+from .inprocess import grade_in_process
+
+FOLDER = EXAMPLES / "minchar"
+CORRECT = sorted(p.name for p in FOLDER.glob("correct*.py"))
+MISTAKES = sorted(p.stem.removeprefix("mistake_") for p in FOLDER.glob("mistake_*.py"))
+WEIGHTS = ["grad:Wxh", "grad:Whh", "grad:Why", "grad:bh", "grad:by"]
+
+
+@pytest.mark.parametrize("name", CORRECT)
+def test_correct_minchar_passes(name):
+    report = grade(str(FOLDER / name))
+    assert report.verdict == "pass" and report.info["protocol"] == "minchar", report.to_table()
+    assert [c.name for c in report.checks][:7] == ["loss", *WEIGHTS, "hidden"]
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_minchar_mistake_fails_and_is_named(mistake):
+    report = grade(str(FOLDER / f"mistake_{mistake}.py"))
+    assert report.verdict == "fail", report.to_table()
+    assert report.diagnosis and report.diagnosis[0].mutant.id == mistake, report.to_table()
+    assert report.diagnosis[0].full
+
+
+@pytest.mark.parametrize("name", CORRECT)
+def test_correct_minchar_never_fails_over_20_seeds(name):
+    for seed in range(1, 21):
+        protocol, results, _ = grade_in_process(FOLDER / name, seed)
+        assert protocol == "minchar"
+        assert all(r.status == "pass" for r in results), (seed, [(r.name, r.detail) for r in results])
+
+
+def test_clip_inside_lossfun_is_graded_and_clip_in_the_loop_is_not():
+    inside = grade(str(FOLDER / "correct.py"))
+    assert inside.check("clip").status == "pass"
+    loop = grade(str(FOLDER / "correct_class_port.py"))
+    assert loop.check("clip") is None
+    assert any("does not clip its gradients" in n and "clip not graded" in n for n in loop.notes)
+
+
+def test_python2_file_with_an_endless_training_loop_is_converted_and_never_run():
+    start = time.monotonic()
+    report = grade(str(FOLDER / "correct_py2.py"), timeout=20)
+    assert time.monotonic() - start < 15  # its loop sleeps an hour per step
+    assert report.verdict == "pass", report.to_table()
+    notes = " ".join(report.notes)
+    assert "converted from Python 2 in memory (fixers: print, xrange)" in notes
+    assert "definitions only" in notes and "`while True:`" in notes
+
+
+def test_rebinding_the_loop_variable_is_pointed_at_in_the_source():
+    report = grade(str(FOLDER / "mistake_clip_rebinds_loop_variable.py"))
+    assert [c.name for c in report.checks if c.status == "fail"] == ["clip"]
+    assert any("`grad = np.clip(grad, -5, 5)`: that rebinds the loop variable" in n for n in report.notes)
+
+
+def test_a_crash_in_lossfun_names_the_students_line(tmp_path):
+    body = (FOLDER / "correct.py").read_text().replace("        dbh += dpre\n", "        dbh += dpre @ dh\n")
+    (tmp_path / "crash.py").write_text(body)
+    report = grade(str(tmp_path / "crash.py"))
+    assert report.verdict == "fail" and report.error is None
+    failed = report.check("grad:Wxh")
+    assert failed.status == "fail" and "ValueError" in failed.detail and "crash.py, in lossFun" in failed.detail

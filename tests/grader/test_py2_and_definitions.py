@@ -1,0 +1,82 @@
+"""Files as handed in: Python 2 converted in memory (or refused naming the line), and files that train at module
+level loaded for their definitions only, decided from the AST before anything runs."""
+import ast
+
+import pytest
+
+from rnn_parity.grader import grade
+from rnn_parity.grader.loading import prepare, why_definitions_only
+from rnn_parity.grader.py2 import SourceError, to_python3
+
+from .conftest import EXAMPLES
+
+CORRECT_FUNCTIONS = (EXAMPLES / "correct_functions.py").read_text()
+
+PY2 = """\
+import numpy as np
+print "hello"
+for i in xrange(3):
+    print i,
+try:
+    pass
+except ValueError, e:
+    pass
+d = {1: 2}
+for k, v in d.iteritems():
+    pass
+"""
+
+
+def test_python2_is_converted_with_the_fixers_named():
+    source, fixers = to_python3(PY2, "old.py")
+    ast.parse(source)
+    assert fixers == ("dict", "except", "print", "xrange")
+    assert len(source.splitlines()) == len(PY2.splitlines())  # messages keep pointing at the student's lines
+
+
+def test_python3_is_left_alone():
+    assert to_python3("x = 1 / 2\nprint(x)\n") == ("x = 1 / 2\nprint(x)\n", ())
+
+
+@pytest.mark.parametrize("source, line", [
+    ("x = 1\ndef f(:\n    pass\n", 2),
+    ("x = 1\nprint x\n\ndef f(:\n    pass\n", 4),  # Python 2 parses further: the line it stops at
+])
+def test_unparseable_file_is_refused_naming_the_line(source, line):
+    with pytest.raises(SourceError, match=rf"^line {line}: cannot parse as Python 3 or Python 2"):
+        to_python3(source)
+
+
+@pytest.mark.parametrize("source, why", [
+    ("import numpy as np\nwhile True:\n    pass\n", "top-level loop (line 2)"),
+    ("for epoch in range(3):\n    pass\n", "top-level loop (line 1)"),
+    ("data = open('input.txt').read()\n", "reads input at the top level (line 1)"),
+    ("with open('x') as f:\n    pass\n", "`with` block (line 1)"),
+    ("def lossFun(inputs, targets, hprev):\n    pass\n", "min-char-rnn"),
+    ("import numpy as np\nH = 3\ndef forward(p, x, h0):\n    for t in x:\n        pass\n", None),
+])
+def test_when_a_file_is_loaded_for_its_definitions_only(source, why):
+    found = why_definitions_only(ast.parse(source))
+    assert (found is None) if why is None else (why in found)
+
+
+def test_skipped_statements_are_named_and_lines_keep_their_numbers():
+    code, notes, ipython = prepare("import numpy as np\ndata = open('in.txt').read()\nH = 4\n\n"
+                                   "def f():\n    return 1 / 0\n", "/tmp/x.py")
+    assert not ipython
+    assert "skipped 1 top-level statement: line 2 `data = open('in.txt').read()`" in notes[0]
+    namespace = {}
+    exec(code, namespace)
+    assert namespace["H"] == 4 and "data" not in namespace
+    with pytest.raises(ZeroDivisionError) as e:
+        namespace["f"]()
+    assert e.traceback[-1].lineno + 1 == 6 and str(e.traceback[-1].path) == "/tmp/x.py"  # the student's line 6
+
+
+def test_a_top_level_training_loop_never_runs(tmp_path):
+    # A correct function-protocol file whose module level reads a missing file and then loops forever.
+    impl = tmp_path / "trains.py"
+    impl.write_text(CORRECT_FUNCTIONS + "\ndata = open('no-such-input.txt').read()\nwhile True:\n    pass\n")
+    report = grade(str(impl), timeout=20)
+    assert report.verdict == "pass", report.error
+    assert any("definitions only" in n and "`while True:`" in n for n in report.notes)

@@ -1,0 +1,57 @@
+"""seed_styles: the seed documents' own function styles graded as written: correct files pass (20 seeds),
+each mistake fails named in the seed's notation; a crash in one function leaves the others graded."""
+import pytest
+
+from rnn_parity.grader import grade
+
+from .conftest import EXAMPLES
+from .inprocess import grade_in_process
+
+FOLDER = EXAMPLES / "seed_styles"
+CORRECT = sorted(p.name for p in FOLDER.glob("correct*.py"))
+MISTAKES = sorted(p.stem.removeprefix("mistake_") for p in FOLDER.glob("mistake_*.py"))
+SAME_RESULTS = {"hidden_grad_not_carried": {"hidden_grad_not_carried", "upstream_grad_alone"}}  # one mistake, two names
+CHECKS = {"correct_001.py": ["forward", "hidden", "loss", "grad:U", "grad:V", "grad:W", "grad:bh", "grad:by", "clip",
+                             "update"],
+          "correct_002.py": ["step:forward", "loss", "forward", "hidden", "grad:Wax", "grad:Waa", "grad:Wya", "grad:ba",
+                             "grad:by", "grad:a_next", "update"]}
+
+
+@pytest.mark.parametrize("name", CORRECT)
+def test_correct_seed_style_passes(name):
+    report = grade(str(FOLDER / name))
+    assert report.verdict == "pass" and report.info["protocol"] == "seed_styles", report.to_table()
+    assert [c.name for c in report.checks] == CHECKS[name]
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_seed_style_mistake_fails_and_is_named(mistake):
+    report = grade(str(FOLDER / f"mistake_{mistake}.py"))
+    expected = mistake.split("_", 1)[1]
+    assert report.verdict == "fail", report.to_table()
+    assert report.diagnosis and report.diagnosis[0].full, report.to_table()
+    assert report.diagnosis[0].mutant.id in SAME_RESULTS.get(expected, {expected}), report.to_table()
+
+
+@pytest.mark.parametrize("name", CORRECT)
+def test_correct_seed_style_never_fails_over_20_seeds(name):
+    for seed in range(1, 21):
+        protocol, results, _ = grade_in_process(FOLDER / name, seed)
+        assert protocol == "seed_styles"
+        assert all(r.status == "pass" for r in results), (seed, [(r.name, r.detail) for r in results])
+
+
+def test_seed_002_step_forward_is_not_taken_for_cs231n():
+    report = grade(str(FOLDER / "correct_002.py"))
+    assert report.info["protocol"] == "seed_styles" and "step:forward" in [c.name for c in report.checks]
+
+
+def test_a_crash_in_the_step_function_leaves_rnn_backward_graded(tmp_path):
+    # rnn_step_forward reads a name it never defines; rnn_forward calls it; rnn_backward is handed its cache.
+    body = (FOLDER / "correct_002.py").read_text().replace('parameters["ba"])', 'ba)')
+    (tmp_path / "hw.py").write_text(body)
+    report = grade(str(tmp_path / "hw.py"))
+    assert report.verdict == "fail" and report.error is None
+    for name in ("step:forward", "loss", "forward", "hidden"):
+        assert "NameError: name 'ba' is not defined" in report.check(name).detail
+    assert all(report.check(n).status == "pass" for n in ("grad:Wax", "grad:Waa", "grad:ba", "update"))
