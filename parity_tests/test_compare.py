@@ -61,3 +61,27 @@ def test_assert_parity_lists_every_failure_worst_first():
         assert_parity([good, small, big])
     text = str(e.value)
     assert text.startswith("2 of 3 comparison(s) failed") and text.index("c:") < text.index("b:")
+
+
+def test_flags_and_missing_quantities_are_their_own_kinds():
+    from rnn_parity.parity import flag, missing
+
+    ok, no = flag("clip-value active", True, "never"), flag("clip-value active", False, "never clipped")
+    assert (ok.kind, ok.passed, ok.problem) == ("flag", True, None)
+    assert (no.kind, no.passed, no.problem) == ("flag", False, "flag") and no.message.endswith("never clipped")
+    gone = missing("vjp dx", "theirs (torch)")
+    assert (gone.kind, gone.passed, gone.problem) == ("missing", False, "missing")
+    assert "missing on theirs (torch)" in gone.message
+    assert compare("x", np.ones(2), np.ones(2)).kind == "values"
+
+
+def test_the_report_groups_by_fields_not_by_names():
+    """A record whose name says something else still lands in the row its fields name."""
+    from rnn_parity.parity import rows_of
+
+    r = compare("not a parseable name", np.ones(2), np.ones(2), group="vjp", quantity="grads", member="Whh")
+    s = compare("also nothing", np.ones(2), np.ones(2) + 1e-3, group="sgd-clipvalue", quantity="params",
+                member="Why", step=7)
+    rows = rows_of("L1-uni-tanh-last", [r, s], "float64")
+    assert [row.quantity for row in rows] == ["vjp grads", "sgd-clipvalue params (50 steps)"]
+    assert rows[1].worst.startswith("step 7 Why") and not rows[1].passed

@@ -27,3 +27,34 @@ def test_trajectory_of_the_trainer(recipe, case, device):
 def test_every_recipe_is_on_the_grid():
     assert {r for r, _ in TRAJECTORY_GRID} == set(RECIPES)
     assert all(r.steps >= 50 for r in RECIPES.values())
+
+
+def test_the_torch_step_screens_before_clipping_and_names_the_gradient():
+    """torch_impl.train.train_step refuses a NaN gradient (reference names) before clip_grad_value_ hides it."""
+    import numpy as np
+    import torch
+
+    from rnn_parity.parity import setup as make_setup
+    from rnn_parity.torch_impl.train import train_step
+
+    numbers = make_setup("L1-uni-tanh-last")
+    model = numbers.model()
+    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+    model.rnn.weight_hh_l0.register_hook(lambda g: g.index_put((torch.tensor(1), torch.tensor(2)),
+                                                               torch.tensor(float("nan"), dtype=g.dtype)))
+    before = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    with pytest.raises(ValueError, match=r"gradient 'Whh' holds nan at index \(1, 2\)"):
+        train_step(model, optimizer, numbers.tensor(numbers.x), numbers.targets, clip_value=1.0)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert np.isfinite(numbers.params["Whh"]).all()
+
+
+def test_torch_threads_sets_and_restores():
+    import torch
+
+    from rnn_parity.torch_impl.threads import torch_threads
+
+    before = torch.get_num_threads()
+    with torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before

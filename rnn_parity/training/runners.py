@@ -95,20 +95,22 @@ class TorchRunner:
         return self.torch.nn.functional.one_hot(self.torch.from_numpy(x), self.config.input_size).to(self.model.dtype)
 
     def prepare(self, examples: list[Example]):
-        return [(self._one_hot(e.x[:, None]), self.torch.from_numpy(np.atleast_1d(e.y))) for e in examples]
+        return [(self._one_hot(e.x[:, None]), self.torch.from_numpy(np.atleast_1d(e.y)), np.atleast_1d(e.y))
+                for e in examples]
 
     def step(self, item) -> tuple[float, int, int]:
         from ..torch_impl.train import train_step
 
-        x, y = item
+        x, y, y_numpy = item
         try:
             loss, logits, _, _ = train_step(self.model, self.optimizer, x, y, self.h0, None, "sum",
                                             self.clip_value, self.clip_norm)
         except ValueError as e:
             bad = self.first_nonfinite_weight()
             raise StepRefused(f"the weights went non-finite ({bad})" if bad else str(e)) from None
-        flat = logits.detach().reshape(-1, logits.shape[-1])
-        return float(loss.detach()), int((flat.argmax(dim=-1) == y).sum()), int(y.numel())
+        # The hits counted in NumPy: a (T, 1, O) argmax costs a fifth of torch's argmax + == + sum there.
+        hits = np.count_nonzero(logits.detach().numpy().argmax(axis=-1).reshape(-1) == y_numpy)
+        return float(loss.detach()), hits, y_numpy.size
 
     def finite(self) -> bool:
         return all(bool(self.torch.isfinite(p).all()) for _, p in self._named)

@@ -68,3 +68,14 @@ def test_sentiment_section_times_every_contender_and_the_trainer_matches_train_s
     assert record["parity"]["max_abs_diff_trainer_vs_train_step"] == 0.0
     assert [r["seed"] for r in record["parity"]["by_seed"]] == [0, 1]
     assert all(r["reference_vs_torch"] < 1e-12 for r in record["parity"]["by_seed"])  # 2 epochs: no chaos yet
+
+
+def test_classic_loop_runs_as_seed_000s_script(capsys):
+    """The whole-process baseline (benchmarks/processes.py) runs the classic loop as a script of its own."""
+    from rnn_parity.benchmarks import classic_loop, processes
+
+    assert classic_loop.main(["--epochs", "2"]) == 0
+    assert capsys.readouterr().out.startswith("test accuracy ")
+    cmds = processes.commands(7, "OUT")
+    assert set(cmds) == {"classic", "train", "demo"}
+    assert cmds["classic"][-2:] == ["--epochs", "7"] and "numpy" in cmds["train"] and "OUT" in cmds["demo"]

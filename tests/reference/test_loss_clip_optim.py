@@ -88,3 +88,41 @@ def test_nan_weight_is_named():
     params["Whh"][1, 2] = np.inf
     with pytest.raises(ValueError, match=r"params\['Whh'\] holds inf at index \(1, 2\)"):
         forward(params, np.zeros((2, 1, 3)))
+
+
+def test_softmax_and_log_softmax_agree_and_never_overflow():
+    from rnn_parity.reference.loss import log_softmax, softmax
+
+    z = np.array([[1e4, 0.0, -1e4], [1.0, 2.0, 3.0]])
+    p = softmax(z)
+    assert p.shape == z.shape and np.all(np.isfinite(p)) and np.allclose(p.sum(axis=-1), 1.0)
+    np.testing.assert_allclose(np.log(p[1]), log_softmax(z)[1], rtol=1e-14)
+    np.testing.assert_allclose(softmax(z[1], temperature=2.0), softmax(z[1] / 2.0), rtol=0)
+
+
+def test_train_step_is_loss_and_grads_then_apply_update_bit_for_bit():
+    from rnn_parity.reference import apply_update, train_step
+
+    params, x, targets, _, _ = make_case(T=4, B=2, output="all")
+    a, b = params.copy(), params.copy()
+    loss_a, used_a, _ = train_step(a, SGD(a, lr=0.1, momentum=0.9), x, targets, clip_value=0.05, clip_norm=0.5)
+    loss_b, grads = loss_and_grads(b, x, targets)
+    used_b = apply_update(b, grads, SGD(b, lr=0.1, momentum=0.9), clip_value=0.05, clip_norm=0.5)
+    assert loss_a == loss_b
+    for k in params:
+        assert a[k].tobytes() == b[k].tobytes() and used_a[k].tobytes() == used_b[k].tobytes(), k
+    assert not all(np.array_equal(a[k], params[k]) for k in params)  # the step moved the weights
+
+
+@pytest.mark.parametrize("bad", [np.inf, np.nan])
+def test_apply_update_screens_before_clipping_and_leaves_params(bad):
+    """Clipping would turn an Inf into +-c without a word: the screen comes first and nothing moves."""
+    from rnn_parity.reference import apply_update
+
+    params, x, targets, _, _ = make_case(T=3, B=1, output="last")
+    _, grads = loss_and_grads(params, x, targets)
+    grads["Whh"][1, 2] = bad
+    before = params.copy()
+    with pytest.raises(ValueError, match=rf"gradient 'Whh' holds {bad} at index \(1, 2\)"):
+        apply_update(params, grads, SGD(params, lr=0.1), clip_value=1.0)
+    assert all(params[k].tobytes() == before[k].tobytes() for k in params)
