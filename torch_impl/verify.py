@@ -16,6 +16,7 @@ import inspect
 import itertools
 import os
 import sys
+from dataclasses import replace
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -255,3 +256,51 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
 def _first_line(e: BaseException) -> str:
     text = str(e).strip()
     return text.splitlines()[0] if text else type(e).__name__
+
+
+def read_verified(checkpoint, model: nn.Module, map=None, forward: Callable | None = None, layout: str | None = None,
+                  config: dict | None = None, fold_bias: bool = False, seed: int = 0):
+    """read_checkpoint with what the shapes cannot tell found by running `model` (their nn.Module, loaded here
+    with strict=True from the checkpoint). Returns (params, reading, match); refuses in one line when no
+    reading reproduces the model. forward(model, x) replaces model(x); layout "BT" | "TB" fixes x's layout."""
+    from .checkpoint import load_checkpoint, read_checkpoint, unwrap
+    from .keymap import as_numpy
+    from .structure import find_readings
+
+    is_path = isinstance(checkpoint, (str, os.PathLike))
+    sd, _, _ = load_checkpoint(checkpoint) if is_path else unwrap(checkpoint)
+    arrays = {k: as_numpy(v, k, "read_verified") for k, v in sd.items()}
+    readings = find_readings(arrays, map)
+    load_strict(model, sd, f"the model {type(model).__name__}")
+    found, match = find_reading(model, readings, arrays, dict(config or {}), forward, layout, seed)
+    fixed = {k: found.config.to_dict()[k] for k in ("nonlinearity", "output", "batch_first")}
+    params, reading = read_checkpoint(checkpoint, map=map, config={**(config or {}), **fixed}, fold_bias=fold_bias,
+                                      variant=match.variant)
+    settled = tuple(n for n in reading.notes if "--model" not in n)  # the model settled what they leave open
+    return params, replace(reading, notes=settled), match
+
+
+def write_verified(params: Params, model: nn.Module, like=None, map=None, forward: Callable | None = None,
+                   layout: str | None = None, seed: int = 0):
+    """write_like(params, like or model) for the reading their `model` reproduces when it loads the result
+    with strict=True: returns (state_dict in their names and dtypes, reading, match), or refuses."""
+    from .checkpoint import load_checkpoint, unwrap, write_like
+    from .keymap import as_numpy
+    from .structure import find_readings
+
+    is_path = isinstance(like, (str, os.PathLike))
+    sd = (load_checkpoint(like) if is_path else unwrap(like))[0] if like is not None else unwrap(model)[0]
+    readings = find_readings({k: as_numpy(v, k, "write_verified") for k, v in sd.items()}, map)
+    c, failures = params.config, []
+    for reading in readings:
+        full = write_like(params, sd, reading=reading, keep_wrappers=True)  # the keys the reading names
+        out = write_like(params, sd, reading=reading)
+        load_strict(model, out, f"the model {type(model).__name__}")
+        try:
+            _, match = find_reading(model, [reading], {k: v.numpy() for k, v in full.items()},
+                                    {"nonlinearity": c.nonlinearity, "output": c.output}, forward, layout, seed)
+        except RNNParityError as e:
+            failures.append(str(e))
+            continue
+        return out, reading, match
+    raise RNNParityError(f"the model {type(model).__name__} does not compute these weights' function: {failures[0]}")

@@ -209,3 +209,17 @@ def test_single_bias_weights_write_zeros_into_their_bias_hh():
     assert model.rnn.bias_hh_l0.detach().any() and not out["rnn.bias_hh_l0"].any()
     assert torch.equal(out["rnn.bias_ih_l0"], torch.from_numpy(params["bh"]))
     cm.H2O().load_state_dict(out, strict=True)
+
+
+def test_python_api_verifies_against_the_model_both_ways():
+    from rnn_parity.torch_impl import read_verified, write_verified
+
+    model = trained("MixedOrientation")
+    params, reading, match = read_verified(model.state_dict(), cm.MixedOrientation())
+    assert match.passed and reading.variant.endswith("h @ W_hh") and params.config.output == "last"
+    assert not any("--model" in n for n in reading.notes)
+    params["Whh"] *= 0.5
+    out, reading, match = write_verified(params, cm.MixedOrientation())
+    assert torch.equal(out["W_hh"], torch.from_numpy(params["Whh"].T))  # applied as h @ W: stored transposed
+    with pytest.raises(RNNParityError, match="does not compute these weights' function"):
+        write_verified(params, cm.CellParams())  # the same keys, applied the other way round
