@@ -221,5 +221,7 @@ def test_python_api_verifies_against_the_model_both_ways():
     params["Whh"] *= 0.5
     out, reading, match = write_verified(params, cm.MixedOrientation())
     assert torch.equal(out["W_hh"], torch.from_numpy(params["Whh"].T))  # applied as h @ W: stored transposed
+    out, _, _ = write_verified(params, cm.CellParams())  # the same keys, W_hh applied as W_hh @ h
+    assert torch.equal(out["W_hh"], torch.from_numpy(params["Whh"]))
     with pytest.raises(RNNParityError, match="does not compute these weights' function"):
-        write_verified(params, cm.CellParams())  # the same keys, applied the other way round
+        write_verified(params, cm.ReluRNN())  # the same shapes, a relu recurrence
