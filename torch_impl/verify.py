@@ -1,10 +1,11 @@
 """Verify a port against the user's own model: run it and the reference on the same random inputs and find
 the reading that reproduces it.
 
-What is tried: each reading the shapes allow (structure.py: the order inside a cat, a square bare head's
-orientation), tanh and relu, the head at the last step or at every step, then nothing, softmax or
-log-softmax; the model's input layout (T, B) or (B, T) unless its nn.RNN or --layout says. A module whose
-forward takes (input, hidden) and has no nn.RNN (the char-RNN tutorial's shape) is run one step per call.
+What is tried: each reading the shapes allow (structure.py: the order inside a cat, how a square bare
+parameter is applied), tanh and relu, the head at the last step or at every step, then nothing,
+softmax, log-softmax or sigmoid; the model's input layout (T, B) or (B, T) unless its nn.RNN or --layout
+says. A module whose forward takes (input, hidden) and has no nn.RNN (the char-RNN tutorial's shape)
+is run one step per call.
 
 Loading FILE.py runs the user's code: it is their own model, and it is loaded only after the checkpoint
 was read safely (torch.load weights_only=True).
@@ -32,7 +33,7 @@ from .checkpoint import params_of
 from .structure import strip_wrappers
 
 CHECK_T, CHECK_B = 7, 3
-POSTS = ("nothing", "softmax", "log-softmax")
+POSTS = ("nothing", "softmax", "log-softmax", "sigmoid")  # sigmoid: binary heads with O = 1
 
 
 class Match(NamedTuple):
@@ -159,6 +160,8 @@ def run_model(model, x: np.ndarray, layout: str, hidden: tuple, forward_fn: Call
 def _post(logits: np.ndarray, post: str) -> np.ndarray:
     if post == "nothing":
         return logits
+    if post == "sigmoid":
+        return 0.5 * (1.0 + np.tanh(0.5 * logits))  # 1 / (1 + exp(-z)) without overflow
     shifted = logits - logits.max(axis=-1, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     return log_p if post == "log-softmax" else np.exp(log_p)

@@ -356,3 +356,17 @@ class ChannelsSecond(EmbedRNN):
 
     def forward(self, ids):
         return super().forward(ids).permute(0, 2, 1)
+
+
+class Sentiment(nn.Module):
+    """Embedding + nn.RNN + one output unit and a sigmoid (binary sentiment), batch-first, h_n[-1]."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(V, D)
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.out = nn.Linear(H, 1)
+
+    def forward(self, ids):
+        _, h_n = self.rnn(self.emb(ids))
+        return torch.sigmoid(self.out(h_n[-1])).squeeze(1)
