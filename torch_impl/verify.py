@@ -65,6 +65,7 @@ def load_object(spec: str, option: str):
     try:
         spec_ = importlib.util.spec_from_file_location(module_name, path)
         module = importlib.util.module_from_spec(spec_)
+        sys.modules[module_name] = module  # dataclasses and pickling look their module up there
         spec_.loader.exec_module(module)
     except Exception as e:  # noqa: BLE001 - the user's file failed to import: say how, in one line
         raise RNNParityError(f"{option}: importing {path} failed ({type(e).__name__}: {_first_line(e)})") from None
@@ -196,24 +197,23 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
         x = rng.integers(0, f["vocab_size"], size=(T, B))
     else:
         x = rng.standard_normal((T, B, f["input_size"]))
-    step = _is_step_module(model, r0.hand_written) and forward_fn is None
+    cell = r0.hand_written or r0.recurrence.startswith("nn.RNNCell")
+    step = _is_step_module(model, cell) and forward_fn is None
     rnn = _has_rnn(model)
-    layouts = ["step"] if step else [layout] if layout else \
+    layouts = [layout] if layout else \
         ["BT" if rnn.batch_first else "TB"] if isinstance(rnn, nn.RNN) else ["TB", "BT"]
+    layouts = ["step"] * step + layouts  # a (input, hidden) module may also take the whole sequence
     model.eval()
-    outputs, dtype, errors = {}, torch.float64, []
+    outputs, errors = {}, []  # layout -> (output, dtype it ran in)
     for lay in layouts:
-        for dt in (torch.float64, None):  # float64 for a sharp check; else the model's own dtype
+        for dt in (torch.float64, torch.float32):  # float64 for a sharp check; else the model's own dtype
             try:
-                if dt is not None:
-                    model.double()
-                else:
-                    model.float()
+                model.to(dt)
                 with torch.no_grad():
-                    xin = x if f["vocab_size"] else (x if dt is not None else x.astype(np.float32))
-                    outputs[lay] = run_model(model, xin, lay, (f["num_layers"] * (K // f["hidden_size"]),
-                                                               f["hidden_size"]), forward_fn)
-                dtype = dt or torch.float32
+                    xin = x if f["vocab_size"] else x.astype(np.float64 if dt == torch.float64 else np.float32)
+                    out = run_model(model, xin, lay, (f["num_layers"] * (K // f["hidden_size"]), f["hidden_size"]),
+                                    forward_fn)
+                outputs[lay] = (out, "float64" if dt == torch.float64 else "float32")
                 break
             except RNNParityError:
                 raise
@@ -222,7 +222,6 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
     if not outputs:
         raise RNNParityError(f"running the model failed ({errors[0]}); pass --forward FILE.py:FUNC (FUNC(model, x) "
                              "returns the output) and --layout BT|TB")
-    tol = parity_tolerance("forward", "float64" if dtype == torch.float64 else "float32")
     nonlins = [overrides["nonlinearity"]] if "nonlinearity" in overrides else ["tanh", "relu"]
     outs = [overrides["output"]] if "output" in overrides else (["all", "last"] if step else ["last", "all"])
     tried = []
@@ -231,7 +230,8 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
         params = params_of(reading, arrays, config)
         p64 = Params({k: a.astype(np.float64) for k, a in params.items()}, config)
         logits, _, _ = reference_forward(p64, x)
-        for lay, out in outputs.items():
+        for lay, (out, ran_in) in outputs.items():
+            tol = parity_tolerance("forward", ran_in)
             for post, (kind, view) in itertools.product(POSTS, _views(out, lay, T, B, config.output_size)):
                 if kind != out_kind:
                     continue
@@ -244,7 +244,7 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
                     final = RNNConfig.from_dict({**config.to_dict(), "batch_first": batch_first})
                     return Params(dict(params), final), tried[-1]._replace(config=final)
     if not tried:
-        shape = next(iter(outputs.values())).shape
+        shape = next(iter(outputs.values()))[0].shape
         want = " or ".join("(B, O) = " + str((B, f["output_size"])) if o == "last" else
                            f"T*B*O = {T * B * f['output_size']} values" for o in outs)
         raise RNNParityError(f"the model's output has shape {shape}, expected {want} for output={'|'.join(outs)} "

@@ -370,3 +370,16 @@ class Sentiment(nn.Module):
     def forward(self, ids):
         _, h_n = self.rnn(self.emb(ids))
         return torch.sigmoid(self.out(h_n[-1])).squeeze(1)
+
+
+class CellStep(nn.Module):
+    """nn.RNNCell called one step at a time: forward(input, hidden) -> (output, hidden), head `out`."""
+
+    def __init__(self):
+        super().__init__()
+        self.cell = nn.RNNCell(D, H, nonlinearity="relu")
+        self.out = nn.Linear(H, O)
+
+    def forward(self, input, hidden):
+        hidden = self.cell(input, hidden)
+        return self.out(hidden), hidden

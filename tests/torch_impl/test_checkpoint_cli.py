@@ -51,6 +51,7 @@ def save(tmp_path, name, wrap="lightning", seed=0):
     ("MixedOrientation", "tanh recurrence, W_ih @ x, h @ W_hh, head at the last step"),
     ("ChannelsSecond", "tanh recurrence, head at every step; input layout (B, T)"),
     ("Sentiment", "tanh recurrence, head at the last step, then sigmoid"),
+    ("CellStep", "relu recurrence, head at every step; one step per call"),
 ])
 def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, capsys, name, expect):
     path, model = save(tmp_path, name)
