@@ -72,7 +72,7 @@ def run_like(args) -> int:
     """IN is the reference's weights: write OUT in their model's names and dtypes, verified by running it."""
     from ..reference.fsutil import atomic_write
     from ..torch_impl import ConfigAssumedWarning, load_weights
-    from ..torch_impl.checkpoint import load_checkpoint, write_like
+    from ..torch_impl.checkpoint import load_checkpoint, pick, write_like
 
     suffix = Path(args.output).suffix.lower()
     if suffix == ".npz" or args.to_scheme:
@@ -100,7 +100,10 @@ def run_like(args) -> int:
         from ..torch_impl.structure import find_readings
         from ..torch_impl.keymap import as_numpy
 
-        reading = find_readings({k: as_numpy(v, k, args.like) for k, v in like.items()}, args.map)[0]
+        reading = pick(find_readings({k: as_numpy(v, k, args.like) for k, v in like.items()}, args.map), None)
+        if reading.open_variant:
+            lines.append(f"note: the shapes cannot tell {reading.open_variant}: written as {reading.variant} "
+                         "(pass --model to check it)")
         out = write_like(params, like, reading=reading)
         verified = None  # checked after writing, on the file itself
     cast = sorted({f"{params.dtype} -> {str(t.dtype).removeprefix('torch.')}" for t in out.values()

@@ -383,3 +383,20 @@ class CellStep(nn.Module):
     def forward(self, input, hidden):
         hidden = self.cell(input, hidden)
         return self.out(hidden), hidden
+
+
+class EncoderDecoderNames(nn.Module):
+    """Two RNNs of one shape (H -> H) named `first` and `second`, used second then first: the names do not
+    give the order, so only --model can."""
+
+    def __init__(self):
+        super().__init__()
+        self.inp = nn.Embedding(V, H)
+        self.first = nn.RNN(H, H)
+        self.second = nn.RNN(H, H)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, ids):
+        out, _ = self.second(self.inp(ids))
+        out, _ = self.first(out)
+        return self.fc(out[-1])

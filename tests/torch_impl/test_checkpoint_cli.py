@@ -52,6 +52,7 @@ def save(tmp_path, name, wrap="lightning", seed=0):
     ("ChannelsSecond", "tanh recurrence, head at every step; input layout (B, T)"),
     ("Sentiment", "tanh recurrence, head at the last step, then sigmoid"),
     ("CellStep", "relu recurrence, head at every step; one step per call"),
+    ("EncoderDecoderNames", "stacked in the order 'second', 'first', head at the last step"),
 ])
 def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, capsys, name, expect):
     path, model = save(tmp_path, name)
@@ -83,6 +84,7 @@ def test_without_model_says_stock_only(tmp_path, monkeypatch, capsys):
     ("LSTMModel", False, r"is an LSTM \(lstm\.weight_ih_l0 is \(4H, D\) = \(24, 4\)\), rnn-parity ports vanilla RNNs"),
     ("CharRNN", False, r"hand-written recurrence .*its nonlinearity is in the forward code"),
     ("TwoHeads", False, r"left over .*candidates for the head: 'aux', 'fc'"),
+    ("EncoderDecoderNames", False, r"the shapes cannot tell the order of the RNN modules; pass --model"),
 ])
 def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model, message):
     import re
