@@ -157,6 +157,10 @@ def find_readings(arrays: Mapping, map=None) -> list[Reading]:
         if len(kinds) > 1:  # a tied embedding and head swapped: the same function either way
             top = top[:1]
         return [r for r, _ in top]
+    if not partial:  # only --map can empty the list: it named a module that cannot play its role
+        modules = sorted({module_of(k) or k for k in short})
+        raise RNNParityError(f"--map {', '.join(f'{r}={p}' for r, p in roles.items())} fits no reading: no module of "
+                             f"that name has the shape its role needs; the modules are {modules}")
     partial.sort(key=lambda t: (len(t[2]), -t[0]))
     score, reading, leftover, rec = partial[0]
     tied = [r for s, r, left, _ in partial if len(left) == len(leftover) and s == score]

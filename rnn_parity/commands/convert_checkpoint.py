@@ -30,6 +30,8 @@ def wants_structure(args) -> bool:
     keys other than TorchRNN's or --map/--model given."""
     from ..torch_impl.checkpoint import load_checkpoint
 
+    if not Path(args.input).is_file():
+        raise RNNParityError(f"cannot read {args.input}: no such file")
     if Path(args.input).suffix.lower() == ".npz":
         return False
     try:

@@ -225,3 +225,20 @@ def test_python_api_verifies_against_the_model_both_ways():
     assert torch.equal(out["W_hh"], torch.from_numpy(params["Whh"]))
     with pytest.raises(RNNParityError, match="does not compute these weights' function"):
         write_verified(params, cm.ReluRNN())  # the same shapes, a relu recurrence
+
+
+@pytest.mark.parametrize("map, message", [
+    ("head=nope", r"^--map head=nope fits no reading: .*the modules are \['h2o', 'rnn'\]$"),
+    ("rnn=nope", r"^--map rnn=nope names no recurrence"),
+    ("bad", r"^--map: expected role=PREFIX, got 'bad'"),
+    ("size=3", r"^--map: unknown role\(s\) \['size'\]"),
+])
+def test_bad_map_is_one_line(map, message):
+    with pytest.raises(RNNParityError, match=message):
+        read_checkpoint(trained("H2O").state_dict(), map=map)
+
+
+def test_layers_prefix_and_head_named_anything():
+    sd = {k.replace("rnn.", "layers.0.").replace("h2o.", "layers.1."): v for k, v in trained("H2O").state_dict().items()}
+    params, reading = read_checkpoint(sd)
+    assert reading.recurrence == "nn.RNN 'layers.0'" and reading.head == "'layers.1'"
