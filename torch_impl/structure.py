@@ -77,10 +77,9 @@ def strip_wrappers(keys) -> tuple[dict, tuple]:
         short[k] = s
     if any(short[k] != k for k in short):
         stripped.append("module./_orig_mod.")
-    while short and len(set(short.values())) == len(short):
-        common = [w for w in WRAPPERS if all(v.startswith(w) for v in short.values())]
-        if not common:
-            break
+    # One level only: a trainer's attribute (Lightning's self.model); a second model. is the user's own module.
+    common = [w for w in WRAPPERS if short and all(v.startswith(w) for v in short.values())]
+    if common:
         short = {k: v[len(common[0]):] for k, v in short.items()}
         stripped.append(common[0])
     if len(set(short.values())) != len(short):

@@ -30,9 +30,10 @@ from ..reference.model import forward as reference_forward
 from ..reference.params import Params
 from ..reference.tolerances import parity_tolerance
 from .checkpoint import params_of
-from .structure import strip_wrappers
+from .structure import WRAPPERS, strip_wrappers
 
 CHECK_T, CHECK_B = 7, 3
+STRIPPABLE = ("module.", "_orig_mod.", *WRAPPERS)
 POSTS = ("nothing", "softmax", "log-softmax", "sigmoid")  # sigmoid: binary heads with O = 1
 
 
@@ -92,18 +93,26 @@ def build_model(spec: str) -> nn.Module:
     return model
 
 
-def load_strict(model: nn.Module, state_dict: dict, what: str) -> None:
-    """load_state_dict(strict=True), with the keys as in the file or with wrapper prefixes stripped."""
+def load_strict(model: nn.Module, state_dict: dict, what: str) -> dict:
+    """load_state_dict(strict=True), with the keys as in the file or with wrapper prefixes stripped; returns
+    the state_dict that loaded."""
     first = next((v for v in state_dict.values() if isinstance(v, torch.Tensor) and v.is_floating_point()), None)
     if first is not None:
         model.to(first.dtype)  # so that loading copies bits instead of rounding them
+    attempts, current = [state_dict], dict(state_dict)
+    while True:  # one wrapper level at a time: a module of theirs may itself be named model.
+        heads = {k.split(".", 1)[0] + "." for k in current}
+        if len(heads) != 1 or not all("." in k for k in current) or heads.pop() not in STRIPPABLE:
+            break
+        current = {k.split(".", 1)[1]: v for k, v in current.items()}
+        attempts.append(current)
     back, _ = strip_wrappers(state_dict)
-    attempts = [state_dict, {short: state_dict[key] for short, key in back.items()}]
+    attempts.append({short: state_dict[key] for short, key in back.items()})
     error = None
     for sd in attempts:
         try:
             model.load_state_dict(sd, strict=True)
-            return
+            return sd
         except Exception as e:  # noqa: BLE001
             error = e  # the last attempt (wrappers stripped) is the one closest to their names
     detail = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
@@ -297,8 +306,7 @@ def write_verified(params: Params, model: nn.Module, like=None, map=None, forwar
     c, failures = params.config, []
     for reading in readings:
         full = write_like(params, sd, reading=reading, keep_wrappers=True)  # the keys the reading names
-        out = write_like(params, sd, reading=reading)
-        load_strict(model, out, f"the model {type(model).__name__}")
+        out = load_strict(model, full, f"the model {type(model).__name__}")  # the names their model takes
         try:
             _, match = find_reading(model, [reading], {k: v.numpy() for k, v in full.items()},
                                     {"nonlinearity": c.nonlinearity, "output": c.output}, forward, layout, seed)

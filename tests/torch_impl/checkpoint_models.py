@@ -400,3 +400,14 @@ class EncoderDecoderNames(nn.Module):
         out, _ = self.second(self.inp(ids))
         out, _ = self.first(out)
         return self.fc(out[-1])
+
+
+class Wrapped(nn.Module):
+    """A module whose every key starts with `model.`: its own names keep the prefix."""
+
+    def __init__(self):
+        super().__init__()
+        self.model = H2O()
+
+    def forward(self, x):
+        return self.model(x)

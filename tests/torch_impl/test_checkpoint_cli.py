@@ -116,7 +116,7 @@ def test_bad_model_option(tmp_path, monkeypatch, capsys, spec, message):
     assert code == 2 and message in err and err.count("\n") == 1, err
 
 
-@pytest.mark.parametrize("name", ["WordLM", "CharRNN", "BareHead"])
+@pytest.mark.parametrize("name", ["WordLM", "CharRNN", "BareHead", "Wrapped"])
 def test_like_and_model_write_their_names(tmp_path, monkeypatch, capsys, name):
     path, model = save(tmp_path, name)
     code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", "--model", f"{MODELS}:{name}")
@@ -132,7 +132,8 @@ def test_like_and_model_write_their_names(tmp_path, monkeypatch, capsys, name):
         fresh = getattr(cm, name)()
         fresh.load_state_dict(sd, strict=True)
         assert [v.dtype for v in sd.values()] == [v.dtype for v in model.state_dict().values()]
-        key = "rnn.weight_hh_l0" if name != "CharRNN" else "h2h.weight"
+        # Wrapped: the checkpoint's first model. is the Lightning-like wrapper's, the second one is theirs.
+        key = {"CharRNN": "h2h.weight", "Wrapped": "model.rnn.weight_hh_l0"}.get(name, "rnn.weight_hh_l0")
         assert np.array_equal(sd[key].numpy(), params["Whh"])
         assert ("verified: your model" in out) == ("--model" in how), out
 
