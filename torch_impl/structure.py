@@ -238,8 +238,10 @@ def _leftover_message(reading: Reading, rec: Part, leftover: list, short, back) 
         if len(shape) != 2:
             continue
         if reading.head is None and shape[1] % K == 0 and shape[1] > K:
-            return (f"the head reads all T steps at once ({back[k]} is {shape} = (O, T*H) with T={shape[1] // K}, "
-                    f"H={K}): rnn-parity ports a head applied to one step's hidden state")
+            n = shape[1] // K
+            layers = f", or the final states of all {n} layers" if n == rec.layers else ""
+            return (f"the head reads all T steps at once ({back[k]} is {shape} = (O, T*H) with T={n}, "
+                    f"H={K}{layers}): rnn-parity ports a head applied to one step's hidden state")
         if rec.hand_written and shape[1] == rec.D + rec.H:
             return (f"{back[k]} {shape} = (O, D+H) reads cat(x_t, h_{{t-1}}), not h_t: an output that sees the input "
                     "directly has no vanilla-RNN head (Why h_t + by) to port to")
