@@ -30,9 +30,12 @@ def wants_structure(args) -> bool:
     keys other than TorchRNN's or --map/--model given."""
     from ..torch_impl.checkpoint import load_checkpoint
 
+    suffix = Path(args.input).suffix.lower()
     if not Path(args.input).is_file():
+        if suffix in (".npz", ".pt", ".pth", ".safetensors"):
+            return False  # run_stock checks OUT's suffix first, then says IN is missing
         raise RNNParityError(f"cannot read {args.input}: no such file")
-    if Path(args.input).suffix.lower() == ".npz":
+    if suffix == ".npz":
         return False
     try:
         sd, stored, _ = load_checkpoint(args.input)
