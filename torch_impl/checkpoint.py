@@ -124,9 +124,11 @@ def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False,
                      "arrays (training the reference unties them)")
     fields = dict(reading.fields)
     for key, value in overrides.items():
-        if key in fields and fields[key] != value and key != "bias":
-            raise RNNParityError(f"--config {key}={value!r} contradicts the checkpoint, which gives {fields[key]!r}")
-    cfg = RNNConfig.from_dict({**fields, **{k: v for k, v in overrides.items() if k != "bias"}})
+        if key in fields and fields[key] != value:
+            fold = " (--fold-bias folds a nonzero bias_hh into bh)" if key == "bias" and value == "single" else ""
+            raise RNNParityError(f"--config {key}={value!r} contradicts the checkpoint, which gives "
+                                 f"{fields[key]!r}{fold}")
+    cfg = RNNConfig.from_dict({**fields, **overrides})
     params = params_of(reading, arrays, cfg)
     if fold_bias and cfg.bias == "torch":
         params, reading = _fold(params, reading)
