@@ -125,13 +125,14 @@ def _has_rnn(model: nn.Module):
     return next((m for m in model.modules() if isinstance(m, (nn.RNN, nn.RNNCell))), None)
 
 
-def _is_step_module(model: nn.Module, hand_written: bool) -> bool:
+def _is_step_module(model: nn.Module, cell_like: bool) -> bool:
+    """A hand-written or RNNCell recurrence whose forward takes (input, hidden): one step per call."""
     try:
         required = [p for p in inspect.signature(model.forward).parameters.values()
                     if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     except (TypeError, ValueError):
         return False
-    return hand_written and len(required) >= 2
+    return cell_like and len(required) >= 2
 
 
 def _as_array(out) -> np.ndarray:
