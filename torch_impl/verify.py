@@ -12,8 +12,10 @@ was read safely (torch.load weights_only=True).
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import inspect
+import io
 import itertools
 import os
 import sys
@@ -63,13 +65,17 @@ def load_object(spec: str, option: str):
     module_name = f"_rnn_parity_user_{abs(hash(os.path.abspath(path)))}"
     folder = os.path.dirname(os.path.abspath(path))
     sys.path.insert(0, folder)  # the model file may import its neighbours
+    printed = io.StringIO()
     try:
         spec_ = importlib.util.spec_from_file_location(module_name, path)
         module = importlib.util.module_from_spec(spec_)
         sys.modules[module_name] = module  # dataclasses and pickling look their module up there
-        spec_.loader.exec_module(module)
-    except Exception as e:  # noqa: BLE001 - the user's file failed to import: say how, in one line
-        raise RNNParityError(f"{option}: importing {path} failed ({type(e).__name__}: {_first_line(e)})") from None
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):  # a script's chatter
+            spec_.loader.exec_module(module)
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - their file failed (or a script's argparse exited)
+        said = [line for line in printed.getvalue().splitlines() if line.strip()]
+        raise RNNParityError(f"{option}: importing {path} failed ({type(e).__name__}: {_first_line(e)})"
+                             + (f"; it printed: {said[-1].strip()}" if said else "")) from None
     finally:
         sys.path.remove(folder)
     if not hasattr(module, name):

@@ -109,10 +109,15 @@ def test_refusal_has_no_traceback_in_a_real_process(tmp_path):
     ("{MODELS}:Nope", "defines no 'Nope'"),
     ("{MODELS}", "expected FILE.py:NAME"),
     ("{MODELS}:GRUModel", "does not load the checkpoint strictly"),
+    ("{SCRIPT}:Net", "importing"),
 ])
 def test_bad_model_option(tmp_path, monkeypatch, capsys, spec, message):
     path, _ = save(tmp_path, "H2O")
-    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "p.npz", "--model", spec.format(MODELS=MODELS))
+    script = tmp_path / "train.py"  # a training script: its argparse exits at import
+    script.write_text("import argparse\np = argparse.ArgumentParser()\np.add_argument('--epochs', required=True)\n"
+                      "p.parse_args()\n")
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "p.npz", "--model",
+                             spec.format(MODELS=MODELS, SCRIPT=script))
     assert code == 2 and message in err and err.count("\n") == 1, err
 
 
