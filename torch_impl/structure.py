@@ -25,8 +25,8 @@ import numpy as np
 
 from ..reference.errors import RNNParityError
 from ..reference.params import EMBEDDING
-from .recurrence import (Part, Source, hand_written, hint, linear_units, module_label, module_of, rnn_groups, rnn_part,
-                         stack)
+from .recurrence import (Part, Source, Unit, hand_written, hint, linear_units, module_label, module_of, rnn_groups,
+                         rnn_part, stack)
 
 WRAPPERS = ("model.", "network.", "net.")  # stripped when every key has one (Lightning modules, trainers)
 MAP_HINT = "choose with --map rnn=PREFIX,head=PREFIX,embedding=PREFIX (map= in the Python API)"
@@ -191,6 +191,11 @@ def _complete(rec: Part, units, loose, short, back, roles, wrappers):
                     heads.append((u, False))
                 if u.bare and u.shape[0] == K:
                     heads.append((u, True))  # a bare (K, O) parameter used as h @ W
+            if emb is not None and emb.shape[1] == K:
+                # A tied decoder saved once (savers that keep one of two shared tensors): only its bias (V,)
+                # is left, its weight is the embedding's.
+                heads += [(Unit(module_of(k) or k, emb.weight, k, emb.shape, False), False) for k in loose
+                          if np.shape(short[k]) == (emb.shape[0],) and _matches(module_of(k), roles.get("head"), back)]
         if roles.get("head") not in (None, "none"):
             heads = heads[1:]
         for head, transpose in heads:

@@ -115,16 +115,30 @@ def load_strict(model: nn.Module, state_dict: dict, what: str) -> dict:
     back, _ = strip_wrappers(state_dict)
     attempts.append({short: state_dict[key] for short, key in back.items()})
     error = None
-    for sd in attempts:
+    for sd in attempts + [filled for filled in map(lambda a: fill_shared(model, a), attempts) if filled]:
         try:
             model.load_state_dict(sd, strict=True)
             return sd
         except Exception as e:  # noqa: BLE001
-            error = e  # the last attempt (wrappers stripped) is the one closest to their names
+            error = error if len(sd) > len(state_dict) else e  # report the plain attempts' closest error
     detail = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
     detail = detail.replace("Error(s) in loading state_dict for ", "")
     raise RNNParityError(f"{what}: the model does not load the checkpoint strictly: "
                          f"{detail[:400]}{' ...' if len(detail) > 400 else ''}")
+
+
+def fill_shared(model: nn.Module, state_dict: dict) -> dict | None:
+    """state_dict plus the keys of parameters the model shares (a tied decoder.weight = encoder.weight) that a
+    saver kept only once; None when nothing is missing."""
+    first_name, filled = {}, dict(state_dict)
+    for name, p in model.named_parameters(remove_duplicate=False):
+        first_name.setdefault(id(p), []).append(name)
+    for names in first_name.values():
+        present = [n for n in names if n in state_dict]
+        for n in names:
+            if n not in state_dict and present:
+                filled[n] = state_dict[present[0]]
+    return filled if len(filled) > len(state_dict) else None
 
 
 def _has_rnn(model: nn.Module):
@@ -287,15 +301,21 @@ def read_verified(checkpoint, model: nn.Module, map=None, forward: Callable | No
     from .structure import find_readings
 
     is_path = isinstance(checkpoint, (str, os.PathLike))
-    sd, _, _ = load_checkpoint(checkpoint) if is_path else unwrap(checkpoint)
+    sd, _, file_notes = load_checkpoint(checkpoint) if is_path else unwrap(checkpoint)
+    loaded = load_strict(model, sd, f"the model {type(model).__name__}")
+    extra = list(loaded)[len(sd):]  # fill_shared appends the tied tensors a file holds once
+    if extra:  # read what their model loaded
+        checkpoint, sd = loaded, loaded
     arrays = {k: as_numpy(v, k, "read_verified") for k, v in sd.items()}
     readings = find_readings(arrays, map)
-    load_strict(model, sd, f"the model {type(model).__name__}")
     found, match = find_reading(model, readings, arrays, dict(config or {}), forward, layout, seed)
     fixed = {k: found.config.to_dict()[k] for k in ("nonlinearity", "output", "batch_first")}
     params, reading = read_checkpoint(checkpoint, map=map, config={**(config or {}), **fixed}, fold_bias=fold_bias,
                                       variant=match.variant)
     settled = tuple(n for n in reading.notes if "--model" not in n)  # the model settled what they leave open
+    if extra:
+        settled = tuple(file_notes) + settled + (f"filled {', '.join(extra)} from the tensor(s) the model shares "
+                                                 "with them: the file holds tied tensors once",)
     return params, replace(reading, notes=settled), match
 
 

@@ -180,3 +180,16 @@ def test_layout_is_taken_as_given(tmp_path, monkeypatch, capsys):
     code, out, err = convert(monkeypatch, capsys, path, tmp_path / "b.npz", "--model", f"{MODELS}:CatRNN",
                              "--layout", "BT")
     assert code == 2 and not (tmp_path / "b.npz").exists(), out + err
+
+
+def test_tied_weights_saved_once_are_filled_from_the_model(tmp_path, monkeypatch, capsys):
+    import safetensors.torch
+
+    torch.manual_seed(0)
+    model = cm.WordLM()
+    safetensors.torch.save_model(model, str(tmp_path / "lm.safetensors"))  # keeps one of encoder/decoder.weight
+    code, out, err = convert(monkeypatch, capsys, tmp_path / "lm.safetensors", tmp_path / "lm.npz",
+                             "--model", f"{MODELS}:WordLM")
+    assert code == 0 and "the file holds tied tensors once" in out and "tied to the embedding" in out, out + err
+    params = load_weights(tmp_path / "lm.npz")
+    assert np.array_equal(params["E"], model.encoder.weight.detach().numpy()) and params.config.vocab_size == cm.V

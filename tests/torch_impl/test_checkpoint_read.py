@@ -242,3 +242,15 @@ def test_layers_prefix_and_head_named_anything():
     sd = {k.replace("rnn.", "layers.0.").replace("h2o.", "layers.1."): v for k, v in trained("H2O").state_dict().items()}
     params, reading = read_checkpoint(sd)
     assert reading.recurrence == "nn.RNN 'layers.0'" and reading.head == "'layers.1'"
+
+
+def test_tied_decoder_saved_once():
+    """Savers that keep one of two shared tensors (safetensors' save_model) may drop decoder.weight: its bias
+    is left, and its weight is the embedding's."""
+    model = trained("WordLM")
+    sd = {k: v for k, v in model.state_dict().items() if k != "decoder.weight"}
+    params, reading = read_checkpoint(sd, config={"nonlinearity": "tanh"})
+    assert reading.tied and reading.head == "'decoder'"
+    assert np.array_equal(params["Why"], model.decoder.weight.detach().numpy())
+    assert np.array_equal(params["by"], model.decoder.bias.detach().numpy())
+    assert list(write_like(params, sd)) == list(sd)
