@@ -239,7 +239,8 @@ def test_bad_map_is_one_line(map, message):
 
 
 def test_layers_prefix_and_head_named_anything():
-    sd = {k.replace("rnn.", "layers.0.").replace("h2o.", "layers.1."): v for k, v in trained("H2O").state_dict().items()}
+    renamed = {"rnn.": "layers.0.", "h2o.": "layers.1."}  # an nn.ModuleList
+    sd = {renamed[k.split(".")[0] + "."] + k.split(".", 1)[1]: v for k, v in trained("H2O").state_dict().items()}
     params, reading = read_checkpoint(sd)
     assert reading.recurrence == "nn.RNN 'layers.0'" and reading.head == "'layers.1'"
 
