@@ -82,13 +82,15 @@ def load_checkpoint(path) -> tuple[dict, dict | None, list[str]]:
     return sd, _config_dict(stored, path), notes
 
 
-def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False, variant: int = 0):
+def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False, variant: int | None = None):
     """(Params, Reading) from a checkpoint file, a checkpoint dict, a state_dict or a module, by structure.
 
     map: {"rnn": PREFIX, "head": PREFIX or "none", "embedding": PREFIX or "none"} (or "rnn=..,head=.."),
     for when several readings fit. config: RNNConfig fields the checkpoint cannot hold (nonlinearity,
     output, batch_first), as a dict. fold_bias: a nonzero torch bias_hh folds into bh (bias="single").
-    variant: which of the readings the shapes allow equally (verify.py tries each against the model).
+    variant: which of the readings the shapes allow equally (read_verified finds it by running the model);
+    None: the first, and a refusal where guessing would be arbitrary (a square bare head, the order of
+    several RNN modules).
     A hand-written recurrence needs config["nonlinearity"]: its activation is in the forward code only.
     """
     if isinstance(obj_or_path, (str, os.PathLike)):
@@ -97,7 +99,7 @@ def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False,
         sd, stored, notes = unwrap(obj_or_path)
     arrays = {k: as_numpy(v, k, "read_checkpoint") for k, v in sd.items()}
     readings = find_readings(arrays, map)
-    reading = readings[min(variant, len(readings) - 1)]
+    reading = pick(readings, variant)
     overrides = dict(config or {})
     if stored:
         overrides = {**{k: v for k, v in stored.items() if k in UNINFERABLE}, **overrides}
@@ -105,13 +107,10 @@ def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False,
         raise RNNParityError(f"a hand-written recurrence ({reading.recurrence}): its nonlinearity is in the forward "
                              "code, not the checkpoint; pass --model FILE.py:NAME to find it by running the model, "
                              "or state it with --config nonlinearity=tanh|relu")
-    if reading.open_variant and "head" in reading.open_variant:
-        raise RNNParityError(f"the shapes cannot tell {reading.open_variant}; pass --model FILE.py:NAME to find "
-                             "it by running the model")
     notes = list(reading.notes) + list(notes)
     if reading.wrappers:
         notes.append(f"stripped the wrapper prefixes {', '.join(reading.wrappers)}")
-    if reading.open_variant:
+    if reading.open_variant and variant is None:
         notes.append(f"the shapes cannot tell {reading.open_variant}: read as {reading.variant} "
                      "(pass --model to check it)")
     assumed = [f"{k}={getattr(RNNConfig, k)!r}" for k in UNINFERABLE if k not in overrides]
@@ -125,14 +124,25 @@ def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False,
                      "arrays (training the reference unties them)")
     fields = dict(reading.fields)
     for key, value in overrides.items():
-        if key in fields and fields[key] != value and key != "bias":
-            raise RNNParityError(f"--config {key}={value!r} contradicts the checkpoint, which gives {fields[key]!r}")
-    cfg = RNNConfig.from_dict({**fields, **{k: v for k, v in overrides.items() if k != "bias"}})
+        if key in fields and fields[key] != value:
+            fold = " (--fold-bias folds a nonzero bias_hh into bh)" if key == "bias" and value == "single" else ""
+            raise RNNParityError(f"--config {key}={value!r} contradicts the checkpoint, which gives "
+                                 f"{fields[key]!r}{fold}")
+    cfg = RNNConfig.from_dict({**fields, **overrides})
     params = params_of(reading, arrays, cfg)
     if fold_bias and cfg.bias == "torch":
         params, reading = _fold(params, reading)
         notes.append("folded bias_hh into bh = bias_ih + bias_hh (exact in function, not in training dynamics)")
     return params, replace(reading, notes=tuple(notes))
+
+
+def pick(readings: list, variant: int | None) -> Reading:
+    """readings[variant]; with variant None the first, refusing where that would be a guess."""
+    reading = readings[min(variant or 0, len(readings) - 1)]
+    if variant is None and reading.open_variant and any(w in reading.open_variant for w in ("head", "order of")):
+        raise RNNParityError(f"the shapes cannot tell {reading.open_variant}; pass --model FILE.py:NAME to find "
+                             "it by running the model")
+    return reading
 
 
 def params_of(reading: Reading, arrays: Mapping, config: RNNConfig) -> Params:
@@ -171,7 +181,7 @@ def _fold(params: Params, reading: Reading):
                                                                                    fields=fields)
 
 
-def write_like(params: Params, like, map=None, variant: int = 0, reading: Reading | None = None,
+def write_like(params: Params, like, map=None, variant: int | None = None, reading: Reading | None = None,
                keep_wrappers: bool = False) -> dict:
     """A state_dict with the key names, order and dtypes of `like` (a path, checkpoint, state_dict or
     module) holding `params`' values, for their model's load_state_dict(strict=True).
@@ -189,7 +199,7 @@ def write_like(params: Params, like, map=None, variant: int = 0, reading: Readin
         sd, _, _ = unwrap(like)
     theirs = {k: as_numpy(v, k, "write_like") for k, v in sd.items()}
     if reading is None:
-        reading = find_readings(theirs, map)[variant]
+        reading = pick(find_readings(theirs, map), variant)
     c = params.config
     mine = {k: c.to_dict()[k] for k in reading.fields if k != "bias"}
     want = {k: v for k, v in reading.fields.items() if k != "bias"}

@@ -8,6 +8,7 @@ LSTMs and GRUs (4H or 3H gate rows) are refused here in one line.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
 from typing import Mapping, NamedTuple
@@ -151,22 +152,32 @@ def stack(parts: list[Part]) -> list[Part]:
     def natural(p):
         return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.desc)]
     rest = sorted((p for p in parts if p not in firsts), key=natural)
-    order = firsts + rest
-    variant = "stacked in the order " + ", ".join(p.desc.split(" ", 1)[1] for p in order) + (
-        "" if len(rest) <= 1 else " (the names give the order)")
-    layers = sum(p.layers for p in order)
-    config = RNNConfig(order[0].D, H, 1, num_layers=layers, bidirectional=dirs == 2, bias=parts[0].bias)
-    names = [lk for lk in layer_keys(config)]
-    sources, i = [], 0
-    per = len(order[0].sources) // (order[0].layers * dirs)  # tensors per layer and direction
-    for p in order:
-        for j in range(0, len(p.sources), per):
-            lk = names[i]
-            refs = (lk.Wxh, lk.Whh, lk.bh, lk.bhh)[:per]
-            sources += [replace(s, parts=(r,)) for s, r in zip(p.sources[j:j + per], refs)]
-            i += 1
-    return [Part(frozenset().union(*(p.keys for p in parts)), order[0].D, H, dirs, layers, parts[0].bias,
-                 tuple(sources), " + ".join(p.desc for p in order), False, variant)]
+    if len(rest) <= 1 or len({re.sub(r"\d+", "#", p.desc) for p in rest}) == 1:
+        orders = [firsts + rest]  # rnn1, rnn2 / layers.0, layers.1: the numbers give the order
+    elif len(rest) <= 3:
+        orders = [firsts + list(perm) for perm in itertools.permutations(rest)]
+    else:
+        raise RNNParityError(f"{len(parts)} separate RNN modules of one shape and no numbered names: their order "
+                             "is neither in the shapes nor in the names")
+    desc = " + ".join(p.desc for p in sorted(parts, key=natural))
+    stacked = []
+    for order in orders:
+        layers = sum(p.layers for p in order)
+        config = RNNConfig(order[0].D, H, 1, num_layers=layers, bidirectional=dirs == 2, bias=parts[0].bias)
+        names = list(layer_keys(config))
+        sources, i = [], 0
+        per = len(order[0].sources) // (order[0].layers * dirs)  # tensors per layer and direction
+        for p in order:
+            for j in range(0, len(p.sources), per):
+                lk = names[i]
+                refs = (lk.Wxh, lk.Whh, lk.bh, lk.bhh)[:per]
+                sources += [replace(s, parts=(r,)) for s, r in zip(p.sources[j:j + per], refs)]
+                i += 1
+        variant = "stacked in the order " + ", ".join(p.desc.split(" ", 1)[1] for p in order)
+        stacked.append(Part(frozenset().union(*(p.keys for p in parts)), order[0].D, H, dirs, layers,
+                            parts[0].bias, tuple(sources), desc, False, variant,
+                            open_question="" if len(orders) == 1 else "the order of the RNN modules"))
+    return stacked
 
 
 def hand_written(units: list[Unit], arrays: Mapping, loose=()) -> list[Part]:

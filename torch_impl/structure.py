@@ -25,8 +25,8 @@ import numpy as np
 
 from ..reference.errors import RNNParityError
 from ..reference.params import EMBEDDING
-from .recurrence import (Part, Source, hand_written, hint, linear_units, module_label, module_of, rnn_groups, rnn_part,
-                         stack)
+from .recurrence import (Part, Source, Unit, hand_written, hint, linear_units, module_label, module_of, rnn_groups,
+                         rnn_part, stack)
 
 WRAPPERS = ("model.", "network.", "net.")  # stripped when every key has one (Lightning modules, trainers)
 MAP_HINT = "choose with --map rnn=PREFIX,head=PREFIX,embedding=PREFIX (map= in the Python API)"
@@ -77,10 +77,9 @@ def strip_wrappers(keys) -> tuple[dict, tuple]:
         short[k] = s
     if any(short[k] != k for k in short):
         stripped.append("module./_orig_mod.")
-    while short and len(set(short.values())) == len(short):
-        common = [w for w in WRAPPERS if all(v.startswith(w) for v in short.values())]
-        if not common:
-            break
+    # One level only: a trainer's attribute (Lightning's self.model); a second model. is the user's own module.
+    common = [w for w in WRAPPERS if short and all(v.startswith(w) for v in short.values())]
+    if common:
         short = {k: v[len(common[0]):] for k, v in short.items()}
         stripped.append(common[0])
     if len(set(short.values())) != len(short):
@@ -157,6 +156,10 @@ def find_readings(arrays: Mapping, map=None) -> list[Reading]:
         if len(kinds) > 1:  # a tied embedding and head swapped: the same function either way
             top = top[:1]
         return [r for r, _ in top]
+    if not partial:  # only --map can empty the list: it named a module that cannot play its role
+        modules = sorted({module_of(k) or k for k in short})
+        raise RNNParityError(f"--map {', '.join(f'{r}={p}' for r, p in roles.items())} fits no reading: no module of "
+                             f"that name has the shape its role needs; the modules are {modules}")
     partial.sort(key=lambda t: (len(t[2]), -t[0]))
     score, reading, leftover, rec = partial[0]
     tied = [r for s, r, left, _ in partial if len(left) == len(leftover) and s == score]
@@ -188,6 +191,11 @@ def _complete(rec: Part, units, loose, short, back, roles, wrappers):
                     heads.append((u, False))
                 if u.bare and u.shape[0] == K:
                     heads.append((u, True))  # a bare (K, O) parameter used as h @ W
+            if emb is not None and emb.shape[1] == K:
+                # A tied decoder saved once (savers that keep one of two shared tensors): only its bias (V,)
+                # is left, its weight is the embedding's.
+                heads += [(Unit(module_of(k) or k, emb.weight, k, emb.shape, False), False) for k in loose
+                          if np.shape(short[k]) == (emb.shape[0],) and _matches(module_of(k), roles.get("head"), back)]
         if roles.get("head") not in (None, "none"):
             heads = heads[1:]
         for head, transpose in heads:
@@ -235,8 +243,10 @@ def _leftover_message(reading: Reading, rec: Part, leftover: list, short, back) 
         if len(shape) != 2:
             continue
         if reading.head is None and shape[1] % K == 0 and shape[1] > K:
-            return (f"the head reads all T steps at once ({back[k]} is {shape} = (O, T*H) with T={shape[1] // K}, "
-                    f"H={K}): rnn-parity ports a head applied to one step's hidden state")
+            n = shape[1] // K
+            layers = f", or the final states of all {n} layers" if n == rec.layers else ""
+            return (f"the head reads all T steps at once ({back[k]} is {shape} = (O, T*H) with T={n}, "
+                    f"H={K}{layers}): rnn-parity ports a head applied to one step's hidden state")
         if rec.hand_written and shape[1] == rec.D + rec.H:
             return (f"{back[k]} {shape} = (O, D+H) reads cat(x_t, h_{{t-1}}), not h_t: an output that sees the input "
                     "directly has no vanilla-RNN head (Why h_t + by) to port to")

@@ -121,7 +121,8 @@ def load_weights(path, config: RNNConfig | dict | None = None, scheme: str = "au
         name, head = reference_name, "Why"
     else:
         raise RNNParityError(f"{what}: no known naming fits the keys found {sorted(arrays)}; expected torch's "
-                             "(rnn.weight_ih_l0, fc.weight, ...), the reference's (Wxh, Why, ...) or a seed scheme")
+                             "(rnn.weight_ih_l0, fc.weight, ...), the reference's (Wxh, Why, ...) or a seed scheme; "
+                             "a checkpoint of another model reads by structure with read_checkpoint")
     config = _resolve_config(arrays, stored, config, name, head, path, what)
     if name is torch_name:
         try:

@@ -6,6 +6,10 @@ The config comes from IN when it records one, else from the shapes plus --config
 is printed. Then OUT is read back, and the reference forward on IN's weights is compared with a
 TorchRNN holding OUT's on random inputs: exit 1 when the largest difference is above
 reference/tolerances.py's forward tolerance.
+
+A torch checkpoint of another model (any module names, wrappers, embeddings, hand-written recurrences)
+is read by structure and verified against the user's own model with --model; --like / --model write the
+reference's weights back in their names. That half lives in convert_checkpoint.py.
 """
 from __future__ import annotations
 

@@ -30,7 +30,12 @@ def wants_structure(args) -> bool:
     keys other than TorchRNN's or --map/--model given."""
     from ..torch_impl.checkpoint import load_checkpoint
 
-    if Path(args.input).suffix.lower() == ".npz":
+    suffix = Path(args.input).suffix.lower()
+    if not Path(args.input).is_file():
+        if suffix in (".npz", ".pt", ".pth", ".safetensors"):
+            return False  # run_stock checks OUT's suffix first, then says IN is missing
+        raise RNNParityError(f"cannot read {args.input}: no such file")
+    if suffix == ".npz":
         return False
     try:
         sd, stored, _ = load_checkpoint(args.input)
@@ -46,30 +51,23 @@ def wants_structure(args) -> bool:
 def run_read(args) -> int:
     """IN is their checkpoint: find the reading (by running --model when given), then write OUT as run_stock does."""
     from ..torch_impl.checkpoint import load_checkpoint, read_checkpoint
-    from ..torch_impl.keymap import as_numpy
-    from ..torch_impl.structure import find_readings
 
     overrides = parse_config(args.config)
     sd, _, _ = load_checkpoint(args.input)
-    arrays = {k: as_numpy(v, k, args.input) for k, v in sd.items()}
-    dtypes = sorted({str(a.dtype) for a in arrays.values()})
-    lines = [f"read {args.input}: {len(arrays)} tensors, {', '.join(dtypes)}"]
-    verified = STOCK_ONLY
-    variant = 0
+    dtypes = sorted({str(v.dtype).removeprefix("torch.") for v in sd.values()})
+    lines = [f"read {args.input}: {len(sd)} tensors, {', '.join(dtypes)}"]
     if args.model:
-        from ..torch_impl.verify import build_model, find_reading, load_object, load_strict
+        from ..torch_impl.verify import build_model, load_object, read_verified
 
-        readings = find_readings(arrays, args.map)
-        model = build_model(args.model)
-        load_strict(model, sd, f"--model {args.model}")
+        model = build_model(args.model)  # only now: the checkpoint was read with weights_only=True
         forward_fn = load_object(args.forward, "--forward") if args.forward else None
-        found, match = find_reading(model, readings, arrays, overrides, forward_fn, args.layout, args.seed)
-        variant = match.variant
-        overrides = {**overrides, **{k: found.config.to_dict()[k] for k in ("nonlinearity", "output", "batch_first")}}
-        verified = (f"verified against your model {args.model}: {match.describe(readings[variant])} "
+        params, reading, match = read_verified(args.input, model, args.map, forward_fn, args.layout, overrides,
+                                               args.fold_bias, args.seed)
+        verified = (f"verified against your model {args.model}: {match.describe(reading)} "
                     f"reproduces it (largest difference {match.max_diff:.2g})")
-    params, reading = read_checkpoint(args.input, map=args.map, config=overrides, fold_bias=args.fold_bias,
-                                      variant=variant)
+    else:
+        params, reading = read_checkpoint(args.input, map=args.map, config=overrides, fold_bias=args.fold_bias)
+        verified = STOCK_ONLY
     lines += [f"note: {n}" for n in reading.notes if not (args.model and "--model" in n)]
     lines += [f"reading: {reading.describe()}", verified]
     return run_stock(args, params, lines)
@@ -79,9 +77,7 @@ def run_like(args) -> int:
     """IN is the reference's weights: write OUT in their model's names and dtypes, verified by running it."""
     from ..reference.fsutil import atomic_write
     from ..torch_impl import ConfigAssumedWarning, load_weights
-    from ..torch_impl.checkpoint import load_checkpoint, unwrap, write_like
-    from ..torch_impl.keymap import as_numpy
-    from ..torch_impl.structure import find_readings
+    from ..torch_impl.checkpoint import load_checkpoint, pick, write_like
 
     suffix = Path(args.output).suffix.lower()
     if suffix == ".npz" or args.to_scheme:
@@ -93,41 +89,30 @@ def run_like(args) -> int:
                               fold_bias=args.fold_bias)
     lines = [f"read {args.input}: {len(params)} arrays, {params.dtype}"]
     lines += [f"note: {w.message}" for w in caught if issubclass(w.category, ConfigAssumedWarning)]
-    model = forward_fn = None
+    like = None
     if args.like:
         like, _, notes = load_checkpoint(args.like)
         lines += [f"note: {n}" for n in notes]
     if args.model:
-        from ..torch_impl.verify import build_model, find_reading, load_object, load_strict
+        from ..torch_impl.verify import build_model, load_object, write_verified
 
         model = build_model(args.model)
         forward_fn = load_object(args.forward, "--forward") if args.forward else None
-        if not args.like:
-            like, _, _ = unwrap(model)
-    theirs = {k: as_numpy(v, k, "their checkpoint") for k, v in like.items()}
-    readings = find_readings(theirs, args.map)
-    c = params.config
-    failures = []
-    for variant, reading in enumerate(readings):
-        full = write_like(params, like, reading=reading, keep_wrappers=True)  # the keys the reading names
-        out = write_like(params, like, reading=reading)
-        if model is None:
-            verified = None  # checked after writing, on the file itself
-            break
-        load_strict(model, out, f"--model {args.model}")
-        try:
-            _, match = find_reading(model, [reading], {k: v.numpy() for k, v in full.items()},
-                                    {"nonlinearity": c.nonlinearity, "output": c.output}, forward_fn, args.layout,
-                                    args.seed)
-        except RNNParityError as e:
-            failures.append(str(e))
-            continue
+        out, reading, match = write_verified(params, model, like, args.map, forward_fn, args.layout, args.seed)
         verified = (f"verified: your model {args.model} loads OUT with strict=True and computes the reference's "
                     f"function ({match.describe(reading)}; largest difference {match.max_diff:.2g})")
-        break
     else:
-        raise RNNParityError(f"your model {args.model} does not compute these weights' function: {failures[0]}")
-    cast = sorted({f"{params.dtype} -> {t.dtype}" for t in out.values() if str(t.dtype) != f"torch.{params.dtype}"})
+        from ..torch_impl.structure import find_readings
+        from ..torch_impl.keymap import as_numpy
+
+        reading = pick(find_readings({k: as_numpy(v, k, args.like) for k, v in like.items()}, args.map), None)
+        if reading.open_variant:
+            lines.append(f"note: the shapes cannot tell {reading.open_variant}: written as {reading.variant} "
+                         "(pass --model to check it)")
+        out = write_like(params, like, reading=reading)
+        verified = None  # checked after writing, on the file itself
+    cast = sorted({f"{params.dtype} -> {str(t.dtype).removeprefix('torch.')}" for t in out.values()
+                   if str(t.dtype) != f"torch.{params.dtype}"})
     lines.append(f"reading of their model: {reading.describe()}")
     if cast:
         lines.append(f"note: cast {', '.join(cast)} (their dtypes; rounds the values)")
@@ -143,10 +128,10 @@ def run_like(args) -> int:
     if not same:
         raise RNNParityError(f"{args.output} does not read back bit-exact")
     if verified is None:
-        verified = _read_back_check(args.output, params, variant, args.map, args.seed)
+        verified = _read_back_check(args.output, params, 0, args.map, args.seed)
     for line in lines:
         print(line)
-    if any(k not in like for k in out):
+    if like is not None and any(k not in like for k in out):
         print("note: wrote the keys without the checkpoint's wrapper prefixes, as their nn.Module names them")
     print(f"wrote {args.output}: {len(out)} tensors in their names ({', '.join(list(out)[:4])}"
           f"{', ...' if len(out) > 4 else ''}); it reads back bit-exact")

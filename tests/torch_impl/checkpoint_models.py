@@ -356,3 +356,58 @@ class ChannelsSecond(EmbedRNN):
 
     def forward(self, ids):
         return super().forward(ids).permute(0, 2, 1)
+
+
+class Sentiment(nn.Module):
+    """Embedding + nn.RNN + one output unit and a sigmoid (binary sentiment), batch-first, h_n[-1]."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(V, D)
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.out = nn.Linear(H, 1)
+
+    def forward(self, ids):
+        _, h_n = self.rnn(self.emb(ids))
+        return torch.sigmoid(self.out(h_n[-1])).squeeze(1)
+
+
+class CellStep(nn.Module):
+    """nn.RNNCell called one step at a time: forward(input, hidden) -> (output, hidden), head `out`."""
+
+    def __init__(self):
+        super().__init__()
+        self.cell = nn.RNNCell(D, H, nonlinearity="relu")
+        self.out = nn.Linear(H, O)
+
+    def forward(self, input, hidden):
+        hidden = self.cell(input, hidden)
+        return self.out(hidden), hidden
+
+
+class EncoderDecoderNames(nn.Module):
+    """Two RNNs of one shape (H -> H) named `first` and `second`, used second then first: the names do not
+    give the order, so only --model can."""
+
+    def __init__(self):
+        super().__init__()
+        self.inp = nn.Embedding(V, H)
+        self.first = nn.RNN(H, H)
+        self.second = nn.RNN(H, H)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, ids):
+        out, _ = self.second(self.inp(ids))
+        out, _ = self.first(out)
+        return self.fc(out[-1])
+
+
+class Wrapped(nn.Module):
+    """A module whose every key starts with `model.`: its own names keep the prefix."""
+
+    def __init__(self):
+        super().__init__()
+        self.model = H2O()
+
+    def forward(self, x):
+        return self.model(x)

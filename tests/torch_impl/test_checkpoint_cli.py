@@ -50,6 +50,9 @@ def save(tmp_path, name, wrap="lightning", seed=0):
     ("CellParams", "tanh recurrence, W_ih @ x, W_hh @ h, head at the last step"),
     ("MixedOrientation", "tanh recurrence, W_ih @ x, h @ W_hh, head at the last step"),
     ("ChannelsSecond", "tanh recurrence, head at every step; input layout (B, T)"),
+    ("Sentiment", "tanh recurrence, head at the last step, then sigmoid"),
+    ("CellStep", "relu recurrence, head at every step; one step per call"),
+    ("EncoderDecoderNames", "stacked in the order 'second', 'first', head at the last step"),
 ])
 def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, capsys, name, expect):
     path, model = save(tmp_path, name)
@@ -81,6 +84,7 @@ def test_without_model_says_stock_only(tmp_path, monkeypatch, capsys):
     ("LSTMModel", False, r"is an LSTM \(lstm\.weight_ih_l0 is \(4H, D\) = \(24, 4\)\), rnn-parity ports vanilla RNNs"),
     ("CharRNN", False, r"hand-written recurrence .*its nonlinearity is in the forward code"),
     ("TwoHeads", False, r"left over .*candidates for the head: 'aux', 'fc'"),
+    ("EncoderDecoderNames", False, r"the shapes cannot tell the order of the RNN modules; pass --model"),
 ])
 def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model, message):
     import re
@@ -105,14 +109,19 @@ def test_refusal_has_no_traceback_in_a_real_process(tmp_path):
     ("{MODELS}:Nope", "defines no 'Nope'"),
     ("{MODELS}", "expected FILE.py:NAME"),
     ("{MODELS}:GRUModel", "does not load the checkpoint strictly"),
+    ("{SCRIPT}:Net", "importing"),
 ])
 def test_bad_model_option(tmp_path, monkeypatch, capsys, spec, message):
     path, _ = save(tmp_path, "H2O")
-    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "p.npz", "--model", spec.format(MODELS=MODELS))
+    script = tmp_path / "train.py"  # a training script: its argparse exits at import
+    script.write_text("import argparse\np = argparse.ArgumentParser()\np.add_argument('--epochs', required=True)\n"
+                      "p.parse_args()\n")
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "p.npz", "--model",
+                             spec.format(MODELS=MODELS, SCRIPT=script))
     assert code == 2 and message in err and err.count("\n") == 1, err
 
 
-@pytest.mark.parametrize("name", ["WordLM", "CharRNN", "BareHead"])
+@pytest.mark.parametrize("name", ["WordLM", "CharRNN", "BareHead", "Wrapped"])
 def test_like_and_model_write_their_names(tmp_path, monkeypatch, capsys, name):
     path, model = save(tmp_path, name)
     code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", "--model", f"{MODELS}:{name}")
@@ -128,7 +137,8 @@ def test_like_and_model_write_their_names(tmp_path, monkeypatch, capsys, name):
         fresh = getattr(cm, name)()
         fresh.load_state_dict(sd, strict=True)
         assert [v.dtype for v in sd.values()] == [v.dtype for v in model.state_dict().values()]
-        key = "rnn.weight_hh_l0" if name != "CharRNN" else "h2h.weight"
+        # Wrapped: the checkpoint's first model. is the Lightning-like wrapper's, the second one is theirs.
+        key = {"CharRNN": "h2h.weight", "Wrapped": "model.rnn.weight_hh_l0"}.get(name, "rnn.weight_hh_l0")
         assert np.array_equal(sd[key].numpy(), params["Whh"])
         assert ("verified: your model" in out) == ("--model" in how), out
 
@@ -170,3 +180,16 @@ def test_layout_is_taken_as_given(tmp_path, monkeypatch, capsys):
     code, out, err = convert(monkeypatch, capsys, path, tmp_path / "b.npz", "--model", f"{MODELS}:CatRNN",
                              "--layout", "BT")
     assert code == 2 and not (tmp_path / "b.npz").exists(), out + err
+
+
+def test_tied_weights_saved_once_are_filled_from_the_model(tmp_path, monkeypatch, capsys):
+    import safetensors.torch
+
+    torch.manual_seed(0)
+    model = cm.WordLM()
+    safetensors.torch.save_model(model, str(tmp_path / "lm.safetensors"))  # keeps one of encoder/decoder.weight
+    code, out, err = convert(monkeypatch, capsys, tmp_path / "lm.safetensors", tmp_path / "lm.npz",
+                             "--model", f"{MODELS}:WordLM")
+    assert code == 0 and "the file holds tied tensors once" in out and "tied to the embedding" in out, out + err
+    params = load_weights(tmp_path / "lm.npz")
+    assert np.array_equal(params["E"], model.encoder.weight.detach().numpy()) and params.config.vocab_size == cm.V

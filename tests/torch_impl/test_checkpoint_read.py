@@ -209,3 +209,49 @@ def test_single_bias_weights_write_zeros_into_their_bias_hh():
     assert model.rnn.bias_hh_l0.detach().any() and not out["rnn.bias_hh_l0"].any()
     assert torch.equal(out["rnn.bias_ih_l0"], torch.from_numpy(params["bh"]))
     cm.H2O().load_state_dict(out, strict=True)
+
+
+def test_python_api_verifies_against_the_model_both_ways():
+    from rnn_parity.torch_impl import read_verified, write_verified
+
+    model = trained("MixedOrientation")
+    params, reading, match = read_verified(model.state_dict(), cm.MixedOrientation())
+    assert match.passed and reading.variant.endswith("h @ W_hh") and params.config.output == "last"
+    assert not any("--model" in n for n in reading.notes)
+    params["Whh"] *= 0.5
+    out, reading, match = write_verified(params, cm.MixedOrientation())
+    assert torch.equal(out["W_hh"], torch.from_numpy(params["Whh"].T))  # applied as h @ W: stored transposed
+    out, _, _ = write_verified(params, cm.CellParams())  # the same keys, W_hh applied as W_hh @ h
+    assert torch.equal(out["W_hh"], torch.from_numpy(params["Whh"]))
+    with pytest.raises(RNNParityError, match="does not compute these weights' function"):
+        write_verified(params, cm.ReluRNN())  # the same shapes, a relu recurrence
+
+
+@pytest.mark.parametrize("map, message", [
+    ("head=nope", r"^--map head=nope fits no reading: .*the modules are \['h2o', 'rnn'\]$"),
+    ("rnn=nope", r"^--map rnn=nope names no recurrence"),
+    ("bad", r"^--map: expected role=PREFIX, got 'bad'"),
+    ("size=3", r"^--map: unknown role\(s\) \['size'\]"),
+])
+def test_bad_map_is_one_line(map, message):
+    with pytest.raises(RNNParityError, match=message):
+        read_checkpoint(trained("H2O").state_dict(), map=map)
+
+
+def test_layers_prefix_and_head_named_anything():
+    renamed = {"rnn.": "layers.0.", "h2o.": "layers.1."}  # an nn.ModuleList
+    sd = {renamed[k.split(".")[0] + "."] + k.split(".", 1)[1]: v for k, v in trained("H2O").state_dict().items()}
+    params, reading = read_checkpoint(sd)
+    assert reading.recurrence == "nn.RNN 'layers.0'" and reading.head == "'layers.1'"
+
+
+def test_tied_decoder_saved_once():
+    """Savers that keep one of two shared tensors (safetensors' save_model) may drop decoder.weight: its bias
+    is left, and its weight is the embedding's."""
+    model = trained("WordLM")
+    sd = {k: v for k, v in model.state_dict().items() if k != "decoder.weight"}
+    params, reading = read_checkpoint(sd, config={"nonlinearity": "tanh"})
+    assert reading.tied and reading.head == "'decoder'"
+    assert np.array_equal(params["Why"], model.decoder.weight.detach().numpy())
+    assert np.array_equal(params["by"], model.decoder.bias.detach().numpy())
+    assert list(write_like(params, sd)) == list(sd)
