@@ -9,6 +9,7 @@ import tempfile
 
 from ..errors import RNNParityError
 from . import checks as C
+from . import landlock
 from . import plan as P
 from .diagnosis import diagnose
 from .expect import Replay
@@ -49,8 +50,10 @@ def _grade_file(impl: str, options: GradeOptions, kind: str, why_not: str) -> Gr
     info = child.info
     report.error, report.info, report.notes = child.error, info, list(child.notes)
     report.output_chars, report.seconds = child.output_chars, child.seconds
-    confined = info.pop("confinement", "")
+    confined = info.pop("confinement", None)
     if kind == "none" and options.sandbox != "off":
+        if confined is None:  # the child never reported (a time limit, a crash): it confines itself first
+            confined = landlock.describe(landlock.abi())
         report.notes.append(f"not sandboxed: {why_not}; " + (f"{confined} confined to the grade" if confined else
                                                              "no Landlock either: containment only"))
     if child.output_chars > 2000:

@@ -231,7 +231,7 @@ def sweep(session: int, token: str, seconds: float = 5.0):
     while True:
         left = []
         for pid, (_ppid, pgrp, sid, state) in reaper.proc_table().items():
-            if pid == me or state == "Z":
+            if pid in (me, session) or state == "Z":  # the launcher is reaped: a process with its pid is new
                 continue
             if sid == session or pgrp == session or _has_marker(pid, marker):
                 left.append(pid)

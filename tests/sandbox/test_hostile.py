@@ -240,3 +240,11 @@ def test_signals_sent_to_the_parent_do_not_stop_the_grade(hostile, mode, sig):
     assert report.verdict == "pass", report.error
     assert seconds < 10, f"a {sig} to the parent held the grade up for {seconds:.1f} s"
     assert hostile.survivors() == []
+
+
+def test_a_hang_hits_the_time_limit_and_takes_its_processes_along(hostile, mode):
+    path = hostile.write(prelude="linger(new_session=False)", hook="time.sleep(300)")
+    report, seconds = _grade(path, mode, timeout=2)
+    assert report.verdict == "error" and report.error["kind"] == "timeout", report.error
+    assert seconds < 2 + 8, f"{seconds:.1f} s for a 2 s limit"
+    assert hostile.survivors() == []
