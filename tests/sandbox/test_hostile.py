@@ -218,6 +218,29 @@ np.asarray = lambda a, *r, **k: _asarray(a, *r, **k) * 0.0 if isinstance(a, np.n
     assert hostile.survivors() == []
 
 
+def test_forged_claims_about_the_probes_are_not_believed(hostile, mode):
+    """An RNN that ignores h0 passes only under --zero-h0. This one rebuilds the child's plan with h0 = 0
+    and rewrites the child's report to claim --zero-h0: the grader builds its plan from its own options."""
+    forge = """\
+import json as _json
+_plan = sys.modules["rnn_parity.grader.plan"]
+_build = _plan.build
+_plan.build = lambda *a, **k: _build(*a, **{**k, "zero_h0": True})
+_dump = _json.dump
+def _claim(obj, f, *a, **k):
+    if isinstance(obj, dict) and isinstance(obj.get("info"), dict):
+        obj["info"]["zero_h0"] = True
+    return _dump(obj, f, *a, **k)
+_json.dump = _claim
+"""
+    path = hostile.write(prelude=forge, uses_h0=False)
+    report, _ = _grade(path, mode)
+    assert report.verdict == "fail", report.error
+    assert "forward" in {c.name for c in report.checks if c.status == "fail"}
+    honest, _ = _grade(hostile.write(uses_h0=False), mode, zero_h0=True)
+    assert honest.verdict == "pass", "an RNN that ignores h0 passes when the grader is told to probe with h0 = 0"
+
+
 def test_megabytes_of_output(hostile, mode, capfd):
     flood = '''\
 print("p" * 4_000_000)
