@@ -28,9 +28,9 @@ ErrorKind = Literal[
     "crash",  # killed by a signal, or the child reported nothing usable
     "timeout",  # the time limit struck
     "forbidden_import",  # it imports the answer key (rnn_parity) or an autodiff library
-    "sandbox",  # --sandbox require, and bubblewrap cannot run here
     "notebook",  # the notebook cannot be read or converted
     "missing_global",  # a notebook's definitions use a global only a skipped cell builds
+    "error",  # could not grade, with no more said (course outputs' fallback)
 ]
 
 

@@ -32,6 +32,7 @@ JOB = "/job"
 SCRATCH = "/scratch"
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 NOBODY = "65534"
+TMP_SIZE = 64 * 1024 ** 2
 # Installed entries never bound: the answer key (also a non-editable install of this project), autodiff
 # libraries, the editable-install hooks that point back into the project's source.
 HIDDEN_PREFIXES = ("__editable__", "_rnn_parity", "rnn_parity", "rnn-parity", "nvidia", "triton")
@@ -170,7 +171,7 @@ def submission_files(impl: str, folder: str, private: tuple = ()) -> list:
             continue
         rel = os.path.relpath(path, folder) if path.startswith(folder + os.sep) else os.path.basename(path)
         out[rel] = (path, rel)
-        size += os.path.getsize(path) if os.path.isfile(path) else 0
+        size += os.path.getsize(path) if os.path.isfile(path) else 0  # a folder counts as nothing
         if not path.endswith(".py") or size > MAX_BOUND_BYTES:
             continue
         try:
@@ -196,9 +197,11 @@ def submission_files(impl: str, folder: str, private: tuple = ()) -> list:
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and 0 < len(node.value) < 256 \
                     and "\n" not in node.value and "\0" not in node.value:
                 cand = os.path.realpath(os.path.join(folder, node.value))
-                if (cand.startswith(folder + os.sep) and os.path.isfile(cand)
-                        and not cand.endswith((".py", ".ipynb", ".pyc"))):
-                    todo.append(cand)
+                if not cand.startswith(folder + os.sep) or cand.endswith((".py", ".ipynb", ".pyc")):
+                    continue
+                if os.path.isfile(cand) or (os.path.isdir(cand) and not any(
+                        p == cand or p.startswith(cand + os.sep) for p in private)):
+                    todo.append(cand)  # a data file, or a data folder holding nothing private
     return [v for v in out.values() if v[0] not in private]
 
 
@@ -218,7 +221,9 @@ def bwrap_argv(child_cmd_tail: list, job_dir: str, scratch: str, impl: str, fold
         argv += ["--ro-bind", os.path.join(root, rel), f"{PKG}/{rel}"]
     for host, name in site_entries():
         argv += ["--ro-bind", host, f"{SITE}/{name}"]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind", job_dir, JOB, "--bind", scratch, SCRATCH]
+    # /tmp is memory: keep it small (the scratch folder, on disk, is the place to write).
+    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_SIZE), "--tmpfs", "/tmp",
+             "--bind", job_dir, JOB, "--bind", scratch, SCRATCH]
     inner_impl = None
     for host, rel in submission_files(impl, folder, private):
         inside = f"{SCRATCH}/{rel}"
