@@ -1,7 +1,7 @@
 """The bubblewrap sandbox around the child, and the choice between it and plain containment.
 
 Under `bwrap` the child sees (everything read-only unless said):
-    /usr /bin /sbin /lib* /etc      the system
+    /usr /bin /sbin /lib*           the system, and from /etc only what programs need to start
     <python prefix>                 the interpreter and its standard library (its site-packages hidden)
     /run/rnn-parity/site/<pkg>      each installed package except the answer key and autodiff libraries
     /run/rnn-parity/pkg/rnn_parity  the child-side grader modules only (found by following child.py's
@@ -10,6 +10,7 @@ Under `bwrap` the child sees (everything read-only unless said):
     /scratch                        read-write, private, thrown away: the working directory, HOME, TMPDIR;
                                     the submission and the sibling modules / data files it names are
                                     bound read-only inside it, at their paths relative to its folder
+    /tmp                            a private 64 MiB tmpfs; /proc and /dev: the sandbox's own, minimal
 and runs in its own user (uid/gid 65534), PID, network, IPC and UTS namespaces, in a new session,
 dying with the grader (--die-with-parent). Nothing else of the host's files is visible: no other
 submission, no home directory, no grader output path.
@@ -30,7 +31,11 @@ PKG = SANDBOX_ROOT + "/pkg"
 SITE = SANDBOX_ROOT + "/site"
 JOB = "/job"
 SCRATCH = "/scratch"
-SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# Only what programs need from /etc. Not all of it: run as root, bwrap maps the child's uid to root
+# outside, so root-only files (/etc/shadow, ssh host keys) would read as the child's own.
+ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf",
+       "alternatives", "os-release", "mime.types", "ssl/certs", "ca-certificates", "fonts", "matplotlibrc")
 NOBODY = "65534"
 TMP_SIZE = 64 * 1024 ** 2
 # Installed entries never bound: the answer key (also a non-editable install of this project), autodiff
@@ -211,6 +216,8 @@ def bwrap_argv(child_cmd_tail: list, job_dir: str, scratch: str, impl: str, fold
     argv = [shutil.which("bwrap") or "bwrap", *namespace_flags()]
     for d in SYSTEM_DIRS:
         argv += ["--ro-bind-try", d, d]
+    for name in ETC:
+        argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     bound, hide = python_dirs()
     for d in bound:
         argv += ["--ro-bind", d, d]

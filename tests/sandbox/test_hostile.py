@@ -177,7 +177,7 @@ def test_the_grader_source_is_out_of_reach(hostile, mode):
     import rnn_parity.reference.model as model
 
     steal = f'''\
-for source in ({model.__file__!r}, {expect.__file__!r}):
+for source in ({model.__file__!r}, {expect.__file__!r}, "/etc/shadow"):
     try:
         code = open(source).read()
     except OSError:
