@@ -26,8 +26,7 @@ def grade(impl: str, options: GradeOptions | None = None, **kwargs) -> GradeRepo
     Options come as one GradeOptions, or as its fields by keyword (seed=1, timeout=10, sandbox="require",
     ...). A notebook runs its definitions only, or every code cell in order with run_all_cells=True.
     """
-    options = (options.with_(**kwargs) if options and kwargs else options) or GradeOptions.from_kwargs(**kwargs)
-    options.validate()
+    options = (options or GradeOptions()).with_(**kwargs).validate()
     if not os.path.isfile(impl):
         raise RNNParityError(f"no such file: {impl}")
     try:

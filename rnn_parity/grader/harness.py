@@ -97,7 +97,7 @@ def run_child(impl: str, options: GradeOptions | None = None, cwd: str | None = 
     """Run the child on `impl`, under bubblewrap when kind == "bubblewrap". cwd: the folder the file's
     relative paths and sibling modules resolve in (default: the file's; a notebook's generated file uses
     the notebook's). Keyword options (seed=..., timeout=...) are accepted for GradeOptions' fields."""
-    options = options or GradeOptions(**kwargs)
+    options = (options or GradeOptions()).with_(**kwargs)
     impl = os.path.abspath(impl)
     cwd = os.path.abspath(cwd or options.cwd or os.path.dirname(impl))
     token = uuid.uuid4().hex

@@ -7,7 +7,7 @@ child imports may pull in the reference (the answer key) or torch.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Literal
 
 DEFAULT_TIMEOUT = 30.0
@@ -54,19 +54,15 @@ class GradeOptions:
     # run, the grader's outputs). Only the bubblewrap sandbox can enforce this.
     private_paths: tuple = field(default_factory=tuple)
 
-    @classmethod
-    def from_kwargs(cls, **kwargs) -> GradeOptions:
-        """core.grade's keyword arguments; an unknown one is a one-line error."""
+    def with_(self, **changes) -> GradeOptions:
+        """A copy with these fields changed (core.grade's keyword arguments); an unknown one is a one-line
+        error."""
         from ..errors import RNNParityError
 
-        names = {f.name for f in fields(cls)}
-        unknown = sorted(set(kwargs) - names)
+        unknown = sorted(set(changes) - {f.name for f in fields(self)})
         if unknown:
             raise RNNParityError(f"unknown grade option(s): {', '.join(unknown)}")
-        return cls(**kwargs)
-
-    def with_(self, **changes) -> GradeOptions:
-        return replace(self, **changes)
+        return replace(self, **changes) if changes else self
 
     def validate(self) -> GradeOptions:
         from ..errors import RNNParityError
@@ -88,9 +84,6 @@ class GradeOptions:
         return {"impl": impl, "seed": self.seed, "class": self.class_name,
                 "protocol": "class" if self.class_name else self.protocol, "output_cap": self.output_cap,
                 "zero_h0": self.zero_h0, "cwd": cwd}
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def abspaths(paths) -> tuple:
