@@ -27,7 +27,7 @@ def no_bwrap(monkeypatch, tmp_path):
 def test_require_without_bubblewrap_refuses_in_one_line(cli_main, no_bwrap):
     code, out, err = cli_main("grade", EXAMPLE, "--sandbox", "require")
     assert code == 2 and out == ""
-    assert err.count("\n") == 1 and "--sandbox require: bubblewrap is not installed" in err, err
+    assert err.count("\n") == 1 and "--sandbox require: bubblewrap is " in err, err  # not installed / Linux-only
     with pytest.raises(RNNParityError, match="--sandbox require"):
         grade(EXAMPLE, sandbox="require")
 
@@ -36,7 +36,7 @@ def test_auto_without_bubblewrap_grades_and_says_so(cli_main, no_bwrap):
     code, out, err = cli_main("grade", EXAMPLE, "--json")
     report = json.loads(out)
     assert code == 0 and report["verdict"] == "pass" and report["sandbox"] == "none"
-    assert any(n.startswith("not sandboxed: bubblewrap is not installed") for n in report["notes"])
+    assert any(n.startswith("not sandboxed: bubblewrap is ") for n in report["notes"]), report["notes"]
 
 
 @needs_bwrap
@@ -47,6 +47,7 @@ def test_auto_uses_bubblewrap_where_it_works(cli_main):
     assert code == 0 and json.loads(out)["sandbox"] == "none"
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="bubblewrap is Linux-only")
 def test_the_probe_runs_bwrap_rather_than_trusting_that_it_is_installed(tmp_path, monkeypatch):
     fake = tmp_path / "bwrap"
     fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to creating new namespace' >&2\nexit 1\n")
