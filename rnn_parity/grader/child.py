@@ -53,7 +53,7 @@ def main(workdir: str) -> int:
 
     result = {"error": None, "info": {}, "notes": []}
     # Load everything the child itself needs before the student's code can touch NumPy or the import system.
-    from . import plan as _plan, protocols as _protocols  # noqa: F401
+    from . import plan, protocols  # noqa: F401
     from .guard import ImportGuard, why
 
     obs = Snapshots()
@@ -71,11 +71,12 @@ def main(workdir: str) -> int:
             result["error"] = {"kind": e.kind, "message": e.message}
         else:
             result["error"] = {"kind": "crash", "message": f"grader child failed: {type(e).__name__}: {e}"}
-    if guard.refused:  # the import hook said no: name that, not the ImportError it caused
-        if result["error"] is not None:
-            result["error"] = {"kind": "forbidden_import", "message": why(guard.refused[0])}
-        else:
-            result["notes"].append(f"the submission tried to import {', '.join(guard.refused)}: refused")
+    error = result["error"]
+    caused = [m for m in guard.refused if error and why(m) in error["message"]]
+    if caused:  # the import hook said no: the verdict names that, not the ImportError it raised
+        result["error"] = {"kind": "forbidden_import", "message": why(caused[0])}
+    elif guard.refused:  # asked for and refused, but the file carried on without it
+        result["notes"].append(f"the submission tried to import {', '.join(guard.refused)}: refused")
     result["output"] = {"chars": captured.total, "head": captured.text()[:2000]}
     obs.write(workdir, result)
     real_stdout.flush()

@@ -9,6 +9,7 @@ import tempfile
 
 from ..errors import RNNParityError
 from . import checks as C
+from . import landlock
 from . import plan as P
 from .diagnosis import diagnose
 from .expect import Replay
@@ -28,8 +29,7 @@ def grade(impl: str, options: GradeOptions | None = None, **kwargs) -> GradeRepo
     Options come as one GradeOptions, or as its fields by keyword (seed=1, timeout=10, sandbox="require",
     ...). A notebook runs its definitions only, or every code cell in order with run_all_cells=True.
     """
-    options = (options.with_(**kwargs) if options and kwargs else options) or GradeOptions.from_kwargs(**kwargs)
-    options.validate()
+    options = (options or GradeOptions()).with_(**kwargs).validate()
     if not os.path.isfile(impl):
         raise RNNParityError(f"no such file: {impl}")
     try:
@@ -52,8 +52,10 @@ def _grade_file(impl: str, options: GradeOptions, kind: str, why_not: str) -> Gr
     info = child.info
     report.error, report.info, report.notes = child.error, info, list(child.notes)
     report.output_chars, report.seconds = child.output_chars, child.seconds
-    confined = info.pop("confinement", "")
+    confined = info.pop("confinement", None)
     if kind == "none" and options.sandbox != "off":
+        if confined is None:  # the child never reported (a time limit, a crash): it confines itself first
+            confined = landlock.describe(landlock.abi())
         report.notes.append(f"not sandboxed: {why_not}; " + (f"{confined} confined to the grade" if confined else
                                                              "no Landlock either: containment only"))
     if child.output_chars > 2000:

@@ -28,6 +28,8 @@ from .options import DEFAULT_OUTPUT_CAP, DEFAULT_TIMEOUT, MEMORY_LIMIT, GradeOpt
 
 __all__ = ["DEFAULT_OUTPUT_CAP", "DEFAULT_TIMEOUT", "MEMORY_LIMIT", "ChildResult", "run_child"]
 GRACE = 10.0  # seconds past the time limit before the grader stops waiting for the reaper or bwrap
+FILE_SIZE_LIMIT = 256 * 1024 ** 2  # the largest file the child may write (a full disk is a shared problem)
+REPORT_LIMIT = 64 * 1024 ** 2  # result.json and observations.npz bigger than this are not read
 TOKEN_VAR = "RNN_PARITY_GRADE"
 
 
@@ -73,6 +75,7 @@ def _limits(memory: int):
 
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
         except (ImportError, ValueError, OSError):
             pass
     return apply
@@ -94,7 +97,7 @@ def run_child(impl: str, options: GradeOptions | None = None, cwd: str | None = 
     """Run the child on `impl`, under bubblewrap when kind == "bubblewrap". cwd: the folder the file's
     relative paths and sibling modules resolve in (default: the file's; a notebook's generated file uses
     the notebook's). Keyword options (seed=..., timeout=...) are accepted for GradeOptions' fields."""
-    options = options or GradeOptions(**kwargs)
+    options = (options or GradeOptions()).with_(**kwargs)
     impl = os.path.abspath(impl)
     cwd = os.path.abspath(cwd or options.cwd or os.path.dirname(impl))
     token = uuid.uuid4().hex
@@ -197,7 +200,10 @@ def _finish(res: ChildResult, data: dict, job_dir: str) -> ChildResult:
     out = data.get("output", {})
     res.output_chars += int(out.get("chars", 0))
     res.output_head = (str(out.get("head", "")) + res.output_head)[:2000]
-    with np.load(os.path.join(job_dir, "observations.npz"), allow_pickle=False) as z:
+    path = os.path.join(job_dir, "observations.npz")
+    if os.path.getsize(path) > REPORT_LIMIT:
+        raise ValueError("observations too large")
+    with np.load(path, allow_pickle=False) as z:
         res.obs = {k: np.asarray(z[k], dtype=np.float64) for k in z.files}
     return res
 
@@ -231,7 +237,7 @@ def sweep(session: int, token: str, seconds: float = 5.0):
     while True:
         left = []
         for pid, (_ppid, pgrp, sid, state) in reaper.proc_table().items():
-            if pid == me or state == "Z":
+            if pid in (me, session) or state == "Z":  # the launcher is reaped: a process with its pid is new
                 continue
             if sid == session or pgrp == session or _has_marker(pid, marker):
                 left.append(pid)
@@ -255,6 +261,8 @@ def _has_marker(pid: int, marker: bytes) -> bool:
 
 def _read_json(path: str):
     try:
+        if os.path.getsize(path) > REPORT_LIMIT:
+            return None
         with open(path) as f:
             return json.load(f)
     except (OSError, ValueError):

@@ -90,5 +90,12 @@ def confine(writable: list) -> str:
             return ""
     finally:
         os.close(fd)
+    return describe(version)
+
+
+def describe(version: int) -> str:
+    """What `confine` puts in force at this ABI version, in the report's words; "" for none."""
+    if version < 1:
+        return ""
     what = ["writes"] + (["TCP"] if version >= 4 else []) + (["signals"] if version >= 6 else [])
     return f"landlock ABI {version}: {', '.join(what)}"

@@ -7,7 +7,7 @@ child imports may pull in the reference (the answer key) or torch.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Literal
 
 DEFAULT_TIMEOUT = 30.0
@@ -27,9 +27,9 @@ ErrorKind = Literal[
     "crash",  # killed by a signal, or the child reported nothing usable
     "timeout",  # the time limit struck
     "forbidden_import",  # it imports the answer key (rnn_parity) or an autodiff library
-    "sandbox",  # --sandbox require, and bubblewrap cannot run here
     "notebook",  # the notebook cannot be read or converted
     "missing_global",  # a notebook's definitions use a global only a skipped cell builds
+    "error",  # could not grade, with no more said (course outputs' fallback)
 ]
 
 
@@ -53,19 +53,15 @@ class GradeOptions:
     # run, the grader's outputs). Only the bubblewrap sandbox can enforce this.
     private_paths: tuple = field(default_factory=tuple)
 
-    @classmethod
-    def from_kwargs(cls, **kwargs) -> GradeOptions:
-        """core.grade's keyword arguments; an unknown one is a one-line error."""
+    def with_(self, **changes) -> GradeOptions:
+        """A copy with these fields changed (core.grade's keyword arguments); an unknown one is a one-line
+        error."""
         from ..errors import RNNParityError
 
-        names = {f.name for f in fields(cls)}
-        unknown = sorted(set(kwargs) - names)
+        unknown = sorted(set(changes) - {f.name for f in fields(self)})
         if unknown:
             raise RNNParityError(f"unknown grade option(s): {', '.join(unknown)}")
-        return cls(**kwargs)
-
-    def with_(self, **changes) -> GradeOptions:
-        return replace(self, **changes)
+        return replace(self, **changes) if changes else self
 
     def validate(self) -> GradeOptions:
         from ..errors import RNNParityError
@@ -89,9 +85,6 @@ class GradeOptions:
         return {"impl": impl, "seed": self.seed, "class": self.class_name,
                 "protocol": "class" if self.class_name else self.protocol, "output_cap": self.output_cap,
                 "zero_h0": self.zero_h0, "cwd": cwd}
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def abspaths(paths) -> tuple:

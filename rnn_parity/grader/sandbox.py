@@ -1,7 +1,7 @@
 """The bubblewrap sandbox around the child, and the choice between it and plain containment.
 
 Under `bwrap` the child sees (everything read-only unless said):
-    /usr /bin /sbin /lib* /etc      the system
+    /usr /bin /sbin /lib*           the system, and from /etc only what programs need to start
     <python prefix>                 the interpreter and its standard library (its site-packages hidden)
     /run/rnn-parity/site/<pkg>      each installed package except the answer key and autodiff libraries
     /run/rnn-parity/pkg/rnn_parity  the child-side grader modules only (found by following child.py's
@@ -10,6 +10,7 @@ Under `bwrap` the child sees (everything read-only unless said):
     /scratch                        read-write, private, thrown away: the working directory, HOME, TMPDIR;
                                     the submission and the sibling modules / data files it names are
                                     bound read-only inside it, at their paths relative to its folder
+    /tmp                            a private 64 MiB tmpfs; /proc and /dev: the sandbox's own, minimal
 and runs in its own user (uid/gid 65534), PID, network, IPC and UTS namespaces, in a new session,
 dying with the grader (--die-with-parent). Nothing else of the host's files is visible: no other
 submission, no home directory, no grader output path.
@@ -30,8 +31,13 @@ PKG = SANDBOX_ROOT + "/pkg"
 SITE = SANDBOX_ROOT + "/site"
 JOB = "/job"
 SCRATCH = "/scratch"
-SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# Only what programs need from /etc. Not all of it: run as root, bwrap maps the child's uid to root
+# outside, so root-only files (/etc/shadow, ssh host keys) would read as the child's own.
+ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf",
+       "alternatives", "os-release", "mime.types", "ssl/certs", "ca-certificates", "fonts", "matplotlibrc")
 NOBODY = "65534"
+TMP_SIZE = 64 * 1024 ** 2
 # Installed entries never bound: the answer key (also a non-editable install of this project), autodiff
 # libraries, the editable-install hooks that point back into the project's source.
 HIDDEN_PREFIXES = ("__editable__", "_rnn_parity", "rnn_parity", "rnn-parity", "nvidia", "triton")
@@ -170,7 +176,7 @@ def submission_files(impl: str, folder: str, private: tuple = ()) -> list:
             continue
         rel = os.path.relpath(path, folder) if path.startswith(folder + os.sep) else os.path.basename(path)
         out[rel] = (path, rel)
-        size += os.path.getsize(path) if os.path.isfile(path) else 0
+        size += os.path.getsize(path) if os.path.isfile(path) else 0  # a folder counts as nothing
         if not path.endswith(".py") or size > MAX_BOUND_BYTES:
             continue
         try:
@@ -196,9 +202,11 @@ def submission_files(impl: str, folder: str, private: tuple = ()) -> list:
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and 0 < len(node.value) < 256 \
                     and "\n" not in node.value and "\0" not in node.value:
                 cand = os.path.realpath(os.path.join(folder, node.value))
-                if (cand.startswith(folder + os.sep) and os.path.isfile(cand)
-                        and not cand.endswith((".py", ".ipynb", ".pyc"))):
-                    todo.append(cand)
+                if not cand.startswith(folder + os.sep) or cand.endswith((".py", ".ipynb", ".pyc")):
+                    continue
+                if os.path.isfile(cand) or (os.path.isdir(cand) and not any(
+                        p == cand or p.startswith(cand + os.sep) for p in private)):
+                    todo.append(cand)  # a data file, or a data folder holding nothing private
     return [v for v in out.values() if v[0] not in private]
 
 
@@ -208,6 +216,8 @@ def bwrap_argv(child_cmd_tail: list, job_dir: str, scratch: str, impl: str, fold
     argv = [shutil.which("bwrap") or "bwrap", *namespace_flags()]
     for d in SYSTEM_DIRS:
         argv += ["--ro-bind-try", d, d]
+    for name in ETC:
+        argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     bound, hide = python_dirs()
     for d in bound:
         argv += ["--ro-bind", d, d]
@@ -218,7 +228,9 @@ def bwrap_argv(child_cmd_tail: list, job_dir: str, scratch: str, impl: str, fold
         argv += ["--ro-bind", os.path.join(root, rel), f"{PKG}/{rel}"]
     for host, name in site_entries():
         argv += ["--ro-bind", host, f"{SITE}/{name}"]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind", job_dir, JOB, "--bind", scratch, SCRATCH]
+    # /tmp is memory: keep it small (the scratch folder, on disk, is the place to write).
+    argv += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_SIZE), "--tmpfs", "/tmp",
+             "--bind", job_dir, JOB, "--bind", scratch, SCRATCH]
     inner_impl = None
     for host, rel in submission_files(impl, folder, private):
         inside = f"{SCRATCH}/{rel}"

@@ -61,7 +61,7 @@ linger()
 
 def forward(params, inputs, h0):
 {hook}
-    hs, ys = [h0], []
+    hs, ys = [{start}], []
     for x in inputs:
         hs.append(np.tanh(params["Wxh"] @ x + {recurrent}params["bh"]))
         ys.append(params["Why"] @ hs[-1] + params["by"])
@@ -95,10 +95,12 @@ class Hostile:
         self.marker = f"rnn-parity-hostile-{uuid.uuid4().hex}"
         self.path = self.folder / f"{name}.py"
 
-    def write(self, prelude: str = "", hook: str = "pass", correct: bool = True) -> Path:
+    def write(self, prelude: str = "", hook: str = "pass", correct: bool = True, uses_h0: bool = True) -> Path:
+        """correct=False drops the recurrent term; uses_h0=False starts from zeros whatever h0 is given."""
         self.path.write_text(TEMPLATE.format(marker=self.marker, prelude=textwrap.dedent(prelude),
                                              hook=textwrap.indent(textwrap.dedent(hook), "    "),
-                                             recurrent=CORRECT if correct else ""))
+                                             recurrent=CORRECT if correct else "",
+                                             start="h0" if uses_h0 else "np.zeros_like(h0)"))
         return self.path
 
     def survivors(self, seconds: float = 2.0) -> list:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import time
 
@@ -17,7 +16,8 @@ from rnn_parity.grader import grade
 
 from .conftest import FLAGS, LANDLOCK, SANDBOXES, Hostile, changes, snapshot
 
-pytestmark = pytest.mark.parametrize("mode", SANDBOXES)
+pytestmark = [pytest.mark.parametrize("mode", SANDBOXES),
+              pytest.mark.skipif(not os.path.isdir("/proc"), reason="the survivor checks read /proc (Linux)")]
 
 
 def _grade(path, mode, **kw):
@@ -165,7 +165,7 @@ def test_the_answer_key_cannot_be_imported(hostile, mode):
     assert hostile.survivors() == []
 
 
-@pytest.mark.parametrize("library", ["torch", "autograd", "jax"])
+@pytest.mark.parametrize("library", ["torch"])
 def test_autodiff_libraries_cannot_be_imported(hostile, mode, library):
     path = hostile.write(prelude=f'_lib = __import__("".join({list(library)!r}))')
     report, _ = _grade(path, mode)
@@ -178,7 +178,7 @@ def test_the_grader_source_is_out_of_reach(hostile, mode):
     import rnn_parity.reference.model as model
 
     steal = f'''\
-for source in ({model.__file__!r}, {expect.__file__!r}):
+for source in ({model.__file__!r}, {expect.__file__!r}, "/etc/shadow"):
     try:
         code = open(source).read()
     except OSError:
@@ -218,6 +218,29 @@ np.asarray = lambda a, *r, **k: _asarray(a, *r, **k) * 0.0 if isinstance(a, np.n
     assert hostile.survivors() == []
 
 
+def test_forged_claims_about_the_probes_are_not_believed(hostile, mode):
+    """An RNN that ignores h0 passes only under --zero-h0. This one rebuilds the child's plan with h0 = 0
+    and rewrites the child's report to claim --zero-h0: the grader builds its plan from its own options."""
+    forge = """\
+import json as _json
+_plan = sys.modules["rnn_parity.grader.plan"]
+_build = _plan.build
+_plan.build = lambda *a, **k: _build(*a, **{**k, "zero_h0": True})
+_dump = _json.dump
+def _claim(obj, f, *a, **k):
+    if isinstance(obj, dict) and isinstance(obj.get("info"), dict):
+        obj["info"]["zero_h0"] = True
+    return _dump(obj, f, *a, **k)
+_json.dump = _claim
+"""
+    path = hostile.write(prelude=forge, uses_h0=False)
+    report, _ = _grade(path, mode)
+    assert report.verdict == "fail", report.error
+    assert "forward" in {c.name for c in report.checks if c.status == "fail"}
+    honest, _ = _grade(hostile.write(uses_h0=False), mode, zero_h0=True)
+    assert honest.verdict == "pass", "an RNN that ignores h0 passes when the grader is told to probe with h0 = 0"
+
+
 def test_megabytes_of_output(hostile, mode, capfd):
     flood = '''\
 print("p" * 4_000_000)
@@ -232,11 +255,19 @@ os.write(2, b"2" * 4_000_000)'''
     assert hostile.survivors() == []
 
 
-@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT", "SIGHUP", "SIGSTOP"])
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT", "SIGSTOP"])
 def test_signals_sent_to_the_parent_do_not_stop_the_grade(hostile, mode, sig):
     send = f"try:\n    os.kill(os.getppid(), signal.{sig})\nexcept OSError:\n    pass  # Landlock ABI 6 scopes signals"
     path = hostile.write(prelude=send + "\ntime.sleep(0.3)", hook=send)
     report, seconds = _grade(path, mode, timeout=20)
     assert report.verdict == "pass", report.error
     assert seconds < 10, f"a {sig} to the parent held the grade up for {seconds:.1f} s"
+    assert hostile.survivors() == []
+
+
+def test_a_hang_hits_the_time_limit_and_takes_its_processes_along(hostile, mode):
+    path = hostile.write(prelude="linger(new_session=False)", hook="time.sleep(300)")
+    report, seconds = _grade(path, mode, timeout=2)
+    assert report.verdict == "error" and report.error["kind"] == "timeout", report.error
+    assert seconds < 2 + 8, f"{seconds:.1f} s for a 2 s limit"
     assert hostile.survivors() == []
