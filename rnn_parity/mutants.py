@@ -256,7 +256,7 @@ CATALOG += (
         explanation="b is added to every example of the batch, so db sums da over the examples (and the "
                     "steps): db = sum_n da[n]. Leaving the batch axis in gives an (N, H) array where (H,) "
                     "belongs; a relative-error check that broadcasts hides it.",
-        module=L, correct="db = dA.sum(axis=(0, 1))", wrong="db = dA.sum(axis=0)",
+        module=LAYERS, correct="db = dA.sum(axis=(0, 1))", wrong="db = dA.sum(axis=0)",
         math_correct="db = sum_t sum_n da_t[n]", math_wrong="db = sum_t da_t  (one row per example)",
         shows_in="gradients (shape of the bias gradient, batches)"),
     Mutant(
@@ -265,7 +265,7 @@ CATALOG += (
         explanation="h_t = tanh(a_t), so da_t = dh_t * (1 - h_t^2): the derivative is taken at the state the "
                     "step produced. Writing 1 - dh_t^2 uses the incoming gradient as if it were the "
                     "activation; every backpropagated signal is off.",
-        module=L, correct="da = dh * activation_grad(cache.h, nonlinearity)",
+        module=LAYERS, correct="da = dh * activation_grad(cache.h, nonlinearity)",
         wrong="da = dh * activation_grad(dh, nonlinearity)",
         math_correct="da_t = dh_t * (1 - h_t^2)", math_wrong="da_t = dh_t * (1 - dh_t^2)"),
     Mutant(
@@ -274,7 +274,7 @@ CATALOG += (
         explanation="h_t reaches the loss through its own output and through h_{t+1}, so the step's backward "
                     "must get dh_t + dprev_h (what step t+1 sent back). Passing dh_t alone truncates "
                     "backpropagation through time to one step; only the last step's gradients are right.",
-        module=L, correct="        dh = dh_next if dys is None else dys[t] + dh_next\n",
+        module=LAYERS, correct="        dh = dh_next if dys is None else dys[t] + dh_next\n",
         wrong="        dh = dh_next if dys is None else dys[t]  # dprev_h from step t+1 dropped\n",
         math_correct="dh_t = dy_t-part + dprev_h from step t+1", math_wrong="dh_t = dy_t-part alone"),
     Mutant(
@@ -282,9 +282,9 @@ CATALOG += (
         mistake="The gradient on the initial hidden state is never assigned: it stays zero.",
         explanation="h0 feeds the first step, so dh0 is the gradient the backward loop carries out of step 0 "
                     "(W_hh^T da_0). Initialising dh0 with zeros and never setting it after the loop returns zeros.",
-        module=M, correct="    dh0 = np.empty_like(dh_n)\n",
+        module=MODEL, correct="    dh0 = np.empty_like(dh_n)\n",
         wrong="    dh0 = np.zeros_like(dh_n)  # set up, then never assigned\n",
-        extra_edits=(Edit(M, "            dA, dh0[idx] = layers.recurrence_backward(",
+        extra_edits=(Edit(MODEL, "            dA, dh0[idx] = layers.recurrence_backward(",
                           "            dA, _dh_prev = layers.recurrence_backward("),),
         math_correct="dh0 = W_hh^T da_0", math_wrong="dh0 = 0", shows_in="gradient on h0 (a0)"),
     Mutant(
