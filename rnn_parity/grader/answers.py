@@ -74,11 +74,11 @@ def clip_and_step(params: dict, grads: dict, lr: float, clip_value: float | None
     """One training step on given gradients: clip element-wise, then plain gradient descent, through the
     reference's training step (so its mistakes -- clipping after the update, ... -- can be replayed).
     Returns (the gradients the update used, params after it); params are not changed."""
-    from .expect import update_with  # the reference's clip-then-update order, fed with these gradients
+    from ..reference import train as ref_train  # looked up at call time, so a mutant of the step applies
 
     new = ref_params.Params({k: np.array(v, dtype=np.float64) for k, v in params.items()})
-    used = update_with(new.like({k: np.array(v, dtype=np.float64) for k, v in grads.items()}), new,
-                       ref_optim.SGD(new, lr=lr), clip_value=clip_value)
+    used = ref_train.apply_update(new, new.like({k: np.array(v, dtype=np.float64) for k, v in grads.items()}),
+                                  ref_optim.SGD(new, lr=lr), clip_value=clip_value)
     return dict(used), dict(new)
 
 

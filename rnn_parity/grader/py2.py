@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import ast
 
-from ..errors import RNNParityError
 
 
-class SourceError(RNNParityError):
+class SourceError(ValueError):  # child side: not RNNParityError, whose module imports the reference
     """The file parses neither as Python 3 nor as Python 2 (one-line message)."""
 
 

@@ -18,6 +18,7 @@ submission, no home directory, no grader output path.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -90,20 +91,36 @@ def namespace_flags() -> list:
 # What the child may see
 
 
+# What the child must never import at import time: the answer key, torch, and rnn_parity.errors (which
+# re-exports the reference's error type, importing the reference package with it).
+# The grader's parent-only modules (they compute the expected values through the reference) count too.
+FORBIDDEN = ("rnn_parity.reference", "rnn_parity.torch_impl", "rnn_parity.errors", "rnn_parity.grader.answers",
+             "rnn_parity.grader.judge", "rnn_parity.grader.expect", "rnn_parity.grader.core")
+
+
 def child_modules() -> list:
     """(folder holding rnn_parity/, relative path) of each child-side module: child.py and what it imports
-    from rnn_parity, transitively. Read from the source, so new driver modules come along. A package's
-    __init__ counts only its module-level imports (grader/__init__ re-exports core.grade lazily)."""
+    from rnn_parity at import time, transitively. Read from the source, so new driver modules come along.
+    Only module-level imports count: grader/__init__ re-exports core.grade lazily, and a protocol's
+    parent-side methods import the reference inside the function."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    seen, todo = set(), ["rnn_parity", "rnn_parity.grader", "rnn_parity.grader.child"]
+    seen, todo = set(), [("rnn_parity", True), ("rnn_parity.grader", True), ("rnn_parity.grader.child", True)]
+    # The registry imports its protocol modules by name, and supplied/ holds the course helper modules the
+    # child puts on a student's path: every module of the package comes along.
+    protocols = os.path.join(root, "rnn_parity", "grader", "protocols")
+    for folder, _, files in os.walk(protocols):
+        pkg = os.path.relpath(folder, root).replace(os.sep, ".")
+        todo += [(f"{pkg}.{f[:-3]}" if f != "__init__.py" else pkg, True) for f in files if f.endswith(".py")]
     found = []
     while todo:
-        name = todo.pop()
+        name, at_import = todo.pop()
+        if name.startswith(FORBIDDEN):
+            if at_import:
+                raise RuntimeError(f"the grader's child side imports {name}: it must not (see grader/sandbox.py)")
+            continue  # a lazy import of a parent-side method: absent in the sandbox, and never called there
         if name in seen:
             continue
         seen.add(name)
-        if name.startswith(("rnn_parity.reference", "rnn_parity.torch_impl", "rnn_parity.errors")):
-            raise RuntimeError(f"the grader's child side imports {name}: it must not (see grader/sandbox.py)")
         base = os.path.join(root, *name.split("."))
         is_pkg = os.path.isfile(os.path.join(base, "__init__.py"))
         rel = os.path.relpath(os.path.join(base, "__init__.py") if is_pkg else base + ".py", root)
@@ -112,19 +129,34 @@ def child_modules() -> list:
         found.append((root, rel))
         package = name if is_pkg else name.rpartition(".")[0]
         if package != name:
-            todo.append(package)
+            todo.append((package, True))
         with open(os.path.join(root, rel), encoding="utf-8") as f:
             tree = ast.parse(f.read())
+        top = set(map(id, _module_level(tree.body)))
         for node in (tree.body if is_pkg else ast.walk(tree)):
+            now = id(node) in top
             if isinstance(node, ast.ImportFrom) and node.level > 0:
                 parts = package.split(".")[: len(package.split(".")) - (node.level - 1)]
                 target = ".".join(parts + ([node.module] if node.module else []))
-                todo.append(target)
-                todo += [f"{target}.{a.name}" for a in node.names]
+                todo.append((target, now))
+                todo += [(f"{target}.{a.name}", now) for a in node.names]
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-                todo += [m for m in mods if m.startswith("rnn_parity")]
+                todo += [(m, now) for m in mods if m.startswith("rnn_parity")]
     return sorted(found)
+
+
+def _module_level(body: list):
+    """The statements that run on import: the body, and what sits in its if/try blocks. Imports inside
+    functions are the parent side's lazy ones (a protocol's expected values); inside the sandbox they would
+    fail, which is the point, so they are not followed."""
+    for node in body:
+        yield node
+        if isinstance(node, (ast.If, ast.Try)):
+            blocks = [node.body, node.orelse] + ([node.finalbody] + [h.body for h in node.handlers]
+                                                 if isinstance(node, ast.Try) else [])
+            for block in blocks:
+                yield from _module_level(block)
 
 
 def site_entries() -> list:
@@ -226,6 +258,10 @@ def bwrap_argv(child_cmd_tail: list, job_dir: str, scratch: str, impl: str, fold
             argv += ["--tmpfs", d]
     for root, rel in child_modules():
         argv += ["--ro-bind", os.path.join(root, rel), f"{PKG}/{rel}"]
+    # The one file of the reference the child reads: the seeds' naming table (grader/schemes.py loads it
+    # alone, stdlib only). It holds names, not answers; the rest of reference/ stays out of sight.
+    naming = importlib.util.find_spec("rnn_parity.reference.naming").origin
+    argv += ["--ro-bind", naming, f"{PKG}/rnn_parity/reference/naming.py"]
     for host, name in site_entries():
         argv += ["--ro-bind", host, f"{SITE}/{name}"]
     # /tmp is memory: keep it small (the scratch folder, on disk, is the place to write).
