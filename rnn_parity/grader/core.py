@@ -76,15 +76,26 @@ def _grade_file(impl: str, options: GradeOptions, kind: str, why_not: str) -> Gr
     except (KeyError, TypeError, ValueError) as e:
         report.error = {"kind": "crash", "message": f"the child's report does not describe a gradable protocol ({e})"}
         return report
+    try:
+        _judge(report, plan, info, child.obs, options, tol)
+    except (ValueError, IndexError, TypeError) as e:  # arrays no honest child writes: still a verdict
+        report.checks, report.diagnosis, report.signal, report.verdict = [], [], None, "error"
+        report.error = {"kind": "crash", "message": "the child's observations do not fit the probes "
+                                                    f"({type(e).__name__}: {e})"}
+    return report
+
+
+def _judge(report: GradeReport, plan: P.Plan, info: dict, obs: dict, options: GradeOptions, tol: float):
+    """The checks, the verdict and the diagnosis, from the child's observations and the reference's replay."""
     probs = info.get("output_kind") == "probs"
     skip_update = bool(info.get("update_skipped"))
-    student = C.hidden_view(plan, child.obs, probs)
+    student = C.hidden_view(plan, obs, probs)
 
     if plan.step == "backprop":
-        clip_found, clip_err, clip_detail = C.detect_backprop_clip(plan, child.obs, tol)
+        clip_found, clip_err, clip_detail = C.detect_backprop_clip(plan, obs, tol)
         replay_clip = clip_found or ("value", C.NOMINAL_CLIP)
     elif plan.step == "loss" and plan.has_clip:
-        clip_found, clip_err, clip_detail = C.loss_clip_check(plan, child.obs, tol)
+        clip_found, clip_err, clip_detail = C.loss_clip_check(plan, obs, tol)
         replay_clip = clip_found
     else:
         clip_found, clip_err, clip_detail, replay_clip = None, None, "", None
@@ -97,7 +108,7 @@ def _grade_file(impl: str, options: GradeOptions, kind: str, why_not: str) -> Gr
         report.evidence = {}
     _notes(report, plan, info)
     if report.error:
-        return report
+        return
     report.verdict = "fail" if any(c.status == "fail" for c in report.checks) else "pass"
     if report.verdict == "fail" and options.diagnose_mistakes:
         groups = C.groups_for(plan, student, skip_update)
@@ -105,7 +116,6 @@ def _grade_file(impl: str, options: GradeOptions, kind: str, why_not: str) -> Gr
         failing = {c.group for c in report.checks if c.status == "fail"}
         report.diagnosis = diagnose(plan, student, groups, reference, probs, replay_clip, skip_update, names, tol,
                                     failing=failing)
-    return report
 
 
 def _forbidden(impl: str) -> dict | None:

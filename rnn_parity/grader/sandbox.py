@@ -18,6 +18,7 @@ submission, no home directory, no grader output path.
 from __future__ import annotations
 
 import ast
+import glob
 import importlib.util
 import os
 import shutil
@@ -159,11 +160,19 @@ def _module_level(body: list):
                 yield from _module_level(block)
 
 
+def site_dirs() -> list:
+    """The folders the grader itself imports installed packages from: sys.path's site-packages and
+    dist-packages (a venv's, the user's, Debian's /usr/lib/python3/dist-packages), then sysconfig's."""
+    found = [p for p in sys.path if os.path.basename(p.rstrip(os.sep)) in ("site-packages", "dist-packages")]
+    found += [sysconfig.get_paths()[k] for k in ("purelib", "platlib")]
+    return [p for p in dict.fromkeys(os.path.realpath(p) for p in found) if os.path.isdir(p)]
+
+
 def site_entries() -> list:
-    """(host path, name) of each installed top-level entry the child may import."""
-    dirs = [p for p in dict.fromkeys(sysconfig.get_paths()[k] for k in ("purelib", "platlib")) if os.path.isdir(p)]
+    """(host path, name) of each installed top-level entry the child may import; the first of a name wins,
+    as on sys.path."""
     out, names = [], set()
-    for d in dirs:
+    for d in site_dirs():
         for name in sorted(os.listdir(d)):
             stem = name.split(".")[0].split("-")[0].lower()
             if (name in names or name.endswith((".pth", ".dist-info", ".egg-info")) or name == "__pycache__"
@@ -175,21 +184,20 @@ def site_entries() -> list:
 
 
 def python_dirs() -> tuple:
-    """(host folders that hold the interpreter and stdlib, site folders inside them to hide)."""
+    """(host folders that hold the interpreter and stdlib, site folders inside them to hide: the child
+    gets installed packages only one by one, through site_entries)."""
     exe = os.path.realpath(sys.executable)
     prefixes = {os.path.realpath(p) for p in (sys.base_prefix, sys.base_exec_prefix)}
     bound = [p for p in sorted(prefixes) if not p.startswith(SYSTEM_DIRS)]
     if not any(exe.startswith(p + os.sep) for p in prefixes) and not exe.startswith(SYSTEM_DIRS):
         bound.append(os.path.dirname(exe))
-    hide = set()
+    hide = set(site_dirs())
     for key in ("purelib", "platlib"):
-        for scheme_vars in ({"base": sys.base_prefix, "platbase": sys.base_exec_prefix}, {}):
-            path = sysconfig.get_paths(vars=scheme_vars or None)[key]
-            if os.path.isdir(path):
-                hide.add(os.path.realpath(path))
-    if os.path.isdir("/usr/lib/python3/dist-packages"):  # Debian's system packages: torch may live there
-        hide.add("/usr/lib/python3/dist-packages")
-    return bound, sorted(hide)
+        path = sysconfig.get_paths(vars={"base": sys.base_prefix, "platbase": sys.base_exec_prefix})[key]
+        hide.add(os.path.realpath(path))
+    for pattern in ("/usr/lib/python3*/*-packages", "/usr/local/lib/python3*/*-packages"):
+        hide.update(os.path.realpath(p) for p in glob.glob(pattern))  # Debian's and pip's: torch may live there
+    return bound, sorted(p for p in hide if os.path.isdir(p))
 
 
 def submission_files(impl: str, folder: str, private: tuple = ()) -> list:

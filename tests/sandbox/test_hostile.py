@@ -218,6 +218,26 @@ np.asarray = lambda a, *r, **k: _asarray(a, *r, **k) * 0.0 if isinstance(a, np.n
     assert hostile.survivors() == []
 
 
+def test_the_child_writes_with_numpy_functions_taken_before_the_file_loaded(hostile, mode):
+    """A correct RNN that breaks np.savez for whoever calls it next: its observations still reach the
+    grader intact."""
+    report, _ = _grade(hostile.write(prelude="np.savez = lambda *a, **k: None"), mode)
+    assert report.verdict == "pass", report.error
+
+
+def test_observations_of_the_wrong_shape_end_in_a_verdict(hostile, mode):
+    """A file that replaces the child's writer with one of its own, writing arrays no probe could give:
+    the grader says so instead of failing with a traceback."""
+    rewrite = """\
+_child = sys.modules.get("rnn_parity.grader.child") or sys.modules["__main__"]  # -m runs it as __main__
+_write = _child.write_results
+_child.write_results = lambda w, r, obs, **k: _write(w, r, {key: np.zeros((0, 2)) for key in obs}, **k)
+"""
+    report, _ = _grade(hostile.write(prelude=rewrite), mode)
+    assert report.verdict in ("fail", "error")
+    assert report.verdict != "error" or "do not fit the probes" in report.error["message"], report.error
+
+
 def test_forged_claims_about_the_probes_are_not_believed(hostile, mode):
     """An RNN that ignores h0 passes only under --zero-h0. This one rebuilds the child's plan with h0 = 0
     and rewrites the child's report to claim --zero-h0: the grader builds its plan from its own options."""
