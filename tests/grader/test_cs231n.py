@@ -162,3 +162,29 @@ def test_child_side_never_imports_the_answer_key():
             "bad = [m for m in ('torch', 'rnn_parity.reference', 'rnn_parity.grader.answers', 'scipy') if m in sys.modules]\n"
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_forward_only_versions_are_graded_on_their_outputs(tmp_path):
+    # later course versions have forwards that return the output alone (autograd does the backward)
+    path = tmp_path / "forward_only.py"
+    path.write_text("import numpy as np\n\n"
+                    "def rnn_step_forward(x, prev_h, Wx, Wh, b):\n    return np.tanh(x @ Wx + prev_h @ Wh + b)\n\n"
+                    "def rnn_forward(x, h0, Wx, Wh, b):\n    h, prev = [], h0\n    for t in range(x.shape[1]):\n"
+                    "        prev = rnn_step_forward(x[:, t], prev, Wx, Wh, b)\n        h.append(prev)\n"
+                    "    return np.stack(h, axis=1)\n\n"
+                    "def word_embedding_forward(x, W):\n    return W[x] + 0 * x[..., None]\n")
+    report = grade(str(path))
+    assert report.verdict == "pass", report.to_table()
+    assert [c.name for c in report.checks] == ["step:forward", "forward", "embedding:forward"]
+    assert any(n.startswith("forward only") for n in report.notes)
+
+
+def test_the_documented_example_passes(tmp_path):
+    import re
+
+    doc = (EXAMPLES.parent / "docs" / "protocols" / "cs231n.md").read_text()
+    (code,) = re.findall(r"```python\n(.*?)```", doc, re.S)
+    path = tmp_path / "rnn_layers.py"
+    path.write_text(code)
+    report = grade(str(path))
+    assert report.verdict == "pass" and [c.name for c in report.checks] == CHECKS[:12]

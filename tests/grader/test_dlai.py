@@ -132,3 +132,14 @@ def test_each_check_can_fail(tmp_path, checks, edit):
     source = "correct.py" if checks.startswith("step") else "correct_dinosaur.py"
     report = grade(_variant(tmp_path, source, [edit]))
     assert _failing(report) == checks.split(), report.to_table()
+
+
+@pytest.mark.parametrize("block,checks", [(0, STEP_CHECKS), (1, DINO_CHECKS)])
+def test_the_documented_examples_pass(tmp_path, block, checks):
+    import re
+
+    doc = (EXAMPLES.parent / "docs" / "protocols" / "dlai.md").read_text()
+    path = tmp_path / "notebook.py"
+    path.write_text(re.findall(r"```python\n(.*?)```", doc, re.S)[block])
+    report = grade(str(path))
+    assert report.verdict == "pass" and [c.name for c in report.checks] == checks
