@@ -188,3 +188,13 @@ def test_the_documented_example_passes(tmp_path):
     path.write_text(code)
     report = grade(str(path))
     assert report.verdict == "pass" and [c.name for c in report.checks] == CHECKS[:12]
+
+
+def test_course_tool_outputs_name_the_protocols_checks(tmp_path):
+    from rnn_parity.grader.autograder import gradescope_results, junit_tree
+
+    report = grade(str(CS / "mistakes" / "h0_ignored.py"))
+    cases = [c.get("name") for c in junit_tree([report]).getroot().iter("testcase")]
+    assert cases == CHECKS  # no skipped entries for the class / function protocols' checks
+    tests = gradescope_results(report)["tests"]
+    assert tests[1]["name"] == "step:grad:x: gradient of x (step)"
