@@ -36,6 +36,7 @@ DEFAULT_NAMES = {"rnn_step_forward": ["x", "prev_h", "Wx", "Wh", "b"], "rnn_forw
 class CS231n(Protocol):
     name = "cs231n"
     title = "CS231n rnn_layers.py"
+    functions = RNN_FUNCTIONS + OTHER_FUNCTIONS
     # where a mistake may sit: in both the step and the sequence functions (rnn_forward calls the step),
     # in the sequence loop only, in the step only, or in one of the other layers
     scopes = [("step:", "seq:"), ("seq:",), ("step:",), ("emb:",), ("affine:",), ("loss:",)]

@@ -33,6 +33,7 @@ DINO = ("Wax", "Waa", "Wya", "b", "by")
 class DLAI(Protocol):
     name = "dlai"
     title = "deeplearning.ai RNN Step by Step / Dinosaur Island"
+    functions = tuple(ARITY)
     scopes = [("cell:", "seq:"), ("seq:",), ("cell:",), ("clip:", "opt:"), ("clip:",), ("opt:",)]
     phrasing = {
         "whh_not_transposed_backward": ("da_prev = np.dot(Waa, dtanh)", "da_prev = np.dot(Waa.T, dtanh)"),

@@ -43,6 +43,7 @@ class Protocol:
 
     name = ""
     title = ""  # what the file is, for the report ("CS231n rnn_layers.py functions")
+    functions: tuple = ()  # the student functions it grades, for messages ("defines none of ...")
     # mutant id -> (wrong, correct): the catalogued mistake in this protocol's notation
     phrasing: dict = {}
 
