@@ -198,3 +198,8 @@ def test_course_tool_outputs_name_the_protocols_checks(tmp_path):
     assert cases == CHECKS  # no skipped entries for the class / function protocols' checks
     tests = gradescope_results(report)["tests"]
     assert tests[1]["name"] == "step:grad:x: gradient of x (step)"
+
+
+def test_a_backpropagation_mistake_names_the_wrong_steps():
+    report = grade(str(CS / "mistakes" / "whh_not_transposed_backward.py"))
+    assert report.check("grad:x").detail.endswith("at steps t = 0, 1, 2 of 4")  # the last step is right

@@ -158,19 +158,21 @@ class CS231n(Protocol):
         names = info.get("names", DEFAULT_NAMES)
         out = []
 
-        def grads(prefix, fn, keys, arg_names, check_prefix):
+        def grads(prefix, fn, keys, arg_names, check_prefix, dx_time_axis=None):
             for key, arg in zip(keys, arg_names):
-                out.append(CheckSpec(f"{check_prefix}grad:{arg}", fn, [f"{prefix}:{key}"], "{key} of " + fn))
+                out.append(CheckSpec(f"{check_prefix}grad:{arg}", fn, [f"{prefix}:{key}"], "{key} of " + fn,
+                                     dx_time_axis if key == "dx" else None))
 
         if "rnn_step_forward" in have:
             out.append(CheckSpec("step:forward", "rnn_step_forward", ["step:next_h"], "next_h of rnn_step_forward"))
         if "rnn_step_backward" in have and "rnn_step_forward" in have:
             grads("step", "rnn_step_backward", ("dx", "dprev_h", "dWx", "dWh", "db"), names["rnn_step_forward"],
                   "step:")
+        time_axis = 1 if info.get("layout", "batch-major") == "batch-major" else 0
         if "rnn_forward" in have:
-            out.append(CheckSpec("forward", "rnn_forward", ["seq:h"], "h of rnn_forward"))
+            out.append(CheckSpec("forward", "rnn_forward", ["seq:h"], "h of rnn_forward", time_axis))
         if "rnn_backward" in have and "rnn_forward" in have:
-            grads("seq", "rnn_backward", ("dx", "dh0", "dWx", "dWh", "db"), names["rnn_forward"], "")
+            grads("seq", "rnn_backward", ("dx", "dh0", "dWx", "dWh", "db"), names["rnn_forward"], "", time_axis)
         if "word_embedding_forward" in have:
             out.append(CheckSpec("embedding:forward", "word_embedding_forward", ["emb:out"],
                                  "out of word_embedding_forward"))

@@ -31,6 +31,7 @@ class CheckSpec:
     function: str
     keys: list
     what: str = ""  # what the values are, for the detail of a failing check ("dx of rnn_step_backward")
+    time_axis: int | None = None  # the values' time axis, if any: a failing check names the wrong steps
 
 
 class Protocol:
