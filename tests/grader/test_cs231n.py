@@ -203,3 +203,11 @@ def test_course_tool_outputs_name_the_protocols_checks(tmp_path):
 def test_a_backpropagation_mistake_names_the_wrong_steps():
     report = grade(str(CS / "mistakes" / "whh_not_transposed_backward.py"))
     assert report.check("grad:x").detail.endswith("at steps t = 0, 1, 2 of 4")  # the last step is right
+
+
+def test_batch_major_input_with_time_major_output_fails_on_the_shape(tmp_path):
+    path = _variant(tmp_path, [("    return h, caches\n", "    return h.transpose(1, 0, 2), caches\n")])
+    report = grade(path)
+    assert report.info["layout"] == "batch-major"
+    assert report.check("forward").detail == "h of rnn_forward has shape (4, 3, 6), expected (3, 4, 6)"
+    assert report.check("step:forward").status == "pass"
