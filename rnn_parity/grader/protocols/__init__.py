@@ -27,6 +27,7 @@ Writing a protocol (one module, <= 400 lines; add its name to registry.MODULES):
                 next_h, cache = probe.unpack(probe.call("rnn_step_forward", x, ...), 2, "rnn_step_forward")
                 probe.record("step:next_h", next_h, "next_h of rnn_step_forward")
                 ...
+            # methods and constructors: probe.call_as("RNN.backward", obj.backward, dh) (charged to that name)
             # an exception (or an unusable return value: probe.fail/unpack/record) inside the block is
             # charged to the function being called (info["crashed"]), the block's later functions are
             # "not run", and the next block still runs. probe.info (JSON-able) carries what was found
