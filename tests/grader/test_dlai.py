@@ -164,3 +164,13 @@ def test_a_notebook_as_handed_in(tmp_path):
     assert report.verdict == "pass", report.to_table()
     assert [c.name for c in report.checks] == STEP_CHECKS
     assert "supplied an empty public_tests (the course's own test helpers are not part of grading)" in report.notes
+
+
+def test_unreadable_results_fail_only_their_function(tmp_path):
+    # optimize swaps a parameter for one of another shape: its change cannot even be computed
+    path = _variant(tmp_path, "correct_dinosaur.py", [("    return loss, gradients, a[len(X) - 1]",
+                                                       "    parameters['Wax'] = parameters['Wax'][:2]\n"
+                                                       "    return loss, gradients, a[len(X) - 1]")])
+    report = grade(path)
+    assert report.error is None and _failing(report) == DINO_CHECKS[1:]
+    assert "optimize: what it returned could not be read (ValueError" in report.check("update").detail

@@ -142,9 +142,10 @@ class Probe:
         self._current = names[0]
         try:
             yield
-        except GradeError as e:
+        except (GradeError, Exception) as e:  # noqa: BLE001 - what the student returned may break our reading
             failed = self._current or names[0]
-            self.info["crashed"][failed] = e.message
+            self.info["crashed"][failed] = e.message if isinstance(e, GradeError) else (
+                f"{failed}: what it returned could not be read ({type(e).__name__}: {e})")
             for later in names[names.index(failed) + 1:] if failed in names else ():
                 self.info["not_run"].setdefault(later, f"not run: {failed} failed")
         finally:
