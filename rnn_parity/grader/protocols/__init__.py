@@ -39,6 +39,7 @@ Writing a protocol (one module, <= 400 lines; add its name to registry.MODULES):
             # the right value of every key, computed through rnn_parity.grader.answers (or the reference's
             # modules, looked up at call time) so that the mutants of rnn_parity.mutants apply and the
             # diagnosis can replay each mistake. A part that raises under a mutant only drops its own keys.
+            # (Overriding expected(self, plan, info) -> {key: array} instead works too, all or nothing.)
 
 What the engine does with it (rnn_parity.grader.judge, generic for every protocol):
     - check names are the student's own names without the d: forward, grad:x, grad:h0, grad:Wx,
