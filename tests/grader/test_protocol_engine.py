@@ -84,3 +84,22 @@ def test_the_mistake_is_found_in_the_function_that_has_it():
     (finding,) = findings
     assert finding.mutant is M.get("h0_ignored") and finding.explains == ["forward"] and finding.full
     assert (finding.wrong, finding.correct) == ("h = 0", "h = h0")
+
+
+class ToyWholeExpected(Toy):
+    """A protocol that computes everything in one expected() (the first form of the interface)."""
+
+    def expected(self, plan, info):
+        out = {}
+        for part in Toy.expected_parts(self, plan, info):
+            out.update(part())
+        return out
+
+
+def test_a_protocol_overriding_expected_is_diagnosed_too():
+    module = type("M", (), {"step": staticmethod(_rnn), "seq": staticmethod(lambda *a: _rnn(*a, zero_h0=True))})
+    proto = ToyWholeExpected()
+    probe = Probe(module, "toy.py", Progress("/dev/null"))
+    proto.probe(probe, proto.plan(0))
+    _, findings = judge(proto, proto.plan(0), probe.info, probe.obs)
+    assert [f.mutant.id for f in findings] == ["h0_ignored"]
