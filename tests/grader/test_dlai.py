@@ -4,6 +4,7 @@ import pytest
 
 from rnn_parity.grader import grade
 
+from . import inprocess
 from .conftest import EXAMPLES
 
 DL = EXAMPLES / "dlai"
@@ -48,13 +49,15 @@ def test_mistake_is_named_in_the_courses_notation(mistake):
     assert (finding.wrong, finding.correct) == PROTOCOL.phrasing[mistake]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("seed", range(1, 21))
 @pytest.mark.parametrize("name", CORRECT)
-def test_correct_never_fails(name, seed):
-    report = grade(str(DL / name), seed=seed, diagnose_mistakes=False)
-    assert report.verdict == "pass", report.to_table()
-    assert max(c.rel_error for c in report.checks) < 1e-9
+def test_correct_never_fails(name):
+    # 20 probe seeds, in this process (the child would run the same code; see inprocess.py)
+    proto, module = inprocess.load(DL / name)
+    for seed in range(1, 21):
+        results = inprocess.checks(proto, module, seed)
+        assert [c.name for c in results] == CORRECT[name]
+        worst = max(results, key=lambda c: c.rel_error if c.rel_error is not None else float("inf"))
+        assert worst.status == "pass" and worst.rel_error < 1e-9, (seed, worst)
 
 
 def test_missing_helper_modules_are_supplied_and_reported():
@@ -88,7 +91,7 @@ def test_supplied_modules_never_import_rnn_parity():
         tree = ast.parse(open(f"{supplied.HERE}/{name}.py").read())
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-        assert imported == {"numpy"}, (name, imported)
+        assert imported <= {"numpy"}, (name, imported)
 
 
 def test_crash_in_one_function_fails_only_its_checks(tmp_path):
@@ -132,3 +135,42 @@ def test_each_check_can_fail(tmp_path, checks, edit):
     source = "correct.py" if checks.startswith("step") else "correct_dinosaur.py"
     report = grade(_variant(tmp_path, source, [edit]))
     assert _failing(report) == checks.split(), report.to_table()
+
+
+@pytest.mark.parametrize("block,checks", [(0, STEP_CHECKS), (1, DINO_CHECKS)])
+def test_the_documented_examples_pass(tmp_path, block, checks):
+    import re
+
+    doc = (EXAMPLES.parent / "docs" / "protocols" / "dlai.md").read_text()
+    path = tmp_path / "notebook.py"
+    path.write_text(re.findall(r"```python\n(.*?)```", doc, re.S)[block])
+    report = grade(str(path))
+    assert report.verdict == "pass" and [c.name for c in report.checks] == checks
+
+
+def test_a_notebook_as_handed_in(tmp_path):
+    """The notebook's own imports (rnn_utils, public_tests) are missing and its test cells call helpers that
+    are not there: definitions are graded, the modules supplied, and the report says so."""
+    import nbformat
+
+    body = (DL / "correct.py").read_text().split("from rnn_utils import softmax\n", 1)[1]
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import numpy as np\nfrom rnn_utils import *\nfrom public_tests import *"),
+                nbformat.v4.new_code_cell(body),
+                nbformat.v4.new_code_cell("rnn_cell_forward_tests(rnn_cell_forward)\n%matplotlib inline")]
+    path = tmp_path / "Building_a_Recurrent_Neural_Network_Step_by_Step.ipynb"
+    nbformat.write(nb, str(path))
+    report = grade(str(path))
+    assert report.verdict == "pass", report.to_table()
+    assert [c.name for c in report.checks] == STEP_CHECKS
+    assert "supplied an empty public_tests (the course's own test helpers are not part of grading)" in report.notes
+
+
+def test_unreadable_results_fail_only_their_function(tmp_path):
+    # optimize swaps a parameter for one of another shape: its change cannot even be computed
+    path = _variant(tmp_path, "correct_dinosaur.py", [("    return loss, gradients, a[len(X) - 1]",
+                                                       "    parameters['Wax'] = parameters['Wax'][:2]\n"
+                                                       "    return loss, gradients, a[len(X) - 1]")])
+    report = grade(path)
+    assert report.error is None and _failing(report) == DINO_CHECKS[1:]
+    assert "optimize: what it returned could not be read (ValueError" in report.check("update").detail

@@ -25,6 +25,7 @@ def _everything(params, x, targets, h0):
     logits, h_n, cache = reference.forward(params, x, h0=h0)
     _, _, dh0 = reference.backward(params, cache, np.ones_like(logits))  # the gradient on h0 (a mutant may hit only it)
     loss, grads = reference.loss_and_grads(params, x, targets, h0=h0)
+    _, repeated = reference.loss_and_grads(params, np.array([[1], [1], [2], [1]]), targets, h0=h0)  # a token used twice
     p = params.copy()
     opt = reference.SGD(p, lr=0.1)
     for _ in range(3):
@@ -33,7 +34,7 @@ def _everything(params, x, targets, h0):
     opt = reference.Adam(adam, lr=0.1)
     for _ in range(2):
         reference.train_step(adam, opt, x, targets, h0=h0)
-    return [logits, h_n, dh0, *grads.values(), *p.values(), *adam.values()]
+    return [logits, h_n, dh0, *grads.values(), *repeated.values(), *p.values(), *adam.values()]
 
 
 def _trainer_run(params, x, targets, h0):

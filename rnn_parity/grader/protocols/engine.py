@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import signal
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,6 +33,7 @@ class CheckSpec:
     function: str
     keys: list
     what: str = ""  # what the values are, for the detail of a failing check ("dx of rnn_step_backward")
+    time_axis: int | None = None  # the values' time axis, if any: a failing check names the wrong steps
 
 
 class Protocol:
@@ -43,6 +46,7 @@ class Protocol:
 
     name = ""
     title = ""  # what the file is, for the report ("CS231n rnn_layers.py functions")
+    functions: tuple = ()  # the student functions it grades, for messages ("defines none of ...")
     # mutant id -> (wrong, correct): the catalogued mistake in this protocol's notation
     phrasing: dict = {}
 
@@ -114,6 +118,38 @@ def takes(fn, n: int) -> bool:
         return True
 
 
+# One call on the probes' small arrays takes microseconds; a call still running after this many seconds is
+# stuck (an endless loop): it fails its function's checks, and the other functions are still graded.
+CALL_LIMIT_S = 5.0
+
+
+class CallTimeout(BaseException):
+    """Raised inside the student's code when a call runs past its time limit."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"did not finish within {seconds:g} s (an endless loop?)")
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """SIGALRM after `seconds` raises CallTimeout in the running code (main thread, POSIX); else no limit.
+    The whole child still has the grader's own time limit."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise CallTimeout(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 class Probe:
     """The child's handle on the student's module: calls functions, records observations, isolates crashes.
 
@@ -140,9 +176,10 @@ class Probe:
         self._current = names[0]
         try:
             yield
-        except GradeError as e:
+        except (GradeError, Exception) as e:  # noqa: BLE001 - what the student returned may break our reading
             failed = self._current or names[0]
-            self.info["crashed"][failed] = e.message
+            self.info["crashed"][failed] = e.message if isinstance(e, GradeError) else (
+                f"{failed}: what it returned could not be read ({type(e).__name__}: {e})")
             for later in names[names.index(failed) + 1:] if failed in names else ():
                 self.info["not_run"].setdefault(later, f"not run: {failed} failed")
         finally:
@@ -150,11 +187,18 @@ class Probe:
 
     def call(self, name: str, *args, label: str = ""):
         """Call the student's function `name` on args; anything it raises becomes a GradeError."""
-        self._current = name
         fn = self.fn(name)
         if fn is None:
+            self._current = name
             raise GradeError("not_found", f"{name} is not defined")
-        return call_student(self.progress, self.file, label or name, fn, *args)
+        return self.call_as(name, fn, *args, label=label)
+
+    def call_as(self, name: str, fn, *args, label: str = ""):
+        """Call any callable of the student's (a method, a constructor) under the name its checks use
+        ("RNN.backward"): a failure is charged to that name, and so is a call that runs past CALL_LIMIT_S."""
+        self._current = name
+        with time_limit(CALL_LIMIT_S):
+            return call_student(self.progress, self.file, label or name, fn, *args)
 
     def fail(self, message: str):
         """The current function returned something unusable (not an exception of its own)."""
