@@ -196,6 +196,10 @@ def keep(stmt, scope: Scope) -> bool:
         for t in stmt.targets:
             scope.constants |= bound_names(t)
         return True
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Attribute) \
+            and isinstance(stmt.targets[0].value, ast.Name) and stmt.targets[0].value.id in scope.definitions \
+            and isinstance(stmt.value, ast.Name) and stmt.value.id in scope.definitions:
+        return True  # `RNNNumpy.bptt = bptt`: a method attached after its class (the WildML tutorial's style)
     if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None \
             and is_const(stmt.value, scope):
         scope.constants.add(stmt.target.id)

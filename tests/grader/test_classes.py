@@ -1,0 +1,72 @@
+"""dlfs2 and wildml: tutorial classes graded as written: correct ones pass (20 probe seeds), each mistake
+fails with the mistake named in the class's own notation; the book's shared-gradient contract and WildML's
+truncated BPTT are reported."""
+import pytest
+
+from rnn_parity.grader import grade
+
+from .conftest import EXAMPLES
+from .inprocess import grade_in_process
+
+FOLDERS = {"classes_dlfs2": "dlfs2", "wildml": "wildml"}
+CORRECT = [(f, p) for f, p in FOLDERS.items()]
+MISTAKES = sorted((f, p.stem.removeprefix("mistake_")) for f in FOLDERS for p in (EXAMPLES / f).glob("mistake_*.py")
+                  if p.stem != "mistake_grads_rebound")
+SAME_RESULTS = {"hidden_grad_not_carried": {"hidden_grad_not_carried", "upstream_grad_alone"}}
+CHECKS = {
+    "classes_dlfs2": ["step:forward", "step:grad:x", "step:grad:h_prev", "step:grad:Wx", "step:grad:Wh", "step:grad:b",
+                      "forward", "grad:xs", "grad:h0", "grad:Wx", "grad:Wh", "grad:b"],
+    "wildml": ["forward", "hidden", "grad:U", "grad:V", "grad:W", "loss", "update"],
+}
+
+
+@pytest.mark.parametrize("folder, protocol", CORRECT)
+def test_correct_class_passes(folder, protocol):
+    report = grade(str(EXAMPLES / folder / "correct.py"))
+    assert report.verdict == "pass" and report.info["protocol"] == protocol, report.to_table()
+    assert [c.name for c in report.checks] == CHECKS[folder]
+
+
+@pytest.mark.parametrize("folder, mistake", MISTAKES)
+def test_class_mistake_fails_and_is_named(folder, mistake):
+    report = grade(str(EXAMPLES / folder / f"mistake_{mistake}.py"))
+    assert report.verdict == "fail", report.to_table()
+    assert report.diagnosis and report.diagnosis[0].mutant.id in SAME_RESULTS.get(mistake, {mistake}), \
+        report.to_table()
+
+
+@pytest.mark.parametrize("folder, protocol", CORRECT)
+def test_correct_class_never_fails_over_20_seeds(folder, protocol):
+    for seed in range(1, 21):
+        name, results, _ = grade_in_process(EXAMPLES / folder / "correct.py", seed)
+        assert name == protocol
+        assert all(r.status == "pass" for r in results), (seed, [(r.name, r.detail) for r in results])
+
+
+def test_rebinding_self_grads_fails_from_the_shared_arrays_with_the_reason():
+    report = grade(str(EXAMPLES / "classes_dlfs2" / "mistake_grads_rebound.py"))
+    assert [c.name for c in report.checks if c.status == "fail"] == ["step:grad:Wx"]
+    assert any("rebinds self.grads[0] instead of writing into it" in n for n in report.notes)
+
+
+def test_wildml_is_graded_untruncated_and_the_truncation_effect_reported():
+    report = grade(str(EXAMPLES / "wildml" / "correct.py"))
+    note = next(n for n in report.notes if "bptt_truncate" in n)
+    assert "graded with bptt_truncate >= T (7)" in note and "own bptt_truncate=4 the gradients differ" in note
+    assert report.info["truncation"]["relative_difference"] > 1e-6
+
+
+def test_methods_attached_after_the_class_survive_definitions_only_loading():
+    report = grade(str(EXAMPLES / "wildml" / "correct.py"))
+    assert any("definitions only" in n and "line 77 `for epoch" in n for n in report.notes)
+    assert report.check("update").status == "pass"  # RNNNumpy.sgd_step = sgd_step was kept
+
+
+def test_timernn_without_a_stateful_mode_is_probed_from_zeros(tmp_path):
+    body = (EXAMPLES / "classes_dlfs2" / "correct.py").read_text().replace(
+        "    def __init__(self, Wx, Wh, b, stateful=False):", "    def __init__(self, Wx, Wh, b):").replace(
+        "        self.stateful = stateful\n", "        self.stateful = False\n")
+    (tmp_path / "layers.py").write_text(body)
+    report = grade(str(tmp_path / "layers.py"))
+    assert report.verdict == "pass" and report.check("grad:h0") is None
+    assert any("probed from h = 0" in n for n in report.notes)
