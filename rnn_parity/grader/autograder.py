@@ -40,6 +40,11 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 def describe_check(check) -> str:
     if check.group.startswith("grad:"):
         return f"gradient of {check.name[5:]}"
+    if ":grad:" in check.name:  # a course protocol's function group: step:grad:prev_h, temporal_affine:grad:w
+        where, name = check.name.rsplit(":grad:", 1)
+        return f"gradient of {name} ({where.replace('_', ' ')})"
+    if check.name.endswith(":forward"):
+        return f"{check.name[:-len(':forward')].replace('_', ' ')} forward outputs"
     return DESCRIPTIONS.get(check.group, check.name)
 
 
@@ -186,7 +191,9 @@ def junit_tree(reports: list, durations: list | None = None) -> ET.ElementTree:
             counts["errors"] += 1
         else:
             seen = {c.group for c in report.checks}
-            for group in CHECK_GROUPS:
+            # the class / function protocols list the checks they leave out; a course protocol's checks
+            # are the functions the file has (rnn_parity.grader.protocols)
+            for group in () if report.info.get("title") else CHECK_GROUPS:
                 if group in seen:
                     continue
                 why = next((n for n in report.notes if group.split(":")[0] in n), "not part of this protocol")

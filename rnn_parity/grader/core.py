@@ -98,7 +98,9 @@ def _grade_registered(report: GradeReport, proto, obs: dict, seed: int, tol: flo
     if report.error:
         return report
     if not report.checks:
-        report.error = {"kind": "not_found", "message": f"none of the {proto.name} functions could be graded"}
+        found = ", ".join(info.get("functions", [])) or "none"
+        report.error = {"kind": "not_found", "message": f"the file defines none of the {proto.name} functions with "
+                        f"their signatures ({', '.join(proto.functions)}); found: {found}"}
         return report
     report.verdict = "fail" if any(c.status == "fail" for c in report.checks) else "pass"
     return report

@@ -107,7 +107,24 @@ def _compare(spec, student: dict, expected: dict, tol: float) -> C.CheckResult:
     detail = f"{_what(spec, worst)} differs from the right values"
     if not np.all(np.isfinite(student[worst])):
         detail = f"{_what(spec, worst)} holds NaN or Inf"
+    steps = _wrong_steps(spec, student[worst], expected[worst], tol)
+    if steps:
+        detail += steps
     return C.CheckResult(spec.name, "fail", err, detail, None, spec.name)
+
+
+def _wrong_steps(spec, s, e, tol: float) -> str:
+    """' at steps t = 0, 1, 2 of 4' for values with a time axis (what BPTT mistakes look like), else ''."""
+    if spec.time_axis is None:
+        return ""
+    s, e = np.asarray(s), np.asarray(e)
+    floor = 1e-3 * float(np.linalg.norm(e))
+    T = e.shape[spec.time_axis]
+    wrong = [t for t in range(T)
+             if C.rel_error(np.take(s, t, spec.time_axis), np.take(e, t, spec.time_axis), floor) > tol]
+    if not wrong or len(wrong) == T:
+        return f" at every step (T = {T})" if wrong else ""
+    return f" at steps t = {', '.join(map(str, wrong))} of {T}"
 
 
 def _what(spec, key: str) -> str:

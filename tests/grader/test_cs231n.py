@@ -162,3 +162,52 @@ def test_child_side_never_imports_the_answer_key():
             "bad = [m for m in ('torch', 'rnn_parity.reference', 'rnn_parity.grader.answers', 'scipy') if m in sys.modules]\n"
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_forward_only_versions_are_graded_on_their_outputs(tmp_path):
+    # later course versions have forwards that return the output alone (autograd does the backward)
+    path = tmp_path / "forward_only.py"
+    path.write_text("import numpy as np\n\n"
+                    "def rnn_step_forward(x, prev_h, Wx, Wh, b):\n    return np.tanh(x @ Wx + prev_h @ Wh + b)\n\n"
+                    "def rnn_forward(x, h0, Wx, Wh, b):\n    h, prev = [], h0\n    for t in range(x.shape[1]):\n"
+                    "        prev = rnn_step_forward(x[:, t], prev, Wx, Wh, b)\n        h.append(prev)\n"
+                    "    return np.stack(h, axis=1)\n\n"
+                    "def word_embedding_forward(x, W):\n    return W[x] + 0 * x[..., None]\n")
+    report = grade(str(path))
+    assert report.verdict == "pass", report.to_table()
+    assert [c.name for c in report.checks] == ["step:forward", "forward", "embedding:forward"]
+    assert any(n.startswith("forward only") for n in report.notes)
+
+
+def test_the_documented_example_passes(tmp_path):
+    import re
+
+    doc = (EXAMPLES.parent / "docs" / "protocols" / "cs231n.md").read_text()
+    (code,) = re.findall(r"```python\n(.*?)```", doc, re.S)
+    path = tmp_path / "rnn_layers.py"
+    path.write_text(code)
+    report = grade(str(path))
+    assert report.verdict == "pass" and [c.name for c in report.checks] == CHECKS[:12]
+
+
+def test_course_tool_outputs_name_the_protocols_checks(tmp_path):
+    from rnn_parity.grader.autograder import gradescope_results, junit_tree
+
+    report = grade(str(CS / "mistakes" / "h0_ignored.py"))
+    cases = [c.get("name") for c in junit_tree([report]).getroot().iter("testcase")]
+    assert cases == CHECKS  # no skipped entries for the class / function protocols' checks
+    tests = gradescope_results(report)["tests"]
+    assert tests[1]["name"] == "step:grad:x: gradient of x (step)"
+
+
+def test_a_backpropagation_mistake_names_the_wrong_steps():
+    report = grade(str(CS / "mistakes" / "whh_not_transposed_backward.py"))
+    assert report.check("grad:x").detail.endswith("at steps t = 0, 1, 2 of 4")  # the last step is right
+
+
+def test_batch_major_input_with_time_major_output_fails_on_the_shape(tmp_path):
+    path = _variant(tmp_path, [("    return h, caches\n", "    return h.transpose(1, 0, 2), caches\n")])
+    report = grade(path)
+    assert report.info["layout"] == "batch-major"
+    assert report.check("forward").detail == "h of rnn_forward has shape (4, 3, 6), expected (3, 4, 6)"
+    assert report.check("step:forward").status == "pass"

@@ -12,8 +12,11 @@ Modules:
 Writing a protocol (one module, <= 400 lines; add its name to registry.MODULES):
 
     class MyProtocol(engine.Protocol):
-        name = "mine"; title = "what the file is"
+        name = "mine"                 # = the module's name; what --protocol NAME forces
+        title = "what the file is"    # shown in the report
+        functions = ("rnn_step_forward", ...)   # what it grades, named when a forced file has none
         phrasing = {"whh_not_transposed_backward": ("dprev_h = dtanh @ Wh", "dprev_h = dtanh @ Wh.T"), ...}
+        scopes = [("step:", "seq:"), ("seq:",), ("step:",)]   # optional: see "diagnosis" below
 
         # ---- child side: runs next to the student's code. NumPy and this package only; NEVER import
         # rnn_parity.reference (the answer key) at module level or in these methods.
@@ -31,9 +34,10 @@ Writing a protocol (one module, <= 400 lines; add its name to registry.MODULES):
 
         # ---- parent side: runs in the grader. May import rnn_parity.reference, lazily inside the methods.
         def checks(self, plan, info) -> [CheckSpec(name, function, keys, what)]   # report order
-        def expected(self, plan, info) -> {key: array}  # the right value of every key, computed through
-            # rnn_parity.reference's modules at call time (ref_model.forward, ref_clip.clip_value, ...) so
-            # that the mutants of rnn_parity.mutants apply, and the diagnosis can replay each mistake.
+        def expected_parts(self, plan, info) -> [callable() -> {key: array}]   # one per function group:
+            # the right value of every key, computed through rnn_parity.grader.answers (or the reference's
+            # modules, looked up at call time) so that the mutants of rnn_parity.mutants apply and the
+            # diagnosis can replay each mistake. A part that raises under a mutant only drops its own keys.
 
 What the engine does with it (rnn_parity.grader.judge, generic for every protocol):
     - check names are the student's own names without the d: forward, grad:x, grad:h0, grad:Wx,
@@ -41,8 +45,10 @@ What the engine does with it (rnn_parity.grader.judge, generic for every protoco
     - shape before values: a key whose shape differs from the expected one fails its check, values aside;
     - a function that crashed (info["crashed"]) fails its checks with the exception and the student's
       line; a function not run fails with the reason; the other functions are still graded;
-    - the diagnosis replays `expected` under each mutant of rnn_parity.mutants.CATALOG and names the ones
-      that reproduce the failing checks, phrased with `phrasing` when the protocol has an entry;
+    - the diagnosis replays the expected values under each mutant of rnn_parity.mutants.CATALOG and names
+      the ones that reproduce the failing checks, phrased with `phrasing` when the protocol has an entry.
+      With `scopes`, each mutant is also tried on only the keys starting with one of a scope's prefixes
+      (a mistake in rnn_backward's loop leaves a correct rnn_step_backward correct);
     - only a file that cannot be loaded at all is "could not grade" (exit 2).
 """
 from __future__ import annotations

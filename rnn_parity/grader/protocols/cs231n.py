@@ -36,6 +36,7 @@ DEFAULT_NAMES = {"rnn_step_forward": ["x", "prev_h", "Wx", "Wh", "b"], "rnn_forw
 class CS231n(Protocol):
     name = "cs231n"
     title = "CS231n rnn_layers.py"
+    functions = RNN_FUNCTIONS + OTHER_FUNCTIONS
     # where a mistake may sit: in both the step and the sequence functions (rnn_forward calls the step),
     # in the sequence loop only, in the step only, or in one of the other layers
     scopes = [("step:", "seq:"), ("seq:",), ("step:",), ("emb:",), ("affine:",), ("loss:",)]
@@ -90,14 +91,15 @@ class CS231n(Protocol):
         info["names"] = {f: _names(module, f) for f in DEFAULT_NAMES}
         info["not_graded"] = {n: "LSTM" for n in sorted(vars(module)) if n.startswith("lstm_")
                               and own_function(module, n) is not None}
+        info["forward_only"] = []
         have = set(info["functions"])
         c = {k: v.copy() for k, v in plan["step"].items()}
         if "rnn_step_forward" in have:
             with probe.function("rnn_step_forward", "rnn_step_backward"):
                 res = probe.call("rnn_step_forward", c["x"], c["prev_h"], c["Wx"], c["Wh"], c["b"])
-                next_h, cache = probe.unpack(res, 2, "rnn_step_forward")
+                next_h, cache = _output_and_cache(probe, res, "rnn_step_forward")
                 probe.record("step:next_h", next_h, "next_h")
-                if "rnn_step_backward" in have:
+                if "rnn_step_backward" in have and _has_cache(probe, "rnn_step_forward", "rnn_step_backward"):
                     res = probe.call("rnn_step_backward", c["dnext_h"], cache)
                     _record_grads(probe, "step", res, ("dx", "dprev_h", "dWx", "dWh", "db"), "rnn_step_backward")
         s = {k: v.copy() for k, v in plan["seq"].items()}
@@ -105,9 +107,9 @@ class CS231n(Protocol):
             with probe.function("rnn_forward", "rnn_backward"):
                 res, layout = _forward_any_layout(probe, s)
                 info["layout"] = layout
-                h, cache = probe.unpack(res, 2, "rnn_forward")
+                h, cache = _output_and_cache(probe, res, "rnn_forward")
                 probe.record("seq:h", h, "h")
-                if "rnn_backward" in have:
+                if "rnn_backward" in have and _has_cache(probe, "rnn_forward", "rnn_backward"):
                     dh = s["dh"] if layout == "batch-major" else s["dh"].transpose(1, 0, 2).copy()
                     res = probe.call("rnn_backward", dh, cache)
                     _record_grads(probe, "seq", res, ("dx", "dh0", "dWx", "dWh", "db"), "rnn_backward")
@@ -115,9 +117,10 @@ class CS231n(Protocol):
         if "word_embedding_forward" in have:
             with probe.function("word_embedding_forward", "word_embedding_backward"):
                 res = probe.call("word_embedding_forward", e["x"].copy(), e["W"].copy())
-                out, cache = probe.unpack(res, 2, "word_embedding_forward")
+                out, cache = _output_and_cache(probe, res, "word_embedding_forward")
                 probe.record("emb:out", out, "out")
-                if "word_embedding_backward" in have:
+                if "word_embedding_backward" in have and _has_cache(probe, "word_embedding_forward",
+                                                                    "word_embedding_backward"):
                     dW = probe.call("word_embedding_backward", e["dout"].copy(), cache)
                     if isinstance(dW, (tuple, list)) and len(dW) == 1:
                         dW = dW[0]
@@ -126,18 +129,25 @@ class CS231n(Protocol):
         if "temporal_affine_forward" in have:
             with probe.function("temporal_affine_forward", "temporal_affine_backward"):
                 res = probe.call("temporal_affine_forward", a["x"].copy(), a["w"].copy(), a["b"].copy())
-                out, cache = probe.unpack(res, 2, "temporal_affine_forward")
+                out, cache = _output_and_cache(probe, res, "temporal_affine_forward")
                 probe.record("affine:out", out, "out")
-                if "temporal_affine_backward" in have:
+                if "temporal_affine_backward" in have and _has_cache(probe, "temporal_affine_forward",
+                                                                     "temporal_affine_backward"):
                     res = probe.call("temporal_affine_backward", a["dout"].copy(), cache)
                     _record_grads(probe, "affine", res, ("dx", "dw", "db"), "temporal_affine_backward")
         lo = plan["loss"]
         if "temporal_softmax_loss" in have:
             with probe.function("temporal_softmax_loss"):
                 res = probe.call("temporal_softmax_loss", lo["x"].copy(), lo["y"].copy(), lo["mask"].copy())
-                loss, dx = probe.unpack(res, 2, "temporal_softmax_loss")
+                if isinstance(res, (tuple, list)):
+                    loss, dx = probe.unpack(res, 2, "temporal_softmax_loss")
+                    probe.record("loss:dx", dx, "dx")
+                else:  # the loss alone (a forward-only course version): no dx to check
+                    loss = res
+                    info["forward_only"].append("temporal_softmax_loss")
                 probe.record("loss:loss", loss, "loss")
-                probe.record("loss:dx", dx, "dx")
+        if info["forward_only"]:
+            probe.note(f"forward only (no cache returned, so no gradients to check): {', '.join(info['forward_only'])}")
         if info.get("layout") == "time-major":
             probe.note("rnn_forward takes time-major input x (T, N, D) and returns h (T, N, H) (told from shapes)")
 
@@ -148,19 +158,21 @@ class CS231n(Protocol):
         names = info.get("names", DEFAULT_NAMES)
         out = []
 
-        def grads(prefix, fn, keys, arg_names, check_prefix):
+        def grads(prefix, fn, keys, arg_names, check_prefix, dx_time_axis=None):
             for key, arg in zip(keys, arg_names):
-                out.append(CheckSpec(f"{check_prefix}grad:{arg}", fn, [f"{prefix}:{key}"], "{key} of " + fn))
+                out.append(CheckSpec(f"{check_prefix}grad:{arg}", fn, [f"{prefix}:{key}"], "{key} of " + fn,
+                                     dx_time_axis if key == "dx" else None))
 
         if "rnn_step_forward" in have:
             out.append(CheckSpec("step:forward", "rnn_step_forward", ["step:next_h"], "next_h of rnn_step_forward"))
         if "rnn_step_backward" in have and "rnn_step_forward" in have:
             grads("step", "rnn_step_backward", ("dx", "dprev_h", "dWx", "dWh", "db"), names["rnn_step_forward"],
                   "step:")
+        time_axis = 1 if info.get("layout", "batch-major") == "batch-major" else 0
         if "rnn_forward" in have:
-            out.append(CheckSpec("forward", "rnn_forward", ["seq:h"], "h of rnn_forward"))
+            out.append(CheckSpec("forward", "rnn_forward", ["seq:h"], "h of rnn_forward", time_axis))
         if "rnn_backward" in have and "rnn_forward" in have:
-            grads("seq", "rnn_backward", ("dx", "dh0", "dWx", "dWh", "db"), names["rnn_forward"], "")
+            grads("seq", "rnn_backward", ("dx", "dh0", "dWx", "dWh", "db"), names["rnn_forward"], "", time_axis)
         if "word_embedding_forward" in have:
             out.append(CheckSpec("embedding:forward", "word_embedding_forward", ["emb:out"],
                                  "out of word_embedding_forward"))
@@ -176,8 +188,9 @@ class CS231n(Protocol):
         if "temporal_softmax_loss" in have:
             out.append(CheckSpec("temporal_softmax_loss", "temporal_softmax_loss", ["loss:loss"],
                                  "loss of temporal_softmax_loss"))
-            out.append(CheckSpec(f"temporal_softmax_loss:grad:{names['temporal_softmax_loss'][0]}",
-                                 "temporal_softmax_loss", ["loss:dx"], "dx of temporal_softmax_loss"))
+            if "temporal_softmax_loss" not in info.get("forward_only", []):
+                out.append(CheckSpec(f"temporal_softmax_loss:grad:{names['temporal_softmax_loss'][0]}",
+                                     "temporal_softmax_loss", ["loss:dx"], "dx of temporal_softmax_loss"))
         return out
 
     def expected_parts(self, plan: dict, info: dict) -> list:
@@ -221,6 +234,22 @@ def _names(module, fn_name: str) -> list:
     names = parameter_names(fn) if callable(fn) else []
     default = DEFAULT_NAMES[fn_name]
     return names[:len(default)] if len(names) >= len(default) else default
+
+
+def _output_and_cache(probe, res, fn: str):
+    """(output, cache) from what a forward returned: the pair, or the output alone (forward-only versions
+    of the course, whose backward comes from autograd), in which case cache is None."""
+    if isinstance(res, (tuple, list)):
+        return probe.unpack(res, 2, fn)
+    probe.info["forward_only"].append(fn)
+    return res, None
+
+
+def _has_cache(probe, forward: str, backward: str) -> bool:
+    if forward in probe.info["forward_only"]:
+        probe.info["not_run"][backward] = f"not run: {forward} returns no cache, only its output"
+        return False
+    return True
 
 
 def _record_grads(probe, prefix: str, res, keys: tuple, fn: str):

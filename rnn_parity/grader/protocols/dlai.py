@@ -33,6 +33,7 @@ DINO = ("Wax", "Waa", "Wya", "b", "by")
 class DLAI(Protocol):
     name = "dlai"
     title = "deeplearning.ai RNN Step by Step / Dinosaur Island"
+    functions = tuple(ARITY)
     scopes = [("cell:", "seq:"), ("seq:",), ("cell:",), ("clip:", "opt:"), ("clip:",), ("opt:",)]
     phrasing = {
         "whh_not_transposed_backward": ("da_prev = np.dot(Waa, dtanh)", "da_prev = np.dot(Waa.T, dtanh)"),
@@ -145,11 +146,11 @@ class DLAI(Protocol):
                 out += [CheckSpec(f"step:grad:{k[1:]}", "rnn_cell_backward", [f"cell:{k}"],
                                   f"gradients['{k}'] of rnn_cell_backward") for k in STEP_GRADS]
         if "rnn_forward" in have:
-            out.append(CheckSpec("forward", "rnn_forward", ["seq:a"], "a of rnn_forward"))
-            out.append(CheckSpec("output", "rnn_forward", ["seq:y_pred"], "y_pred of rnn_forward"))
+            out.append(CheckSpec("forward", "rnn_forward", ["seq:a"], "a of rnn_forward", 2))
+            out.append(CheckSpec("output", "rnn_forward", ["seq:y_pred"], "y_pred of rnn_forward", 2))
             if "rnn_backward" in have:
-                out += [CheckSpec(f"grad:{k[1:]}", "rnn_backward", [f"seq:{k}"], f"gradients['{k}'] of rnn_backward")
-                        for k in SEQ_GRADS]
+                out += [CheckSpec(f"grad:{k[1:]}", "rnn_backward", [f"seq:{k}"], f"gradients['{k}'] of rnn_backward",
+                                  2 if k == "dx" else None) for k in SEQ_GRADS]
         if "clip" in have:
             out.append(CheckSpec("clip", "clip", [f"clip:d{n}" for n in DINO], "gradients['{key}'] returned by clip"))
         if "optimize" in have:

@@ -31,6 +31,7 @@ class CheckSpec:
     function: str
     keys: list
     what: str = ""  # what the values are, for the detail of a failing check ("dx of rnn_step_backward")
+    time_axis: int | None = None  # the values' time axis, if any: a failing check names the wrong steps
 
 
 class Protocol:
@@ -43,6 +44,7 @@ class Protocol:
 
     name = ""
     title = ""  # what the file is, for the report ("CS231n rnn_layers.py functions")
+    functions: tuple = ()  # the student functions it grades, for messages ("defines none of ...")
     # mutant id -> (wrong, correct): the catalogued mistake in this protocol's notation
     phrasing: dict = {}
 
