@@ -5,9 +5,9 @@
 1. The source is read (PEP 263 coding cookies honoured) and, if it does not parse as Python 3,
    converted from Python 2 in memory (rnn_parity.grader.py2); the note names the fixers used.
 2. A file that trains at module level is loaded for its definitions only (rnn_parity.grader.definitions):
-   one with a top-level loop (`while True:`, `for epoch in ...`), `with` block, or a call that reads
-   input (open, input, raw_input, np.loadtxt, ...) at the top level, and every min-char-rnn style file
-   (it defines `lossFun`). All of this is decided from the AST before anything runs; the note lists the
+   one with a top-level loop (`while True:`, `for epoch in ...`), `with` block, a call that reads
+   input (open, input, raw_input, np.loadtxt, ...) or a call of its own functions or classes at the top
+   level (`params = train(x, y, 200)`, `main()`), and every min-char-rnn style file (it defines `lossFun`). All of this is decided from the AST before anything runs; the note lists the
    skipped statements by line. Skipped statements keep their line numbers out of the compiled code, so
    every message still points at the student's own lines.
 3. A notebook converted with --run-all-cells (its generated file says so in its first line) runs whole,
@@ -82,6 +82,7 @@ def why_definitions_only(tree: ast.Module) -> str | None:
     """Why the file must be loaded for its definitions only, or None to run it whole."""
     if defines_minchar(tree):
         return "a min-char-rnn style file (it defines lossFun), which trains at module level"
+    own = {s.name for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     for s in tree.body:
         if isinstance(s, (ast.While, ast.For, ast.AsyncFor)):
             return f"it has a top-level loop (line {s.lineno})"
@@ -89,7 +90,14 @@ def why_definitions_only(tree: ast.Module) -> str | None:
             return f"it has a top-level `with` block (line {s.lineno})"
         if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and _reads_input(s):
             return f"it reads input at the top level (line {s.lineno})"
+        if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and _calls_own(s, own):
+            return f"it runs its own functions at the top level (line {s.lineno}), as a training script does"
     return None
+
+
+def _calls_own(stmt, own: set) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in own
+               for n in _top_level_nodes(stmt))
 
 
 def _first_line(lines: list, stmt) -> str:
@@ -97,8 +105,12 @@ def _first_line(lines: list, stmt) -> str:
     return text if len(text) <= 50 else text[:47] + "..."
 
 
-def prepare(source: str, path: str) -> tuple[object, list, bool]:
-    """(code object, notes, ipython) for the student's source; raises SourceError for unparseable files."""
+def prepare(source: str, path: str) -> tuple[list, list, bool]:
+    """(pieces, notes, ipython) for the student's source; raises SourceError for unparseable files.
+
+    pieces: [(label, code object)]: the whole file as one piece (label None), or, definitions only, one piece
+    per kept statement (label "line N `text`"), so that one failing import or constant does not stop the rest.
+    """
     from .py2 import to_python3
 
     first = source.split("\n", 1)[0]
@@ -121,8 +133,10 @@ def prepare(source: str, path: str) -> tuple[object, list, bool]:
         n = len(skipped)
         notes.append(f"definitions only ({why}): ran imports, functions, classes and constants; skipped {n} "
                      f"top-level statement{'s' if n != 1 else ''}" + (f": {shown}{more}" if n else ""))
-        tree = ast.Module(body=kept, type_ignores=[])
-    return compile(tree, path, "exec", dont_inherit=True), notes, ipython
+        return [(f"line {k.lineno} `{_first_line(lines, k)}`",
+                 compile(ast.Module(body=[k], type_ignores=[]), path, "exec", dont_inherit=True)) for k in kept], \
+            notes, ipython
+    return [(None, compile(tree, path, "exec", dont_inherit=True))], notes, ipython
 
 
 def _ipython_shell(module):
@@ -150,7 +164,7 @@ def load_student(path: str, progress):
     if not os.path.isfile(path):
         raise GradeError("not_found", f"cannot import {path}: no such file")
     try:
-        code, notes, ipython = prepare(_read(path), path)
+        pieces, notes, ipython = prepare(_read(path), path)
     except SourceError as e:
         raise GradeError("exception", f"SyntaxError in {os.path.basename(path)}, {e}") from None
     except (SyntaxError, ValueError) as e:  # null bytes, or what compile() alone rejects
@@ -165,5 +179,20 @@ def load_student(path: str, progress):
         os.environ.setdefault("IPYTHONDIR", tempfile.mkdtemp(prefix="rnn-parity-ipython-"))
         call_student(progress, path, "starting IPython", _ipython_shell, module)
         notes.append("ran the notebook's cells in an IPython shell (get_ipython() and line magics work)")
-    call_student(progress, path, "importing the file", exec, code, module.__dict__)
+    failed = []
+    for label, code in pieces:
+        if label is None:
+            call_student(progress, path, "importing the file", exec, code, module.__dict__)
+            continue
+        try:  # definitions only: a module the graded code never uses (pandas, tqdm) must not stop the grade
+            call_student(progress, path, "importing the file", exec, code, module.__dict__)
+        except GradeError as e:
+            if e.kind != "exception":  # sys.exit at import: the file cannot be loaded
+                raise
+            failed.append(f"{label} ({e.message.split(': ', 1)[-1].split(' (line ')[0]})")
+    if failed:
+        n = len(failed)
+        notes.append(f"{n} top-level definition{'s' if n != 1 else ''} failed and {'were' if n != 1 else 'was'} "
+                     f"skipped (a function that needs {'them' if n != 1 else 'it'} fails its checks): "
+                     + "; ".join(failed[:4]) + (f" and {n - 4} more" if n > 4 else ""))
     return module, notes

@@ -16,10 +16,11 @@ from rnn_parity.grader.protocols.registry import choose, registered
 def grade_in_process(path, seed: int, protocol: str = "auto"):
     """(protocol name, check results) of a registered protocol on an example file, under probe seed `seed`."""
     path = str(path)
-    code, _, _ = prepare(_read(path), path)
+    pieces, _, _ = prepare(_read(path), path)
     module = types.ModuleType("example_" + os.path.basename(path).replace(".", "_"))
     module.__file__ = path
-    exec(code, module.__dict__)
+    for _, code in pieces:
+        exec(code, module.__dict__)
     name = choose(module, None, protocol)["protocol"]
     proto = registered()[name]
     probe = Probe(module, path, Progress(os.devnull))

@@ -53,6 +53,9 @@ def test_unparseable_file_is_refused_naming_the_line(source, line):
     ("data = open('input.txt').read()\n", "reads input at the top level (line 1)"),
     ("with open('x') as f:\n    pass\n", "`with` block (line 1)"),
     ("def lossFun(inputs, targets, hprev):\n    pass\n", "min-char-rnn"),
+    ("def train(x):\n    pass\nparams = train(3)\n", "runs its own functions at the top level (line 3)"),
+    ("class RNN:\n    pass\nrnn = RNN()\n", "runs its own functions at the top level (line 3)"),
+    ("import time\ntime.sleep(0)\n", None),  # a library call: the file runs whole
     ("import numpy as np\nH = 3\ndef forward(p, x, h0):\n    for t in x:\n        pass\n", None),
 ])
 def test_when_a_file_is_loaded_for_its_definitions_only(source, why):
@@ -61,12 +64,13 @@ def test_when_a_file_is_loaded_for_its_definitions_only(source, why):
 
 
 def test_skipped_statements_are_named_and_lines_keep_their_numbers():
-    code, notes, ipython = prepare("import numpy as np\ndata = open('in.txt').read()\nH = 4\n\n"
+    pieces, notes, ipython = prepare("import numpy as np\ndata = open('in.txt').read()\nH = 4\n\n"
                                    "def f():\n    return 1 / 0\n", "/tmp/x.py")
     assert not ipython
     assert "skipped 1 top-level statement: line 2 `data = open('in.txt').read()`" in notes[0]
     namespace = {}
-    exec(code, namespace)
+    for _, code in pieces:
+        exec(code, namespace)
     assert namespace["H"] == 4 and "data" not in namespace
     with pytest.raises(ZeroDivisionError) as e:
         namespace["f"]()
