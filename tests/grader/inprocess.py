@@ -13,8 +13,9 @@ from rnn_parity.grader.protocols import Probe, Progress
 from rnn_parity.grader.protocols.registry import choose, registered
 
 
-def grade_in_process(path, seed: int, protocol: str = "auto"):
-    """(protocol name, check results) of a registered protocol on an example file, under probe seed `seed`."""
+def grade_in_process(path, seed: int = 0, protocol: str = "auto", diagnose: bool = False):
+    """(protocol name, check results, info[, findings]) of a registered protocol on an example file, under
+    probe seed `seed`; with diagnose=True also the diagnosis findings."""
     path = str(path)
     pieces, _, _ = prepare(_read(path), path)
     module = types.ModuleType("example_" + os.path.basename(path).replace(".", "_"))
@@ -25,5 +26,5 @@ def grade_in_process(path, seed: int, protocol: str = "auto"):
     proto = registered()[name]
     probe = Probe(module, path, Progress(os.devnull))
     proto.probe(probe, proto.plan(seed))
-    results, _ = judge(proto, proto.plan(seed), probe.info, probe.obs, C.TOLERANCE, diagnose_mistakes=False)
-    return name, results, probe.info
+    results, findings = judge(proto, proto.plan(seed), probe.info, probe.obs, C.TOLERANCE, diagnose_mistakes=diagnose)
+    return (name, results, probe.info, findings) if diagnose else (name, results, probe.info)

@@ -29,10 +29,19 @@ def test_correct_class_passes(folder, protocol):
 
 @pytest.mark.parametrize("folder, mistake", MISTAKES)
 def test_class_mistake_fails_and_is_named(folder, mistake):
+    _, results, _, findings = grade_in_process(EXAMPLES / folder / f"mistake_{mistake}.py", diagnose=True)
+    assert any(r.status == "fail" for r in results)
+    assert findings and findings[0].mutant.id in SAME_RESULTS.get(mistake, {mistake}), [f.mutant.id for f in findings]
+
+
+@pytest.mark.parametrize("folder, mistake, wrong", [
+    ("classes_dlfs2", "h_t_in_recurrent_grad", "dWh = np.dot(h_next.T, dt)"),
+    ("wildml", "whh_not_transposed_backward", "delta_t = self.W.dot(delta_t)"),
+])
+def test_a_mistake_through_the_child_is_named_in_the_class_notation(folder, mistake, wrong):
     report = grade(str(EXAMPLES / folder / f"mistake_{mistake}.py"))
-    assert report.verdict == "fail", report.to_table()
-    assert report.diagnosis and report.diagnosis[0].mutant.id in SAME_RESULTS.get(mistake, {mistake}), \
-        report.to_table()
+    assert report.verdict == "fail" and report.diagnosis[0].mutant.id == mistake
+    assert wrong in report.to_table()
 
 
 @pytest.mark.parametrize("folder, protocol", CORRECT)
