@@ -265,6 +265,16 @@ CATALOG += (
                           "            dA, _dh_prev = layers.recurrence_backward("),),
         math_correct="dh0 = W_hh^T da_0", math_wrong="dh0 = 0", shows_in="gradient on h0 (a0)"),
     Mutant(
+        id="embedding_grad_not_accumulated",
+        mistake="The embedding gradient is accumulated with dW[x] += dout, so a word used twice counts once.",
+        explanation="out = W[x] reads row x[n, t] of W for every position, so dW adds dout[n, t] into that "
+                    "row once per use. dW[x] += dout buffers the writes: with repeated indices only one "
+                    "lands. np.add.at(dW, x, dout) accumulates them all.",
+        module=L, correct="np.add.at(dWxh.T, x_in.reshape(-1), dA_flat)",
+        wrong="dWxh.T[x_in.reshape(-1)] += dA_flat  # repeated ids: one write lands",
+        math_correct="dW[v] = sum over positions with x = v of dout", math_wrong="dW[v] = dout at one of them",
+        shows_in="gradient of an embedding table (token ids used more than once)"),
+    Mutant(
         id="clip_rebinds_loop_variable",
         mistake="Clipping rebinds the loop variable, so the gradients are left unclipped.",
         explanation="`for g in grads: g = np.clip(g, -c, c)` makes g name a new clipped array and drops it; "

@@ -115,7 +115,8 @@ class GradeReport:
                 tail = f"[{m.id}; reproduces {', '.join(f.explains)}"
                 tail += "]" if f.full else "; a partial match: other failures remain unexplained]"
                 lines += textwrap.wrap(tail, 96, initial_indent="       ", subsequent_indent="        ")
-        elif self.verdict == "fail":
+        elif self.verdict == "fail" and any(c.status == "fail" and c.rel_error is not None for c in self.checks):
+            # (only for wrong values: a crash or a wrong shape is said in its check's detail)
             lines += ["", "  diagnosis: no catalogued mistake reproduces these results "
                           "(see `rnn-parity mutants --list`)"]
         for note in self.notes:

@@ -4,6 +4,7 @@ import pytest
 
 from rnn_parity.grader import grade
 
+from . import inprocess
 from .conftest import EXAMPLES
 
 DL = EXAMPLES / "dlai"
@@ -48,13 +49,15 @@ def test_mistake_is_named_in_the_courses_notation(mistake):
     assert (finding.wrong, finding.correct) == PROTOCOL.phrasing[mistake]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("seed", range(1, 21))
 @pytest.mark.parametrize("name", CORRECT)
-def test_correct_never_fails(name, seed):
-    report = grade(str(DL / name), seed=seed, diagnose_mistakes=False)
-    assert report.verdict == "pass", report.to_table()
-    assert max(c.rel_error for c in report.checks) < 1e-9
+def test_correct_never_fails(name):
+    # 20 probe seeds, in this process (the child would run the same code; see inprocess.py)
+    proto, module = inprocess.load(DL / name)
+    for seed in range(1, 21):
+        results = inprocess.checks(proto, module, seed)
+        assert [c.name for c in results] == CORRECT[name]
+        worst = max(results, key=lambda c: c.rel_error if c.rel_error is not None else float("inf"))
+        assert worst.status == "pass" and worst.rel_error < 1e-9, (seed, worst)
 
 
 def test_missing_helper_modules_are_supplied_and_reported():
@@ -161,3 +164,13 @@ def test_a_notebook_as_handed_in(tmp_path):
     assert report.verdict == "pass", report.to_table()
     assert [c.name for c in report.checks] == STEP_CHECKS
     assert "supplied an empty public_tests (the course's own test helpers are not part of grading)" in report.notes
+
+
+def test_unreadable_results_fail_only_their_function(tmp_path):
+    # optimize swaps a parameter for one of another shape: its change cannot even be computed
+    path = _variant(tmp_path, "correct_dinosaur.py", [("    return loss, gradients, a[len(X) - 1]",
+                                                       "    parameters['Wax'] = parameters['Wax'][:2]\n"
+                                                       "    return loss, gradients, a[len(X) - 1]")])
+    report = grade(path)
+    assert report.error is None and _failing(report) == DINO_CHECKS[1:]
+    assert "optimize: what it returned could not be read (ValueError" in report.check("update").detail

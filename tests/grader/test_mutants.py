@@ -24,11 +24,12 @@ def _everything(params, x, targets, h0):
     logits, h_n, cache = R.forward(params, x, h0=h0)
     _, _, dh0 = R.backward(params, cache, np.ones_like(logits))  # the gradient on h0 (a mutant may hit only it)
     loss, grads = R.loss_and_grads(params, x, targets, h0=h0)
+    _, repeated = R.loss_and_grads(params, np.array([[1], [1], [2], [1]]), targets, h0=h0)  # a token used twice
     p = params.copy()
     opt = R.SGD(p, lr=0.1)
     for _ in range(3):
         R.train_step(p, opt, x, targets, h0=h0, clip_value=0.05)
-    return [logits, h_n, dh0, *grads.values(), *p.values()]
+    return [logits, h_n, dh0, *grads.values(), *repeated.values(), *p.values()]
 
 
 def test_catalog_shape():

@@ -27,6 +27,7 @@ Writing a protocol (one module, <= 400 lines; add its name to registry.MODULES):
                 next_h, cache = probe.unpack(probe.call("rnn_step_forward", x, ...), 2, "rnn_step_forward")
                 probe.record("step:next_h", next_h, "next_h of rnn_step_forward")
                 ...
+            # methods and constructors: probe.call_as("RNN.backward", obj.backward, dh) (charged to that name)
             # an exception (or an unusable return value: probe.fail/unpack/record) inside the block is
             # charged to the function being called (info["crashed"]), the block's later functions are
             # "not run", and the next block still runs. probe.info (JSON-able) carries what was found
@@ -38,6 +39,7 @@ Writing a protocol (one module, <= 400 lines; add its name to registry.MODULES):
             # the right value of every key, computed through rnn_parity.grader.answers (or the reference's
             # modules, looked up at call time) so that the mutants of rnn_parity.mutants apply and the
             # diagnosis can replay each mistake. A part that raises under a mutant only drops its own keys.
+            # (Overriding expected(self, plan, info) -> {key: array} instead works too, all or nothing.)
 
 What the engine does with it (rnn_parity.grader.judge, generic for every protocol):
     - check names are the student's own names without the d: forward, grad:x, grad:h0, grad:Wx,

@@ -55,7 +55,7 @@ class CS231n(Protocol):
         "bias_grad_not_summed_over_batch": ("db = dtanh", "db = dtanh.sum(axis=0)"),
         "dh0_never_assigned": ("dh0 = np.zeros_like(...)  (never set)", "dh0 = dprev_h  (after the loop)"),
         "h0_ignored": ("prev_h = np.zeros((N, H))", "prev_h = h0"),
-        "embedding_grad_overwrites": ("dW[x] += dout", "np.add.at(dW, x, dout)"),
+        "embedding_grad_not_accumulated": ("dW[x] += dout", "np.add.at(dW, x, dout)"),
         "loss_grad_missing_one": ("dx = probs", "dx = probs; dx[range(N * T), y] -= 1"),
     }
 

@@ -142,9 +142,10 @@ class Probe:
         self._current = names[0]
         try:
             yield
-        except GradeError as e:
+        except (GradeError, Exception) as e:  # noqa: BLE001 - what the student returned may break our reading
             failed = self._current or names[0]
-            self.info["crashed"][failed] = e.message
+            self.info["crashed"][failed] = e.message if isinstance(e, GradeError) else (
+                f"{failed}: what it returned could not be read ({type(e).__name__}: {e})")
             for later in names[names.index(failed) + 1:] if failed in names else ():
                 self.info["not_run"].setdefault(later, f"not run: {failed} failed")
         finally:
@@ -152,10 +153,16 @@ class Probe:
 
     def call(self, name: str, *args, label: str = ""):
         """Call the student's function `name` on args; anything it raises becomes a GradeError."""
-        self._current = name
         fn = self.fn(name)
         if fn is None:
+            self._current = name
             raise GradeError("not_found", f"{name} is not defined")
+        return self.call_as(name, fn, *args, label=label)
+
+    def call_as(self, name: str, fn, *args, label: str = ""):
+        """Call any callable of the student's (a method, a constructor) under the name its checks use
+        ("RNN.backward"): a failure is charged to that name."""
+        self._current = name
         return call_student(self.progress, self.file, label or name, fn, *args)
 
     def fail(self, message: str):
