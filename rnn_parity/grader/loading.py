@@ -67,9 +67,17 @@ def _reads_input(stmt) -> bool:
     return False
 
 
+def _top_level(tree: ast.Module) -> list:
+    """The module's statements, with those inside `if __name__ == "__main__":` blocks."""
+    out = []
+    for s in tree.body:
+        out += [s, *s.body] if D.is_main_guard(s) else [s]
+    return out
+
+
 def defines_minchar(tree: ast.Module) -> bool:
     """A min-char-rnn style file: a top-level lossFun, or a class with a lossFun method."""
-    for s in tree.body:
+    for s in _top_level(tree):
         if isinstance(s, ast.FunctionDef) and s.name in MINCHAR_NAMES:
             return True
         if isinstance(s, ast.ClassDef) and any(isinstance(b, ast.FunctionDef) and b.name in MINCHAR_NAMES
@@ -84,6 +92,8 @@ def why_definitions_only(tree: ast.Module) -> str | None:
         return "a min-char-rnn style file (it defines lossFun), which trains at module level"
     own = {s.name for s in tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     for s in tree.body:
+        if D.is_main_guard(s) and any(isinstance(d, (ast.FunctionDef, ast.ClassDef)) for d in s.body):
+            return f"it defines functions or classes under `if __name__ == \"__main__\":` (line {s.lineno})"
         if isinstance(s, (ast.While, ast.For, ast.AsyncFor)):
             return f"it has a top-level loop (line {s.lineno})"
         if isinstance(s, (ast.With, ast.AsyncWith)):

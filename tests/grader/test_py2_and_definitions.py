@@ -56,6 +56,8 @@ def test_unparseable_file_is_refused_naming_the_line(source, line):
     ("def train(x):\n    pass\nparams = train(3)\n", "runs its own functions at the top level (line 3)"),
     ("class RNN:\n    pass\nrnn = RNN()\n", "runs its own functions at the top level (line 3)"),
     ("import time\ntime.sleep(0)\n", None),  # a library call: the file runs whole
+    ("if __name__ == '__main__':\n    def f():\n        pass\n", "under `if __name__ == \"__main__\":` (line 1)"),
+    ("if __name__ == '__main__':\n    main()\n", None),  # a guarded call never runs: the file runs whole
     ("import numpy as np\nH = 3\ndef forward(p, x, h0):\n    for t in x:\n        pass\n", None),
 ])
 def test_when_a_file_is_loaded_for_its_definitions_only(source, why):
@@ -84,3 +86,13 @@ def test_a_top_level_training_loop_never_runs(tmp_path):
     report = grade(str(impl), timeout=20)
     assert report.verdict == "pass", report.error
     assert any("definitions only" in n and "`while True:`" in n for n in report.notes)
+
+
+def test_definitions_under_a_main_guard_are_kept_and_its_training_skipped(tmp_path):
+    body = (EXAMPLES / "minchar" / "correct.py").read_text()
+    head, rest = body.split("def lossFun", 1)
+    fn, loop = rest.split("\n\n\nn, p = 0, 0", 1)
+    indented = "\n".join("    " + ln if ln else ln for ln in ("def lossFun" + fn + "\n\nn, p = 0, 0" + loop).split("\n"))
+    (tmp_path / "guarded.py").write_text(head + 'if __name__ == "__main__":\n' + indented)
+    report = grade(str(tmp_path / "guarded.py"), timeout=20)
+    assert report.verdict == "pass" and report.info["protocol"] == "minchar", (report.error, report.notes)
