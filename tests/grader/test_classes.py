@@ -79,3 +79,11 @@ def test_timernn_without_a_stateful_mode_is_probed_from_zeros(tmp_path):
     report = grade(str(tmp_path / "layers.py"))
     assert report.verdict == "pass" and report.check("grad:h0") is None
     assert any("probed from h = 0" in n for n in report.notes)
+
+
+@pytest.mark.parametrize("protocol", ["minchar", "seed_styles", "dlfs2", "wildml"])
+def test_forcing_a_protocol_on_a_file_without_its_functions_is_one_line(protocol):
+    report = grade(str(EXAMPLES / "correct_functions.py"), protocol=protocol)
+    assert report.verdict == "error" and report.exit_code == 2 and report.error["kind"] == "not_found"
+    assert f"defines none of the {protocol} functions" in report.error["message"]
+    assert "\n" not in report.error["message"]

@@ -47,6 +47,7 @@ def _layer_classes(module) -> dict:
 class DLFS2(Protocol):
     name = "dlfs2"
     title = "Deep Learning from Scratch 2 RNN / TimeRNN layers"
+    functions = ("RNN(Wx, Wh, b).forward(x, h_prev)", "TimeRNN(Wx, Wh, b, stateful).forward(xs)")
     scopes = [("step:", "time:"), ("time:",), ("step:",)]
     phrasing = {
         "whh_not_transposed_backward": ("dh_prev = np.dot(dt, Wh)", "dh_prev = np.dot(dt, Wh.T)"),

@@ -39,6 +39,7 @@ def _rnn_class(module):
 class WildML(Protocol):
     name = "wildml"
     title = "WildML RNNNumpy (forward_propagation, bptt)"
+    functions = ("RNNNumpy(word_dim, hidden_dim, bptt_truncate) with forward_propagation(x) and bptt(x, y)",)
     phrasing = {
         "whh_not_transposed_backward": ("delta_t = self.W.dot(delta_t) * (1 - s[bptt_step-1] ** 2)",
                                         "delta_t = self.W.T.dot(delta_t) * (1 - s[bptt_step-1] ** 2)"),
@@ -68,6 +69,9 @@ class WildML(Protocol):
 
     def probe(self, probe, plan: dict) -> None:
         cls, info = _rnn_class(probe.module), probe.info
+        if cls is None:  # forced with --protocol wildml on a file without the class
+            info["functions"] = []
+            return
         info["functions"] = [f"{cls.__name__}.{m}" for m in ("forward_propagation", "bptt", "calculate_total_loss",
                                                                "sgd_step") if callable(getattr(cls, m, None))]
         x, y = list(plan["x"]), list(plan["y"])
@@ -99,7 +103,9 @@ class WildML(Protocol):
 
     def checks(self, plan: dict, info: dict) -> list:
         have = info.get("functions", [])
-        cls = have[0].split(".")[0] if have else "RNNNumpy"
+        if not have:
+            return []
+        cls = have[0].split(".")[0]
         out = [CheckSpec("forward", f"{cls}.forward_propagation", ["fwd:o"], "o of forward_propagation"),
                CheckSpec("hidden", f"{cls}.forward_propagation", ["fwd:s"], "s (its first T rows) of forward_propagation")]
         out += [CheckSpec(f"grad:{n}", f"{cls}.bptt", [f"bptt:d{n}"], f"dLd{n} of bptt (bptt_truncate >= T)")
