@@ -87,3 +87,18 @@ def test_forcing_a_protocol_on_a_file_without_its_functions_is_one_line(protocol
     assert report.verdict == "error" and report.exit_code == 2 and report.error["kind"] == "not_found"
     assert f"defines none of the {protocol} functions" in report.error["message"]
     assert "\n" not in report.error["message"]
+
+
+def test_book_style_float32_storage_and_lstm_layers_in_the_same_file(tmp_path):
+    # The book stores hs and dxs in float32 (dtype='f') and keeps LSTM / TimeLSTM (same constructor) next to RNN.
+    src = (EXAMPLES / "classes_dlfs2" / "correct.py").read_text()
+    src = src.replace("hs = np.empty((N, T, H))", "hs = np.empty((N, T, H), dtype='f')")
+    lstm = ("class TimeLSTM:\n    def __init__(self, Wx, Wh, b, stateful=False):\n        self.params = [Wx, Wh, b]\n\n"
+            "    def forward(self, xs):\n        raise NotImplementedError\n\n"
+            "    def backward(self, dhs):\n        raise NotImplementedError\n\n\n")
+    at = src.index("class RNN:")
+    (tmp_path / "time_layers.py").write_text(src[:at] + lstm + src[at:])
+    report = grade(str(tmp_path / "time_layers.py"))
+    assert report.verdict == "pass", report.to_table()
+    assert report.info["classes"] == {"RNN": "RNN", "TimeRNN": "TimeRNN"}
+    assert "TimeLSTM: not graded (LSTM/GRU)" in report.notes

@@ -26,10 +26,12 @@ STEP, TIME = "RNN", "TimeRNN"
 
 
 def _layer_classes(module) -> dict:
-    """{"RNN": class, "TimeRNN": class} of the module's own classes built from (Wx, Wh, b) with forward/backward."""
+    """{"RNN": class, "TimeRNN": class} of the module's own classes built from (Wx, Wh, b) with forward/backward:
+    a forward(x, h_prev) is the step layer, a forward(xs) the time layer; a class named RNN / TimeRNN wins over
+    another that fits. LSTM and GRU layers (same constructor) are left out."""
     out = {}
     for name, cls in vars(module).items():
-        if not (inspect.isclass(cls) and cls.__module__ == module.__name__):
+        if not (inspect.isclass(cls) and cls.__module__ == module.__name__) or _other_cell(name):
             continue
         if not all(inspect.isfunction(getattr(cls, m, None)) for m in ("forward", "backward")):
             continue
@@ -37,11 +39,14 @@ def _layer_classes(module) -> dict:
         forward = parameter_names(cls.forward)[1:]
         if len(init) < 3 or [a.lower() for a in init[:2]] != ["wx", "wh"]:
             continue
-        if len(forward) == 2 and STEP not in out:
-            out[STEP] = cls
-        elif len(forward) == 1 and TIME not in out:
-            out[TIME] = cls
+        kind = STEP if len(forward) == 2 else TIME if len(forward) == 1 else None
+        if kind and (kind not in out or name == kind):
+            out[kind] = cls
     return out
+
+
+def _other_cell(name: str) -> bool:
+    return "lstm" in name.lower() or "gru" in name.lower()
 
 
 class DLFS2(Protocol):
@@ -85,6 +90,8 @@ class DLFS2(Protocol):
         info["classes"] = {k: c.__name__ for k, c in classes.items()}
         info["names"] = {k: parameter_names(c.__init__)[1:4] + parameter_names(c.forward)[1:]
                          for k, c in classes.items()}
+        info["not_graded"] = {n: "LSTM/GRU" for n, c in vars(probe.module).items()
+                              if inspect.isclass(c) and c.__module__ == probe.module.__name__ and _other_cell(n)}
         if STEP in classes:
             c = {k: np.array(v) for k, v in plan["step"].items()}
             _run(probe, classes[STEP], c, "step", lambda obj: obj.forward(c["x"], c["h_prev"]),
