@@ -53,8 +53,10 @@ def test_unparseable_file_is_refused_naming_the_line(source, line):
     ("data = open('input.txt').read()\n", "reads input at the top level (line 1)"),
     ("with open('x') as f:\n    pass\n", "`with` block (line 1)"),
     ("def lossFun(inputs, targets, hprev):\n    pass\n", "min-char-rnn"),
-    ("def train(x):\n    pass\nparams = train(3)\n", "runs its own functions at the top level (line 3)"),
-    ("class RNN:\n    pass\nrnn = RNN()\n", "runs its own functions at the top level (line 3)"),
+    ("def train(x):\n    for e in x:\n        pass\nparams = train(3)\n", "its own looping function at the top level (line 4)"),
+    ("def record(x):\n    return x\nrecord(3)\n", None),  # a call that cannot train: the file runs whole
+    ("class RNN:\n    pass\nrnn = RNN()\n", None),
+    ("x = input('weights? ')\n", None),  # stdin is closed: it fails at once, and says so
     ("import time\ntime.sleep(0)\n", None),  # a library call: the file runs whole
     ("if __name__ == '__main__':\n    def f():\n        pass\n", "under `if __name__ == \"__main__\":` (line 1)"),
     ("if __name__ == '__main__':\n    main()\n", None),  # a guarded call never runs: the file runs whole
