@@ -214,3 +214,11 @@ def test_batch_major_input_with_time_major_output_fails_on_the_shape(tmp_path):
     assert report.info["layout"] == "batch-major"
     assert report.check("forward").detail == "h of rnn_forward has shape (4, 3, 6), expected (3, 4, 6)"
     assert report.check("step:forward").status == "pass"
+
+
+def test_an_endless_loop_in_one_function_fails_only_its_checks(tmp_path):
+    path = _variant(tmp_path, [("    x, w = cache\n", "    x, w = cache\n    while True:\n        pass\n")])
+    report = grade(path)
+    assert report.verdict == "fail" and report.error is None
+    assert _failing(report) == ["temporal_affine:grad:x", "temporal_affine:grad:w", "temporal_affine:grad:b"]
+    assert "did not finish within 5 s (an endless loop?)" in report.check("temporal_affine:grad:w").detail

@@ -45,8 +45,9 @@ What the engine does with it (rnn_parity.grader.judge, generic for every protoco
     - check names are the student's own names without the d: forward, grad:x, grad:h0, grad:Wx,
       step:forward, step:grad:prev_h, clip, update;
     - shape before values: a key whose shape differs from the expected one fails its check, values aside;
-    - a function that crashed (info["crashed"]) fails its checks with the exception and the student's
-      line; a function not run fails with the reason; the other functions are still graded;
+    - a function that crashed (info["crashed"]), or ran past engine.CALL_LIMIT_S (5 s), fails its checks
+      with the exception and the student's line; a function not run fails with the reason; the other
+      functions are still graded;
     - the diagnosis replays the expected values under each mutant of rnn_parity.mutants.CATALOG and names
       the ones that reproduce the failing checks, phrased with `phrasing` when the protocol has an entry.
       With `scopes`, each mutant is also tried on only the keys starting with one of a scope's prefixes

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import signal
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -116,6 +118,38 @@ def takes(fn, n: int) -> bool:
         return True
 
 
+# One call on the probes' small arrays takes microseconds; a call still running after this many seconds is
+# stuck (an endless loop): it fails its function's checks, and the other functions are still graded.
+CALL_LIMIT_S = 5.0
+
+
+class CallTimeout(BaseException):
+    """Raised inside the student's code when a call runs past its time limit."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"did not finish within {seconds:g} s (an endless loop?)")
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float):
+    """SIGALRM after `seconds` raises CallTimeout in the running code (main thread, POSIX); else no limit.
+    The whole child still has the grader's own time limit."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise CallTimeout(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 class Probe:
     """The child's handle on the student's module: calls functions, records observations, isolates crashes.
 
@@ -161,9 +195,10 @@ class Probe:
 
     def call_as(self, name: str, fn, *args, label: str = ""):
         """Call any callable of the student's (a method, a constructor) under the name its checks use
-        ("RNN.backward"): a failure is charged to that name."""
+        ("RNN.backward"): a failure is charged to that name, and so is a call that runs past CALL_LIMIT_S."""
         self._current = name
-        return call_student(self.progress, self.file, label or name, fn, *args)
+        with time_limit(CALL_LIMIT_S):
+            return call_student(self.progress, self.file, label or name, fn, *args)
 
     def fail(self, message: str):
         """The current function returned something unusable (not an exception of its own)."""
