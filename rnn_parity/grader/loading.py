@@ -8,7 +8,8 @@
    one with a top-level loop (`while True:`, `for epoch in ...`), `with` block, a call that reads a file
    (open, np.loadtxt, ...) or a call of one of its own functions that loops (`params = train(x, y, 200)`)
    at the top level, definitions under `if __name__ == "__main__":`, and every min-char-rnn style file
-   (it defines `lossFun`). Other files run whole, as they always did. All of this is decided from the AST before anything runs; the note lists the
+   (it defines `lossFun`). Other files run whole, as they always did. All of this is decided from the AST
+   before anything runs; the note lists the
    skipped statements by line. Skipped statements keep their line numbers out of the compiled code, so
    every message still points at the student's own lines.
 3. A notebook converted with --run-all-cells (its generated file says so in its first line) runs whole,

@@ -107,14 +107,18 @@ def test_book_style_float32_storage_and_lstm_layers_in_the_same_file(tmp_path):
 def test_wildml_port_with_biases_and_another_forward_name(tmp_path):
     src = (EXAMPLES / "wildml" / "correct.py").read_text()
     edits = [
-        ("        self.W = np.random", "        self.bh, self.by = np.zeros(hidden_dim), np.zeros(word_dim)\n        self.W = np.random"),
-        ("s[t] = np.tanh(self.U[:, x[t]] + self.W.dot(s[t - 1]))", "s[t] = np.tanh(self.U[:, x[t]] + self.W.dot(s[t - 1]) + self.bh)"),
+        ("        self.W = np.random",
+         "        self.bh, self.by = np.zeros(hidden_dim), np.zeros(word_dim)\n        self.W = np.random"),
+        ("s[t] = np.tanh(self.U[:, x[t]] + self.W.dot(s[t - 1]))",
+         "s[t] = np.tanh(self.U[:, x[t]] + self.W.dot(s[t - 1]) + self.bh)"),
         ("o[t] = softmax(self.V.dot(s[t]))", "o[t] = softmax(self.V.dot(s[t]) + self.by)"),
         ("    dLdU, dLdV, dLdW = np.zeros(self.U.shape), np.zeros(self.V.shape), np.zeros(self.W.shape)\n",
          "    dLdU, dLdV, dLdW = np.zeros(self.U.shape), np.zeros(self.V.shape), np.zeros(self.W.shape)\n"
          "    dLdbh, dLdby = np.zeros(self.bh.shape), np.zeros(self.by.shape)\n"),
-        ("        dLdV += np.outer(delta_o[t], s[t])\n", "        dLdV += np.outer(delta_o[t], s[t])\n        dLdby += delta_o[t]\n"),
-        ("            dLdU[:, x[step]] += delta_t\n", "            dLdU[:, x[step]] += delta_t\n            dLdbh += delta_t\n"),
+        ("        dLdV += np.outer(delta_o[t], s[t])\n",
+         "        dLdV += np.outer(delta_o[t], s[t])\n        dLdby += delta_o[t]\n"),
+        ("            dLdU[:, x[step]] += delta_t\n",
+         "            dLdU[:, x[step]] += delta_t\n            dLdbh += delta_t\n"),
         ("    return [dLdU, dLdV, dLdW]", "    return [dLdU, dLdV, dLdW, dLdbh, dLdby]"),
         ("    dLdU, dLdV, dLdW = self.bptt(x, y)\n", "    dLdU, dLdV, dLdW, dLdbh, dLdby = self.bptt(x, y)\n"
          "    self.bh -= learning_rate * dLdbh\n    self.by -= learning_rate * dLdby\n"),

@@ -53,7 +53,8 @@ def test_unparseable_file_is_refused_naming_the_line(source, line):
     ("data = open('input.txt').read()\n", "reads input at the top level (line 1)"),
     ("with open('x') as f:\n    pass\n", "`with` block (line 1)"),
     ("def lossFun(inputs, targets, hprev):\n    pass\n", "min-char-rnn"),
-    ("def train(x):\n    for e in x:\n        pass\nparams = train(3)\n", "its own looping function at the top level (line 4)"),
+    ("def train(x):\n    for e in x:\n        pass\nparams = train(3)\n",
+     "its own looping function at the top level (line 4)"),
     ("def record(x):\n    return x\nrecord(3)\n", None),  # a call that cannot train: the file runs whole
     ("class RNN:\n    pass\nrnn = RNN()\n", None),
     ("x = input('weights? ')\n", None),  # stdin is closed: it fails at once, and says so
@@ -94,7 +95,8 @@ def test_definitions_under_a_main_guard_are_kept_and_its_training_skipped(tmp_pa
     body = (EXAMPLES / "minchar" / "correct.py").read_text()
     head, rest = body.split("def lossFun", 1)
     fn, loop = rest.split("\n\n\nn, p = 0, 0", 1)
-    indented = "\n".join("    " + ln if ln else ln for ln in ("def lossFun" + fn + "\n\nn, p = 0, 0" + loop).split("\n"))
+    guarded = ("def lossFun" + fn + "\n\nn, p = 0, 0" + loop).split("\n")
+    indented = "\n".join("    " + ln if ln else ln for ln in guarded)
     (tmp_path / "guarded.py").write_text(head + 'if __name__ == "__main__":\n' + indented)
     report = grade(str(tmp_path / "guarded.py"), timeout=20)
     assert report.verdict == "pass" and report.info["protocol"] == "minchar", (report.error, report.notes)

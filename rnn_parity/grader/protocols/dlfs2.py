@@ -62,7 +62,8 @@ class DLFS2(Protocol):
         "tanh_grad_of_activation": ("dt = dh_next * (1 - np.tanh(h_next) ** 2)", "dt = dh_next * (1 - h_next ** 2)"),
         "tanh_grad_missing": ("dt = dh_next", "dt = dh_next * (1 - h_next ** 2)"),
         "tanh_grad_of_upstream": ("dt = dh_next * (1 - dh_next ** 2)", "dt = dh_next * (1 - h_next ** 2)"),
-        "hidden_grad_not_carried": ("dx, dh = layer.backward(dhs[:, t, :])", "dx, dh = layer.backward(dhs[:, t, :] + dh)"),
+        "hidden_grad_not_carried": ("dx, dh = layer.backward(dhs[:, t, :])",
+                                    "dx, dh = layer.backward(dhs[:, t, :] + dh)"),
         "upstream_grad_alone": ("dx, dh = layer.backward(dhs[:, t, :])", "dx, dh = layer.backward(dhs[:, t, :] + dh)"),
         "bias_grad_not_summed_over_batch": ("db = dt", "db = np.sum(dt, axis=0)"),
         "bias_grad_not_summed": ("grads[2] = layer.grads[2]", "grads[2] += layer.grads[2]"),
@@ -79,7 +80,9 @@ class DLFS2(Protocol):
     def plan(self, seed: int) -> dict:
         rng = np.random.default_rng([seed, 2018])
         g = rng.normal
-        weights = lambda: {"Wx": g(0, 0.5, (D, H)), "Wh": g(0, 0.9 / np.sqrt(H), (H, H)), "b": g(0, 0.3, (H,))}  # noqa: E731
+        def weights():
+            return {"Wx": g(0, 0.5, (D, H)), "Wh": g(0, 0.9 / np.sqrt(H), (H, H)), "b": g(0, 0.3, (H,))}
+
         return {"step": {**weights(), "x": g(0, 1, (N, D)), "h_prev": g(0, 0.8, (N, H)), "dh_next": g(0, 1, (N, H))},
                 "time": {**weights(), "xs": g(0, 1, (N, T, D)), "h0": g(0, 0.8, (N, H)), "dhs": g(0, 1, (N, T, H))}}
 

@@ -135,7 +135,8 @@ class SeedStyles(Protocol):
 
     def expected_parts(self, plan: dict, info: dict) -> list:
         if info.get("style") == "001":
-            return [lambda: _expected_001(plan["main"], info, "main"), lambda: _expected_001(plan["clip"], info, "clip")]
+            return [lambda: _expected_001(plan["main"], info, "main"),
+                    lambda: _expected_001(plan["clip"], info, "clip")]
         return [lambda: _expected_002(plan, "s2"), lambda: _expected_002(plan, "f2"), lambda: _expected_002(plan, "b2"),
                 lambda: _expected_002(plan, "u2")]
 

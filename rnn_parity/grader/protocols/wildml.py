@@ -1,7 +1,8 @@
 """wildml: the WildML tutorial's RNNNumpy class ("Recurrent Neural Networks Tutorial, Part 2") and its ports.
 
     RNNNumpy(word_dim, hidden_dim=100, bptt_truncate=4) with U (H, V), V (V, H), W (H, H), no biases
-    forward_propagation(x) -> [o, s]    (or forward_propagate / forward_prop) x: T word ids; o (T, V) softmax; s (T+1, H), s[-1] the zero start state
+    forward_propagation(x) -> [o, s]    (or forward_propagate / forward_prop) x: T word ids; o (T, V)
+                                        softmax; s (T+1, H), s[-1] the zero start state
     bptt(x, y) -> [dLdU, dLdV, dLdW]    of the cross-entropy summed over the T words
     calculate_total_loss(X, Y)          summed over the sentences (graded as `loss` on one sentence, if present)
     sgd_step(x, y, learning_rate)       U -= lr * dLdU, ... (graded as `update`, if present)
@@ -54,10 +55,12 @@ class WildML(Protocol):
                                         "delta_t = self.W.T.dot(delta_t) * (1 - s[bptt_step-1] ** 2)"),
         "whh_not_transposed_forward": ("s[t] = np.tanh(self.U[:, x[t]] + self.W.T.dot(s[t-1]))",
                                        "s[t] = np.tanh(self.U[:, x[t]] + self.W.dot(s[t-1]))"),
-        "h_t_in_recurrent_grad": ("dLdW += np.outer(delta_t, s[bptt_step])", "dLdW += np.outer(delta_t, s[bptt_step-1])"),
+        "h_t_in_recurrent_grad": ("dLdW += np.outer(delta_t, s[bptt_step])",
+                                  "dLdW += np.outer(delta_t, s[bptt_step-1])"),
         "tanh_grad_of_activation": ("delta_t = self.V.T.dot(delta_o[t]) * (1 - np.tanh(s[t]) ** 2)",
                                     "delta_t = self.V.T.dot(delta_o[t]) * (1 - s[t] ** 2)"),
-        "tanh_grad_missing": ("delta_t = self.V.T.dot(delta_o[t])", "delta_t = self.V.T.dot(delta_o[t]) * (1 - s[t] ** 2)"),
+        "tanh_grad_missing": ("delta_t = self.V.T.dot(delta_o[t])",
+                              "delta_t = self.V.T.dot(delta_o[t]) * (1 - s[t] ** 2)"),
         "output_grad_not_accumulated": ("dLdV = np.outer(delta_o[t], s[t])", "dLdV += np.outer(delta_o[t], s[t])"),
         "loss_grad_missing_one": ("delta_o = o", "delta_o = o; delta_o[np.arange(len(y)), y] -= 1."),
         "one_hot_from_position": ("self.U[:, t]", "self.U[:, x[t]]"),
@@ -75,7 +78,8 @@ class WildML(Protocol):
         g = rng.normal
         return {"U": g(0, 0.6, (H, V)), "V": g(0, 0.6, (V, H)), "W": g(0, 0.9 / np.sqrt(H), (H, H)),
                 "bh": g(0, 0.3, H), "by": g(0, 0.3, V),
-                "x": rng.integers(0, V, T).tolist(), "y": rng.permutation(np.r_[np.arange(V), np.arange(V)])[:T].tolist()}
+                "x": rng.integers(0, V, T).tolist(),
+                "y": rng.permutation(np.r_[np.arange(V), np.arange(V)])[:T].tolist()}  # no word more than twice
 
     def probe(self, probe, plan: dict) -> None:
         cls, info = _rnn_class(probe.module), probe.info
