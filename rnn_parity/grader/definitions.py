@@ -196,6 +196,10 @@ def keep(stmt, scope: Scope) -> bool:
         for t in stmt.targets:
             scope.constants |= bound_names(t)
         return True
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Attribute) \
+            and isinstance(stmt.targets[0].value, ast.Name) and stmt.targets[0].value.id in scope.definitions \
+            and isinstance(stmt.value, ast.Name) and stmt.value.id in scope.definitions:
+        return True  # `RNNNumpy.bptt = bptt`: a method attached after its class (the WildML tutorial's style)
     if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None \
             and is_const(stmt.value, scope):
         scope.constants.add(stmt.target.id)
@@ -225,15 +229,33 @@ def is_future(stmt) -> bool:
     return isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
 
 
-def select(tree: ast.Module) -> tuple[list, list]:
-    """(kept, skipped) top-level statements of a module, in order; bare strings and `pass` count as neither."""
-    scope = Scope()
+def is_main_guard(stmt) -> bool:
+    """`if __name__ == "__main__":` (either order of the comparison)."""
+    if not (isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Compare) and len(stmt.test.ops) == 1
+            and isinstance(stmt.test.ops[0], ast.Eq)):
+        return False
+    sides = [stmt.test.left, stmt.test.comparators[0]]
+    return any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides) \
+        and any(isinstance(x, ast.Constant) and x.value == "__main__" for x in sides)
+
+
+def select(tree: ast.Module, scope: Scope | None = None) -> tuple[list, list]:
+    """(kept, skipped) top-level statements of a module, in order; bare strings and `pass` count as neither.
+
+    The definitions inside an `if __name__ == "__main__":` block are kept too (some scripts define their
+    whole model there); its other statements are skipped like any top-level one.
+    """
+    scope = Scope() if scope is None else scope
     kept, skipped = [], []
     for s in tree.body:
         if is_future(s) or keep(s, scope):
             kept.append(s)
         elif isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant)):
             continue
+        elif is_main_guard(s):
+            inner_kept, inner_skipped = select(ast.Module(body=s.body, type_ignores=[]), scope)
+            kept += inner_kept
+            skipped += inner_skipped
         else:
             skipped.append(s)
             for name in globals_bound(s):

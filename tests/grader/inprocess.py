@@ -1,6 +1,7 @@
 """Grade one of our own example files in this process (no child): the protocol engine's child side and
 parent side run as the child and grade() would run them. Only for trusted files (the examples), and only
-where many seeds make the per-grade process start the main cost."""
+where many seeds (or many files) make the per-grade process start the main cost. The child path itself is
+covered by the one-grade-per-example tests."""
 import contextlib
 import importlib.util
 import os
@@ -45,17 +46,19 @@ def checks(proto, module, seed: int) -> list:
     return results
 
 
-def grade_in_process(path, seed: int, protocol: str = "auto"):
-    """(protocol name, check results, info) of a registered protocol on an example file, under probe seed
-    `seed`, loaded as the child loads it (Python 2 converted, definitions only where the file trains)."""
+def grade_in_process(path, seed: int = 0, protocol: str = "auto", diagnose: bool = False):
+    """(protocol name, check results, info[, findings]) of a registered protocol on an example file loaded as
+    the child loads it (Python 2 conversion, definitions only), under probe seed `seed`; with diagnose=True
+    also the diagnosis findings."""
     path = str(path)
-    code, _, _ = prepare(_read(path), path)
+    pieces, _, _ = prepare(_read(path), path)
     module = types.ModuleType("example_" + os.path.basename(path).replace(".", "_"))
     module.__file__ = path
-    exec(code, module.__dict__)
+    for _, code in pieces:
+        exec(code, module.__dict__)
     name = choose(module, None, protocol)["protocol"]
     proto = registered()[name]
     probe = Probe(module, path, Progress(os.devnull))
     proto.probe(probe, proto.plan(seed))
-    results, _ = judge(proto, proto.plan(seed), probe.info, probe.obs, C.TOLERANCE, diagnose_mistakes=False)
-    return name, results, probe.info
+    results, findings = judge(proto, proto.plan(seed), probe.info, probe.obs, C.TOLERANCE, diagnose_mistakes=diagnose)
+    return (name, results, probe.info, findings) if diagnose else (name, results, probe.info)

@@ -53,6 +53,14 @@ def test_unparseable_file_is_refused_naming_the_line(source, line):
     ("data = open('input.txt').read()\n", "reads input at the top level (line 1)"),
     ("with open('x') as f:\n    pass\n", "`with` block (line 1)"),
     ("def lossFun(inputs, targets, hprev):\n    pass\n", "min-char-rnn"),
+    ("def train(x):\n    for e in x:\n        pass\nparams = train(3)\n",
+     "its own looping function at the top level (line 4)"),
+    ("def record(x):\n    return x\nrecord(3)\n", None),  # a call that cannot train: the file runs whole
+    ("class RNN:\n    pass\nrnn = RNN()\n", None),
+    ("x = input('weights? ')\n", None),  # stdin is closed: it fails at once, and says so
+    ("import time\ntime.sleep(0)\n", None),  # a library call: the file runs whole
+    ("if __name__ == '__main__':\n    def f():\n        pass\n", "under `if __name__ == \"__main__\":` (line 1)"),
+    ("if __name__ == '__main__':\n    main()\n", None),  # a guarded call never runs: the file runs whole
     ("import numpy as np\nH = 3\ndef forward(p, x, h0):\n    for t in x:\n        pass\n", None),
 ])
 def test_when_a_file_is_loaded_for_its_definitions_only(source, why):
@@ -61,12 +69,13 @@ def test_when_a_file_is_loaded_for_its_definitions_only(source, why):
 
 
 def test_skipped_statements_are_named_and_lines_keep_their_numbers():
-    code, notes, ipython = prepare("import numpy as np\ndata = open('in.txt').read()\nH = 4\n\n"
+    pieces, notes, ipython = prepare("import numpy as np\ndata = open('in.txt').read()\nH = 4\n\n"
                                    "def f():\n    return 1 / 0\n", "/tmp/x.py")
     assert not ipython
     assert "skipped 1 top-level statement: line 2 `data = open('in.txt').read()`" in notes[0]
     namespace = {}
-    exec(code, namespace)
+    for _, code in pieces:
+        exec(code, namespace)
     assert namespace["H"] == 4 and "data" not in namespace
     with pytest.raises(ZeroDivisionError) as e:
         namespace["f"]()
@@ -80,3 +89,14 @@ def test_a_top_level_training_loop_never_runs(tmp_path):
     report = grade(str(impl), timeout=20)
     assert report.verdict == "pass", report.error
     assert any("definitions only" in n and "`while True:`" in n for n in report.notes)
+
+
+def test_definitions_under_a_main_guard_are_kept_and_its_training_skipped(tmp_path):
+    body = (EXAMPLES / "minchar" / "correct.py").read_text()
+    head, rest = body.split("def lossFun", 1)
+    fn, loop = rest.split("\n\n\nn, p = 0, 0", 1)
+    guarded = ("def lossFun" + fn + "\n\nn, p = 0, 0" + loop).split("\n")
+    indented = "\n".join("    " + ln if ln else ln for ln in guarded)
+    (tmp_path / "guarded.py").write_text(head + 'if __name__ == "__main__":\n' + indented)
+    report = grade(str(tmp_path / "guarded.py"), timeout=20)
+    assert report.verdict == "pass" and report.info["protocol"] == "minchar", (report.error, report.notes)

@@ -26,11 +26,17 @@ def test_correct_seed_style_passes(name):
 
 @pytest.mark.parametrize("mistake", MISTAKES)
 def test_seed_style_mistake_fails_and_is_named(mistake):
-    report = grade(str(FOLDER / f"mistake_{mistake}.py"))
+    _, results, _, findings = grade_in_process(FOLDER / f"mistake_{mistake}.py", diagnose=True)
     expected = mistake.split("_", 1)[1]
-    assert report.verdict == "fail", report.to_table()
-    assert report.diagnosis and report.diagnosis[0].full, report.to_table()
-    assert report.diagnosis[0].mutant.id in SAME_RESULTS.get(expected, {expected}), report.to_table()
+    assert any(r.status == "fail" for r in results)
+    assert findings and findings[0].full and findings[0].mutant.id in SAME_RESULTS.get(expected, {expected}), \
+        [f.mutant.id for f in findings]
+
+
+def test_a_mistake_through_the_child_is_named_in_the_seeds_notation():
+    report = grade(str(FOLDER / "mistake_002_one_hot_from_position.py"))
+    assert report.verdict == "fail" and report.diagnosis[0].mutant.id == "one_hot_from_position"
+    assert "x[t] = one_hot_encode(t, n_x)" in report.to_table()
 
 
 @pytest.mark.parametrize("name", CORRECT)

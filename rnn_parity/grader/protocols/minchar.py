@@ -55,6 +55,7 @@ def _lossfun_of(module):
 class MinChar(Protocol):
     name = "minchar"
     title = "min-char-rnn lossFun(inputs, targets, hprev) over the globals Wxh Whh Why bh by"
+    functions = ("lossFun(inputs, targets, hprev)", "a class method lossFun/loss_fun/loss(inputs, targets, hprev)")
     phrasing = {
         "whh_not_transposed_backward": ("dhnext = np.dot(Whh, dhraw)", "dhnext = np.dot(Whh.T, dhraw)"),
         "whh_not_transposed_forward": ("hs[t] = np.tanh(np.dot(Wxh, xs[t]) + np.dot(Whh.T, hs[t-1]) + bh)",

@@ -55,6 +55,10 @@ def _style(module) -> tuple[str | None, list]:
 class SeedStyles(Protocol):
     name = "seed_styles"
     title = "the seed documents' functions"
+    functions = ("forward_propagation(x, params, hidden_size)", "backward_propagation(inputs, targets, outputs, "
+                 "hidden_states, params, learning_rate)", "rnn_step_forward(parameters, a_prev, x)",
+                 "rnn_forward(X, Y, a0, parameters, n_x)", "rnn_backward(X, Y, parameters, cache)",
+                 "update_parameters(parameters, gradients, lr)")
     scopes = [("f1:",), ("b1:", "c1:", "u1:"), ("s2:",), ("f2:",), ("b2:",), ("u2:",)]
     phrasing = {
         "h_t_in_recurrent_grad": ("dV += np.dot(dh_raw, hidden_states[t].T)",
@@ -131,7 +135,8 @@ class SeedStyles(Protocol):
 
     def expected_parts(self, plan: dict, info: dict) -> list:
         if info.get("style") == "001":
-            return [lambda: _expected_001(plan["main"], info, "main"), lambda: _expected_001(plan["clip"], info, "clip")]
+            return [lambda: _expected_001(plan["main"], info, "main"),
+                    lambda: _expected_001(plan["clip"], info, "clip")]
         return [lambda: _expected_002(plan, "s2"), lambda: _expected_002(plan, "f2"), lambda: _expected_002(plan, "b2"),
                 lambda: _expected_002(plan, "u2")]
 

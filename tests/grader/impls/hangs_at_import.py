@@ -1,13 +1,8 @@
-"""A training run at import time that never ends (no __main__ guard), started through a function call.
+"""A file that blocks at import (no __main__ guard) in a call the grader cannot tell from harmless set-up.
 
-(A bare top-level `while True:` is not run at all: such files are loaded for their definitions only.)
+(Top-level loops and calls of the file's own functions are not run at all: such files are loaded for their
+definitions only.)
 """
 import time
 
-
-def train_forever():
-    while True:
-        time.sleep(0.01)
-
-
-train_forever()
+time.sleep(10 ** 6)
