@@ -293,7 +293,7 @@ CATALOG += (
         explanation="out = W[x] reads row x[n, t] of W for every position, so dW adds dout[n, t] into that "
                     "row once per use. dW[x] += dout buffers the writes: with repeated indices only one "
                     "lands. np.add.at(dW, x, dout) accumulates them all.",
-        module=L, correct="np.add.at(dWxh.T, x_in.reshape(-1), dA_flat)",
+        module=LAYERS, correct="np.add.at(dWxh.T, x_in.reshape(-1), dA_flat)",
         wrong="dWxh.T[x_in.reshape(-1)] += dA_flat  # repeated ids: one write lands",
         math_correct="dW[v] = sum over positions with x = v of dout", math_wrong="dW[v] = dout at one of them",
         shows_in="gradient of an embedding table (token ids used more than once)"),
