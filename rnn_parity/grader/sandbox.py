@@ -95,7 +95,7 @@ def namespace_flags() -> list:
 # What the child must never import at import time: the answer key, torch, and rnn_parity.errors (which
 # re-exports the reference's error type, importing the reference package with it).
 # The grader's parent-only modules (they compute the expected values through the reference) count too.
-FORBIDDEN = ("rnn_parity.reference", "rnn_parity.torch_impl", "rnn_parity.errors", "rnn_parity.grader.answers",
+PARENT_ONLY = ("rnn_parity.reference", "rnn_parity.torch_impl", "rnn_parity.errors", "rnn_parity.grader.answers",
              "rnn_parity.grader.judge", "rnn_parity.grader.expect", "rnn_parity.grader.core")
 
 
@@ -115,7 +115,7 @@ def child_modules() -> list:
     found = []
     while todo:
         name, at_import = todo.pop()
-        if name.startswith(FORBIDDEN):
+        if name.startswith(PARENT_ONLY):
             if at_import:
                 raise RuntimeError(f"the grader's child side imports {name}: it must not (see grader/sandbox.py)")
             continue  # a lazy import of a parent-side method: absent in the sandbox, and never called there

@@ -55,8 +55,16 @@ def linger(code="import time; time.sleep(60)", new_session=True):
                             start_new_session=new_session, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-linger()
-{prelude}
+{imports}
+# The attack runs at import even where the grader loads definitions only (a file with top-level loops
+# or file reads): a decorator is evaluated when its function is defined, as a real attacker would use it.
+PRELUDE = {prelude!r}
+
+
+@(lambda f: f())
+def _at_import():
+    linger()
+    exec(compile(PRELUDE, __file__, "exec"), globals())
 
 
 def forward(params, inputs, h0):
@@ -95,9 +103,11 @@ class Hostile:
         self.marker = f"rnn-parity-hostile-{uuid.uuid4().hex}"
         self.path = self.folder / f"{name}.py"
 
-    def write(self, prelude: str = "", hook: str = "pass", correct: bool = True, uses_h0: bool = True) -> Path:
-        """correct=False drops the recurrent term; uses_h0=False starts from zeros whatever h0 is given."""
-        self.path.write_text(TEMPLATE.format(marker=self.marker, prelude=textwrap.dedent(prelude),
+    def write(self, prelude: str = "", hook: str = "pass", correct: bool = True, uses_h0: bool = True,
+              imports: str = "") -> Path:
+        """correct=False drops the recurrent term; uses_h0=False starts from zeros whatever h0 is given;
+        imports: top-level import lines, written as plain statements (the prelude runs through exec)."""
+        self.path.write_text(TEMPLATE.format(marker=self.marker, prelude=textwrap.dedent(prelude), imports=imports,
                                              hook=textwrap.indent(textwrap.dedent(hook), "    "),
                                              recurrent=CORRECT if correct else "",
                                              start="h0" if uses_h0 else "np.zeros_like(h0)"))

@@ -150,7 +150,7 @@ for guess in ("bob.py", os.path.join(os.path.dirname(os.path.abspath(__file__)),
 
 
 def test_the_answer_key_cannot_be_imported(hostile, mode):
-    static = hostile.write(prelude="from rnn_parity.reference import forward as _answers")
+    static = hostile.write(imports="from rnn_parity.reference import forward as _answers")
     report, _ = _grade(static, mode)
     assert report.verdict == "error" and report.error["kind"] == "forbidden_import"
     assert report.error["message"].startswith("the submission imports rnn_parity.reference, which holds the answers")

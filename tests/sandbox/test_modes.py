@@ -61,9 +61,11 @@ def test_the_probe_runs_bwrap_rather_than_trusting_that_it_is_installed(tmp_path
 
 def test_the_child_side_is_bound_without_the_answer_key():
     rels = [rel for _, rel in sandbox.child_modules()]
-    assert "rnn_parity/grader/child.py" in rels and "rnn_parity/grader/protocols.py" in rels
+    assert "rnn_parity/grader/child.py" in rels and "rnn_parity/grader/protocols/__init__.py" in rels
+    assert "rnn_parity/grader/protocols/cs231n.py" in rels and "rnn_parity/grader/protocols/supplied/utils.py" in rels
     assert "rnn_parity/grader/plan.py" in rels and "rnn_parity/grader/guard.py" in rels
-    parent_side = ("core", "expect", "checks", "diagnosis", "harness", "sandbox", "notebook", "report")
+    parent_side = ("core", "expect", "checks", "diagnosis", "harness", "sandbox", "notebook", "report", "answers",
+                   "judge")
     assert not [r for r in rels if r.startswith(("rnn_parity/reference", "rnn_parity/torch_impl"))
                 or os.path.basename(r)[:-3] in parent_side or r == "rnn_parity/errors.py"], rels
     names = [name for _, name in sandbox.site_entries()]
