@@ -175,7 +175,8 @@ def site_entries() -> list:
     for d in site_dirs():
         for name in sorted(os.listdir(d)):
             stem = name.split(".")[0].split("-")[0].lower()
-            if (name in names or name.endswith((".pth", ".dist-info", ".egg-info")) or name == "__pycache__"
+            # .dist-info stays: entry points live there (matplotlib finds IPython's inline backend by one)
+            if (name in names or name.endswith((".pth", ".egg-info")) or name == "__pycache__"
                     or stem in FORBIDDEN or name.lower().startswith(HIDDEN_PREFIXES)):
                 continue
             names.add(name)
