@@ -17,6 +17,7 @@ STEP_GRADS = ["step:grad:xt", "step:grad:a_prev", "step:grad:Wax", "step:grad:Wa
     ("own_helpers_star_import.py", "pass", [], "star import from them gets softmax from rnn-parity's definitions"),
     ("course_package_utils.py", "pass", [], "supplied utils as deep_learning.sequence_models.utils"),
     ("unfinished_template.py", "fail", STEP_GRADS, "supplied rnn_utils"),
+    ("clip_left_empty.py", "fail", ["clip", "optimize:gradients", "update"], "supplied utils"),
 ])
 def test_handed_in(name, verdict, failing, note):
     report = grade(str(HANDED_IN / name))
@@ -54,3 +55,16 @@ def test_the_students_own_helpers_win_over_ours(tmp_path):
     path.write_text(src)
     report = grade(str(path))
     assert [c.name for c in report.checks if c.status == "fail"] == ["step:output", "output"]
+
+
+def test_a_clip_left_empty_is_not_taken_for_the_rebinding_mistake():
+    report = grade(str(HANDED_IN / "clip_left_empty.py"))
+    assert report.diagnosis == [], report.to_table()
+    details = {c.name: c.detail for c in report.checks if c.status == "fail"}
+    assert details["clip"].startswith("clip returns the gradients unchanged: nothing in it clips")
+    assert details["update"].endswith("(it clips with clip, which clips nothing)")
+
+
+def test_a_clip_that_drops_its_clipped_copy_is_still_the_rebinding_mistake():
+    report = grade(str(EXAMPLES / "dlai" / "mistakes" / "clip_rebinds_loop_variable.py"))
+    assert [f.mutant.id for f in report.diagnosis] == ["clip_rebinds_loop_variable"]

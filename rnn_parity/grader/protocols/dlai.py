@@ -119,8 +119,15 @@ class DLAI(Protocol):
         k = _copy(plan["clip"])
         if "clip" in have:
             with probe.function("clip"):
+                given = _copy(k["gradients"])
                 out = probe.call("clip", k["gradients"], k["maxValue"])
                 _record_dict(probe, "clip", out, tuple(k["gradients"]), "clip")
+                if all(np.array_equal(np.asarray(out[n], dtype=float), v) for n, v in given.items()) \
+                        and not _calls_any(probe.fn("clip"), CLIPPING_CALLS):
+                    # values alone cannot tell a loop left empty from a clipped copy dropped: the code can
+                    info["clips_nothing"] = True
+                    probe.fail("clip returns the gradients unchanged: nothing in it clips (no np.clip call; "
+                               "the template's loop body is still empty?)")
         o = _copy(plan["opt"])
         if "optimize" in have:
             with probe.function("optimize"):
@@ -133,6 +140,8 @@ class DLAI(Protocol):
                 for n in DINO:  # the update, read from the dict optimize was given (updated in place)
                     probe.record(f"opt:step:{n}", np.asarray(o["parameters"][n], dtype=float) - before[n],
                                  f"the change of parameters['{n}']")
+                if info.get("clips_nothing") and _calls_any(probe.fn("optimize"), frozenset({"clip"})):
+                    info["explained"] = {"optimize": "it clips with clip, which clips nothing"}
 
     # --- parent side
 
@@ -207,6 +216,23 @@ def _optimize(A, o: dict) -> dict:
     out.update({f"opt:d{n}": clipped[n] for n in DINO})
     out.update({f"opt:step:{n}": new[n] - p[n] for n in DINO})
     return out
+
+
+CLIPPING_CALLS = frozenset({"clip", "minimum", "maximum", "where", "clamp", "clip_by_value", "min", "max"})
+
+
+def _calls_any(fn, names: frozenset) -> bool:
+    """Whether fn's source calls a function or method named one of names; True when it cannot be read."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        return True
+    return any(isinstance(n, ast.Call) and (getattr(n.func, "id", None) in names or
+                                             getattr(n.func, "attr", None) in names) for n in ast.walk(tree))
 
 
 def _column(db) -> np.ndarray:
