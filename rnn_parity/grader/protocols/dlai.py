@@ -28,6 +28,7 @@ ARITY = {"rnn_cell_forward": 3, "rnn_cell_backward": 2, "rnn_forward": 3, "rnn_b
 STEP_GRADS = ("dxt", "da_prev", "dWax", "dWaa", "dba")
 SEQ_GRADS = ("dx", "da0", "dWax", "dWaa", "dba")
 DINO = ("Wax", "Waa", "Wya", "b", "by")
+DINOSAUR_SCORE = 20.0  # above any protocol that recognises only helper functions (a file's utils copies)
 
 
 class DLAI(Protocol):
@@ -66,6 +67,10 @@ class DLAI(Protocol):
         core = {"rnn_cell_forward", "rnn_cell_backward", "clip", "optimize"}
         if not core & set(found):
             return Recognition(0.0)
+        if {"clip", "optimize"} <= set(found):
+            # Dinosaur Island's own pair: copies of its utils helpers beside them (rnn_forward(X, Y, a0,
+            # parameters), ...) look like another protocol's functions, but the file is this course's
+            return Recognition(DINOSAUR_SCORE + len(found), found)
         return Recognition(float(len(found)), found)
 
     def plan(self, seed: int) -> dict:
