@@ -19,6 +19,7 @@ STEP_GRADS = ["step:grad:xt", "step:grad:a_prev", "step:grad:Wax", "step:grad:Wa
     ("unfinished_template.py", "fail", STEP_GRADS, "supplied rnn_utils"),
     ("clip_left_empty.py", "fail", ["clip", "optimize:gradients", "update"], "supplied utils"),
     ("dinosaur_with_own_helpers.py", "pass", [], ""),
+    ("helpers_module_by_name.py", "pass", [], "softmax taken from them by name: rnn-parity's definitions"),
 ])
 def test_handed_in(name, verdict, failing, note):
     report = grade(str(HANDED_IN / name))
@@ -88,3 +89,19 @@ def test_dinosaur_island_wins_over_a_protocol_that_sees_only_its_helpers(monkeyp
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert registry.choose(module, None, "auto")["protocol"] == "dlai"
+
+
+def test_a_frameworks_names_are_never_filled_in_with_ours(tmp_path):
+    # keras' softmax is over the last axis: a file that takes it from a missing keras fails where it calls it
+    import importlib.util
+
+    if importlib.util.find_spec("keras") is not None:
+        pytest.skip("keras is installed here: no stand-in for it")
+    src = (HANDED_IN / "helpers_module_by_name.py").read_text().replace(
+        "from my_nn import activations as act", "from keras import activations as act")
+    path = tmp_path / "keras_softmax.py"
+    path.write_text(src)
+    report = grade(str(path))
+    assert report.error is None and report.verdict == "fail"
+    assert all("the module 'keras' is not installed where rnn-parity grades" in c.detail
+               for c in report.checks if c.status == "fail")

@@ -11,7 +11,9 @@ The same module under another path (`from DeepLearning.CourseFive.utils import *
 supplied under that name. Any other missing module (tensorflow in the Dinosaur notebook's Shakespeare part,
 w2v_utils, shakespeare_utils) gets a stand-in, so that the file's definitions load: a name taken from it
 fails only where it is used, saying what is missing. A star import from a stand-in provides the helpers the
-file uses without defining (softmax from `from my_helpers import *`), from the modules above.
+file uses without defining (softmax from `from my_helpers import *`), from the modules above; so does a
+helper taken from it by name (`from my_helpers import softmax`, `my_helpers.softmax`), except from the
+frameworks (keras' softmax is another function).
 
 Child side: these modules import NumPy only, never rnn_parity.
 """
@@ -143,14 +145,39 @@ def supply_missing(path: str) -> list:
         # a star import from a stand-in gives what the file uses and nothing else gives; nothing at all when
         # a real module's star import may give it (the student's own helpers win)
         provided = _helpers_for(free_names(tree) - covered) if star_from_absent and not star_from_found else {}
-        sys.meta_path.append(StandIns(absent, provided))
+        by_name = _helpers_for(_taken_by_name(tree, absent - set(FRAMEWORKS)))
+        sys.meta_path.append(StandIns(absent, provided, by_name))
         note = (f"not installed here, so stand-ins took their place (a name taken from them fails only where it "
                 f"is used): {', '.join(sorted(absent))}")
         if provided:
             note += (f"; the file's star import from them gets {', '.join(sorted(provided))} from rnn-parity's "
                      "definitions")
+        if by_name:
+            note += f"; {', '.join(sorted(by_name))} taken from them by name: rnn-parity's definitions"
         notes.append(note)
     return notes
+
+
+# Libraries whose functions share our helpers' names but not their meaning (keras' softmax is over the last
+# axis): a name taken from their stand-ins is never filled in with ours.
+FRAMEWORKS = ("tensorflow", "keras", "torch", "jax", "theano", "mxnet", "paddle", "tf_keras")
+
+
+def _taken_by_name(tree, tops: set) -> set:
+    """Names the file takes by name from the modules under `tops`: `from m import softmax`, `m.softmax`
+    (with m bound by `import m [as m]` or `from pkg import m`)."""
+    aliases, names = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            aliases.update(a.asname or a.name for a in node.names if a.name.split(".")[0] in tops)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level \
+                and node.module.split(".")[0] in tops:
+            names.update(a.name for a in node.names if a.name != "*")
+            aliases.update(a.asname or a.name for a in node.names if a.name != "*")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
+            names.add(node.attr)
+    return names
 
 
 def _helpers_for(names: set) -> dict:
@@ -174,8 +201,8 @@ class Missing:
     """What a stand-in module hands out: any use of it (call, index, iteration) raises ModuleNotFoundError
     naming the missing module; a class may still subclass it (the class is defined, its use fails)."""
 
-    def __init__(self, name: str, top: str):
-        self._name, self._top = name, top
+    def __init__(self, name: str, top: str, helpers: dict | None = None):
+        self._name, self._top, self._helpers = name, top, helpers or {}
 
     def _fail(self, *args, **kwargs):
         raise ModuleNotFoundError(f"{self._name}: the module {self._top!r} is not installed where rnn-parity "
@@ -186,7 +213,9 @@ class Missing:
     def __getattr__(self, attr):
         if attr.startswith("__"):
             raise AttributeError(attr)
-        return Missing(f"{self._name}.{attr}", self._top)
+        if attr in self._helpers:  # `from pkg import helpers as h` then h.softmax: h may be a submodule
+            return self._helpers[attr]
+        return Missing(f"{self._name}.{attr}", self._top, self._helpers)
 
     def __mro_entries__(self, bases):
         return (object,)
@@ -195,8 +224,8 @@ class Missing:
 class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """A finder, last on sys.meta_path, for the missing top-level modules (and anything under them)."""
 
-    def __init__(self, tops: set, provided: dict):
-        self.tops, self.provided = set(tops), dict(provided)
+    def __init__(self, tops: set, provided: dict, by_name: dict | None = None):
+        self.tops, self.provided, self.by_name = set(tops), dict(provided), dict(by_name or {})
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname.split(".")[0] in self.tops:
@@ -211,8 +240,10 @@ class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         module.__path__ = []
         module.__all__ = list(self.provided)  # `from it import *`: only what the file uses and we define
         module.__dict__.update(self.provided)
-        module.__getattr__ = lambda attr: Missing(f"{name}.{attr}", top) if not attr.startswith("__") else (
-            _no_attr(attr))
+        helpers = {} if top in FRAMEWORKS else self.by_name
+        module.__dict__.update(helpers)  # `from my_helpers import softmax`, `my_helpers.softmax`
+        module.__getattr__ = lambda attr: Missing(f"{name}.{attr}", top, helpers) if not attr.startswith("__") \
+            else _no_attr(attr)
 
 
 def _no_attr(attr):
