@@ -1,6 +1,6 @@
 """A CS231n rnn_layers.py handed in half done (written for rnn-parity): the step functions and rnn_forward
-are filled in, rnn_backward still returns the template's `None` placeholders. Its gradient checks fail,
-saying the value is None; the rest is graded and passes."""
+are filled in, rnn_backward still returns the template's `None` placeholders and the word embedding is
+still the template's `pass`, as is the loss. Their checks fail, saying so; the rest is graded and passes."""
 import numpy as np
 
 
@@ -34,3 +34,21 @@ def rnn_backward(dh, cache):
     ##############################################################################
     pass
     return dx, dh0, dWx, dWh, db
+
+
+def word_embedding_forward(x, W):
+    out, cache = None, None
+    ##############################################################################
+    # TODO: Implement the forward pass for word embeddings.                      #
+    ##############################################################################
+    pass
+
+
+def word_embedding_backward(dout, cache):
+    dW = None
+    pass
+
+
+def temporal_softmax_loss(x, y, mask, verbose=False):
+    loss, dx = None, None
+    pass
