@@ -128,7 +128,7 @@ class DLAI(Protocol):
                 out = probe.call("clip", k["gradients"], k["maxValue"])
                 out = _record_dict(probe, "clip", out, tuple(k["gradients"]), "clip")
                 if all(np.array_equal(np.asarray(out[n], dtype=float), v) for n, v in given.items()) \
-                        and not _calls_any(probe.fn("clip"), CLIPPING_CALLS):
+                        and not _calls_any(probe.fn("clip"), CLIPPING_CALLS, or_compares=True):
                     # values alone cannot tell a loop left empty from a clipped copy dropped: the code can
                     info["clips_nothing"] = True
                     probe.fail("clip returns the gradients unchanged: nothing in it clips (no np.clip call; "
@@ -226,8 +226,9 @@ def _optimize(A, o: dict) -> dict:
 CLIPPING_CALLS = frozenset({"clip", "minimum", "maximum", "where", "clamp", "clip_by_value", "min", "max"})
 
 
-def _calls_any(fn, names: frozenset) -> bool:
-    """Whether fn's source calls a function or method named one of names; True when it cannot be read."""
+def _calls_any(fn, names: frozenset, or_compares: bool = False) -> bool:
+    """Whether fn's source calls a function or method named one of names (or, with or_compares, compares
+    anything: `g[g > c] = c` clips too); True when it cannot be read."""
     import ast
     import inspect
     import textwrap
@@ -236,8 +237,9 @@ def _calls_any(fn, names: frozenset) -> bool:
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
     except (OSError, TypeError, SyntaxError):
         return True
-    return any(isinstance(n, ast.Call) and (getattr(n.func, "id", None) in names or
-                                             getattr(n.func, "attr", None) in names) for n in ast.walk(tree))
+    return any((isinstance(n, ast.Call) and (getattr(n.func, "id", None) in names or
+                                              getattr(n.func, "attr", None) in names))
+               or (or_compares and isinstance(n, ast.Compare)) for n in ast.walk(tree))
 
 
 def _column(db) -> np.ndarray:
