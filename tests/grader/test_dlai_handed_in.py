@@ -108,3 +108,13 @@ def test_a_frameworks_names_are_never_filled_in_with_ours(tmp_path):
     assert report.error is None and report.verdict == "fail"
     assert all("the module 'keras' is not installed where rnn-parity grades" in c.detail
                for c in report.checks if c.status == "fail")
+
+
+def test_a_clip_on_a_dropped_copy_with_masks_is_the_rebinding_mistake(tmp_path):
+    # it compares (g[g > c] = c) on a copy it drops: it tries to clip, so the catalogue names the mistake
+    src = (HANDED_IN / "clip_left_empty.py").read_text().replace(
+        "        None\n", "        g = gradient.copy()\n        g[g > maxValue] = maxValue\n        g[g < -maxValue] = -maxValue\n")
+    path = tmp_path / "mask_copy.py"
+    path.write_text(src)
+    report = grade(str(path))
+    assert "clip_rebinds_loop_variable" in [f.mutant.id for f in report.diagnosis], report.to_table()
