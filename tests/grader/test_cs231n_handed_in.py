@@ -37,3 +37,9 @@ def test_a_template_placeholder_says_none_not_a_shape():
         "not run: word_embedding_forward failed",
         "temporal_softmax_loss returned None: not written yet (the template's `pass` is still there?)"}
     assert not any("forward only" in n for n in report.notes)  # None is not a forward-only version
+
+
+def test_the_rest_of_the_course_package_gets_a_stand_in():
+    report = grade(str(HANDED_IN / "course_package_imports.py"))
+    assert any(n.startswith("not installed here, so stand-ins took their place") and n.endswith(": cs231n")
+               for n in report.notes), report.notes

@@ -1,12 +1,13 @@
 """A CS231n rnn_layers.py in the shape the 2017-2019 assignments hand out (written for rnn-parity): Python 2
 compatible imports, `from cs231n.layers import *` (the course package, not beside the file: the grader
-supplies its own cs231n.layers), dict caches keyed by step, the temporal affine layer built on the course's
+supplies its own cs231n.layers, and a stand-in for the rest of cs231n), dict caches keyed by step, the temporal affine layer built on the course's
 affine_forward/affine_backward, and an LSTM step the grader lists as not graded."""
 from __future__ import print_function, division
 from builtins import range
 import numpy as np
 
 from cs231n.layers import *
+from cs231n.gradient_check import eval_numerical_gradient_array  # for the checks it ran by hand
 
 
 def rnn_step_forward(x, prev_h, Wx, Wh, b):
