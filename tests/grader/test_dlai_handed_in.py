@@ -23,6 +23,7 @@ STEP_GRADS = ["step:grad:xt", "step:grad:a_prev", "step:grad:Wax", "step:grad:Wa
     ("backward_returns_extra.py", "pass", [], "rnn_backward returns a tuple of 2: graded its gradients dict"),
     ("step_by_step_notebook.ipynb", "pass", [], "stand-ins took their place (a name taken from them fails only "
                                                 "where it is used): w2v_utils"),
+    ("step_by_step_export.py", "pass", [], "rnn_cell_forward_tests, rnn_forward_test do nothing"),
 ])
 def test_handed_in(name, verdict, failing, note):
     report = grade(str(HANDED_IN / name))
@@ -118,3 +119,9 @@ def test_a_clip_on_a_dropped_copy_with_masks_is_the_rebinding_mistake(tmp_path):
     path.write_text(src)
     report = grade(str(path))
     assert "clip_rebinds_loop_variable" in [f.mutant.id for f in report.diagnosis], report.to_table()
+
+
+def test_an_exported_notebooks_magics_are_skipped():
+    report = grade(str(HANDED_IN / "step_by_step_export.py"))
+    assert any(n.startswith("the file calls get_ipython() (a notebook exported to .py) outside IPython")
+               for n in report.notes), report.notes
