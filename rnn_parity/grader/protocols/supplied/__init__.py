@@ -5,9 +5,7 @@ from the math, never copied from a course), or stood in for, only when the impor
     utils          deeplearning.ai "Dinosaur Island": softmax, smooth, get_initial_loss, print_sample,
                    initialize_parameters, rnn_step_forward/backward, rnn_forward/backward, update_parameters
     cs231n.layers  CS231n's layers (affine, relu, sigmoid, softmax_loss) an rnn_layers.py may import
-    public_tests, test_utils   the notebooks' own test helpers: supplied empty; the ones the file calls
-                   (rnn_cell_forward_tests(...) in a .py export's test cells) do nothing
-    get_ipython    for a notebook exported to .py run outside IPython: its magics do nothing
+    public_tests, test_utils   the notebooks' own test helpers: supplied empty (their cells are not run)
 
 The same module under another path (`from DeepLearning.CourseFive.utils import *`, `from layers import *`) is
 supplied under that name. Any other missing module (tensorflow in the Dinosaur notebook's Shakespeare part,
@@ -16,6 +14,9 @@ fails only where it is used, saying what is missing. A star import from a stand-
 file uses without defining (softmax from `from my_helpers import *`), from the modules above; so does a
 helper taken from it by name (`from my_helpers import softmax`, `my_helpers.softmax`), except from the
 frameworks (keras' softmax is another function).
+
+A notebook exported to .py runs its test cells at import, outside IPython: the course's test helpers it
+calls (rnn_cell_forward_tests(...)) do nothing, and so does get_ipython() (its magics).
 
 Child side: these modules import NumPy only, never rnn_parity.
 """
