@@ -24,6 +24,7 @@ STEP_GRADS = ["step:grad:xt", "step:grad:a_prev", "step:grad:Wax", "step:grad:Wa
     ("step_by_step_notebook.ipynb", "pass", [], "stand-ins took their place (a name taken from them fails only "
                                                 "where it is used): w2v_utils"),
     ("step_by_step_export.py", "pass", [], "rnn_cell_forward_tests, rnn_forward_test do nothing"),
+    ("clip_result_dropped.py", "fail", ["optimize:gradients", "update"], "supplied utils"),
 ])
 def test_handed_in(name, verdict, failing, note):
     report = grade(str(HANDED_IN / name))
@@ -125,3 +126,16 @@ def test_an_exported_notebooks_magics_are_skipped():
     report = grade(str(HANDED_IN / "step_by_step_export.py"))
     assert any(n.startswith("the file calls get_ipython() (a notebook exported to .py) outside IPython")
                for n in report.notes), report.notes
+
+
+def test_an_optimize_that_drops_clips_copy_says_so():
+    report = grade(str(HANDED_IN / "clip_result_dropped.py"))
+    assert report.diagnosis == [], report.to_table()
+    assert all(c.detail.endswith("so write gradients = clip(...))") for c in report.checks if c.status == "fail")
+
+
+def test_an_in_place_clip_called_on_its_own_line_is_right(tmp_path):
+    src = (HANDED_IN / "clip_result_dropped.py").read_text().replace("    gradients = copy.deepcopy(gradients)\n", "")
+    path = tmp_path / "in_place.py"
+    path.write_text(src)
+    assert grade(str(path)).verdict == "pass"

@@ -133,6 +133,10 @@ class DLAI(Protocol):
                     info["clips_nothing"] = True
                     probe.fail("clip returns the gradients unchanged: nothing in it clips (no np.clip call; "
                                "the template's loop body is still empty?)")
+                # clipped, but into a copy (the 2021 notebook's deepcopy): only what it returns is clipped
+                info["clip_returns_copy"] = all(np.abs(np.asarray(v, dtype=float)).max() <= k["maxValue"]
+                                                for v in out.values()) and \
+                    any(not np.array_equal(np.asarray(out[n], dtype=float), k["gradients"][n]) for n in given)
         o = _copy(plan["opt"])
         if "optimize" in have:
             with probe.function("optimize"):
@@ -147,6 +151,10 @@ class DLAI(Protocol):
                                  f"the change of parameters['{n}']")
                 if info.get("clips_nothing") and _calls_any(probe.fn("optimize"), frozenset({"clip"})):
                     info["explained"] = {"optimize": "it clips with clip, which clips nothing"}
+                elif info.get("clip_returns_copy") and _discards_call(probe.fn("optimize"), "clip") and any(
+                        np.abs(np.asarray(grads[f"d{n}"], dtype=float)).max() > CLIP_AT for n in DINO):
+                    info["explained"] = {"optimize": "it calls clip(gradients, 5) and drops what it returns: this "
+                                                     "clip returns a clipped copy, so write gradients = clip(...)"}
 
     # --- parent side
 
@@ -240,6 +248,20 @@ def _calls_any(fn, names: frozenset, or_compares: bool = False) -> bool:
     return any((isinstance(n, ast.Call) and (getattr(n.func, "id", None) in names or
                                               getattr(n.func, "attr", None) in names))
                or (or_compares and isinstance(n, ast.Compare)) for n in ast.walk(tree))
+
+
+def _discards_call(fn, name: str) -> bool:
+    """Whether fn calls `name(...)` as a statement of its own, dropping what it returns."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    return any(isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and getattr(n.value.func, "id", None) == name
+               for n in ast.walk(tree))
 
 
 def _column(db) -> np.ndarray:
