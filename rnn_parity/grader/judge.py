@@ -40,8 +40,16 @@ def judge(proto, plan: dict, info: dict, student: dict, tol: float = C.TOLERANCE
         for k in spec.keys:
             comparable.add(spec.name, k)
         results.append(_compare(spec, student, expected, tol))
+    # functions whose failures the child already explained (info["explained"]: function -> why), e.g. an
+    # optimize that calls a clip which clips nothing: they say why, and no catalogued mistake is guessed
+    explained = info.get("explained", {})
+    function_of = {spec.name: spec.function for spec in specs}
+    for r in results:
+        if r.status == "fail" and function_of.get(r.group) in explained and r.rel_error is not None:
+            r.detail = f"{r.detail} ({explained[function_of[r.group]]})"
+            r.rel_error = None  # said in its detail, as a crash is: no mistake to look for in the catalogue
     findings = []
-    failing = {r.group for r in results if r.status == "fail"}
+    failing = {r.group for r in results if r.status == "fail" and function_of.get(r.group) not in explained}
     if diagnose_mistakes and failing & set(comparable.keys):
         scopes = getattr(proto, "scopes", None) or [("",)]
         candidates = [Scoped(m, tuple(scope)) for m in M.CATALOG for scope in scopes]

@@ -103,3 +103,21 @@ def test_a_protocol_overriding_expected_is_diagnosed_too():
     proto.probe(probe, proto.plan(0))
     _, findings = judge(proto, proto.plan(0), probe.info, probe.obs)
     assert [f.mutant.id for f in findings] == ["h0_ignored"]
+
+
+def test_a_none_placeholder_fails_its_function_saying_so():
+    results, _ = _grade(lambda *a: None, _rnn)
+    assert results["step:forward"].detail.startswith("h is None: not computed yet")
+    assert results["forward"].status == "pass"
+
+
+def test_a_failure_the_child_explained_says_why_and_is_not_diagnosed():
+    module = type("M", (), {"step": staticmethod(_rnn), "seq": staticmethod(lambda *a: _rnn(*a, zero_h0=True))})
+    proto = Toy()
+    probe = Probe(module, "toy.py", Progress("/dev/null"))
+    proto.probe(probe, proto.plan(0))
+    probe.info["explained"] = {"seq": "it calls a step that is wrong"}
+    results, findings = judge(proto, proto.plan(0), probe.info, probe.obs)
+    (forward,) = [r for r in results if r.name == "forward"]
+    assert forward.status == "fail" and forward.detail.endswith("(it calls a step that is wrong)")
+    assert findings == []

@@ -32,6 +32,9 @@ Writing a protocol (one module, <= 400 lines; add its name to registry.MODULES):
             # charged to the function being called (info["crashed"]), the block's later functions are
             # "not run", and the next block still runs. probe.info (JSON-able) carries what was found
             # (layout, functions present, notes) to the parent; it must set info["functions"].
+            # info["explained"] = {fn: why}: fn's failures have a known cause the code shows (optimize calls a
+            # clip that clips nothing): its checks say why, and the catalogue is not searched for them.
+            # A recorded None (a template's `= None` placeholder) fails the function, saying so.
 
         # ---- parent side: runs in the grader. May import rnn_parity.reference, lazily inside the methods.
         def checks(self, plan, info) -> [CheckSpec(name, function, keys, what)]   # report order

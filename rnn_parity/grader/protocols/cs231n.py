@@ -142,6 +142,9 @@ class CS231n(Protocol):
                 if isinstance(res, (tuple, list)):
                     loss, dx = probe.unpack(res, 2, "temporal_softmax_loss")
                     probe.record("loss:dx", dx, "dx")
+                elif res is None:
+                    probe.fail("temporal_softmax_loss returned None: not written yet (the template's `pass` is "
+                               "still there?)")
                 else:  # the loss alone (a forward-only course version): no dx to check
                     loss = res
                     info["forward_only"].append("temporal_softmax_loss")
@@ -241,6 +244,8 @@ def _output_and_cache(probe, res, fn: str):
     of the course, whose backward comes from autograd), in which case cache is None."""
     if isinstance(res, (tuple, list)):
         return probe.unpack(res, 2, fn)
+    if res is None:  # the template's body (`pass`) still there: not a forward-only version
+        probe.fail(f"{fn} returned None: not written yet (the template's `pass` is still there?)")
     probe.info["forward_only"].append(fn)
     return res, None
 
