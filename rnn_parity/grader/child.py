@@ -66,7 +66,7 @@ def main(workdir: str) -> int:
         from .landlock import confine
 
         result["info"]["confinement"] = confine([workdir, job["scratch"]])
-    guard = ImportGuard.install()
+    guard = ImportGuard.install(job.get("inert", ()))
     try:
         run(job, workdir, result, obs)
     except BaseException as e:  # noqa: BLE001 - report everything, hang on nothing

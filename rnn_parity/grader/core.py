@@ -13,7 +13,7 @@ from . import landlock
 from . import plan as P
 from .diagnosis import diagnose
 from .expect import Replay
-from .guard import scan, why
+from .guard import inert_imports, scan, why
 from .harness import run_child
 from .options import GradeOptions
 from .protocols import registry
@@ -44,14 +44,17 @@ def grade(impl: str, options: GradeOptions | None = None, **kwargs) -> GradeRepo
 def _grade_file(impl: str, options: GradeOptions, kind: str, why_not: str) -> GradeReport:
     tol = C.TOLERANCE if options.tol is None else options.tol
     report = GradeReport(impl=impl, verdict="error", seed=options.seed, sandbox=kind)
-    refused = _forbidden(impl)
+    refused, inert = _forbidden(impl)
     if refused:
         report.error = refused
         return report
-    child = run_child(impl, options, cwd=options.cwd, kind=kind)
+    child = run_child(impl, options.with_(inert=tuple(inert)), cwd=options.cwd, kind=kind)
     info = child.info
     report.error, report.info, report.notes = child.error, info, list(child.notes)
     report.output_chars, report.seconds = child.output_chars, child.seconds
+    if inert:
+        report.notes.append(f"{', '.join(inert)}: imported at the top level but used by no function or class: "
+                            "given an inert stand-in (calling it fails)")
     confined = info.pop("confinement", None)
     if kind == "none" and options.sandbox != "off":
         if confined is None:  # the child never reported (a time limit, a crash): it confines itself first
@@ -118,19 +121,21 @@ def _judge(report: GradeReport, plan: P.Plan, info: dict, obs: dict, options: Gr
                                     failing=failing)
 
 
-def _forbidden(impl: str) -> dict | None:
-    """The refusal for a file whose AST imports the answer key or an autodiff library, before it runs."""
+def _forbidden(impl: str) -> tuple:
+    """(the refusal for a file whose AST imports the answer key or an autodiff library, before it runs, or
+    None; the autodiff libraries it imports inertly, see guard.inert_imports)."""
     try:
         with open(impl, encoding="utf-8", errors="replace") as f:
-            found = scan(f.read(), impl)
+            source = f.read()
     except OSError:
-        return None
+        return None, []
+    found, inert = scan(source, impl), inert_imports(source, impl)
     if not found:
-        return None
+        return None, inert
     line, module = found[0]
     more = f" (and {len(found) - 1} more import{'s' if len(found) > 2 else ''})" if len(found) > 1 else ""
     return {"kind": "forbidden_import",
-            "message": f"{why(module)} (line {line} of {os.path.basename(impl)}){more}"}
+            "message": f"{why(module)} (line {line} of {os.path.basename(impl)}){more}"}, inert
 
 
 def _grade_registered(report: GradeReport, proto, obs: dict, seed: int, tol: float,

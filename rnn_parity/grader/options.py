@@ -52,6 +52,9 @@ class GradeOptions:
     # Paths the child must never see even when they sit beside the file (the other files of a folder
     # run, the grader's outputs). Only the bubblewrap sandbox can enforce this.
     private_paths: tuple = field(default_factory=tuple)
+    # Autodiff libraries the file imports only for code the grade never runs (guard.inert_imports): the
+    # child gives them stand-ins instead of refusing. Set by core from the file's AST.
+    inert: tuple = field(default_factory=tuple)
 
     def with_(self, **changes) -> GradeOptions:
         """A copy with these fields changed (core.grade's keyword arguments); an unknown one is a one-line
@@ -84,7 +87,7 @@ class GradeOptions:
         """The child's job.json: what the child needs to run the probes, nothing it could learn answers from."""
         return {"impl": impl, "seed": self.seed, "class": self.class_name,
                 "protocol": "class" if self.class_name else self.protocol, "output_cap": self.output_cap,
-                "zero_h0": self.zero_h0, "cwd": cwd}
+                "zero_h0": self.zero_h0, "cwd": cwd, "inert": list(self.inert)}
 
 
 def abspaths(paths) -> tuple:
