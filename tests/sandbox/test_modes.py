@@ -133,7 +133,9 @@ def test_every_error_kind_the_grader_writes_is_declared():
     ("import importlib; m = importlib.import_module('tensorflow')", "tensorflow"),
 ])
 def test_the_ast_scan_finds_forbidden_imports(line, module):
-    assert guard.scan(f"import numpy as np\n\n{line}\n") == [(3, module)]
+    # a function uses what was imported (an autodiff import no function uses is inert: test_inert_imports)
+    uses = "\n\ndef f():\n    return nn, jnp, m, autograd\n"
+    assert guard.scan(f"import numpy as np\n\n{line}\n{uses}") == [(3, module)]
 
 
 @pytest.mark.parametrize("source", ["import numpy as np", "from . import torchlike", "import torchvision_free",
@@ -172,7 +174,7 @@ def test_grade_options_travel_as_one_value_and_keywords_still_work():
     assert by_value.seed == 3 and by_value.to_json()["sandbox"] == "none"
     job = options.job("/x/impl.py", "/x")
     assert job == {"impl": "/x/impl.py", "seed": 3, "class": None, "protocol": "functions",
-                   "output_cap": options.output_cap, "zero_h0": False, "cwd": "/x"}
+                   "output_cap": options.output_cap, "zero_h0": False, "cwd": "/x", "inert": []}
     assert options.with_(class_name="RNN").job("/x/impl.py", "/x")["protocol"] == "class"
 
 
