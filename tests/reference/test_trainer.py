@@ -111,6 +111,11 @@ def test_the_optimizer_must_be_fresh_and_over_the_same_params():
         Trainer(params, SGD(params, lr=0.1), clip_value=0.0)
     with pytest.raises(ValueError, match="reduction must be one of"):
         Trainer(params, SGD(params, lr=0.1), reduction="avg")
+    driven = SGD(params, lr=0.1)
+    Trainer(params, driven)
+    assert driven.driver == "Trainer"
+    with pytest.raises(ValueError, match="already driven by a Trainer"):
+        Trainer(params, driven)
 
 
 def test_an_optimizer_driven_by_a_trainer_refuses_its_own_step():
