@@ -208,6 +208,8 @@ class Setup:
         tensor = torch.tensor(a.astype(self.case.dtype), device=self.device)
         return tensor.requires_grad_(requires_grad)
 
+    t = tensor  # the old name, kept one release for code written against rnn_parity.check
+
     def zeros_h0(self) -> np.ndarray:
         c = self.config
         return np.zeros((c.num_layers * c.num_directions, self.case.B, c.hidden_size), self.ref_dtype)
