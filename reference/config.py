@@ -15,6 +15,8 @@ class RNNConfig:
     D = input_size, H = hidden_size, O = output_size; L = num_layers.
     bias: "single" (textbook bh only), "torch" (bh and bhh, like nn.RNN), "none".
     output: "last" (many-to-one, logits (B, O)) or "all" (many-to-many, logits (T, B, O)).
+    vocab_size: V, or None. When set, the input is token ids in [0, V) looked up in a trained embedding
+    table E (V, D) in front of the first layer, like nn.Embedding before nn.RNN.
     """
 
     input_size: int
@@ -26,12 +28,16 @@ class RNNConfig:
     bias: str = "single"
     output: str = "last"
     batch_first: bool = False
+    vocab_size: int | None = None
 
     def __post_init__(self):
         for name in ("input_size", "hidden_size", "output_size", "num_layers"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"RNNConfig.{name} must be a positive int, got {value!r}")
+        v = self.vocab_size
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+            raise ValueError(f"RNNConfig.vocab_size must be None or a positive int, got {v!r}")
         for name, allowed in (("nonlinearity", NONLINEARITIES), ("bias", BIAS_MODES), ("output", OUTPUTS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"RNNConfig.{name} must be one of {allowed}, got {getattr(self, name)!r}")

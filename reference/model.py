@@ -12,7 +12,7 @@ import numpy as np
 
 from . import layers
 from .config import RNNConfig
-from .params import LayerKeys, Params, layer_keys
+from .params import EMBEDDING, LayerKeys, Params, layer_keys
 from .validate import check_params, initial_state, nonfinite_error, step_mask, time_major_input
 
 
@@ -29,6 +29,7 @@ class ForwardCache(NamedTuple):
     outputs: tuple  # outputs[k]: (T, B, dirs*H) layer k's output, zero at padded steps
     mask: np.ndarray | None  # (T, B, 1) time order
     head_input: np.ndarray  # (B, dirs*H) for output="last", (T, B, dirs*H) for "all"
+    ids: np.ndarray | None = None  # (T, B) token ids looked up in the embedding table E, or None
 
 
 @lru_cache(maxsize=128)
@@ -65,7 +66,8 @@ def input_projection(params: Params, keys: LayerKeys, x_in: np.ndarray, token_id
 def forward(params: Params, x, h0=None, lengths=None):
     """Run the model.
 
-    x: (T, B, D) float or (T, B) token ids; (B, T, ...) when config.batch_first.
+    x: (T, B, D) float or (T, B) token ids; (B, T, ...) when config.batch_first. With config.vocab_size,
+    token ids in [0, V) whose rows of the table E (V, D) are layer 0's input.
     h0: (L*dirs, B, H) or None (zeros). lengths: (B,) ints in [1, T] or None.
     Returns logits: (B, O) for output="last", (T, B, O) for "all" ((B, T, O) if batch_first),
     h_n: (L*dirs, B, H), and the cache for backward. A NaN or Inf raises ValueError naming where it first
@@ -80,6 +82,9 @@ def _forward(params: Params, x, h0, lengths):
     config = check_params(params)
     dtype = params["Why"].dtype
     x, token_ids = time_major_input(x, config, dtype)
+    ids = None
+    if config.vocab_size is not None:  # the table's rows are layer 0's dense input
+        ids, x, token_ids = x, params[EMBEDDING][x], False
     T, B = x.shape[:2]
     mask = step_mask(lengths, T, B)
     h0 = initial_state(h0, config, B, dtype)
@@ -122,7 +127,7 @@ def _forward(params: Params, x, h0, lengths):
         raise nonfinite_error(params, x, h0, outputs)
     if config.output == "all" and config.batch_first:
         logits = np.swapaxes(logits, 0, 1)
-    cache = ForwardCache(config, token_ids, tuple(inputs), tuple(directions), tuple(outputs), mask, head_input)
+    cache = ForwardCache(config, token_ids, tuple(inputs), tuple(directions), tuple(outputs), mask, head_input, ids)
     return logits, h_n, cache
 
 
@@ -186,6 +191,12 @@ def backward(params: Params, cache: ForwardCache, dlogits, dh_n=None):
         dout = din
 
     dx = dout
+    if cache.ids is not None:
+        # Each row of E gets the gradient of every position that looked it up: a scatter-add, since an id
+        # can repeat (plain fancy-index assignment would keep only one of the repeats).
+        grads[EMBEDDING] = np.zeros_like(params[EMBEDDING])
+        np.add.at(grads[EMBEDDING], cache.ids.reshape(-1), dx.reshape(-1, dx.shape[-1]))
+        dx = None  # the input was token ids
     if dx is not None and config.batch_first:
         dx = np.swapaxes(dx, 0, 1)
     # In the params' order, which is torch's parameter order: clip_norm's total norm sums the per-tensor

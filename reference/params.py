@@ -12,6 +12,7 @@ import numpy as np
 from .config import RNNConfig
 
 HEAD_NAMES = ("Why", "by")
+EMBEDDING = "E"  # the embedding table (V, D) when config.vocab_size is set; torch's embedding.weight
 
 # The seeds' initializations: weights ~ N(0, 1) * scale, biases zero.
 SEED_INIT_SCALES = {
@@ -74,6 +75,8 @@ def param_shapes(config: RNNConfig) -> dict[str, tuple[int, ...]]:
     """Every parameter's name and shape, in a fixed order (the order init draws them in)."""
     H = config.hidden_size
     shapes: dict[str, tuple[int, ...]] = {}
+    if config.vocab_size is not None:  # first, like nn.Embedding in front of nn.RNN in torch's state_dict
+        shapes[EMBEDDING] = (config.vocab_size, config.input_size)
     for keys in layer_keys(config):
         shapes[keys.Wxh] = (H, config.layer_input_size(keys.layer))
         shapes[keys.Whh] = (H, H)

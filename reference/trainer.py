@@ -75,7 +75,9 @@ class Trainer:
         self.grads = params.like(fused.flat_views(self.flat_grads, shapes))
         optimizer.driver = "Trainer"
         self.optimizer_state: dict = {}  # the optimizer's state for the flat buffer
-        self.single_layer = self.config.num_layers == 1 and not self.config.bidirectional
+        # The fused path has no embedding table: configs with one take the general path.
+        self.single_layer = (self.config.num_layers == 1 and not self.config.bidirectional
+                             and self.config.vocab_size is None)
 
     def prepare(self, x, targets) -> CheckedExample:
         """(x, targets) checked once, as read-only copies, for steps that then skip the checks.

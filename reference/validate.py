@@ -109,6 +109,9 @@ def time_major_input(x, config: RNNConfig, dtype: np.dtype):
     token_ids = x.dtype.kind in "iu"  # integer dtypes (np.issubdtype is ten times slower)
     want_ndim = 2 if token_ids else 3
     layout = "(B, T" if config.batch_first else "(T, B"
+    if config.vocab_size is not None and not token_ids:
+        raise ValueError(f"x must be integer token ids {layout}) in [0, {config.vocab_size}): the model embeds them "
+                         f"(vocab_size={config.vocab_size}), got dtype {x.dtype}")
     if not token_ids and x.dtype.kind != "f":
         raise ValueError(f"x must be float {layout}, D) or integer token ids {layout}), got dtype {x.dtype}")
     if x.ndim != want_ndim:
@@ -119,11 +122,12 @@ def time_major_input(x, config: RNNConfig, dtype: np.dtype):
     if x.shape[0] == 0 or x.shape[1] == 0:
         raise ValueError(f"x is empty: T={x.shape[0]}, B={x.shape[1]} (both must be >= 1)")
     if token_ids:
-        if not ids_within(x, config.input_size):
+        n = config.input_size if config.vocab_size is None else config.vocab_size  # one-hot size or table rows
+        if not ids_within(x, n):
             low, high = int(x.min()), int(x.max())
             bad = low if low < 0 else high
             where = tuple(int(i) for i in np.argwhere(x == bad)[0])
-            raise ValueError(f"token id {bad} at (t, b) = {where} is out of range [0, {config.input_size})")
+            raise ValueError(f"token id {bad} at (t, b) = {where} is out of range [0, {n})")
         return x, True
     if x.shape[2] != config.input_size:
         raise ValueError(f"x has feature size {x.shape[2]}, expected input_size {config.input_size}")

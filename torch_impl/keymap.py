@@ -14,12 +14,13 @@ import numpy as np
 
 from ..reference.errors import RNNParityError
 from ..reference.config import RNNConfig
-from ..reference.params import layer_keys, param_shapes, suffix
+from ..reference.params import EMBEDDING, layer_keys, param_shapes, suffix
 
 # reference base name -> torch nn.RNN base name (torch appends _l{k} and _reverse).
 RECURRENT_BASES = {"Wxh": "weight_ih", "Whh": "weight_hh", "bh": "bias_ih", "bhh": "bias_hh"}
 # reference head name -> TorchRNN key.
 HEAD_KEYS = {"Why": "fc.weight", "by": "fc.bias"}
+EMBEDDING_KEY = "embedding.weight"  # TorchRNN's nn.Embedding; the reference's EMBEDDING ("E")
 FLOAT_DTYPES = (np.dtype("float32"), np.dtype("float64"))
 
 
@@ -40,6 +41,8 @@ def torch_key_map(config: RNNConfig) -> dict[str, str | None]:
     bias="single", which TorchRNN keeps at zero. In bias="none" neither side has recurrent biases.
     """
     keymap: dict[str, str | None] = {}
+    if config.vocab_size is not None:
+        keymap[EMBEDDING_KEY] = EMBEDDING
     for keys in layer_keys(config):
         k, d = keys.layer, keys.direction
         keymap[torch_name("Wxh", k, d)] = keys.Wxh

@@ -16,6 +16,7 @@ from .keymap import torch_name
 
 class TorchRNN(nn.Module):
     """`.rnn` (nn.RNN) then `.fc` (nn.Linear(dirs*H, O)); state_dict keys rnn.weight_ih_l0, ..., fc.weight, fc.bias.
+    With config.vocab_size, `.embedding` (nn.Embedding(V, D), key embedding.weight) comes first.
 
     bias="single" keeps torch's bias_hh_l* at zero with requires_grad=False, so only bias_ih_l* (the
     reference's bh) trains; bias="torch" is a stock nn.RNN; bias="none" is nn.RNN(bias=False) and the
@@ -30,6 +31,9 @@ class TorchRNN(nn.Module):
             raise RNNParityError(f"TorchRNN: dtype must be torch.float32 or torch.float64, got {dtype}")
         self.config = config
         c = config
+        # Registered first, so embedding.weight leads the state_dict as E leads the reference's params.
+        self.embedding = None if c.vocab_size is None else nn.Embedding(c.vocab_size, c.input_size, dtype=dtype,
+                                                                        device=device)
         self.rnn = nn.RNN(c.input_size, c.hidden_size, num_layers=c.num_layers, nonlinearity=c.nonlinearity,
                           bias=c.bias != "none", batch_first=c.batch_first, bidirectional=c.bidirectional,
                           dtype=dtype, device=device)
@@ -57,7 +61,8 @@ class TorchRNN(nn.Module):
     def hidden_states(self, x, h0=None, lengths=None) -> tuple[torch.Tensor, torch.Tensor]:
         """nn.RNN's top-layer output and final state.
 
-        x: float (T, B, D) or integer token ids (T, B), one-hot of size D inside the model.
+        x: float (T, B, D) or integer token ids (T, B), one-hot of size D inside the model; with an
+        embedding, token ids in [0, V) only, looked up in it.
         h0: (L*dirs, B, H) or None for zeros. lengths: (B,) ints in [1, T] or None for full length.
         Returns output (T, B, dirs*H), zero at padded steps as pad_packed_sequence gives them, and
         h_n (L*dirs, B, H): forward direction at each sequence's last valid step, reverse at step 0.
@@ -103,11 +108,17 @@ class TorchRNN(nn.Module):
         if x.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8):
             if x.dim() != 2:
                 raise RNNParityError(f"TorchRNN: token ids must be {layout}), got shape {tuple(x.shape)}")
-            if x.numel() and (int(x.min()) < 0 or int(x.max()) >= c.input_size):
-                raise RNNParityError(f"TorchRNN: token ids must lie in [0, {c.input_size}), "
+            n = c.input_size if self.embedding is None else c.vocab_size
+            if x.numel() and (int(x.min()) < 0 or int(x.max()) >= n):
+                raise RNNParityError(f"TorchRNN: token ids must lie in [0, {n}), "
                                      f"got min {int(x.min())}, max {int(x.max())}")
+            if self.embedding is not None:
+                return self.embedding(x.long())
             # One-hot of size D: the same vectors the reference gathers as Wxh[:, ids].
             return nn.functional.one_hot(x.long(), c.input_size).to(self.dtype)
+        if self.embedding is not None:
+            raise RNNParityError(f"TorchRNN: the model embeds token ids (vocab_size={c.vocab_size}): input must be "
+                                 f"integer ids {layout}), got {x.dtype}")
         if not x.is_floating_point():
             raise RNNParityError(f"TorchRNN: input must be float {layout}, D) or integer token ids, got {x.dtype}")
         if x.dim() != 3 or x.shape[2] != c.input_size:

@@ -18,31 +18,27 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
-import re
 import warnings
-import zipfile
 from dataclasses import fields
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import safetensors
 import safetensors.torch
 import torch
 
 from ..reference.errors import RNNParityError
 from ..reference.fsutil import atomic_write
 from ..reference.config import RNNConfig
-from ..reference.params import Params, param_shapes
+from ..reference.params import EMBEDDING, Params, param_shapes
 from .convert import checked_params, from_state_dict, to_state_dict
-from .keymap import HEAD_KEYS, as_numpy, check_arrays, reference_name, torch_name
+from .keymap import EMBEDDING_KEY, HEAD_KEYS, as_numpy, check_arrays, reference_name, torch_name
+from .file_formats import (FORMAT_NAMES, NPZ_CONFIG_ENTRY, SAFETENSORS_CONFIG_KEY, read_npz, read_safetensors,
+                           read_torch, sniff_format)
 from .schemes import detect_scheme, from_scheme, merge_config, to_scheme
 
 TORCH_SUFFIXES = (".pt", ".pth")
 SUFFIXES = (".npz", *TORCH_SUFFIXES, ".safetensors")
-NPZ_CONFIG_ENTRY = "__config__"
-SAFETENSORS_CONFIG_KEY = "rnn_parity.config"
 # What a file's shapes cannot tell; without a stored config these are taken from config= or defaults.
 UNINFERABLE = ("nonlinearity", "output", "batch_first")
 
@@ -110,7 +106,7 @@ def load_weights(path, config: RNNConfig | dict | None = None, scheme: str = "au
         raise RNNParityError(f"{path}: this is {FORMAT_NAMES[actual]}, not {FORMAT_NAMES[suffix]}: the suffix picks "
                              f"the reader, so " + ("save it with np.savez" if actual == ".npy" else
                                                    f"name it with the suffix {actual}"))
-    reader = {".npz": _read_npz, ".safetensors": _read_safetensors}.get(suffix, _read_torch)
+    reader = {".npz": read_npz, ".safetensors": read_safetensors}.get(suffix, read_torch)
     arrays, stored = reader(path)
     what = f"load_weights({os.path.basename(path)})"
     arrays = {k: as_numpy(v, k, what) for k, v in arrays.items()}
@@ -125,7 +121,8 @@ def load_weights(path, config: RNNConfig | dict | None = None, scheme: str = "au
         name, head = reference_name, "Why"
     else:
         raise RNNParityError(f"{what}: no known naming fits the keys found {sorted(arrays)}; expected torch's "
-                             "(rnn.weight_ih_l0, fc.weight, ...), the reference's (Wxh, Why, ...) or a seed scheme")
+                             "(rnn.weight_ih_l0, fc.weight, ...), the reference's (Wxh, Why, ...) or a seed scheme; "
+                             "a checkpoint of another model reads by structure with read_checkpoint")
     config = _resolve_config(arrays, stored, config, name, head, path, what)
     if name is torch_name:
         try:
@@ -195,124 +192,7 @@ def infer_config(arrays: dict, name: Callable, head: str, what: str) -> dict:
         bias = "single"
     else:
         bias = "torch"
+    table = arrays.get(EMBEDDING_KEY if name is torch_name else EMBEDDING)
+    vocab_size = None if table is None or table.ndim != 2 else table.shape[0]  # check_arrays judges its shape
     return dict(input_size=w.shape[1], hidden_size=h.shape[0], output_size=y.shape[0], num_layers=num_layers,
-                bidirectional=len(directions) == 2, bias=bias)
-
-
-def _config_dict(value, path) -> dict | None:
-    """A stored config: a dict, or JSON text of one."""
-    if value is None:
-        return None
-    try:
-        data = json.loads(value) if isinstance(value, str) else value
-    except json.JSONDecodeError as e:
-        raise RNNParityError(f"{path}: the stored config is not valid JSON: {e}") from None
-    except (ValueError, RecursionError) as e:  # e.g. nesting too deep, an integer of 5,000 digits
-        raise RNNParityError(f"{path}: the stored config is not valid JSON ({type(e).__name__}: "
-                             f"{_first_line(e)})") from None
-    if not isinstance(data, dict):
-        raise RNNParityError(f"{path}: the stored config should be a dict, got {type(data).__name__}")
-    return data
-
-
-FORMAT_NAMES = {".npz": "an .npz archive", ".pt": "a torch checkpoint (torch.save's zip format)",
-                ".safetensors": "a .safetensors file", ".npy": "a single .npy array"}
-
-
-def sniff_format(path) -> str | None:
-    """The format a file's first bytes show (".npz", ".pt", ".safetensors" or ".npy"), or None when unsure.
-
-    Reads only magic numbers, a zip's list of names and a safetensors header length: nothing is unpickled.
-    A pickle stream is left to the readers, which refuse it with their own message.
-    """
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as f:
-            head = f.read(9)
-        if head.startswith(b"\x93NUMPY"):
-            return ".npy"
-        if head.startswith(b"PK\x03\x04"):
-            with zipfile.ZipFile(path) as z:
-                names = z.namelist()
-            if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
-                return ".pt"
-            if names and all(n.endswith(".npy") for n in names):
-                return ".npz"
-            return None
-        if len(head) == 9 and head[8:9] == b"{" and int.from_bytes(head[:8], "little") <= size - 8:
-            return ".safetensors"  # an 8-byte little-endian header length, then the JSON header
-    except Exception:  # noqa: BLE001 - a damaged file: the reader will say what is wrong with it
-        return None
-    return None
-
-
-def _read_npz(path) -> tuple[dict, dict | None]:
-    with open(path, "rb") as f:
-        magic = f.read(4)
-    if magic[:1] == b"\x80":  # a pickle's PROTO opcode
-        raise RNNParityError(f"{path}: refused: it holds pickled data, which is never loaded "
-                             "(np.load allow_pickle=False)")
-    if magic not in (b"PK\x03\x04", b"PK\x05\x06"):  # np.load would try it as .npy, then as a pickle
-        raise RNNParityError(f"{path}: not an .npz archive (a zip of .npy arrays)")
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except Exception as e:  # noqa: BLE001 - a damaged file is the user's problem, told in one line
-        raise RNNParityError(f"{path}: not a readable .npz archive ({type(e).__name__}: {_first_line(e)})") from None
-    arrays = {}
-    with archive:
-        for key in archive.files:
-            try:
-                arrays[key] = archive[key]
-            except ValueError:
-                raise RNNParityError(f"{path}: refused: entry {key!r} is an object array, which loads only by "
-                                     "unpickling (np.load allow_pickle=False)") from None
-            except Exception as e:  # noqa: BLE001
-                raise RNNParityError(f"{path}: entry {key!r} is unreadable ({type(e).__name__}: "
-                                     f"{_first_line(e)})") from None
-    stored = arrays.pop(NPZ_CONFIG_ENTRY, None)
-    if stored is not None:
-        if stored.dtype.kind != "U" or stored.ndim != 0:
-            raise RNNParityError(f"{path}: entry {NPZ_CONFIG_ENTRY!r} should be a JSON string, got {stored.dtype} "
-                                 f"of shape {stored.shape}")
-        stored = str(stored[()])
-    return arrays, _config_dict(stored, path)
-
-
-def _read_torch(path) -> tuple[dict, dict | None]:
-    with open(path, "rb") as f:
-        magic = f.read(4)
-    if magic != b"PK\x03\x04" and magic[:1] != b"\x80":  # torch's zip format, or a legacy pickle
-        raise RNNParityError(f"{path}: not a readable torch file (neither torch's zip format nor a pickle)")
-    try:
-        with warnings.catch_warnings():  # torch warns about pickle protocols of files it then refuses
-            warnings.simplefilter("ignore")
-            obj = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(e))
-        raise RNNParityError(f"{path}: refused: it holds pickled Python objects other than tensors and plain "
-                             f"containers{f' ({found.group(1)})' if found else ''}, and loading those could run "
-                             "code (torch.load weights_only=True)") from None
-    except Exception as e:  # noqa: BLE001
-        raise RNNParityError(f"{path}: not a readable torch file ({type(e).__name__}: {_first_line(e)})") from None
-    if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
-        return dict(obj["state_dict"]), _config_dict(obj.get("config"), path)
-    if isinstance(obj, dict) and obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
-        return dict(obj), None  # a bare state_dict
-    raise RNNParityError(f"{path}: neither a checkpoint dict {{'state_dict': ..., 'config': ...}} nor a state_dict "
-                         f"of tensors (got {type(obj).__name__})")
-
-
-def _read_safetensors(path) -> tuple[dict, dict | None]:
-    try:
-        with safetensors.safe_open(path, framework="pt") as f:
-            metadata = f.metadata() or {}
-            arrays = {key: f.get_tensor(key) for key in f.keys()}
-    except Exception as e:  # noqa: BLE001
-        raise RNNParityError(f"{path}: not a readable .safetensors file ({type(e).__name__}: {_first_line(e)})") \
-            from None
-    return arrays, _config_dict(metadata.get(SAFETENSORS_CONFIG_KEY), path)
-
-
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip()
-    return text.splitlines()[0] if text else ""
+                bidirectional=len(directions) == 2, bias=bias, vocab_size=vocab_size)

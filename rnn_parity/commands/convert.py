@@ -6,6 +6,10 @@ The config comes from IN when it records one, else from the shapes plus --config
 is printed. Then OUT is read back, and the reference forward on IN's weights is compared with a
 TorchRNN holding OUT's on random inputs: exit 1 when the largest difference is above
 reference/tolerances.py's forward tolerance.
+
+A torch checkpoint of another model (any module names, wrappers, embeddings, hand-written recurrences)
+is read by structure and verified against the user's own model with --model; --like / --model write the
+reference's weights back in their names. That half lives in convert_checkpoint.py.
 """
 from __future__ import annotations
 
@@ -36,6 +40,19 @@ def add_arguments(parser) -> None:
                         help="read a nonzero torch bias_hh into bias='single' as bh = bias_ih + bias_hh "
                              "(exact in function, not in training dynamics)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random check inputs (default 0)")
+    parser.add_argument("--model", metavar="FILE.py:NAME",
+                        help="your model (an nn.Module class built with no arguments, or a function returning one): "
+                             "the port is verified by running it, and written only when a reading reproduces it")
+    parser.add_argument("--forward", metavar="FILE.py:FUNC",
+                        help="with --model: FUNC(model, x) returns the output, for models not called as model(x)")
+    parser.add_argument("--layout", choices=("BT", "TB"),
+                        help="with --model: the layout of x the model (or FUNC) takes (default: its nn.RNN's "
+                             "batch_first, else both are tried)")
+    parser.add_argument("--map", metavar="rnn=PREFIX,head=PREFIX,embedding=PREFIX",
+                        help="which modules of a checkpoint are the RNN, the head and the embedding, when several "
+                             "readings fit (head=none: no head; rnn=i2h+h2h for a hand-written pair)")
+    parser.add_argument("--like", metavar="THEIR.pt",
+                        help="write OUT as a state_dict with the key names and dtypes of this checkpoint")
 
 
 def parse_config(text: str | None) -> dict:
@@ -67,6 +84,19 @@ def parse_config(text: str | None) -> dict:
 
 
 def run(args) -> int:
+    from .convert_checkpoint import run_like, run_read, wants_structure
+
+    if args.forward and not args.model:
+        raise RNNParityError("--forward needs --model FILE.py:NAME")
+    if args.like or (args.model and not wants_structure(args)):
+        return run_like(args)
+    if wants_structure(args):
+        return run_read(args)
+    return run_stock(args)
+
+
+def run_stock(args, params=None, lines=()) -> int:
+    """Write params (read from IN by load_weights unless given) to OUT, read back, check against a TorchRNN."""
     from ..compare import compare
     from ..reference import forward
     from ..torch_impl import ConfigAssumedWarning, load_weights, save_weights, to_torch
@@ -74,18 +104,24 @@ def run(args) -> int:
 
     if weight_format(args.output) != ".npz" and args.to_scheme:
         raise RNNParityError(f"--to-scheme writes an .npz, not {args.output}")
-    overrides = parse_config(args.config)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConfigAssumedWarning)
-        params = load_weights(args.input, config=overrides or None, scheme=args.scheme, fold_bias=args.fold_bias)
+    caught = []
+    if params is None:
+        overrides = parse_config(args.config)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConfigAssumedWarning)
+            params = load_weights(args.input, config=overrides or None, scheme=args.scheme, fold_bias=args.fold_bias)
+        print(f"read {args.input}: {len(params)} arrays, {params.dtype}")
     config, dtype = params.config, params.dtype
-    print(f"read {args.input}: {len(params)} arrays, {dtype}")
+    for line in lines:
+        print(line)
     print("config: " + ", ".join(f"{k}={v}" for k, v in config.to_dict().items()))
     for w in caught:
         if issubclass(w.category, ConfigAssumedWarning):
             print(f"note: {w.message}")
         else:
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    if args.to_scheme and config.vocab_size is not None:
+        raise RNNParityError("--to-scheme: the seed schemes have no embedding table; write .npz without --to-scheme")
 
     save_weights(params, args.output, scheme=args.to_scheme)
     back = load_weights(args.output, config=config, scheme=args.to_scheme or "auto")
@@ -120,7 +156,9 @@ def _check_inputs(config, dtype, seed: int):
     lengths = rng.integers(1, T + 1, size=B)
     lengths[0] = T
     dense = rng.standard_normal((T, B, config.input_size)).astype(dtype)
-    ids = rng.integers(0, config.input_size, size=(T, B))
+    ids = rng.integers(0, config.input_size if config.vocab_size is None else config.vocab_size, size=(T, B))
     if config.batch_first:
         dense, ids = dense.transpose(1, 0, 2).copy(), ids.T.copy()
+    if config.vocab_size is not None:  # the model embeds token ids: there is no dense input
+        return {"token ids": (ids, h0, lengths)}
     return {"dense input": (dense, h0, lengths), "token ids": (ids, h0, lengths)}

@@ -1,0 +1,168 @@
+"""The checkpoint half of `rnn-parity convert`: real PyTorch checkpoints read by structure (any module
+names, wrappers, embeddings, hand-written recurrences), verified against the user's own model (--model),
+and the reference's weights written back in their model's names and dtypes (--like / --model).
+
+Order of work: the checkpoint is read safely first (weights_only); only then is the user's model file
+imported and run; OUT is written only after a reading reproduced their model (or, without --model,
+after the stock nn.RNN + Linear check that run_stock does).
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..errors import RNNParityError
+from ..reference.config import RNNConfig
+from .convert import parse_config, run_stock
+
+# The keys a TorchRNN writes: such files keep the plain load_weights path (and its messages).
+OWN_KEYS = re.compile(r"^(rnn\.(weight|bias)_(ih|hh)_l\d+(_reverse)?|fc\.(weight|bias)|embedding\.weight)$")
+STOCK_ONLY = ("verified against a stock nn.RNN + Linear only: pass --model FILE.py:NAME to check the port "
+              "against your own model")
+
+
+def wants_structure(args) -> bool:
+    """Whether IN is a torch checkpoint to read by structure: not an .npz, no rnn-parity config, and either
+    keys other than TorchRNN's or --map/--model given."""
+    from ..torch_impl.checkpoint import load_checkpoint
+
+    suffix = Path(args.input).suffix.lower()
+    if not Path(args.input).is_file():
+        if suffix in (".npz", ".pt", ".pth", ".safetensors"):
+            return False  # run_stock checks OUT's suffix first, then says IN is missing
+        raise RNNParityError(f"cannot read {args.input}: no such file")
+    if suffix == ".npz":
+        return False
+    try:
+        sd, stored, _ = load_checkpoint(args.input)
+    except RNNParityError:
+        return False  # the plain reader says what is wrong with the file, in its own words
+    if stored is not None:
+        return False
+    if args.map or args.model or Path(args.input).suffix.lower() not in (".pt", ".pth", ".safetensors"):
+        return True  # e.g. a Lightning .ckpt or a .bin, which load_weights does not take
+    return not (all(OWN_KEYS.match(k) for k in sd) and "fc.weight" in sd)
+
+
+def run_read(args) -> int:
+    """IN is their checkpoint: find the reading (by running --model when given), then write OUT as run_stock does."""
+    from ..torch_impl.checkpoint import load_checkpoint, read_checkpoint
+
+    overrides = parse_config(args.config)
+    sd, _, _ = load_checkpoint(args.input)
+    dtypes = sorted({str(v.dtype).removeprefix("torch.") for v in sd.values()})
+    lines = [f"read {args.input}: {len(sd)} tensors, {', '.join(dtypes)}"]
+    if args.model:
+        from ..torch_impl.verify import build_model, load_object, read_verified
+
+        model = build_model(args.model)  # only now: the checkpoint was read with weights_only=True
+        forward_fn = load_object(args.forward, "--forward") if args.forward else None
+        params, reading, match = read_verified(args.input, model, args.map, forward_fn, args.layout, overrides,
+                                               args.fold_bias, args.seed)
+        verified = (f"verified against your model {args.model}: {match.describe(reading)} "
+                    f"reproduces it (largest difference {match.max_diff:.2g})")
+    else:
+        params, reading = read_checkpoint(args.input, map=args.map, config=overrides, fold_bias=args.fold_bias)
+        verified = STOCK_ONLY
+    lines += [f"note: {n}" for n in reading.notes if not (args.model and "--model" in n)]
+    lines += [f"reading: {reading.describe()}", verified]
+    return run_stock(args, params, lines)
+
+
+def run_like(args) -> int:
+    """IN is the reference's weights: write OUT in their model's names and dtypes, verified by running it."""
+    from ..reference.fsutil import atomic_write
+    from ..torch_impl import ConfigAssumedWarning, load_weights
+    from ..torch_impl.checkpoint import load_checkpoint, pick, write_like
+
+    suffix = Path(args.output).suffix.lower()
+    if suffix == ".npz" or args.to_scheme:
+        raise RNNParityError(f"--like/--model write a torch state_dict in their names: name OUT .pt, .pth, .bin or "
+                             f".safetensors, not {args.output}")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConfigAssumedWarning)
+        params = load_weights(args.input, config=parse_config(args.config) or None, scheme=args.scheme,
+                              fold_bias=args.fold_bias)
+    lines = [f"read {args.input}: {len(params)} arrays, {params.dtype}"]
+    lines += [f"note: {w.message}" for w in caught if issubclass(w.category, ConfigAssumedWarning)]
+    like = None
+    if args.like:
+        like, _, notes = load_checkpoint(args.like)
+        lines += [f"note: {n}" for n in notes]
+    if args.model:
+        from ..torch_impl.verify import build_model, load_object, write_verified
+
+        model = build_model(args.model)
+        forward_fn = load_object(args.forward, "--forward") if args.forward else None
+        out, reading, match = write_verified(params, model, like, args.map, forward_fn, args.layout, args.seed)
+        verified = (f"verified: your model {args.model} loads OUT with strict=True and computes the reference's "
+                    f"function ({match.describe(reading)}; largest difference {match.max_diff:.2g})")
+    else:
+        from ..torch_impl.structure import find_readings
+        from ..torch_impl.keymap import as_numpy
+
+        reading = pick(find_readings({k: as_numpy(v, k, args.like) for k, v in like.items()}, args.map), None)
+        if reading.open_variant:
+            lines.append(f"note: the shapes cannot tell {reading.open_variant}: written as {reading.variant} "
+                         "(pass --model to check it)")
+        out = write_like(params, like, reading=reading)
+        verified = None  # checked after writing, on the file itself
+    cast = sorted({f"{params.dtype} -> {str(t.dtype).removeprefix('torch.')}" for t in out.values()
+                   if str(t.dtype) != f"torch.{params.dtype}"})
+    lines.append(f"reading of their model: {reading.describe()}")
+    if cast:
+        lines.append(f"note: cast {', '.join(cast)} (their dtypes; rounds the values)")
+    if suffix == ".safetensors":
+        import safetensors.torch
+
+        data = safetensors.torch.save(out)
+        atomic_write(args.output, lambda f: f.write(data))
+    else:
+        atomic_write(args.output, lambda f: torch.save(out, f))
+    back, _, _ = load_checkpoint(args.output)
+    same = list(back) == list(out) and all(back[k].dtype == out[k].dtype and torch.equal(back[k], out[k]) for k in out)
+    if not same:
+        raise RNNParityError(f"{args.output} does not read back bit-exact")
+    if verified is None:
+        verified = _read_back_check(args.output, params, 0, args.map, args.seed)
+    for line in lines:
+        print(line)
+    if like is not None and any(k not in like for k in out):
+        print("note: wrote the keys without the checkpoint's wrapper prefixes, as their nn.Module names them")
+    print(f"wrote {args.output}: {len(out)} tensors in their names ({', '.join(list(out)[:4])}"
+          f"{', ...' if len(out) > 4 else ''}); it reads back bit-exact")
+    print(verified)
+    return 0
+
+
+def _read_back_check(path, params, variant, map, seed) -> str:
+    """Without their model: OUT read back by structure is the same model (bit for bit at their dtype), and it
+    computes what the reference computes in a stock nn.RNN + Linear."""
+    from ..compare import compare
+    from ..reference import forward
+    from ..torch_impl import to_torch
+    from ..torch_impl.checkpoint import read_checkpoint
+    from .convert import _check_inputs
+
+    c = params.config
+    again, _ = read_checkpoint(path, map=map, variant=variant,
+                               config={k: c.to_dict()[k] for k in ("nonlinearity", "output", "batch_first")})
+    changed = [k for k in again if not np.array_equal(again[k], params[k].astype(again[k].dtype))]
+    if changed or again.config != RNNConfig.from_dict({**c.to_dict(), "bias": again.config.bias}):
+        raise RNNParityError(f"{path} does not read back as the same model: {changed or again.config}")
+    model, results = to_torch(again), []
+    for kind, (x, h0, lengths) in _check_inputs(again.config, again.dtype, seed).items():
+        logits, _, _ = forward(again, x, h0=h0, lengths=lengths)
+        with torch.no_grad():
+            t_logits, _ = model(torch.from_numpy(x), torch.from_numpy(h0), lengths=torch.from_numpy(lengths))
+        results.append(compare(f"logits ({kind})", logits, t_logits))
+    failed = [r for r in results if not r.passed]
+    if failed:
+        raise RNNParityError(f"{path}: the stock nn.RNN + Linear check failed: {failed[0].message.splitlines()[0]}")
+    return (f"verified against a stock nn.RNN + Linear only: OUT reads back by structure as the same model, bit for "
+            f"bit at its dtype (reference vs torch: largest difference {max(r.max_abs for r in results):.2g}); "
+            "pass --model FILE.py:NAME to run your own model on it")

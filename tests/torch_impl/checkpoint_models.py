@@ -1,0 +1,413 @@
+"""Model classes in the shapes real vanilla-RNN code takes, for the checkpoint-reading tests.
+
+Each builds with no arguments (so `--model checkpoint_models.py:NAME` can construct it) and holds small
+sizes: D=4 inputs, H=6 hidden, O=3 outputs, V=11 tokens, T-independent unless said otherwise.
+"""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+D, H, O, V, T = 4, 6, 3, 11, 5
+
+
+class Classifier(nn.Module):
+    """nn.RNN under `encoder.rnn` and a head named `classifier`, batch-first, last step."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Module()
+        self.encoder.rnn = nn.RNN(D, H, batch_first=True)
+        self.classifier = nn.Linear(H, O)
+
+    def forward(self, x):
+        out, h_n = self.encoder.rnn(x)
+        return self.classifier(out[:, -1])
+
+
+class H2O(nn.Module):
+    """The 2024 PyTorch names tutorial: nn.RNN + h2o on hidden[0], then LogSoftmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H)
+        self.h2o = nn.Linear(H, O)
+        self.softmax = nn.LogSoftmax(dim=1)
+
+    def forward(self, x):
+        _, hidden = self.rnn(x)
+        return self.softmax(self.h2o(hidden[0]))
+
+
+class BareHead(nn.Module):
+    """nn.RNN plus a bare (H, O) parameter W and a top-level bias b: h @ W + b at every step, ReLU RNN."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, nonlinearity="relu", num_layers=2)
+        self.W = nn.Parameter(torch.randn(H, O) * 0.3)
+        self.b = nn.Parameter(torch.randn(O) * 0.1)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return out @ self.W + self.b
+
+
+class WordLM(nn.Module):
+    """pytorch/examples word_language_model RNNModel (RNN_TANH), tied: encoder = Embedding, decoder = Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.drop = nn.Dropout(0.2)
+        self.encoder = nn.Embedding(V, H)
+        self.rnn = nn.RNN(H, H, 2, nonlinearity="tanh", dropout=0.2)
+        self.decoder = nn.Linear(H, V)
+        self.decoder.weight = self.encoder.weight
+
+    def forward(self, input, hidden):
+        emb = self.drop(self.encoder(input))
+        output, hidden = self.rnn(emb, hidden)
+        decoded = self.decoder(self.drop(output)).view(-1, V)
+        return F.log_softmax(decoded, dim=1), hidden
+
+    def init_hidden(self, bsz):
+        return self.encoder.weight.new_zeros(2, bsz, H)
+
+
+class EmbedRNN(nn.Module):
+    """Embedding (V, D) + nn.RNN + head named `decoder`, untied, batch-first, every step."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(V, D)
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.decoder = nn.Linear(H, O)
+
+    def forward(self, ids):
+        out, _ = self.rnn(self.embedding(ids))
+        return self.decoder(out)
+
+
+class CharRNN(nn.Module):
+    """The PyTorch char-RNN tutorial (2023): i2h, h2h, h2o, one step per call, tanh, LogSoftmax."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden_size = H
+        self.i2h = nn.Linear(D, H)
+        self.h2h = nn.Linear(H, H)
+        self.h2o = nn.Linear(H, O)
+        self.softmax = nn.LogSoftmax(dim=1)
+
+    def forward(self, input, hidden):
+        hidden = torch.tanh(self.i2h(input) + self.h2h(hidden))
+        return self.softmax(self.h2o(hidden)), hidden
+
+    def initHidden(self):
+        return torch.zeros(1, self.hidden_size)
+
+
+class CatRNN(nn.Module):
+    """One i2h (H, D+H) on cat(x_t, h_{t-1}), ReLU, a head `out`; loops over time itself (time-major)."""
+
+    def __init__(self):
+        super().__init__()
+        self.i2h = nn.Linear(D + H, H)
+        self.out = nn.Linear(H, O)
+
+    def forward(self, x):
+        h = x.new_zeros(x.shape[1], H)
+        for t in range(x.shape[0]):
+            h = torch.relu(self.i2h(torch.cat((x[t], h), 1)))
+        return self.out(h)
+
+
+class TutorialI2O(nn.Module):
+    """The classic names tutorial: i2h and i2o both on cat(input, hidden), no activation."""
+
+    def __init__(self):
+        super().__init__()
+        self.i2h = nn.Linear(D + H, H)
+        self.i2o = nn.Linear(D + H, O)
+        self.softmax = nn.LogSoftmax(dim=1)
+
+    def forward(self, input, hidden):
+        combined = torch.cat((input, hidden), 1)
+        return self.softmax(self.i2o(combined)), self.i2h(combined)
+
+
+class FlattenHead(nn.Module):
+    """A head over every step at once: fc reads out.reshape(B, T*H)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.fc = nn.Linear(T * H, O)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out.reshape(x.shape[0], -1))
+
+
+class ActivationBetween(nn.Module):
+    """ReLU between the RNN and the head: the same keys as a plain RNN + Linear, a different function."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(torch.relu(out[-1]))
+
+
+class ReluRNN(nn.Module):
+    """nn.RNN(nonlinearity="relu") + fc: nothing in the checkpoint says relu."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, nonlinearity="relu")
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out[-1])
+
+
+class Stacked(nn.Module):
+    """Two separate nn.RNN modules, rnn1 (D -> H) then rnn2 (H -> H), and a head `linear`."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn1 = nn.RNN(D, H)
+        self.rnn2 = nn.RNN(H, H)
+        self.linear = nn.Linear(H, O)
+
+    def forward(self, x):
+        out, _ = self.rnn1(x)
+        out, _ = self.rnn2(out)
+        return self.linear(out[-1])
+
+
+class LSTMModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(D, H)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out[-1])
+
+
+class NoHead(nn.Module):
+    """Only an nn.RNN: the hidden states are the output."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, bidirectional=True)
+
+    def forward(self, x):
+        return self.rnn(x)[0]
+
+
+def make_h2o():
+    """A function returning the module (the --model NAME may be one)."""
+    return H2O()
+
+
+class CellLoop(nn.Module):
+    """nn.RNNCell stepped in a loop (keys cell.weight_ih, no _l0), head `fc`."""
+
+    def __init__(self):
+        super().__init__()
+        self.cell = nn.RNNCell(D, H)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        h = x.new_zeros(x.shape[1], H)
+        for t in range(x.shape[0]):
+            h = self.cell(x[t], h)
+        return self.fc(h)
+
+
+class GRUModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(D, H)
+        self.out = nn.Linear(H, O)
+
+
+class TwoHeads(nn.Module):
+    """Two (O, H) Linears: either could be the head."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H)
+        self.fc = nn.Linear(H, O)
+        self.aux = nn.Linear(H, O)
+
+    def forward(self, x):
+        return self.fc(self.rnn(x)[0][-1])
+
+
+class MLPHead(nn.Module):
+    """Two Linears after the RNN (with a ReLU between): not one linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H)
+        self.fc1 = nn.Linear(H, 8)
+        self.fc2 = nn.Linear(8, O)
+
+    def forward(self, x):
+        return self.fc2(torch.relu(self.fc1(self.rnn(x)[0][-1])))
+
+
+class NoTanhCharRNN(CharRNN):
+    """The char-RNN's Linears with no activation on the recurrence: the keys of CharRNN, another function."""
+
+    def forward(self, input, hidden):
+        hidden = self.i2h(input) + self.h2h(hidden)
+        return self.softmax(self.h2o(hidden)), hidden
+
+
+class NeedsLengths(nn.Module):
+    """forward(x, lengths): not callable as model(x); --forward run_with_lengths calls it."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x, lengths):
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, enforce_sorted=False)
+        _, h_n = self.rnn(packed)
+        return self.fc(h_n[-1])
+
+
+def run_with_lengths(model, x):
+    """The --forward FUNC for NeedsLengths: every sequence at full length."""
+    return model(x, torch.full((x.shape[1],), x.shape[0], dtype=torch.long))
+
+
+class ScratchRNN(nn.Module):
+    """d2l.ai's RNNScratch: bare W_xh (D, H) used as X @ W_xh, W_hh (H, H) as H @ W_hh, b_h."""
+
+    def __init__(self):
+        super().__init__()
+        self.W_xh = nn.Parameter(torch.randn(D, H) * 0.3)
+        self.W_hh = nn.Parameter(torch.randn(H, H) * 0.3)
+        self.b_h = nn.Parameter(torch.zeros(H))
+
+    def forward(self, inputs, state=None):
+        state = inputs.new_zeros(inputs.shape[1], H) if state is None else state
+        outputs = []
+        for X in inputs:
+            state = torch.tanh(X @ self.W_xh + state @ self.W_hh + self.b_h)
+            outputs.append(state)
+        return outputs, state
+
+
+class ScratchLM(nn.Module):
+    """d2l.ai's RNNLMScratch over dense input: W_hq (H, O) and b_q at every step, stacked batch-first."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = ScratchRNN()
+        self.W_hq = nn.Parameter(torch.randn(H, O) * 0.3)
+        self.b_q = nn.Parameter(torch.zeros(O))
+
+    def forward(self, X, state=None):
+        rnn_outputs, _ = self.rnn(X, state)
+        return torch.stack([h @ self.W_hq + self.b_q for h in rnn_outputs], 1)
+
+
+class CellParams(nn.Module):
+    """nn.RNNCell's layout written by hand: W_ih (H, D), W_hh (H, H), b_ih, b_hh; head `fc`."""
+
+    def __init__(self):
+        super().__init__()
+        self.W_ih = nn.Parameter(torch.randn(H, D) * 0.3)
+        self.W_hh = nn.Parameter(torch.randn(H, H) * 0.3)
+        self.b_ih = nn.Parameter(torch.randn(H) * 0.1)
+        self.b_hh = nn.Parameter(torch.randn(H) * 0.1)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        h = x.new_zeros(x.shape[1], H)
+        for t in range(x.shape[0]):
+            h = torch.tanh(x[t] @ self.W_ih.T + self.b_ih + h @ self.W_hh.T + self.b_hh)
+        return self.fc(h)
+
+
+class MixedOrientation(CellParams):
+    """CellParams' parameters, but W_hh applied as h @ W_hh: only running the model can tell."""
+
+    def forward(self, x):
+        h = x.new_zeros(x.shape[1], H)
+        for t in range(x.shape[0]):
+            h = torch.tanh(x[t] @ self.W_ih.T + self.b_ih + h @ self.W_hh + self.b_hh)
+        return self.fc(h)
+
+
+class ChannelsSecond(EmbedRNN):
+    """EmbedRNN returning (B, O, T), the layout nn.CrossEntropyLoss takes for sequences."""
+
+    def forward(self, ids):
+        return super().forward(ids).permute(0, 2, 1)
+
+
+class Sentiment(nn.Module):
+    """Embedding + nn.RNN + one output unit and a sigmoid (binary sentiment), batch-first, h_n[-1]."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(V, D)
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.out = nn.Linear(H, 1)
+
+    def forward(self, ids):
+        _, h_n = self.rnn(self.emb(ids))
+        return torch.sigmoid(self.out(h_n[-1])).squeeze(1)
+
+
+class CellStep(nn.Module):
+    """nn.RNNCell called one step at a time: forward(input, hidden) -> (output, hidden), head `out`."""
+
+    def __init__(self):
+        super().__init__()
+        self.cell = nn.RNNCell(D, H, nonlinearity="relu")
+        self.out = nn.Linear(H, O)
+
+    def forward(self, input, hidden):
+        hidden = self.cell(input, hidden)
+        return self.out(hidden), hidden
+
+
+class EncoderDecoderNames(nn.Module):
+    """Two RNNs of one shape (H -> H) named `first` and `second`, used second then first: the names do not
+    give the order, so only --model can."""
+
+    def __init__(self):
+        super().__init__()
+        self.inp = nn.Embedding(V, H)
+        self.first = nn.RNN(H, H)
+        self.second = nn.RNN(H, H)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, ids):
+        out, _ = self.second(self.inp(ids))
+        out, _ = self.first(out)
+        return self.fc(out[-1])
+
+
+class Wrapped(nn.Module):
+    """A module whose every key starts with `model.`: its own names keep the prefix."""
+
+    def __init__(self):
+        super().__init__()
+        self.model = H2O()
+
+    def forward(self, x):
+        return self.model(x)

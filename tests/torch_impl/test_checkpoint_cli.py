@@ -1,0 +1,195 @@
+"""rnn-parity convert on real-shaped checkpoints: --model finds the reading by running the user's model and
+writes only then; --like / --model write back in their names; refusals are one line, exit 2, no traceback."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import checkpoint_models as cm
+from rnn_parity.cli import main
+from rnn_parity.torch_impl import load_weights, save_weights
+
+MODELS = os.path.join(os.path.dirname(__file__), "checkpoint_models.py")
+
+
+def convert(monkeypatch, capsys, *argv):
+    monkeypatch.setattr(sys, "argv", ["rnn-parity"])
+    code = main(["convert", *map(str, argv)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def save(tmp_path, name, wrap="lightning", seed=0):
+    torch.manual_seed(seed)
+    model = getattr(cm, name)()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    sd = model.state_dict()
+    path = tmp_path / f"{name}.ckpt"
+    if wrap == "lightning":
+        torch.save({"state_dict": {"model." + k: v for k, v in sd.items()}, "optimizer_states": [{}], "epoch": 1}, path)
+    else:
+        torch.save({"module." + k: v for k, v in sd.items()}, path)
+    return path, model
+
+
+@pytest.mark.parametrize("name, expect", [
+    ("WordLM", "tanh recurrence, head at every step, then log-softmax"),
+    ("H2O", "tanh recurrence, head at the last step, then log-softmax"),
+    ("Classifier", "input layout (B, T)"),
+    ("CharRNN", "one step per call"),
+    ("CatRNN", "relu recurrence, cat(x_t, h_{t-1}), head at the last step"),
+    ("ReluRNN", "relu recurrence, head at the last step"),
+    ("BareHead", "relu recurrence, head at every step"),
+    ("Stacked", "stacked in the order 'rnn1', 'rnn2'"),
+    ("ScratchLM", "tanh recurrence, x @ rnn.W_xh, h @ rnn.W_hh, head at every step"),
+    ("CellParams", "tanh recurrence, W_ih @ x, W_hh @ h, head at the last step"),
+    ("MixedOrientation", "tanh recurrence, W_ih @ x, h @ W_hh, head at the last step"),
+    ("ChannelsSecond", "tanh recurrence, head at every step; input layout (B, T)"),
+    ("Sentiment", "tanh recurrence, head at the last step, then sigmoid"),
+    ("CellStep", "relu recurrence, head at every step; one step per call"),
+    ("EncoderDecoderNames", "stacked in the order 'second', 'first', head at the last step"),
+])
+def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, capsys, name, expect):
+    path, model = save(tmp_path, name)
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", "--model", f"{MODELS}:{name}")
+    assert code == 0, out + err
+    assert f"verified against your model {MODELS}:{name}: " in out and expect in out, out
+    assert "reads back bit-exact" in out and "within the float32 forward tolerance" in out
+    params = load_weights(tmp_path / "port.npz")
+    if name == "CatRNN":
+        assert params.config.nonlinearity == "relu"
+        assert np.array_equal(params["Whh"], model.i2h.weight.detach().numpy()[:, cm.D:])
+
+
+def test_without_model_says_stock_only(tmp_path, monkeypatch, capsys):
+    path, _ = save(tmp_path, "EmbedRNN", wrap="dataparallel")
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.pt")
+    assert code == 0, out + err
+    assert "verified against a stock nn.RNN + Linear only" in out
+    assert "stripped the wrapper prefixes module./_orig_mod." in out
+    assert load_weights(tmp_path / "port.pt").config.vocab_size == cm.V
+
+
+@pytest.mark.parametrize("name, with_model, message", [
+    ("ActivationBetween", True, r"no reading matches \(closest differs by [0-9.e-]+: .*\): something sits "
+                                       "between the RNN and the head"),
+    ("NoTanhCharRNN", True, r"no reading matches"),
+    ("FlattenHead", True, r"the head reads all T steps at once \(model\.fc\.weight is \(3, 30\) = \(O, T\*H\)"),
+    ("TutorialI2O", False, r"model\.i2o\.weight \(3, 10\) = \(O, D\+H\) reads cat\(x_t, h_\{t-1\}\), not h_t"),
+    ("LSTMModel", False, r"is an LSTM \(lstm\.weight_ih_l0 is \(4H, D\) = \(24, 4\)\), rnn-parity ports vanilla RNNs"),
+    ("CharRNN", False, r"hand-written recurrence .*its nonlinearity is in the forward code"),
+    ("TwoHeads", False, r"left over .*candidates for the head: 'aux', 'fc'"),
+    ("EncoderDecoderNames", False, r"the shapes cannot tell the order of the RNN modules; pass --model"),
+])
+def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model, message):
+    import re
+
+    path, _ = save(tmp_path, name)
+    argv = [path, tmp_path / "port.npz"] + ([f"--model={MODELS}:{name}"] if with_model else [])
+    code, out, err = convert(monkeypatch, capsys, *argv)
+    assert code == 2 and not (tmp_path / "port.npz").exists()
+    assert err.count("\n") == 1 and re.search(message, err), err
+
+
+def test_refusal_has_no_traceback_in_a_real_process(tmp_path):
+    path, _ = save(tmp_path, "ActivationBetween")
+    proc = subprocess.run([sys.executable, "-m", "rnn_parity", "convert", str(path), str(tmp_path / "p.npz"),
+                           "--model", f"{MODELS}:ActivationBetween"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith("rnn-parity convert: error: no reading matches")
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("nofile.py:Net", "no such file"),
+    ("{MODELS}:Nope", "defines no 'Nope'"),
+    ("{MODELS}", "expected FILE.py:NAME"),
+    ("{MODELS}:GRUModel", "does not load the checkpoint strictly"),
+    ("{SCRIPT}:Net", "importing"),
+])
+def test_bad_model_option(tmp_path, monkeypatch, capsys, spec, message):
+    path, _ = save(tmp_path, "H2O")
+    script = tmp_path / "train.py"  # a training script: its argparse exits at import
+    script.write_text("import argparse\np = argparse.ArgumentParser()\np.add_argument('--epochs', required=True)\n"
+                      "p.parse_args()\n")
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "p.npz", "--model",
+                             spec.format(MODELS=MODELS, SCRIPT=script))
+    assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("name", ["WordLM", "CharRNN", "BareHead", "Wrapped"])
+def test_like_and_model_write_their_names(tmp_path, monkeypatch, capsys, name):
+    path, model = save(tmp_path, name)
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", "--model", f"{MODELS}:{name}")
+    assert code == 0, out + err
+    params = load_weights(tmp_path / "port.npz")
+    params["Whh"] += 0.01  # new weights (as after training in NumPy), same shapes
+    save_weights(params, tmp_path / "trained.npz")
+    for how in (["--like", path], ["--model", f"{MODELS}:{name}"], ["--like", path, "--model", f"{MODELS}:{name}"]):
+        target = tmp_path / "theirs.pt"
+        code, out, err = convert(monkeypatch, capsys, tmp_path / "trained.npz", target, *how)
+        assert code == 0, out + err
+        sd = torch.load(target, weights_only=True)
+        fresh = getattr(cm, name)()
+        fresh.load_state_dict(sd, strict=True)
+        assert [v.dtype for v in sd.values()] == [v.dtype for v in model.state_dict().values()]
+        # Wrapped: the checkpoint's first model. is the Lightning-like wrapper's, the second one is theirs.
+        key = {"CharRNN": "h2h.weight", "Wrapped": "model.rnn.weight_hh_l0"}.get(name, "rnn.weight_hh_l0")
+        assert np.array_equal(sd[key].numpy(), params["Whh"])
+        assert ("verified: your model" in out) == ("--model" in how), out
+
+
+def test_model_that_computes_something_else_refuses_write_back(tmp_path, monkeypatch, capsys):
+    path, _ = save(tmp_path, "H2O")
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", "--model", f"{MODELS}:H2O")
+    assert code == 0, out + err
+    # ActivationBetween has H2O's shapes under other names (fc for h2o) and a ReLU before its head.
+    code, out, err = convert(monkeypatch, capsys, tmp_path / "port.npz", tmp_path / "theirs.pt",
+                             "--model", f"{MODELS}:ActivationBetween")
+    assert code == 2 and "does not compute these weights' function" in err and not (tmp_path / "theirs.pt").exists()
+
+
+def test_like_refuses_npz_output(tmp_path, monkeypatch, capsys):
+    path, _ = save(tmp_path, "H2O")
+    convert(monkeypatch, capsys, path, tmp_path / "port.npz", "--model", f"{MODELS}:H2O")
+    code, out, err = convert(monkeypatch, capsys, tmp_path / "port.npz", tmp_path / "x.npz", "--like", path)
+    assert code == 2 and "name OUT .pt" in err
+
+
+def test_model_may_be_a_function_and_forward_a_function(tmp_path, monkeypatch, capsys):
+    path, _ = save(tmp_path, "H2O")
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "a.npz", "--model", f"{MODELS}:make_h2o")
+    assert code == 0 and "verified against your model" in out, out + err
+    path, _ = save(tmp_path, "NeedsLengths")
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "b.npz", "--model", f"{MODELS}:NeedsLengths")
+    assert code == 2 and "pass --forward FILE.py:FUNC" in err, err
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "b.npz", "--model", f"{MODELS}:NeedsLengths",
+                             "--forward", f"{MODELS}:run_with_lengths")
+    assert code == 0 and "head at the last step; input layout (T, B)" in out, out + err
+
+
+def test_layout_is_taken_as_given(tmp_path, monkeypatch, capsys):
+    path, _ = save(tmp_path, "CatRNN")  # loops over x.shape[0] as time: it takes (T, B, D)
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "a.npz", "--model", f"{MODELS}:CatRNN",
+                             "--layout", "TB")
+    assert code == 0, out + err
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "b.npz", "--model", f"{MODELS}:CatRNN",
+                             "--layout", "BT")
+    assert code == 2 and not (tmp_path / "b.npz").exists(), out + err
+
+
+def test_tied_weights_saved_once_are_filled_from_the_model(tmp_path, monkeypatch, capsys):
+    import safetensors.torch
+
+    torch.manual_seed(0)
+    model = cm.WordLM()
+    safetensors.torch.save_model(model, str(tmp_path / "lm.safetensors"))  # keeps one of encoder/decoder.weight
+    code, out, err = convert(monkeypatch, capsys, tmp_path / "lm.safetensors", tmp_path / "lm.npz",
+                             "--model", f"{MODELS}:WordLM")
+    assert code == 0 and "the file holds tied tensors once" in out and "tied to the embedding" in out, out + err
+    params = load_weights(tmp_path / "lm.npz")
+    assert np.array_equal(params["E"], model.encoder.weight.detach().numpy()) and params.config.vocab_size == cm.V

@@ -1,0 +1,344 @@
+"""Verify a port against the user's own model: run it and the reference on the same random inputs and find
+the reading that reproduces it.
+
+What is tried: each reading the shapes allow (structure.py: the order inside a cat, how a square bare
+parameter is applied), tanh and relu, the head at the last step or at every step, then nothing,
+softmax, log-softmax or sigmoid; the model's input layout (T, B) or (B, T) unless its nn.RNN or --layout
+says. A module whose forward takes (input, hidden) and has no nn.RNN (the char-RNN tutorial's shape)
+is run one step per call.
+
+Loading FILE.py runs the user's code: it is their own model, and it is loaded only after the checkpoint
+was read safely (torch.load weights_only=True).
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import inspect
+import io
+import itertools
+import os
+import sys
+from dataclasses import replace
+from typing import Callable, NamedTuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..reference.config import RNNConfig
+from ..reference.errors import RNNParityError
+from ..reference.model import forward as reference_forward
+from ..reference.params import Params
+from ..reference.tolerances import parity_tolerance
+from .checkpoint import params_of
+from .structure import WRAPPERS, strip_wrappers
+
+CHECK_T, CHECK_B = 7, 3
+STRIPPABLE = ("module.", "_orig_mod.", *WRAPPERS)
+POSTS = ("nothing", "softmax", "log-softmax", "sigmoid")  # sigmoid: binary heads with O = 1
+
+
+class Match(NamedTuple):
+    variant: int  # index into the readings
+    config: RNNConfig
+    post: str
+    layout: str  # "TB" or "BT"; "step" for one step per call
+    max_diff: float
+    passed: bool
+
+    def describe(self, reading) -> str:
+        where = "at every step" if self.config.output == "all" else "at the last step"
+        layout = "one step per call" if self.layout == "step" else f"input layout ({self.layout[0]}, {self.layout[1]})"
+        then = "" if self.post == "nothing" else f", then {self.post} (outside the port: its logits come before it)"
+        variant = f", {reading.variant}" if reading.variant else ""
+        return f"{self.config.nonlinearity} recurrence{variant}, head {where}{then}; {layout}"
+
+
+def load_object(spec: str, option: str):
+    """FILE.py:NAME -> the object NAME in FILE.py (importing FILE.py runs it)."""
+    path, sep, name = str(spec).rpartition(":")
+    if not sep or not path or not name:
+        raise RNNParityError(f"{option}: expected FILE.py:NAME, got {spec!r}")
+    if not os.path.isfile(path):
+        raise RNNParityError(f"{option}: no such file {path}")
+    module_name = f"_rnn_parity_user_{abs(hash(os.path.abspath(path)))}"
+    folder = os.path.dirname(os.path.abspath(path))
+    sys.path.insert(0, folder)  # the model file may import its neighbours
+    printed = io.StringIO()
+    try:
+        spec_ = importlib.util.spec_from_file_location(module_name, path)
+        module = importlib.util.module_from_spec(spec_)
+        sys.modules[module_name] = module  # dataclasses and pickling look their module up there
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):  # a script's chatter
+            spec_.loader.exec_module(module)
+    except (Exception, SystemExit) as e:  # noqa: BLE001 - their file failed (or a script's argparse exited)
+        said = [line for line in printed.getvalue().splitlines() if line.strip()]
+        raise RNNParityError(f"{option}: importing {path} failed ({type(e).__name__}: {_first_line(e)})"
+                             + (f"; it printed: {said[-1].strip()}" if said else "")) from None
+    finally:
+        sys.path.remove(folder)
+    if not hasattr(module, name):
+        found = sorted(n for n, v in vars(module).items() if isinstance(v, type) and issubclass(v, nn.Module))
+        raise RNNParityError(f"{option}: {path} defines no {name!r} (its nn.Module classes: {found})")
+    return getattr(module, name)
+
+
+def build_model(spec: str) -> nn.Module:
+    """--model FILE.py:NAME: an nn.Module class built without arguments, or a function returning the module."""
+    obj = load_object(spec, "--model")
+    if not callable(obj):
+        raise RNNParityError(f"--model {spec}: {type(obj).__name__} is neither an nn.Module class nor a function")
+    try:
+        model = obj()
+    except Exception as e:  # noqa: BLE001
+        raise RNNParityError(f"--model {spec}: calling it with no arguments failed ({type(e).__name__}: "
+                             f"{_first_line(e)}); give a function that builds the model") from None
+    if not isinstance(model, nn.Module):
+        raise RNNParityError(f"--model {spec} returned a {type(model).__name__}, not an nn.Module")
+    return model
+
+
+def load_strict(model: nn.Module, state_dict: dict, what: str) -> dict:
+    """load_state_dict(strict=True), with the keys as in the file or with wrapper prefixes stripped; returns
+    the state_dict that loaded."""
+    first = next((v for v in state_dict.values() if isinstance(v, torch.Tensor) and v.is_floating_point()), None)
+    if first is not None:
+        model.to(first.dtype)  # so that loading copies bits instead of rounding them
+    attempts, current = [state_dict], dict(state_dict)
+    while True:  # one wrapper level at a time: a module of theirs may itself be named model.
+        heads = {k.split(".", 1)[0] + "." for k in current}
+        if len(heads) != 1 or not all("." in k for k in current) or heads.pop() not in STRIPPABLE:
+            break
+        current = {k.split(".", 1)[1]: v for k, v in current.items()}
+        attempts.append(current)
+    back, _ = strip_wrappers(state_dict)
+    attempts.append({short: state_dict[key] for short, key in back.items()})
+    error = None
+    for sd in attempts + [filled for filled in map(lambda a: fill_shared(model, a), attempts) if filled]:
+        try:
+            model.load_state_dict(sd, strict=True)
+            return sd
+        except Exception as e:  # noqa: BLE001
+            error = error if len(sd) > len(state_dict) else e  # report the plain attempts' closest error
+    detail = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    detail = detail.replace("Error(s) in loading state_dict for ", "")
+    raise RNNParityError(f"{what}: the model does not load the checkpoint strictly: "
+                         f"{detail[:400]}{' ...' if len(detail) > 400 else ''}")
+
+
+def fill_shared(model: nn.Module, state_dict: dict) -> dict | None:
+    """state_dict plus the keys of parameters the model shares (a tied decoder.weight = encoder.weight) that a
+    saver kept only once; None when nothing is missing."""
+    first_name, filled = {}, dict(state_dict)
+    for name, p in model.named_parameters(remove_duplicate=False):
+        first_name.setdefault(id(p), []).append(name)
+    for names in first_name.values():
+        present = [n for n in names if n in state_dict]
+        for n in names:
+            if n not in state_dict and present:
+                filled[n] = state_dict[present[0]]
+    return filled if len(filled) > len(state_dict) else None
+
+
+def _has_rnn(model: nn.Module):
+    return next((m for m in model.modules() if isinstance(m, (nn.RNN, nn.RNNCell))), None)
+
+
+def _is_step_module(model: nn.Module, cell_like: bool) -> bool:
+    """A hand-written or RNNCell recurrence whose forward takes (input, hidden): one step per call."""
+    try:
+        required = [p for p in inspect.signature(model.forward).parameters.values()
+                    if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return False
+    return cell_like and len(required) >= 2
+
+
+def _as_array(out) -> np.ndarray:
+    while isinstance(out, (tuple, list)) and out:
+        out = out[0]
+    if not isinstance(out, torch.Tensor):
+        raise RNNParityError(f"the model returned a {type(out).__name__}, not a tensor (or a tuple starting with one); "
+                             "pass --forward FILE.py:FUNC with FUNC(model, x) returning the output")
+    return out.detach().cpu().double().numpy()
+
+
+def run_model(model, x: np.ndarray, layout: str, hidden: tuple, forward_fn: Callable | None) -> np.ndarray:
+    """The model's output on time-major x (T, B[, D]), fed in `layout`; hidden = (L*dirs, H) for a state arg."""
+    xt = torch.from_numpy(x if layout in ("TB", "step") else np.swapaxes(x, 0, 1).copy())
+    if forward_fn is not None:
+        return _as_array(forward_fn(model, xt))
+    if layout == "step":
+        h = torch.zeros(x.shape[1], hidden[1], dtype=next(model.parameters()).dtype)
+        outs = []
+        for t in range(x.shape[0]):
+            out, h = model(xt[t], h)
+            outs.append(torch.as_tensor(_as_array(out)))
+        return torch.stack(outs).numpy()
+    try:
+        return _as_array(model(xt))
+    except TypeError as e:
+        if "missing" not in str(e):
+            raise
+    B = xt.shape[1] if layout == "TB" else xt.shape[0]
+    init = getattr(model, "init_hidden", None) or getattr(model, "initHidden", None)
+    h0 = init(B) if init is not None and len(inspect.signature(init).parameters) == 1 else \
+        torch.zeros(hidden[0], B, hidden[1], dtype=next(model.parameters()).dtype)
+    return _as_array(model(xt, h0))
+
+
+def _post(logits: np.ndarray, post: str) -> np.ndarray:
+    if post == "nothing":
+        return logits
+    if post == "sigmoid":
+        return 0.5 * (1.0 + np.tanh(0.5 * logits))  # 1 / (1 + exp(-z)) without overflow
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return log_p if post == "log-softmax" else np.exp(log_p)
+
+
+def _views(out: np.ndarray, layout: str, T: int, B: int, O: int) -> list:
+    """(output kind, the user's output as time-major (T, B, O) for "all" or (B, O) for "last") where its size
+    allows; an output of T*B*O values is read in the input's layout first, then in the other (d2l stacks
+    batch-first outputs of time-major inputs). T != B, so a wrong reading cannot match by accident."""
+    views = []
+    if out.size == T * B * O and out.ndim == 3:  # any order of the axes, e.g. (B, O, T) for CrossEntropyLoss
+        views += [("all", out.transpose(p)) for p in itertools.permutations(range(3))
+                  if tuple(out.shape[i] for i in p) == (T, B, O) and p != (0, 1, 2)]
+    if out.size == T * B * O:
+        tb, bt = out.reshape(T, B, O), out.reshape(B, T, O).swapaxes(0, 1)
+        views += [("all", bt), ("all", tb)] if layout == "BT" else [("all", tb), ("all", bt)]
+        if layout == "step":
+            views.append(("last", tb[-1]))
+    if out.size == B * O:
+        views.append(("last", out.reshape(B, O)))
+    return views
+
+
+def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layout: str | None = None,
+                 seed: int = 0) -> tuple[Params, Match]:
+    """Run `model` and the reference under every open choice; return (params, the match) or refuse in one line."""
+    r0 = readings[0]
+    f = r0.fields
+    T, B, K = CHECK_T, CHECK_B, f["hidden_size"] * (2 if f["bidirectional"] else 1)
+    rng = np.random.default_rng(seed)
+    if f["vocab_size"]:
+        x = rng.integers(0, f["vocab_size"], size=(T, B))
+    else:
+        x = rng.standard_normal((T, B, f["input_size"]))
+    cell = r0.hand_written or r0.recurrence.startswith("nn.RNNCell")
+    step = _is_step_module(model, cell) and forward_fn is None
+    rnn = _has_rnn(model)
+    layouts = [layout] if layout else \
+        ["BT" if rnn.batch_first else "TB"] if isinstance(rnn, nn.RNN) else ["TB", "BT"]
+    layouts = ["step"] * step + layouts  # a (input, hidden) module may also take the whole sequence
+    model.eval()
+    outputs, errors = {}, []  # layout -> (output, dtype it ran in)
+    for lay in layouts:
+        for dt in (torch.float64, torch.float32):  # float64 for a sharp check; else the model's own dtype
+            try:
+                model.to(dt)
+                with torch.no_grad():
+                    xin = x if f["vocab_size"] else x.astype(np.float64 if dt == torch.float64 else np.float32)
+                    out = run_model(model, xin, lay, (f["num_layers"] * (K // f["hidden_size"]), f["hidden_size"]),
+                                    forward_fn)
+                outputs[lay] = (out, "float64" if dt == torch.float64 else "float32")
+                break
+            except RNNParityError:
+                raise
+            except Exception as e:  # noqa: BLE001
+                errors.append(f"{type(e).__name__}: {_first_line(e)}")
+    if not outputs:
+        raise RNNParityError(f"running the model failed ({errors[0]}); pass --forward FILE.py:FUNC (FUNC(model, x) "
+                             "returns the output) and --layout BT|TB")
+    nonlins = [overrides["nonlinearity"]] if "nonlinearity" in overrides else ["tanh", "relu"]
+    outs = [overrides["output"]] if "output" in overrides else (["all", "last"] if step else ["last", "all"])
+    tried = []
+    for (v, reading), nl, out_kind in itertools.product(enumerate(readings), nonlins, outs):
+        config = RNNConfig.from_dict({**reading.fields, "nonlinearity": nl, "output": out_kind})
+        params = params_of(reading, arrays, config)
+        p64 = Params({k: a.astype(np.float64) for k, a in params.items()}, config)
+        logits, _, _ = reference_forward(p64, x)
+        for lay, (out, ran_in) in outputs.items():
+            tol = parity_tolerance("forward", ran_in)
+            for post, (kind, view) in itertools.product(POSTS, _views(out, lay, T, B, config.output_size)):
+                if kind != out_kind:
+                    continue
+                ref = _post(logits, post)
+                diff = float(np.abs(ref - view).max()) if np.isfinite(view).all() else np.inf
+                ok = bool(np.all(np.abs(ref - view) <= tol.atol + tol.rtol * np.abs(view)))
+                tried.append(Match(v, config, post, lay, diff, ok))
+                if ok:
+                    batch_first = lay == "BT"
+                    final = RNNConfig.from_dict({**config.to_dict(), "batch_first": batch_first})
+                    return Params(dict(params), final), tried[-1]._replace(config=final)
+    if not tried:
+        shape = next(iter(outputs.values()))[0].shape
+        want = " or ".join("(B, O) = " + str((B, f["output_size"])) if o == "last" else
+                           f"T*B*O = {T * B * f['output_size']} values" for o in outs)
+        raise RNNParityError(f"the model's output has shape {shape}, expected {want} for output={'|'.join(outs)} "
+                             f"on T={T}, B={B}: not one head over the hidden states as read")
+    best = min(tried, key=lambda m: m.max_diff)
+    closest = best.describe(readings[best.variant])
+    raise RNNParityError(f"no reading matches (closest differs by {best.max_diff:.2g}: {closest}): "
+                         "something sits between the RNN and the head, or the recurrence is not a vanilla "
+                         "tanh/relu one")
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def read_verified(checkpoint, model: nn.Module, map=None, forward: Callable | None = None, layout: str | None = None,
+                  config: dict | None = None, fold_bias: bool = False, seed: int = 0):
+    """read_checkpoint with what the shapes cannot tell found by running `model` (their nn.Module, loaded here
+    with strict=True from the checkpoint). Returns (params, reading, match); refuses in one line when no
+    reading reproduces the model. forward(model, x) replaces model(x); layout "BT" | "TB" fixes x's layout."""
+    from .checkpoint import load_checkpoint, read_checkpoint, unwrap
+    from .keymap import as_numpy
+    from .structure import find_readings
+
+    is_path = isinstance(checkpoint, (str, os.PathLike))
+    sd, _, file_notes = load_checkpoint(checkpoint) if is_path else unwrap(checkpoint)
+    loaded = load_strict(model, sd, f"the model {type(model).__name__}")
+    extra = list(loaded)[len(sd):]  # fill_shared appends the tied tensors a file holds once
+    if extra:  # read what their model loaded
+        checkpoint, sd = loaded, loaded
+    arrays = {k: as_numpy(v, k, "read_verified") for k, v in sd.items()}
+    readings = find_readings(arrays, map)
+    found, match = find_reading(model, readings, arrays, dict(config or {}), forward, layout, seed)
+    fixed = {k: found.config.to_dict()[k] for k in ("nonlinearity", "output", "batch_first")}
+    params, reading = read_checkpoint(checkpoint, map=map, config={**(config or {}), **fixed}, fold_bias=fold_bias,
+                                      variant=match.variant)
+    settled = tuple(n for n in reading.notes if "--model" not in n)  # the model settled what they leave open
+    if extra:
+        settled = tuple(file_notes) + settled + (f"filled {', '.join(extra)} from the tensor(s) the model shares "
+                                                 "with them: the file holds tied tensors once",)
+    return params, replace(reading, notes=settled), match
+
+
+def write_verified(params: Params, model: nn.Module, like=None, map=None, forward: Callable | None = None,
+                   layout: str | None = None, seed: int = 0):
+    """write_like(params, like or model) for the reading their `model` reproduces when it loads the result
+    with strict=True: returns (state_dict in their names and dtypes, reading, match), or refuses."""
+    from .checkpoint import load_checkpoint, unwrap, write_like
+    from .keymap import as_numpy
+    from .structure import find_readings
+
+    is_path = isinstance(like, (str, os.PathLike))
+    sd = (load_checkpoint(like) if is_path else unwrap(like))[0] if like is not None else unwrap(model)[0]
+    readings = find_readings({k: as_numpy(v, k, "write_verified") for k, v in sd.items()}, map)
+    c, failures = params.config, []
+    for reading in readings:
+        full = write_like(params, sd, reading=reading, keep_wrappers=True)  # the keys the reading names
+        out = load_strict(model, full, f"the model {type(model).__name__}")  # the names their model takes
+        try:
+            _, match = find_reading(model, [reading], {k: v.numpy() for k, v in full.items()},
+                                    {"nonlinearity": c.nonlinearity, "output": c.output}, forward, layout, seed)
+        except RNNParityError as e:
+            failures.append(str(e))
+            continue
+        return out, reading, match
+    raise RNNParityError(f"the model {type(model).__name__} does not compute these weights' function: {failures[0]}")
