@@ -17,9 +17,10 @@ from typing import Callable
 import numpy as np
 
 from ..errors import RNNParityError
-from ..reference import Params, RNNConfig, init_params, layer_keys
+from ..reference import Params, RNNConfig, layer_keys
 from .runners import NumpyRunner, StepRefused, TorchRunner
-from .tasks import FRAMEWORK_CHOICES, FRAMEWORKS, Batch, Task, load_task, make_batch, tally, task_h0
+from .tasks import (FRAMEWORK_CHOICES, FRAMEWORKS, Batch, Task, init_task_params, load_task, make_batch, tally,
+                    task_h0)
 
 
 class TrainingDiverged(RNNParityError):
@@ -182,7 +183,7 @@ class _Run:
         framework = opts["framework"]
         self.frameworks = FRAMEWORKS if framework == "both" else (framework,)
         self.config = config = task.config(hidden)
-        params0 = init_params(config, seed=opts["seed"], dtype=opts["dtype"], scheme=opts["init"])
+        params0 = init_task_params(config, opts["init"], seed=opts["seed"], dtype=opts["dtype"])
         h0 = task_h0(task, config, opts["seed"])
         if h0 is not None:
             h0 = h0.astype(opts["dtype"])

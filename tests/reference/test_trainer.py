@@ -76,7 +76,7 @@ def test_trainer_steps_are_bit_identical_to_train_step(case):
 
 def sentiment_like():
     config = RNNConfig(input_size=6, hidden_size=8, output_size=2)
-    params = init_params(config, seed=0, scheme="sentiment")
+    params = init_params(config, seed=0, scheme="randn", scale=1e-3)
     return config, params
 
 

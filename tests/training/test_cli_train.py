@@ -56,7 +56,7 @@ def test_predict_names(cli, tmp_path):
     from rnn_parity.torch_impl import save_weights
     task = training.load_task("names")
     w = tmp_path / "names.safetensors"
-    save_weights(training.init_params(task.config(), seed=0, scheme="dlai"), str(w))
+    save_weights(training.init_task_params(task.config(), "dlai", seed=0), str(w))
     code, out, err = cli("predict", "names", "--weights", str(w), "--count", "4", "--seed", "7",
                          "--temperature", "0.8")
     assert code == 0, err
@@ -104,7 +104,7 @@ def test_predict_unknown_word(cli, tmp_path):
     from rnn_parity.torch_impl import save_weights
     task = training.load_task("sentiment")
     w = tmp_path / "s.npz"
-    save_weights(training.init_params(task.config(), seed=0, scheme="sentiment"), str(w))
+    save_weights(training.init_task_params(task.config(), "sentiment", seed=0), str(w))
     code, _, err = cli("predict", "sentiment", "--weights", str(w), "i am glad")
     one_line_error(code, err, "unknown word 'glad'")
 
