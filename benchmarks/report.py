@@ -128,7 +128,8 @@ def _processes(s: dict) -> list[str]:
              f"{r['ratio_wall_median']:.2f}", f"{r['ratio_cpu_median']:.2f}",
              " ".join(f"{x:.2f}" for x in r["ratio_wall_all"])] for r in s["rows"]]
     return [f"{s['epochs']} epochs; {s['rounds']} interleaved rounds (classic, train, demo); each ratio is to the "
-            "same round's classic run, the median over rounds quoted. CPU = user + sys of the process.", ""] + _table(
+            "same round's classic run, the median over rounds quoted. CPU = user + sys of the process. Bytecode: "
+            f"{s.get('bytecode', 'not recorded')}.", ""] + _table(
         ["command", "wall s", "CPU s", "x classic (wall)", "x classic (CPU)", "per round (wall)"], rows)
 
 

@@ -28,13 +28,14 @@ PERTURB = 1e-15  # relative, on Whh: a few ulps, the size of the rounding differ
 
 def _setup(seed: int):
     from rnn_parity import datasets
-    from rnn_parity.reference import RNNConfig, init_params
+    from rnn_parity.reference import RNNConfig
+    from rnn_parity.training import init_task_params
 
     data = datasets.load_sentiment()
     word_to_idx = {w: i for i, w in enumerate(data.vocab.tokens)}
     items = [(p.text, p.label) for p in data.train]
     config = RNNConfig(input_size=len(data.vocab), hidden_size=HIDDEN, output_size=len(data.labels))
-    params0 = init_params(config, seed=seed, dtype="float64", scheme="sentiment")
+    params0 = init_task_params(config, "sentiment", seed=seed, dtype="float64")
     return data, word_to_idx, items, config, params0
 
 

@@ -6,15 +6,17 @@ from rnn_parity.parity import Case
 
 @st.composite
 def cases(draw, dtypes=("float64", "float32")) -> Case:
-    """A random Case: D, H, O <= 5, T <= 6, B <= 3, any options, any seed (the seed draws the numbers)."""
+    """A random Case: D, H, O <= 5, T <= 6, B <= 3, V <= 6, any options, any seed (the seed draws the numbers)."""
     T = draw(st.integers(1, 6))
+    inputs = draw(st.sampled_from(["dense", "ids", "emb"]))  # dense x, one-hot token ids, embedded token ids
     return Case(
         num_layers=draw(st.integers(1, 3)),
         bidirectional=draw(st.booleans()),
         nonlinearity=draw(st.sampled_from(["tanh", "relu"])),
         output=draw(st.sampled_from(["last", "all"])),
         bias=draw(st.sampled_from(["single", "torch", "none"])),
-        tokens=draw(st.booleans()),
+        tokens=inputs == "ids",
+        vocab_size=draw(st.integers(1, 6)) if inputs == "emb" else None,
         h0=draw(st.booleans()),
         lengths=draw(st.sampled_from(["", "lengths", "short"] if T > 1 else ["", "lengths"])),
         batch_first=draw(st.booleans()),

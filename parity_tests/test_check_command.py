@@ -11,11 +11,6 @@ from rnn_parity.cli import main as cli
 TINY = report.CheckGrid(cases=["L1-uni-tanh-last"], trajectories=[], gradcheck=[])
 
 
-@pytest.fixture(autouse=True)
-def _keep_argv(monkeypatch):
-    monkeypatch.setattr(sys, "argv", list(sys.argv))  # the dispatcher rewrites sys.argv[1:]
-
-
 def test_quick_check_passes_with_one_row_per_config_and_quantity(capsys):
     assert cli(["check", "--quick"]) == 0
     out = capsys.readouterr().out
@@ -49,3 +44,10 @@ def test_cuda_without_a_device_is_a_one_line_error(capsys):
     assert cli(["check", "--quick", "--device", "cuda"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("rnn-parity check: error: --device cuda: this machine has no CUDA device") and "\n" not in err
+
+
+def test_the_dispatcher_leaves_sys_argv_alone(capsys):
+    before = list(sys.argv)
+    assert cli(["check", "--device", "tpu"]) == 2
+    assert "--device must be cpu or cuda" in capsys.readouterr().err
+    assert sys.argv == before

@@ -14,13 +14,11 @@ from .config import RNNConfig
 HEAD_NAMES = ("Why", "by")
 EMBEDDING = "E"  # the embedding table (V, D) when config.vocab_size is set; torch's embedding.weight
 
-# The seeds' initializations: weights ~ N(0, 1) * scale, biases zero.
-SEED_INIT_SCALES = {
-    "sentiment": 1e-3,  # randn / 1000 (seeds 000 and 004)
-    "fibonacci": 0.1,  # randn * 0.1 (seed 001)
-    "dlai": 0.01,  # randn * 0.01 (seeds 002 and 003)
-}
-INIT_SCHEMES = ("torch", "randn", *SEED_INIT_SCALES)
+INIT_SCHEMES = ("torch", "randn")
+# Deprecated scheme names from when the reference knew the seed tasks: each is "randn" with that task's
+# scale, which now lives with the tasks (rnn_parity.training.tasks.SEED_INIT_SCALES). Kept one release.
+DEPRECATED_SCHEMES = {"sentiment": 1e-3, "fibonacci": 0.1, "dlai": 0.01}
+RANDN_SCALE = 0.01  # scheme "randn" without a scale
 
 
 class Params(dict):
@@ -94,11 +92,20 @@ def init_params(config: RNNConfig, seed: int = 0, dtype="float64", scheme: str =
     """Seeded parameters for `config`.
 
     scheme "torch": every tensor ~ U(-1/sqrt(H), 1/sqrt(H)), like nn.RNN's reset_parameters.
-    scheme "randn": weights ~ N(0, 1) * scale (default 0.01), biases zero.
-    scheme "sentiment" | "fibonacci" | "dlai": "randn" with the seed document's scale.
+    scheme "randn": weights ~ N(0, 1) * scale (default RANDN_SCALE), biases zero.
+    The seed tasks' scales: rnn_parity.training.tasks (init_task_params). Their old scheme names
+    ("sentiment", "fibonacci", "dlai") still work, with a DeprecationWarning.
     """
     if not isinstance(config, RNNConfig):
         raise ValueError(f"init_params needs an RNNConfig, got {type(config).__name__}")
+    if scheme in DEPRECATED_SCHEMES:
+        import warnings
+
+        old_scale = DEPRECATED_SCHEMES[scheme]
+        warnings.warn(f"init_params(scheme={scheme!r}) is deprecated: use scheme='randn', scale={old_scale:g} "
+                      f"(or rnn_parity.training.init_task_params for a seed task's init)", DeprecationWarning,
+                      stacklevel=2)
+        scheme, scale = "randn", old_scale if scale is None else scale
     if scheme not in INIT_SCHEMES:
         raise ValueError(f"init_params: unknown scheme {scheme!r}; expected one of {INIT_SCHEMES}")
     dtype = np.dtype(dtype)
@@ -112,7 +119,7 @@ def init_params(config: RNNConfig, seed: int = 0, dtype="float64", scheme: str =
             arrays[name] = rng.uniform(-bound, bound, size=shape).astype(dtype)
     else:
         if scale is None:
-            scale = SEED_INIT_SCALES.get(scheme, 0.01)
+            scale = RANDN_SCALE
         for name, shape in param_shapes(config).items():
             is_bias = len(shape) == 1
             arrays[name] = np.zeros(shape, dtype) if is_bias else (rng.standard_normal(shape) * scale).astype(dtype)

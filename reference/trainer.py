@@ -53,8 +53,10 @@ class Trainer:
             raise ValueError(f"Trainer needs a reference optimizer (SGD or Adam), got {type(optimizer).__name__}")
         if optimizer.params is not params:
             raise ValueError("Trainer: the optimizer was built over a different params object")
-        if optimizer.state or optimizer.driver is not None:
+        if optimizer.state:
             raise ValueError("Trainer: the optimizer has already taken steps; build the Trainer before the first")
+        if optimizer.driver is not None:
+            raise ValueError(f"Trainer: the optimizer is already driven by a {optimizer.driver}; build a new one")
         if clip_value is not None and not clip_value > 0:
             raise ValueError(f"clip_value must be > 0, got {clip_value}")
         if clip_norm is not None and not clip_norm > 0:

@@ -21,14 +21,15 @@ COMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only the `chosen` command's module is imported (for its arguments)."""
     parser = argparse.ArgumentParser(prog="rnn-parity", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, help_text in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(_command=name)
-        if name in sys.argv[1:2]:  # only the chosen command's module is imported
+        if name == chosen:
             _module(name).add_arguments(p)
     return parser
 
@@ -38,10 +39,10 @@ def _module(name: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    sys.argv[1:] = argv
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
+    args.argv = argv  # the command line as given (bench records it)
     try:
         return int(_module(args._command).run(args) or 0)
     except KeyboardInterrupt:

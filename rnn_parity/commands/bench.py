@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import sys
 import tempfile
 from pathlib import Path
 
@@ -89,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out
     if out is None:
         out = Path(tempfile.gettempdir()) / "rnn-parity-bench" if args.quick else runner.DEFAULT_DIR
-    command = "rnn-parity bench" + "".join(" " + shlex.quote(a) for a in sys.argv[2:])
+    command = "rnn-parity bench" + "".join(" " + shlex.quote(a) for a in args.argv[1:])
     record, json_path, md_path = runner.run(names, opts, out, log=lambda m: print(m, flush=True), command=command)
     print()
     for line in report.summary_lines(record):

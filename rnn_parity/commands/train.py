@@ -58,7 +58,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def check_common(args) -> None:
     """Argument checks that must fail before any training starts (one line each)."""
     from .. import training
-    from ..reference.fsutil import check_writable
 
     if args.task not in training.TASKS:
         raise RNNParityError(f"unknown task {args.task!r}; choose one of {', '.join(training.TASKS)}")
@@ -81,10 +80,13 @@ def check_common(args) -> None:
         raise RNNParityError(f"--log-every must be a positive integer, got {args.log_every}")
     if args.seed < 0:
         raise RNNParityError(f"--seed must be >= 0, got {args.seed}")
-    if getattr(args, "plot", None):
-        check_writable(args.plot, "--plot", (".png",))
-    if getattr(args, "save", None):
-        check_writable(args.save, "--save", WEIGHT_SUFFIXES)
+    if getattr(args, "plot", None) or getattr(args, "save", None):
+        from ..reference.fsutil import check_writable  # (tempfile, secrets) only when a file will be written
+
+        if getattr(args, "plot", None):
+            check_writable(args.plot, "--plot", (".png",))
+        if getattr(args, "save", None):
+            check_writable(args.save, "--save", WEIGHT_SUFFIXES)
 
 
 def summary_lines(result) -> list[str]:
@@ -143,7 +145,6 @@ def keep_last_good(stopped, save: str | None) -> str:
 
 def run(args) -> int:
     from .. import training
-    from ..training.plots import plot_training
 
     check_common(args)
     try:
@@ -162,6 +163,8 @@ def run(args) -> int:
     for line in training.showcase_lines(result, seed=args.seed):
         print(line)
     if args.plot:
+        from ..training.plots import plot_training  # (and matplotlib) only when a plot is asked for
+
         print(f"  plot: {plot_training(result, args.plot)}")
     if args.save:
         from ..torch_impl import save_weights

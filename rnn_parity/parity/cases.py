@@ -3,6 +3,7 @@
     L2-bi-relu-last-lengths      2 layers, bidirectional, relu, many-to-one, variable lengths
     L1-uni-tanh-all-ids-h0-bf    token ids, a given h0, batch_first
     L1-uni-tanh-last-f32-T1-B1   float32, one step, one sequence
+    L2-bi-tanh-all-emb-lengths   an embedding table (V, D) in front: token ids in [0, V), V=5 (V7: seven)
 
 ``setup(case, device)`` draws a case's parameters and inputs once, as NumPy for the reference and as
 tensors for torch, so that both halves of every check (rnn_parity.parity.halves) see the same numbers.
@@ -18,7 +19,7 @@ from ..reference.config import RNNConfig
 from ..reference.params import Params, init_params
 
 DEFAULT_SIZES = dict(D=3, H=4, O=3, T=5, B=3)
-VOCAB = 5  # input_size of token-id cases (one-hot size)
+VOCAB = 5  # token-id cases: input_size of one-hot ids ("ids"), vocab_size of embedded ones ("emb")
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,8 @@ class Case:
     nonlinearity: str = "tanh"
     output: str = "last"
     bias: str = "single"
-    tokens: bool = False  # integer token ids instead of dense input
+    tokens: bool = False  # integer token ids instead of dense input, one-hot of size D
+    vocab_size: int | None = None  # "emb": an embedding table (V, D) in front, the input token ids in [0, V)
     h0: bool = False  # an initial state is given
     lengths: str = ""  # "" (full length), "lengths" (max == T) or "short" (all < T)
     batch_first: bool = False
@@ -42,17 +44,28 @@ class Case:
     B: int = DEFAULT_SIZES["B"]
     seed: int = 0
 
+    def __post_init__(self):
+        if self.tokens and self.vocab_size is not None:
+            raise ValueError("a case's token ids are one-hot (ids) or embedded (emb), not both")
+
     @property
     def config(self) -> RNNConfig:
         return RNNConfig(input_size=self.D, hidden_size=self.H, output_size=self.O, num_layers=self.num_layers,
                          nonlinearity=self.nonlinearity, bidirectional=self.bidirectional, bias=self.bias,
-                         output=self.output, batch_first=self.batch_first)
+                         output=self.output, batch_first=self.batch_first, vocab_size=self.vocab_size)
+
+    @property
+    def ids_input(self) -> bool:
+        """Whether the input is integer token ids (one-hot or embedded): no dx, nothing to cast."""
+        return self.tokens or self.vocab_size is not None
 
     @property
     def id(self) -> str:
         parts = [f"L{self.num_layers}", "bi" if self.bidirectional else "uni", self.nonlinearity, self.output]
         if self.tokens:
             parts.append("ids")
+        if self.vocab_size is not None:
+            parts.append("emb")
         if self.lengths:
             parts.append(self.lengths)
         if self.h0:
@@ -67,6 +80,8 @@ class Case:
         for key in ("D", "H", "O", "T", "B"):
             if getattr(self, key) != defaults[key]:
                 parts.append(f"{key}{getattr(self, key)}")
+        if self.vocab_size not in (None, VOCAB):
+            parts.append(f"V{self.vocab_size}")
         if self.seed:
             parts.append(f"s{self.seed}")
         return "-".join(parts)
@@ -76,12 +91,15 @@ class Case:
         """The Case an id spells; unknown words are a ValueError naming them."""
         kw: dict = {}
         sizes: dict = {}
+        vocab = None
         for word in case_id.split("-"):
-            m = re.fullmatch(r"([LDHOTBs])(\d+)", word)
+            m = re.fullmatch(r"([LDHOTBVs])(\d+)", word)
             if m and m.group(1) == "L":
                 kw["num_layers"] = int(m.group(2))
             elif m and m.group(1) == "s":
                 kw["seed"] = int(m.group(2))
+            elif m and m.group(1) == "V":
+                vocab = int(m.group(2))
             elif m:
                 sizes[m.group(1)] = int(m.group(2))
             elif word in ("uni", "bi"):
@@ -98,8 +116,14 @@ class Case:
                 kw["bias"] = {"torchbias": "torch", "nobias": "none"}[word]
             elif word == "f32":
                 kw["dtype"] = "float32"
+            elif word == "emb":
+                kw["vocab_size"] = VOCAB
             else:
                 raise ValueError(f"case id {case_id!r}: unknown word {word!r}")
+        if vocab is not None:
+            if "vocab_size" not in kw:
+                raise ValueError(f"case id {case_id!r}: V{vocab} sizes an embedding, and the id has no 'emb'")
+            kw["vocab_size"] = vocab
         if kw.get("tokens") and "D" not in sizes:
             sizes["D"] = VOCAB
         case = cls(**kw, **sizes)
@@ -110,8 +134,10 @@ class Case:
         return self.id
 
 
-# The grid: every RNNConfig option at least once, T=1, B=1, the three bias modes, token ids vs
-# dense input, h0 given or not, variable lengths (with max == T and all < T), batch_first, float32.
+# The grid: every RNNConfig option at least once, T=1, B=1, the three bias modes, dense input vs one-hot
+# token ids vs an embedding, h0 given or not, variable lengths (with max == T and all < T), batch_first,
+# float32. Embedding cases draw V=5 ids (or V7) over T * B = 15 positions, so ids repeat and the table's
+# scatter-add gradient must accumulate.
 GRID = [
     "L1-uni-tanh-last",
     "L1-uni-tanh-all-ids",
@@ -134,11 +160,14 @@ GRID = [
     "L1-bi-relu-all-nobias-f32-T1-B1",
     "L2-uni-tanh-all-lengths-D2-H5-O4",
     "L1-bi-relu-last-h0-torchbias-D5-H2-O2-T6",
+    "L1-uni-tanh-last-emb",
+    "L2-bi-relu-all-emb-lengths-h0-bf-torchbias",
+    "L1-uni-tanh-all-emb-short-nobias-f32-D4-V7",
 ]
 
 # A few cases that together still touch every option, for `rnn-parity check --quick`.
 QUICK_GRID = [
-    "L1-uni-tanh-last",
+    "L1-uni-tanh-last-emb",
     "L2-bi-relu-all-lengths-h0-bf-torchbias",
     "L1-uni-tanh-all-ids-short-nobias-f32-B1",
 ]
@@ -208,6 +237,8 @@ class Setup:
         tensor = torch.tensor(a.astype(self.case.dtype), device=self.device)
         return tensor.requires_grad_(requires_grad)
 
+    t = tensor  # the old name, kept one release for code written against rnn_parity.check
+
     def zeros_h0(self) -> np.ndarray:
         c = self.config
         return np.zeros((c.num_layers * c.num_directions, self.case.B, c.hidden_size), self.ref_dtype)
@@ -217,8 +248,8 @@ def draw_inputs(case: Case, rng: np.random.Generator, T: int | None = None):
     """(x, lengths, targets) for `case` in the reference layout, in the case's dtype."""
     T = case.T if T is None else T
     B, c = case.B, case.config
-    if case.tokens:
-        x = rng.integers(0, c.input_size, size=(T, B))
+    if case.ids_input:
+        x = rng.integers(0, c.input_size if c.vocab_size is None else c.vocab_size, size=(T, B))
     else:
         x = rng.standard_normal((T, B, c.input_size)).astype(case.dtype)
     lengths = None
@@ -247,7 +278,7 @@ def setup(case_or_id, device: str = "cpu") -> Setup:
     ref_dtype = "float64" if device != "cpu" else this.dtype
     params = Params({k: v.astype(ref_dtype) for k, v in torch_params.items()}, c)
     x, lengths, targets = draw_inputs(this, rng)
-    if not this.tokens:
+    if not this.ids_input:
         x = x.astype(ref_dtype)
     n_states = c.num_layers * c.num_directions
     h0 = rng.standard_normal((n_states, this.B, c.hidden_size)).astype(this.dtype).astype(ref_dtype) if this.h0 else None

@@ -120,11 +120,11 @@ def vjp_numpy(s: Setup, scale: float = 1.0) -> dict:
 
 def vjp_torch(s: Setup, scale: float = 1.0) -> dict:
     model = s.model()
-    x = s.tensor(s.x, requires_grad=not s.case.tokens)
+    x = s.tensor(s.x, requires_grad=not s.case.ids_input)
     h0 = s.tensor(s.zeros_h0() if s.h0 is None else s.h0, requires_grad=True)  # h0=None's dh0: an explicit zero h0
     logits, h_n = model(x, h0, s.lengths)
     _torch().autograd.backward([logits, h_n], [s.tensor(s.dlogits * scale), s.tensor(s.dh_n * scale)])
-    return {**torch_grads(model), "dx": None if s.case.tokens else x.grad, "dh0": h0.grad}
+    return {**torch_grads(model), "dx": None if s.case.ids_input else x.grad, "dh0": h0.grad}
 
 
 def check_vjp(s: Setup) -> list[Comparison]:

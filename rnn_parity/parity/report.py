@@ -97,9 +97,9 @@ class CheckGrid:
 
 def check_grid(quick: bool = False) -> CheckGrid:
     if quick:
-        return CheckGrid(QUICK_GRID, [("sgd-momentum-clipnorm", "L1-uni-tanh-last"),
+        return CheckGrid(QUICK_GRID, [("sgd-momentum-clipnorm", "L1-uni-tanh-last-emb"),
                                  ("adam-amsgrad-wd-clipvalue", "L2-bi-relu-all-lengths-h0-bf-torchbias")],
-                    ["L2-bi-relu-all-lengths-h0-bf-torchbias"])
+                    ["L1-uni-tanh-last-emb", "L2-bi-relu-all-lengths-h0-bf-torchbias"])
     return CheckGrid(GRID, TRAJECTORY_GRID, list(GRID))
 
 

@@ -71,6 +71,11 @@ TRAJECTORY_GRID = [
     ("tbptt-adam-clipvalue", "L1-uni-tanh-all-ids-D6-T4-B2"),
     ("sgd-momentum-clipnorm", "L1-uni-tanh-last-f32"),
     ("adam-clipnorm", "L2-bi-relu-all-lengths-h0-f32"),
+    # The embedding table trains on both sides; one layer without lengths also proves that the Trainer
+    # keeps embedding configs off its fused path (which has no table).
+    ("sgd-momentum-clipnorm", "L1-uni-tanh-last-emb"),
+    ("adam-amsgrad-wd-clipvalue", "L2-bi-relu-all-emb-lengths-h0-bf-torchbias"),
+    ("tbptt-adam-clipvalue", "L1-uni-tanh-all-emb-T4-B2"),
 ]
 
 
@@ -112,7 +117,7 @@ def trajectory_batches(s: Setup, recipe: Recipe) -> list[StepInput]:
         if s.config.output != "all" or s.case.lengths:
             raise ValueError(f"truncated BPTT needs output='all' and full-length sequences, not case {s.case.id}")
         x, _, targets = draw_inputs(s.case, rng, s.case.T * recipe.batches)
-        if not s.case.tokens:
+        if not s.case.ids_input:
             x = x.astype(s.ref_dtype)
         axis = 1 if s.config.batch_first else 0
         pool = [StepInput(xc, tc, None) for xc, tc in zip(np.split(x, recipe.batches, axis=axis),
@@ -120,7 +125,7 @@ def trajectory_batches(s: Setup, recipe: Recipe) -> list[StepInput]:
     for i in range(0 if recipe.tbptt else recipe.batches):
         T = int(rng.integers(1, s.case.T + 1)) if recipe.per_example else s.case.T
         x, lengths, targets = draw_inputs(s.case, rng, T)
-        if not s.case.tokens:
+        if not s.case.ids_input:
             x = x.astype(s.ref_dtype)
         pool.append(StepInput(x, targets, lengths))
     order = []

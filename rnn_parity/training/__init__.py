@@ -1,6 +1,6 @@
 """The seed tasks as training jobs, and the lockstep engine that trains them in NumPy and torch.
 
-    tasks     the seed tasks, their defaults (the seeds' recipes), padded batches
+    tasks     the seed tasks, their defaults (the seeds' recipes and init scales), padded batches
     runners   one training step per example: NumpyRunner (reference.Trainer), TorchRunner (torch_impl.train)
     engine    train(): the lockstep loop, history, divergence and Ctrl-C handling, report lines
     predict   what a trained model says (NumPy reference forward)
@@ -13,11 +13,12 @@ from .engine import (History, Metrics, TrainingDiverged, TrainingInterrupted, Tr
 from .predict import check_params_fit, next_symbol_topk, position_accuracy, sample_names, sentiment_probabilities
 from .runners import NumpyRunner, StepRefused, TorchRunner
 from .showcase import showcase_lines
-from .tasks import (DATA_SEED, FRAMEWORK_CHOICES, FRAMEWORKS, TASK_DEFAULTS, TASKS, Batch, Example, Task,
-                    TaskDefaults, load_task, make_batch, tally, task_h0)
+from .tasks import (DATA_SEED, FRAMEWORK_CHOICES, FRAMEWORKS, SEED_INIT_SCALES, TASK_DEFAULTS, TASKS, Batch, Example,
+                    Task, TaskDefaults, init_task_params, load_task, make_batch, tally, task_h0)
 
 __all__ = ["Batch", "DATA_SEED", "Example", "FRAMEWORKS", "FRAMEWORK_CHOICES", "History", "Metrics", "NumpyRunner",
-           "StepRefused", "TASKS", "TASK_DEFAULTS", "Task", "TaskDefaults", "TorchRunner", "TrainResult",
-           "TrainingDiverged", "TrainingInterrupted", "check_params_fit", "evaluate", "format_initial",
-           "format_interval", "init_params", "load_task", "make_batch", "next_symbol_topk", "position_accuracy",
-           "sample_names", "sentiment_probabilities", "showcase_lines", "tally", "task_h0", "train"]
+           "SEED_INIT_SCALES", "StepRefused", "TASKS", "TASK_DEFAULTS", "Task", "TaskDefaults", "TorchRunner",
+           "TrainResult", "TrainingDiverged", "TrainingInterrupted", "check_params_fit", "evaluate",
+           "format_initial", "format_interval", "init_params", "init_task_params", "load_task", "make_batch",
+           "next_symbol_topk", "position_accuracy", "sample_names", "sentiment_probabilities", "showcase_lines",
+           "tally", "task_h0", "train"]

@@ -17,9 +17,10 @@ from typing import Callable
 import numpy as np
 
 from ..errors import RNNParityError
-from ..reference import Params, RNNConfig, init_params, layer_keys
+from ..reference import Params, RNNConfig, layer_keys
 from .runners import NumpyRunner, StepRefused, TorchRunner
-from .tasks import FRAMEWORK_CHOICES, FRAMEWORKS, Batch, Task, load_task, make_batch, tally, task_h0
+from .tasks import (FRAMEWORK_CHOICES, FRAMEWORKS, Batch, Task, init_task_params, load_task, make_batch, tally,
+                    task_h0)
 
 
 class TrainingDiverged(RNNParityError):
@@ -114,7 +115,7 @@ def train(task: Task | str, framework: str = "both", epochs: int | None = None, 
     clip: "seed" (the task's element-wise clip), a number, or None (no element-wise clipping).
     clip_norm: global L2 norm clipping (clip_grad_norm_), applied after value clipping, None: off.
     progress: tqdm bar on stderr (None: only when stderr is a terminal).
-    log: called with each report line (default: print to stdout through tqdm.write).
+    log: called with each report line (default: print to stdout, through tqdm.write while a bar shows).
     control: also train a second NumPy copy whose Whh starts one ulp away, and record how far the two
       drift apart: the run's own sensitivity to float64 rounding, the yardstick for numpy-vs-torch.
     """
@@ -140,6 +141,39 @@ def train(task: Task | str, framework: str = "both", epochs: int | None = None, 
         return _Run(task, settings, hidden).go(progress, log)
 
 
+class _NoBar:
+    """What the loop needs of a tqdm bar, when none is drawn: tqdm (and the multiprocessing it imports,
+    ~20-50 ms of start-up) is imported only for a bar that shows."""
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def __iter__(self):
+        return iter(self.epochs)
+
+    def set_postfix_str(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    @staticmethod
+    def write_line(line: str) -> None:
+        print(line, file=sys.stdout)
+
+
+def _progress_bar(epochs, progress: bool | None, desc: str):
+    """A tqdm bar on stderr over `epochs` (progress None: only when stderr is a terminal, as tqdm's
+    disable=None), else a _NoBar; both have write_line, which prints a report line without tearing a bar."""
+    if not (sys.stderr.isatty() if progress is None else progress):
+        return _NoBar(epochs)
+    from tqdm import tqdm
+
+    bar = tqdm(epochs, desc=desc, unit="epoch", file=sys.stderr, leave=False, dynamic_ncols=True)
+    bar.write_line = lambda line: tqdm.write(line, file=sys.stdout)
+    return bar
+
+
 class _Run:
     """One training run: its runners, data, order and history, and the loop over epochs."""
 
@@ -149,7 +183,7 @@ class _Run:
         framework = opts["framework"]
         self.frameworks = FRAMEWORKS if framework == "both" else (framework,)
         self.config = config = task.config(hidden)
-        params0 = init_params(config, seed=opts["seed"], dtype=opts["dtype"], scheme=opts["init"])
+        params0 = init_task_params(config, opts["init"], seed=opts["seed"], dtype=opts["dtype"])
         h0 = task_h0(task, config, opts["seed"])
         if h0 is not None:
             h0 = h0.astype(opts["dtype"])
@@ -172,8 +206,6 @@ class _Run:
         self.last_good, self.kept, self.epoch = {r.name: r.snapshot() for r in self.runners}, 0, 0
 
     def go(self, progress, log) -> TrainResult:
-        from tqdm import tqdm
-
         hist, runners, epochs = self.hist, self.runners, self.epochs
         for r in runners:
             hist.train[r.name], hist.test[r.name] = [], []
@@ -181,15 +213,13 @@ class _Run:
             hist.initial_param_diff = runners[1].max_abs_diff(runners[0].params)
         if self.twin is not None:
             hist.initial_control_diff = _params_diff(self.reference_runner.params, self.twin.params)
-        write = log or (lambda line: tqdm.write(line, file=sys.stdout))
+        bar = _progress_bar(range(1, epochs + 1), progress, f"{self.task.name} ({'+'.join(self.frameworks)})")
+        write = log or bar.write_line
         train_batch = make_batch(self.task.train, self.task.output)
         for r in runners:
             hist.initial[r.name] = (evaluate(r, train_batch), evaluate(r, self.test_batch))
         write(format_initial(hist, epochs))
         start = time.perf_counter()
-        bar = tqdm(range(1, epochs + 1), desc=f"{self.task.name} ({'+'.join(self.frameworks)})", unit="epoch",
-                   file=sys.stderr, disable=(None if progress is None else not progress), leave=False,
-                   dynamic_ncols=True)
         try:
             for self.epoch in bar:
                 self._one_epoch()

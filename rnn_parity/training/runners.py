@@ -78,8 +78,9 @@ class TorchRunner:
         import torch
 
         from ..torch_impl import to_torch, torch_key_map
+        from ..torch_impl.train import train_step
 
-        self.torch = torch
+        self.torch, self.train_step = torch, train_step
         self.model = to_torch(params)
         self.config = params.config
         trainable = [p for p in self.model.parameters() if p.requires_grad]
@@ -99,12 +100,10 @@ class TorchRunner:
                 for e in examples]
 
     def step(self, item) -> tuple[float, int, int]:
-        from ..torch_impl.train import train_step
-
         x, y, y_numpy = item
         try:
-            loss, logits, _, _ = train_step(self.model, self.optimizer, x, y, self.h0, None, "sum",
-                                            self.clip_value, self.clip_norm)
+            loss, logits, _, _ = self.train_step(self.model, self.optimizer, x, y, self.h0, None, "sum",
+                                                 self.clip_value, self.clip_norm)
         except ValueError as e:
             bad = self.first_nonfinite_weight()
             raise StepRefused(f"the weights went non-finite ({bad})" if bad else str(e)) from None

@@ -13,12 +13,28 @@ import numpy as np
 
 from .. import datasets as ds
 from ..errors import RNNParityError
-from ..reference import RNNConfig
+from ..reference import Params, RNNConfig, init_params
 from ..reference.loss import log_softmax
 
 FRAMEWORKS = ("numpy", "torch")
 FRAMEWORK_CHOICES = ("numpy", "torch", "both")
 DATA_SEED = 0  # the synthetic data and the names split are fixed; --seed changes init and order only
+
+
+# The seeds' initializations, by the names TaskDefaults.init uses: weights ~ N(0, 1) * scale, biases zero.
+SEED_INIT_SCALES = {
+    "sentiment": 1e-3,  # randn / 1000 (seeds 000 and 004)
+    "fibonacci": 0.1,  # randn * 0.1 (seed 001)
+    "dlai": 0.01,  # randn * 0.01 (seeds 002 and 003)
+}
+
+
+def init_task_params(config: RNNConfig, init: str, seed: int = 0, dtype="float64") -> Params:
+    """init_params for a seed task's init name: a SEED_INIT_SCALES key ("randn" at that scale) or a
+    scheme of init_params' own ("torch", "randn")."""
+    if init in SEED_INIT_SCALES:
+        return init_params(config, seed=seed, dtype=dtype, scheme="randn", scale=SEED_INIT_SCALES[init])
+    return init_params(config, seed=seed, dtype=dtype, scheme=init)
 
 
 @dataclass(frozen=True)
@@ -29,7 +45,7 @@ class TaskDefaults:
     lr: float
     clip_value: float | None  # element-wise, like np.clip(d, -c, c); None: no clipping
     epochs: int
-    init: str  # init_params scheme: the seed's randn scale ("sentiment": randn / 1000, ...) or "torch"
+    init: str  # a key of SEED_INIT_SCALES (the seed's randn scale: "sentiment" is randn / 1000) or "torch"
     log_every: int  # epochs between report lines
     source: str  # which seed document it follows
 

@@ -1,4 +1,6 @@
 """The reference's forward pass on its own: shapes, bias modes, masking, activations, token ids."""
+import re
+
 import numpy as np
 import pytest
 
@@ -103,6 +105,17 @@ def test_init_is_seeded_and_follows_the_schemes():
     assert all(np.array_equal(a[k], b[k]) for k in a)
     assert not np.array_equal(a["Whh"], init_params(config, seed=5)["Whh"])
     assert all(np.abs(v).max() <= 1 / 4 for v in a.values())  # U(-1/sqrt(H), 1/sqrt(H)), H = 16
-    seed_init = init_params(config, scheme="sentiment")
+    seed_init = init_params(config, scheme="randn", scale=1e-3)
     assert np.all(seed_init["bh"] == 0) and 0 < np.abs(seed_init["Whh"]).max() < 0.01  # randn / 1000
     assert {k: v.shape for k, v in a.items()} == param_shapes(config)
+
+
+@pytest.mark.parametrize("old, scale", [("sentiment", 1e-3), ("fibonacci", 0.1), ("dlai", 0.01)])
+def test_old_task_scheme_names_are_deprecated_aliases_of_randn(old, scale):
+    """The seed tasks' scales live with the tasks now; the reference's own schemes are torch and randn."""
+    config = RNNConfig(4, 6, 2)
+    says = re.escape(f"init_params(scheme={old!r}) is deprecated: use scheme='randn', scale={scale:g}")
+    with pytest.warns(DeprecationWarning, match=says):
+        aliased = init_params(config, seed=7, scheme=old)
+    plain = init_params(config, seed=7, scheme="randn", scale=scale)
+    assert all(np.array_equal(aliased[k], plain[k]) for k in plain)

@@ -76,7 +76,7 @@ def test_trainer_steps_are_bit_identical_to_train_step(case):
 
 def sentiment_like():
     config = RNNConfig(input_size=6, hidden_size=8, output_size=2)
-    params = init_params(config, seed=0, scheme="sentiment")
+    params = init_params(config, seed=0, scheme="randn", scale=1e-3)
     return config, params
 
 
@@ -111,6 +111,11 @@ def test_the_optimizer_must_be_fresh_and_over_the_same_params():
         Trainer(params, SGD(params, lr=0.1), clip_value=0.0)
     with pytest.raises(ValueError, match="reduction must be one of"):
         Trainer(params, SGD(params, lr=0.1), reduction="avg")
+    driven = SGD(params, lr=0.1)
+    Trainer(params, driven)
+    assert driven.driver == "Trainer"
+    with pytest.raises(ValueError, match="already driven by a Trainer"):
+        Trainer(params, driven)
 
 
 def test_an_optimizer_driven_by_a_trainer_refuses_its_own_step():

@@ -56,7 +56,7 @@ def test_predict_names(cli, tmp_path):
     from rnn_parity.torch_impl import save_weights
     task = training.load_task("names")
     w = tmp_path / "names.safetensors"
-    save_weights(training.init_params(task.config(), seed=0, scheme="dlai"), str(w))
+    save_weights(training.init_task_params(task.config(), "dlai", seed=0), str(w))
     code, out, err = cli("predict", "names", "--weights", str(w), "--count", "4", "--seed", "7",
                          "--temperature", "0.8")
     assert code == 0, err
@@ -104,7 +104,7 @@ def test_predict_unknown_word(cli, tmp_path):
     from rnn_parity.torch_impl import save_weights
     task = training.load_task("sentiment")
     w = tmp_path / "s.npz"
-    save_weights(training.init_params(task.config(), seed=0, scheme="sentiment"), str(w))
+    save_weights(training.init_task_params(task.config(), "sentiment", seed=0), str(w))
     code, _, err = cli("predict", "sentiment", "--weights", str(w), "i am glad")
     one_line_error(code, err, "unknown word 'glad'")
 
@@ -130,3 +130,26 @@ def test_divergence_is_one_line_and_keeps_the_weights(cli, tmp_path):
     one_line_error(code, err, "diverged in epoch 1", "the initial weights", str(w))
     from rnn_parity.torch_impl import load_weights
     assert load_weights(str(w)).config.hidden_size == 8
+
+
+def test_a_numpy_run_imports_only_what_it_uses():
+    """`rnn-parity train --framework numpy` (no bar, no plot, no save) starts without torch, matplotlib, tqdm or
+    scipy: each costs a whole process tens to hundreds of milliseconds of start-up."""
+    import subprocess
+
+    heavy = ("torch", "matplotlib", "tqdm", "scipy")
+    code = ("import sys; from rnn_parity.cli import main; "
+            "status = main(['train', 'sentiment', '--framework', 'numpy', '--epochs', '2', '--no-progress']); "
+            f"print('imported:', [m for m in {heavy!r} if m in sys.modules]); sys.exit(status)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "imported: []"
+
+
+def test_the_progress_bar_still_draws_when_asked(capsys):
+    from rnn_parity import training
+
+    result = training.train("recurrent", framework="numpy", epochs=3, log_every=1, progress=True)
+    out, err = capsys.readouterr()
+    assert "recurrent (numpy)" in err and "epoch" in err  # tqdm's bar on stderr
+    assert out.count("epoch ") == 4 and len(result.history.train["numpy"]) == 3  # report lines on stdout

@@ -47,7 +47,7 @@ def test_short_run_both_frameworks_agree(name, n_train, epochs):
 def test_the_torch_side_moved_the_weights():
     task = small("sentiment", 10)
     result = training.train(task, framework="torch", epochs=1, **quiet())
-    start = training.init_params(task.config(), seed=0, scheme="sentiment")
+    start = training.init_task_params(task.config(), "sentiment", seed=0)
     assert max_diff(start, result.params["torch"]) > 1e-6
 
 
@@ -60,11 +60,27 @@ def test_runs_are_deterministic_and_seeded():
     assert max_diff(a.params["numpy"], c.params["numpy"]) > 0.0
 
 
+def test_task_inits_are_the_old_schemes_bit_for_bit():
+    """init_task_params draws exactly what init_params(scheme=<task name>) drew before the scales moved here."""
+    import warnings
+
+    config = training.load_task("names").config(12)
+    for init, scale in training.SEED_INIT_SCALES.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            old = training.init_params(config, seed=2, scheme=init)
+        new = training.init_task_params(config, init, seed=2)
+        assert all(np.array_equal(old[k], new[k]) for k in old), init
+        assert 0.5 * scale < new["Whh"].std() < 1.5 * scale
+    torch_init = training.init_task_params(config, "torch", seed=2)
+    assert all(np.array_equal(torch_init[k], v) for k, v in training.init_params(config, seed=2).items())
+
+
 def test_seed_init_scheme_and_task_defaults():
     task = training.load_task("sentiment")
     p = task.defaults
     assert (p.hidden, p.lr, p.clip_value, p.epochs, p.init) == (64, 2e-2, 1.0, 1000, "sentiment")
-    params = training.init_params(task.config(), seed=0, scheme=p.init)
+    params = training.init_task_params(task.config(), p.init, seed=0)
     assert not params["bh"].any() and not params["by"].any()
     assert 0.5e-3 < params["Whh"].std() < 1.5e-3  # randn / 1000
     assert training.load_task("fibonacci").defaults.init == "fibonacci"
@@ -110,14 +126,14 @@ def test_divergence_keeps_the_last_good_weights():
     with pytest.raises(training.TrainingDiverged, match=r"diverged in epoch 1 \(numpy") as e:
         training.train("sentiment", framework="both", epochs=3, hidden=8, lr=1e307, clip=None, **quiet())
     assert "\n" not in str(e.value) and e.value.kept_epoch == 0
-    start = training.init_params(training.load_task("sentiment").config(8), seed=0, scheme="sentiment")
+    start = training.init_task_params(training.load_task("sentiment").config(8), "sentiment", seed=0)
     for fw in ("numpy", "torch"):
         assert max_diff(e.value.params[fw], start) == 0.0  # the initial weights: the last good ones
 
 
 def test_a_nonfinite_loss_stops_before_the_update(monkeypatch):
     task = small("recurrent", 1)
-    params = training.init_params(task.config(), seed=0, scheme="dlai")
+    params = training.init_task_params(task.config(), "dlai", seed=0)
     runner = training.NumpyRunner(params, 0.01, None, None)
     item = runner.prepare(task.train)[0]
     params["bh"][:] = 50.0  # every h_t = tanh(~50) = 1 ...
