@@ -114,11 +114,29 @@ def load_torch_object(path):
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(e))
+        what = f" ({found.group(1)})" if found else ""
+        if _pickles_a_module(path):  # torch.save(model): the whole module, class and all
+            raise RNNParityError(f"{path}: refused: it is a whole pickled nn.Module{what}, saved with "
+                                 "torch.save(model), and unpickling it could run code: save its weights with "
+                                 "torch.save(model.state_dict(), PATH) and convert that") from None
         raise RNNParityError(f"{path}: refused: it holds pickled Python objects other than tensors and plain "
-                             f"containers{f' ({found.group(1)})' if found else ''}, and loading those could run "
-                             "code (torch.load weights_only=True)") from None
+                             f"containers{what}, and loading those could run code (torch.load weights_only=True); "
+                             "save the model's state_dict instead: torch.save(model.state_dict(), PATH)") from None
     except Exception as e:  # noqa: BLE001
         raise RNNParityError(f"{path}: not a readable torch file ({type(e).__name__}: {_first_line(e)})") from None
+
+
+def _pickles_a_module(path) -> bool:
+    """Whether the pickle names torch.nn's module classes (a whole model), found in its bytes, never unpickled."""
+    marker = b"torch.nn.modules."
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as z:
+                return any(marker in z.read(n) for n in z.namelist() if n.endswith("data.pkl"))
+        with open(path, "rb") as f:
+            return marker in f.read()
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def read_torch(path) -> tuple[dict, dict | None]:

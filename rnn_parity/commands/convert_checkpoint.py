@@ -38,11 +38,15 @@ def wants_structure(args) -> bool:
     if suffix == ".npz":
         return False
     try:
-        sd, stored, _ = load_checkpoint(args.input)
+        sd, stored, notes = load_checkpoint(args.input)
     except RNNParityError:
-        return False  # the plain reader says what is wrong with the file, in its own words
+        if suffix in (".pt", ".pth", ".safetensors"):
+            return False  # the plain reader says what is wrong with the file, in its own words
+        raise  # a .ckpt or .bin: only this reader takes it, so its words are the ones that apply
     if stored is not None:
         return False
+    if notes:  # nested in a training checkpoint ({"model_state_dict": ...}): load_weights reads only bare ones
+        return True
     if args.map or args.model or Path(args.input).suffix.lower() not in (".pt", ".pth", ".safetensors"):
         return True  # e.g. a Lightning .ckpt or a .bin, which load_weights does not take
     return not (all(OWN_KEYS.match(k) for k in sd) and "fc.weight" in sd)
@@ -79,14 +83,14 @@ def run_like(args) -> int:
     from ..torch_impl import ConfigAssumedWarning, load_weights
     from ..torch_impl.checkpoint import load_checkpoint, pick, write_like
 
+    with warnings.catch_warnings(record=True) as caught:  # first: IN's own problem (e.g. a pickled model) comes first
+        warnings.simplefilter("always", ConfigAssumedWarning)
+        params = load_weights(args.input, config=parse_config(args.config) or None, scheme=args.scheme,
+                              fold_bias=args.fold_bias)
     suffix = Path(args.output).suffix.lower()
     if suffix == ".npz" or args.to_scheme:
         raise RNNParityError(f"--like/--model write a torch state_dict in their names: name OUT .pt, .pth, .bin or "
                              f".safetensors, not {args.output}")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConfigAssumedWarning)
-        params = load_weights(args.input, config=parse_config(args.config) or None, scheme=args.scheme,
-                              fold_bias=args.fold_bias)
     lines = [f"read {args.input}: {len(params)} arrays, {params.dtype}"]
     lines += [f"note: {w.message}" for w in caught if issubclass(w.category, ConfigAssumedWarning)]
     like = None

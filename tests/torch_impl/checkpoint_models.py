@@ -411,3 +411,16 @@ class Wrapped(nn.Module):
 
     def forward(self, x):
         return self.model(x)
+
+
+class StockNames(nn.Module):
+    """A time-series regressor whose keys are TorchRNN's own (rnn.*, fc.*): 2 layers, batch-first, out[:, -1]."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, num_layers=2, batch_first=True)
+        self.fc = nn.Linear(H, 1)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out[:, -1, :])

@@ -29,9 +29,13 @@ def save(tmp_path, name, wrap="lightning", seed=0):
         for p in model.parameters():
             p.add_(0.1 * torch.randn_like(p))
     sd = model.state_dict()
-    path = tmp_path / f"{name}.ckpt"
+    path = tmp_path / f"{name}.{'pth' if wrap == 'training' else 'ckpt'}"
     if wrap == "lightning":
         torch.save({"state_dict": {"model." + k: v for k, v in sd.items()}, "optimizer_states": [{}], "epoch": 1}, path)
+    elif wrap == "training":  # the PyTorch tutorials' resumable checkpoint
+        torch.save({"epoch": 3, "model_state_dict": sd, "optimizer_state_dict": {"state": {}}, "loss": 0.5}, path)
+    elif wrap == "whole":  # torch.save(model): the class pickled with it
+        torch.save(model, path)
     else:
         torch.save({"module." + k: v for k, v in sd.items()}, path)
     return path, model
@@ -94,6 +98,30 @@ def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model,
     code, out, err = convert(monkeypatch, capsys, *argv)
     assert code == 2 and not (tmp_path / "port.npz").exists()
     assert err.count("\n") == 1 and re.search(message, err), err
+
+
+@pytest.mark.parametrize("wrap, with_model, expect", [
+    ("training", False, "read the weights under 'model_state_dict'"),  # TorchRNN's own names, nested
+    ("training", True, "read the weights under 'model_state_dict'"),
+])
+def test_training_checkpoints_port(tmp_path, monkeypatch, capsys, wrap, with_model, expect):
+    path, _ = save(tmp_path, "StockNames", wrap=wrap)
+    argv = [path, tmp_path / "port.npz"] + ([f"--model={MODELS}:StockNames"] if with_model else [])
+    code, out, err = convert(monkeypatch, capsys, *argv)
+    assert code == 0 and expect in out and "reads back bit-exact" in out, out + err
+
+
+@pytest.mark.parametrize("argv, message", [
+    ([], r"whole pickled nn\.Module \(checkpoint_models\.StockNames\), saved with torch\.save\(model\).*"
+         r"torch\.save\(model\.state_dict\(\), PATH\)"),
+    ([f"--model={MODELS}:StockNames"], r"whole pickled nn\.Module"),  # not a complaint about OUT's suffix
+])
+def test_whole_pickled_model_is_refused_with_the_fix(tmp_path, monkeypatch, capsys, argv, message):
+    import re
+
+    path, _ = save(tmp_path, "StockNames", wrap="whole")
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", *argv)
+    assert code == 2 and err.count("\n") == 1 and re.search(message, err), err
 
 
 def test_refusal_has_no_traceback_in_a_real_process(tmp_path):
