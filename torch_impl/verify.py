@@ -3,9 +3,11 @@ the reading that reproduces it.
 
 What is tried: each reading the shapes allow (structure.py: the order inside a cat, how a square bare
 parameter is applied), tanh and relu, the head at the last step or at every step, then nothing,
-softmax, log-softmax or sigmoid; the model's input layout (T, B) or (B, T) unless its nn.RNN or --layout
-says. A module whose forward takes (input, hidden) and has no nn.RNN (the char-RNN tutorial's shape)
-is run one step per call.
+softmax, log-softmax or sigmoid; the model's input layout (its nn.RNN's first, then the other, unless
+--layout says); without an embedding, dense inputs and token ids the model one-hots itself. A module whose
+forward takes (input, hidden) and has no nn.RNN (the char-RNN tutorial's shape) is run one step per call
+(a step may return (output, hidden) or the new hidden alone); a forward(x, lengths) gets full lengths, and a
+model that builds its state for self.batch_size is run at that batch size.
 
 Loading FILE.py runs the user's code: it is their own model, and it is loaded only after the checkpoint
 was read safely (torch.load weights_only=True).
@@ -19,6 +21,7 @@ import io
 import itertools
 import os
 import sys
+import warnings
 from dataclasses import replace
 from typing import Callable, NamedTuple
 
@@ -46,10 +49,13 @@ class Match(NamedTuple):
     layout: str  # "TB" or "BT"; "step" for one step per call
     max_diff: float
     passed: bool
+    inputs: str = "dense"  # "ids": the model takes token ids without an embedding (it one-hots them itself)
 
     def describe(self, reading) -> str:
         where = "at every step" if self.config.output == "all" else "at the last step"
         layout = "one step per call" if self.layout == "step" else f"input layout ({self.layout[0]}, {self.layout[1]})"
+        if self.inputs == "ids":
+            layout = f"token ids the model one-hots itself, {layout}"
         then = "" if self.post == "nothing" else f", then {self.post} (outside the port: its logits come before it)"
         variant = f", {reading.variant}" if reading.variant else ""
         return f"{self.config.nonlinearity} recurrence{variant}, head {where}{then}; {layout}"
@@ -145,14 +151,18 @@ def _has_rnn(model: nn.Module):
     return next((m for m in model.modules() if isinstance(m, (nn.RNN, nn.RNNCell))), None)
 
 
+def _required(fn) -> list:
+    """fn's positional parameters without a default ([] when its signature cannot be read)."""
+    try:
+        return [p for p in inspect.signature(fn).parameters.values()
+                if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return []
+
+
 def _is_step_module(model: nn.Module, cell_like: bool) -> bool:
     """A hand-written or RNNCell recurrence whose forward takes (input, hidden): one step per call."""
-    try:
-        required = [p for p in inspect.signature(model.forward).parameters.values()
-                    if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
-        return False
-    return cell_like and len(required) >= 2
+    return cell_like and len(_required(model.forward)) >= 2
 
 
 def _as_array(out) -> np.ndarray:
@@ -173,7 +183,9 @@ def run_model(model, x: np.ndarray, layout: str, hidden: tuple, forward_fn: Call
         h = torch.zeros(x.shape[1], hidden[1], dtype=next(model.parameters()).dtype)
         outs = []
         for t in range(x.shape[0]):
-            out, h = model(xt[t], h)
+            res = model(xt[t], h)
+            # (output, hidden), or the new hidden alone (an RNNCell wrapper without a head: it is the output)
+            out, h = res[:2] if isinstance(res, (tuple, list)) and len(res) >= 2 else (res, res)
             outs.append(torch.as_tensor(_as_array(out)))
         return torch.stack(outs).numpy()
     try:
@@ -182,6 +194,9 @@ def run_model(model, x: np.ndarray, layout: str, hidden: tuple, forward_fn: Call
         if "missing" not in str(e):
             raise
     B = xt.shape[1] if layout == "TB" else xt.shape[0]
+    required = _required(model.forward)
+    if len(required) > 1 and "len" in required[1].name.lower():
+        return _as_array(model(xt, torch.full((B,), x.shape[0], dtype=torch.long)))  # forward(text, text_lengths)
     init = getattr(model, "init_hidden", None) or getattr(model, "initHidden", None)
     h0 = init(B) if init is not None and len(inspect.signature(init).parameters) == 1 else \
         torch.zeros(hidden[0], B, hidden[1], dtype=next(model.parameters()).dtype)
@@ -216,42 +231,66 @@ def _views(out: np.ndarray, layout: str, T: int, B: int, O: int) -> list:
     return views
 
 
+def _batch_sizes(model: nn.Module) -> list:
+    """CHECK_B, then a batch size the model fixes itself (its forward builds a state for self.batch_size)."""
+    sizes = [CHECK_B]
+    for name in ("batch_size", "batch", "bsz", "n_batch"):
+        value = getattr(model, name, None)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 1024 and value not in sizes:
+            sizes.append(value)
+    return sizes
+
+
+def _run_all(model, f, layouts, forward_fn, rng) -> tuple[dict, list]:
+    """{(input kind, layout): (x, output, dtype it ran in)} at the first batch size the model runs at.
+
+    Input kinds: token ids for an embedding; otherwise dense vectors, then token ids in [0, D) meaning one-hot
+    vectors (a model that one-hots its ids itself, as d2l's RNNModel does)."""
+    K = f["hidden_size"] * (2 if f["bidirectional"] else 1)
+    hidden = (f["num_layers"] * (K // f["hidden_size"]), f["hidden_size"])
+    outputs, errors = {}, []
+    for B in _batch_sizes(model):
+        T = CHECK_T if B != CHECK_T else CHECK_T + 1  # T != B, so a wrong reading cannot match by accident
+        inputs = {"ids": rng.integers(0, f["vocab_size"] or f["input_size"], size=(T, B))}
+        if not f["vocab_size"]:
+            inputs = {"dense": rng.standard_normal((T, B, f["input_size"])), **inputs}
+        for (kind, x), lay in itertools.product(inputs.items(), layouts):
+            for dt in (torch.float64, torch.float32):  # float64 for a sharp check; else the model's own dtype
+                try:
+                    model.to(dt)
+                    with torch.no_grad(), warnings.catch_warnings():
+                        warnings.simplefilter("ignore")  # their code's deprecation chatter is not ours to print
+                        xin = x if kind == "ids" else x.astype(np.float64 if dt == torch.float64 else np.float32)
+                        out = run_model(model, xin, lay, hidden, forward_fn)
+                    outputs[kind, lay] = (x, out, "float64" if dt == torch.float64 else "float32")
+                    break
+                except RNNParityError:
+                    raise
+                except Exception as e:  # noqa: BLE001
+                    errors.append(f"{type(e).__name__}: {_first_line(e)}")
+        if outputs:
+            return outputs, errors
+    return outputs, errors
+
+
 def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layout: str | None = None,
                  seed: int = 0) -> tuple[Params, Match]:
     """Run `model` and the reference under every open choice; return (params, the match) or refuse in one line."""
     r0 = readings[0]
     f = r0.fields
-    T, B, K = CHECK_T, CHECK_B, f["hidden_size"] * (2 if f["bidirectional"] else 1)
     rng = np.random.default_rng(seed)
-    if f["vocab_size"]:
-        x = rng.integers(0, f["vocab_size"], size=(T, B))
-    else:
-        x = rng.standard_normal((T, B, f["input_size"]))
     cell = r0.hand_written or r0.recurrence.startswith("nn.RNNCell")
     step = _is_step_module(model, cell) and forward_fn is None
     rnn = _has_rnn(model)
-    layouts = [layout] if layout else \
-        ["BT" if rnn.batch_first else "TB"] if isinstance(rnn, nn.RNN) else ["TB", "BT"]
+    # its nn.RNN's layout first; the other too, as a model may transpose its input itself (d2l's inputs.T)
+    layouts = [layout] if layout else ["BT", "TB"] if isinstance(rnn, nn.RNN) and rnn.batch_first else ["TB", "BT"]
     layouts = ["step"] * step + layouts  # a (input, hidden) module may also take the whole sequence
     model.eval()
-    outputs, errors = {}, []  # layout -> (output, dtype it ran in)
-    for lay in layouts:
-        for dt in (torch.float64, torch.float32):  # float64 for a sharp check; else the model's own dtype
-            try:
-                model.to(dt)
-                with torch.no_grad():
-                    xin = x if f["vocab_size"] else x.astype(np.float64 if dt == torch.float64 else np.float32)
-                    out = run_model(model, xin, lay, (f["num_layers"] * (K // f["hidden_size"]), f["hidden_size"]),
-                                    forward_fn)
-                outputs[lay] = (out, "float64" if dt == torch.float64 else "float32")
-                break
-            except RNNParityError:
-                raise
-            except Exception as e:  # noqa: BLE001
-                errors.append(f"{type(e).__name__}: {_first_line(e)}")
+    outputs, errors = _run_all(model, f, layouts, forward_fn, rng)
     if not outputs:
         raise RNNParityError(f"running the model failed ({errors[0]}); pass --forward FILE.py:FUNC (FUNC(model, x) "
                              "returns the output) and --layout BT|TB")
+    T, B = next(iter(outputs.values()))[0].shape[:2]
     nonlins = [overrides["nonlinearity"]] if "nonlinearity" in overrides else ["tanh", "relu"]
     outs = [overrides["output"]] if "output" in overrides else (["all", "last"] if step else ["last", "all"])
     tried = []
@@ -259,8 +298,8 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
         config = RNNConfig.from_dict({**reading.fields, "nonlinearity": nl, "output": out_kind})
         params = params_of(reading, arrays, config)
         p64 = Params({k: a.astype(np.float64) for k, a in params.items()}, config)
-        logits, _, _ = reference_forward(p64, x)
-        for lay, (out, ran_in) in outputs.items():
+        for (inputs, lay), (x, out, ran_in) in outputs.items():
+            logits, _, _ = reference_forward(p64, x)
             tol = parity_tolerance("forward", ran_in)
             for post, (kind, view) in itertools.product(POSTS, _views(out, lay, T, B, config.output_size)):
                 if kind != out_kind:
@@ -268,13 +307,14 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
                 ref = _post(logits, post)
                 diff = float(np.abs(ref - view).max()) if np.isfinite(view).all() else np.inf
                 ok = bool(np.all(np.abs(ref - view) <= tol.atol + tol.rtol * np.abs(view)))
-                tried.append(Match(v, config, post, lay, diff, ok))
+                tried.append(Match(v, config, post, lay, diff, ok, "ids" if inputs == "ids" and not f["vocab_size"]
+                                   else "dense"))
                 if ok:
                     batch_first = lay == "BT"
                     final = RNNConfig.from_dict({**config.to_dict(), "batch_first": batch_first})
                     return Params(dict(params), final), tried[-1]._replace(config=final)
     if not tried:
-        shape = next(iter(outputs.values()))[0].shape
+        shape = next(iter(outputs.values()))[1].shape
         want = " or ".join("(B, O) = " + str((B, f["output_size"])) if o == "last" else
                            f"T*B*O = {T * B * f['output_size']} values" for o in outs)
         raise RNNParityError(f"the model's output has shape {shape}, expected {want} for output={'|'.join(outs)} "

@@ -424,3 +424,61 @@ class StockNames(nn.Module):
     def forward(self, x):
         out, _ = self.rnn(x)
         return self.fc(out[:, -1, :])
+
+
+class NeedsMask(nn.Module):
+    """forward(x, mask): a padding mask (B, T) zeroing the padded steps' outputs; --forward run_with_mask calls it."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x, mask):
+        out, _ = self.rnn(x)
+        return self.fc(out * mask.unsqueeze(-1))
+
+
+def run_with_mask(model, x):
+    """The --forward FUNC for NeedsMask: nothing padded (x comes in its nn.RNN's layout, (B, T, D))."""
+    return model(x, torch.ones(x.shape[:2], dtype=x.dtype))
+
+
+class CellNoHead(nn.Module):
+    """An nn.RNNCell wrapper whose forward(input, hidden) returns the new hidden state alone (no head)."""
+
+    def __init__(self):
+        super().__init__()
+        self.cell = nn.RNNCell(D, H)
+
+    def forward(self, input, hidden):
+        return self.cell(input, hidden)
+
+
+class OneHotInside(nn.Module):
+    """No embedding: forward(ids, state) one-hots token ids (B, T) itself, transposed to time-major for its
+    nn.RNN, and flattens the outputs to (T*B, D) (d2l's RNNModel shape)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H)
+        self.linear = nn.Linear(H, O)
+
+    def forward(self, ids, state):
+        y, state = self.rnn(F.one_hot(ids.T.long(), D).to(self.linear.weight.dtype), state)
+        return self.linear(y.reshape(-1, H)), state
+
+
+class FixedBatch(nn.Module):
+    """A state built for self.batch_size in forward: it runs only on batches of that size."""
+
+    def __init__(self):
+        super().__init__()
+        self.batch_size = 16
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        h = torch.zeros(1, self.batch_size, H, dtype=x.dtype)
+        out, _ = self.rnn(x, h)
+        return self.fc(out.contiguous().view(-1, H))

@@ -57,6 +57,10 @@ def save(tmp_path, name, wrap="lightning", seed=0):
     ("Sentiment", "tanh recurrence, head at the last step, then sigmoid"),
     ("CellStep", "relu recurrence, head at every step; one step per call"),
     ("EncoderDecoderNames", "stacked in the order 'second', 'first', head at the last step"),
+    ("NeedsLengths", "head at the last step; input layout (T, B)"),  # forward(x, lengths): full lengths passed
+    ("CellNoHead", "head at every step; one step per call"),  # the step returns the new hidden alone
+    ("OneHotInside", "head at every step; token ids the model one-hots itself, input layout (B, T)"),
+    ("FixedBatch", "head at every step; input layout (B, T)"),  # runs only at its own self.batch_size
 ])
 def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, capsys, name, expect):
     path, model = save(tmp_path, name)
@@ -192,12 +196,12 @@ def test_model_may_be_a_function_and_forward_a_function(tmp_path, monkeypatch, c
     path, _ = save(tmp_path, "H2O")
     code, out, err = convert(monkeypatch, capsys, path, tmp_path / "a.npz", "--model", f"{MODELS}:make_h2o")
     assert code == 0 and "verified against your model" in out, out + err
-    path, _ = save(tmp_path, "NeedsLengths")
-    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "b.npz", "--model", f"{MODELS}:NeedsLengths")
+    path, _ = save(tmp_path, "NeedsMask")
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "b.npz", "--model", f"{MODELS}:NeedsMask")
     assert code == 2 and "pass --forward FILE.py:FUNC" in err, err
-    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "b.npz", "--model", f"{MODELS}:NeedsLengths",
-                             "--forward", f"{MODELS}:run_with_lengths")
-    assert code == 0 and "head at the last step; input layout (T, B)" in out, out + err
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "b.npz", "--model", f"{MODELS}:NeedsMask",
+                             "--forward", f"{MODELS}:run_with_mask")
+    assert code == 0 and "head at every step; input layout (B, T)" in out, out + err
 
 
 def test_layout_is_taken_as_given(tmp_path, monkeypatch, capsys):
