@@ -146,6 +146,11 @@ def find_readings(arrays: Mapping, map=None) -> list[Reading]:
     for rec in recs:
         for reading, leftover, score in _complete(rec, units, loose, short, back, roles, wrappers):
             (partial if leftover else complete).append((score, reading, leftover, rec))
+    for item in list(partial):  # an initial state of zeros (a registered h0 buffer) is the reference's default
+        score, reading, leftover, rec = item
+        if leftover and all(_initial_state(k, short[k], rec) and not np.any(short[k]) for k in leftover):
+            partial.remove(item)
+            complete.append((score, _with_zero_states(reading, sorted(leftover), short, back, arrays), set(), rec))
     if complete:
         best = max(s for s, *_ in complete)
         top = [(r, rec) for s, r, _, rec in complete if s == best]
@@ -235,11 +240,38 @@ def _complete(rec: Part, units, loose, short, back, roles, wrappers):
             yield reading, set(short) - used, score
 
 
+STATE_NAMES = ("h0", "h_0", "hx", "hidden", "init", "state")  # names of a learned initial state
+
+
+def _initial_state(key: str, a, rec: Part) -> bool:
+    """Whether tensor `key` is an initial hidden state: (layers*dirs, 1 or B, H) by shape; (H,), (1, H) or
+    (layers*dirs, H) when its name also says so."""
+    shape, n = tuple(np.shape(a)), rec.layers * rec.dirs
+    if len(shape) == 3:
+        return shape[0] == n and shape[2] == rec.H
+    named = any(w in key.rsplit(".", 1)[-1].lower() for w in STATE_NAMES)
+    return named and shape in ((rec.H,), (1, rec.H), (n, rec.H))
+
+
+def _with_zero_states(reading: Reading, states: list, short, back, arrays) -> Reading:
+    """`reading` with zero initial states explained: nothing to read, zeros to write back."""
+    order = {k: i for i, k in enumerate(arrays)}
+    sources = tuple(sorted(reading.sources + tuple(Source(back[k], (None,)) for k in states),
+                           key=lambda src: order[src.key]))
+    listed = ", ".join(f"{back[k]} {tuple(np.shape(short[k]))}" for k in states)
+    return replace(reading, sources=sources, notes=reading.notes + (
+        f"ignored {listed}: an initial hidden state of zeros, the reference's default h0",))
+
+
 def _leftover_message(reading: Reading, rec: Part, leftover: list, short, back) -> str:
     """The one line that says why no reading explains every tensor."""
     K = rec.H * rec.dirs
     for k in leftover:
         shape = tuple(np.shape(short[k]))
+        if _initial_state(k, short[k], rec):
+            return (f"{back[k]} {shape} is a learned initial hidden state (nonzero): the reference's weights hold no "
+                    "h0, its forward takes one (h0=); port a state_dict without it and pass its values as h0, "
+                    f"broadcast to (layers*directions, B, H) = ({rec.layers * rec.dirs}, B, {rec.H})")
         if len(shape) != 2:
             continue
         if reading.head is None and shape[1] % K == 0 and shape[1] > K:

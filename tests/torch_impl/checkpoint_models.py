@@ -482,3 +482,26 @@ class FixedBatch(nn.Module):
         h = torch.zeros(1, self.batch_size, H, dtype=x.dtype)
         out, _ = self.rnn(x, h)
         return self.fc(out.contiguous().view(-1, H))
+
+
+class ZeroH0Buffer(nn.Module):
+    """An initial state registered as a buffer of zeros (1, 1, H), expanded over the batch: the default h0."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("h0", torch.zeros(1, 1, H))
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        out, _ = self.rnn(x, self.h0.expand(-1, x.shape[0], -1).contiguous())
+        return self.fc(out[:, -1])
+
+
+class LearnedH0(ZeroH0Buffer):
+    """The same with h0 a trained nn.Parameter: nonzero, so the reference's weights cannot hold it."""
+
+    def __init__(self):
+        super().__init__()
+        del self.h0
+        self.h0 = nn.Parameter(torch.zeros(1, 1, H))

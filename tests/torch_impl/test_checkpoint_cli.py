@@ -61,6 +61,7 @@ def save(tmp_path, name, wrap="lightning", seed=0):
     ("CellNoHead", "head at every step; one step per call"),  # the step returns the new hidden alone
     ("OneHotInside", "head at every step; token ids the model one-hots itself, input layout (B, T)"),
     ("FixedBatch", "head at every step; input layout (B, T)"),  # runs only at its own self.batch_size
+    ("ZeroH0Buffer", "head at the last step; input layout (B, T)"),  # a zero h0 buffer is the default h0
 ])
 def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, capsys, name, expect):
     path, model = save(tmp_path, name)
@@ -93,6 +94,7 @@ def test_without_model_says_stock_only(tmp_path, monkeypatch, capsys):
     ("CharRNN", False, r"hand-written recurrence .*its nonlinearity is in the forward code"),
     ("TwoHeads", False, r"left over .*candidates for the head: 'aux', 'fc'"),
     ("EncoderDecoderNames", False, r"the shapes cannot tell the order of the RNN modules; pass --model"),
+    ("LearnedH0", True, r"model\.h0 \(1, 1, 6\) is a learned initial hidden state \(nonzero\).*pass its values as h0"),
 ])
 def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model, message):
     import re
@@ -153,7 +155,7 @@ def test_bad_model_option(tmp_path, monkeypatch, capsys, spec, message):
     assert code == 2 and message in err and err.count("\n") == 1, err
 
 
-@pytest.mark.parametrize("name", ["WordLM", "CharRNN", "BareHead", "Wrapped"])
+@pytest.mark.parametrize("name", ["WordLM", "CharRNN", "BareHead", "Wrapped", "ZeroH0Buffer"])
 def test_like_and_model_write_their_names(tmp_path, monkeypatch, capsys, name):
     path, model = save(tmp_path, name)
     code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", "--model", f"{MODELS}:{name}")
