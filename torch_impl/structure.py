@@ -268,6 +268,10 @@ def _leftover_message(reading: Reading, rec: Part, leftover: list, short, back) 
     K = rec.H * rec.dirs
     for k in leftover:
         shape = tuple(np.shape(short[k]))
+        if len(shape) == 1 and shape[0] == K and module_of(k) and f"{module_of(k)}.bias" in leftover:
+            return (f"{module_of(back[k])!r} ({K},) weight and bias act on the hidden states: a normalization layer "
+                    "(LayerNorm, BatchNorm) between the RNN and the head; rnn-parity ports embedding -> vanilla RNN "
+                    "-> one linear head with nothing between")
         if _initial_state(k, short[k], rec):
             return (f"{back[k]} {shape} is a learned initial hidden state (nonzero): the reference's weights hold no "
                     "h0, its forward takes one (h0=); port a state_dict without it and pass its values as h0, "

@@ -180,7 +180,13 @@ def run_model(model, x: np.ndarray, layout: str, hidden: tuple, forward_fn: Call
     if forward_fn is not None:
         return _as_array(forward_fn(model, xt))
     if layout == "step":
-        h = torch.zeros(x.shape[1], hidden[1], dtype=next(model.parameters()).dtype)
+        dtype, B = next(model.parameters()).dtype, x.shape[1]
+        init = getattr(model, "init_hidden", None) or getattr(model, "initHidden", None)
+        if isinstance(_has_rnn(model), nn.RNN):  # an nn.RNN fed one step per call takes (L*dirs, B, H)
+            h = init(B).to(dtype) if init is not None and len(_required(init)) == 1 else \
+                torch.zeros(hidden[0], B, hidden[1], dtype=dtype)
+        else:
+            h = torch.zeros(B, hidden[1], dtype=dtype)
         outs = []
         for t in range(x.shape[0]):
             res = model(xt[t], h)
@@ -285,6 +291,8 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
     # its nn.RNN's layout first; the other too, as a model may transpose its input itself (d2l's inputs.T)
     layouts = [layout] if layout else ["BT", "TB"] if isinstance(rnn, nn.RNN) and rnn.batch_first else ["TB", "BT"]
     layouts = ["step"] * step + layouts  # a (input, hidden) module may also take the whole sequence
+    if not step and not layout and forward_fn is None and len(_required(model.forward)) >= 2:
+        layouts.append("step")  # an nn.RNN fed one step per call (char-rnn.pytorch's forward(input, hidden))
     model.eval()
     outputs, errors = _run_all(model, f, layouts, forward_fn, rng)
     if not outputs:
@@ -292,7 +300,9 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
                              "returns the output) and --layout BT|TB")
     T, B = next(iter(outputs.values()))[0].shape[:2]
     nonlins = [overrides["nonlinearity"]] if "nonlinearity" in overrides else ["tanh", "relu"]
-    outs = [overrides["output"]] if "output" in overrides else (["all", "last"] if step else ["last", "all"])
+    # one step per call shows both; every step is the fuller reading of what the model does
+    outs = [overrides["output"]] if "output" in overrides else \
+        (["all", "last"] if "step" in layouts else ["last", "all"])
     tried = []
     for (v, reading), nl, out_kind in itertools.product(enumerate(readings), nonlins, outs):
         config = RNNConfig.from_dict({**reading.fields, "nonlinearity": nl, "output": out_kind})

@@ -49,7 +49,7 @@ def wants_structure(args) -> bool:
         return True
     if args.map or args.model or Path(args.input).suffix.lower() not in (".pt", ".pth", ".safetensors"):
         return True  # e.g. a Lightning .ckpt or a .bin, which load_weights does not take
-    return not (all(OWN_KEYS.match(k) for k in sd) and "fc.weight" in sd)
+    return not (all(OWN_KEYS.match(k) for k in sd) and "fc.weight" in sd and "fc.bias" in sd)  # TorchRNN's head
 
 
 def run_read(args) -> int:

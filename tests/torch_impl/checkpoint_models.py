@@ -505,3 +505,48 @@ class LearnedH0(ZeroH0Buffer):
         super().__init__()
         del self.h0
         self.h0 = nn.Parameter(torch.zeros(1, 1, H))
+
+
+class StepEmbedRNN(nn.Module):
+    """Embedding + 2-layer nn.RNN fed one step of ids per call: forward(input (B,), hidden (2, B, H))."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Embedding(V, H)
+        self.rnn = nn.RNN(H, H, 2)
+        self.decoder = nn.Linear(H, V)
+
+    def forward(self, input, hidden):
+        output, hidden = self.rnn(self.encoder(input).view(1, input.size(0), -1), hidden)
+        return self.decoder(output.view(input.size(0), -1)), hidden
+
+    def init_hidden(self, batch_size):
+        return torch.zeros(2, batch_size, H)
+
+
+class StockNamesNoBias(nn.Module):
+    """TorchRNN's own key names, but neither the RNN nor the head `fc` has a bias."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(V, D)
+        self.rnn = nn.RNN(D, H, bias=False, batch_first=True)
+        self.fc = nn.Linear(H, O, bias=False)
+
+    def forward(self, ids):
+        _, h_n = self.rnn(self.embedding(ids))
+        return self.fc(h_n[-1])
+
+
+class NormBetween(nn.Module):
+    """A LayerNorm between the RNN and the head: not one linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.norm = nn.LayerNorm(H)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(self.norm(out[:, -1]))

@@ -29,11 +29,13 @@ def save(tmp_path, name, wrap="lightning", seed=0):
         for p in model.parameters():
             p.add_(0.1 * torch.randn_like(p))
     sd = model.state_dict()
-    path = tmp_path / f"{name}.{'pth' if wrap == 'training' else 'ckpt'}"
+    path = tmp_path / f"{name}.{dict(training='pth', bare='pt').get(wrap, 'ckpt')}"
     if wrap == "lightning":
         torch.save({"state_dict": {"model." + k: v for k, v in sd.items()}, "optimizer_states": [{}], "epoch": 1}, path)
     elif wrap == "training":  # the PyTorch tutorials' resumable checkpoint
         torch.save({"epoch": 3, "model_state_dict": sd, "optimizer_state_dict": {"state": {}}, "loss": 0.5}, path)
+    elif wrap == "bare":  # torch.save(model.state_dict(), "model.pt")
+        torch.save(sd, path)
     elif wrap == "whole":  # torch.save(model): the class pickled with it
         torch.save(model, path)
     else:
@@ -62,6 +64,7 @@ def save(tmp_path, name, wrap="lightning", seed=0):
     ("OneHotInside", "head at every step; token ids the model one-hots itself, input layout (B, T)"),
     ("FixedBatch", "head at every step; input layout (B, T)"),  # runs only at its own self.batch_size
     ("ZeroH0Buffer", "head at the last step; input layout (B, T)"),  # a zero h0 buffer is the default h0
+    ("StepEmbedRNN", "tanh recurrence, head at every step; one step per call"),  # an nn.RNN fed step by step
 ])
 def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, capsys, name, expect):
     path, model = save(tmp_path, name)
@@ -94,6 +97,7 @@ def test_without_model_says_stock_only(tmp_path, monkeypatch, capsys):
     ("CharRNN", False, r"hand-written recurrence .*its nonlinearity is in the forward code"),
     ("TwoHeads", False, r"left over .*candidates for the head: 'aux', 'fc'"),
     ("EncoderDecoderNames", False, r"the shapes cannot tell the order of the RNN modules; pass --model"),
+    ("NormBetween", False, r"'model\.norm' \(6,\) weight and bias act on the hidden states: a normalization layer"),
     ("LearnedH0", True, r"model\.h0 \(1, 1, 6\) is a learned initial hidden state \(nonzero\).*pass its values as h0"),
 ])
 def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model, message):
@@ -106,13 +110,14 @@ def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model,
     assert err.count("\n") == 1 and re.search(message, err), err
 
 
-@pytest.mark.parametrize("wrap, with_model, expect", [
-    ("training", False, "read the weights under 'model_state_dict'"),  # TorchRNN's own names, nested
-    ("training", True, "read the weights under 'model_state_dict'"),
+@pytest.mark.parametrize("name, wrap, with_model, expect", [
+    ("StockNames", "training", False, "read the weights under 'model_state_dict'"),  # TorchRNN's own names, nested
+    ("StockNames", "training", True, "read the weights under 'model_state_dict'"),
+    ("StockNamesNoBias", "bare", False, "reading: embedding 'embedding'"),  # TorchRNN's names, no fc.bias
 ])
-def test_training_checkpoints_port(tmp_path, monkeypatch, capsys, wrap, with_model, expect):
-    path, _ = save(tmp_path, "StockNames", wrap=wrap)
-    argv = [path, tmp_path / "port.npz"] + ([f"--model={MODELS}:StockNames"] if with_model else [])
+def test_training_checkpoints_port(tmp_path, monkeypatch, capsys, name, wrap, with_model, expect):
+    path, _ = save(tmp_path, name, wrap=wrap)
+    argv = [path, tmp_path / "port.npz"] + ([f"--model={MODELS}:{name}"] if with_model else [])
     code, out, err = convert(monkeypatch, capsys, *argv)
     assert code == 0 and expect in out and "reads back bit-exact" in out, out + err
 
