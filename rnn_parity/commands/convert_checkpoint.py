@@ -49,7 +49,14 @@ def wants_structure(args) -> bool:
         return True
     if args.map or args.model or Path(args.input).suffix.lower() not in (".pt", ".pth", ".safetensors"):
         return True  # e.g. a Lightning .ckpt or a .bin, which load_weights does not take
-    return not (all(OWN_KEYS.match(k) for k in sd) and "fc.weight" in sd and "fc.bias" in sd)  # TorchRNN's head
+    return not (all(OWN_KEYS.match(k) for k in sd) and "fc.bias" in sd and _head_fits(sd))
+
+
+def _head_fits(sd) -> bool:
+    """Whether TorchRNN-named keys hold TorchRNN's head: fc.weight (O, H * dirs) on the last step's state."""
+    hh, fc = sd.get("rnn.weight_hh_l0"), sd.get("fc.weight")
+    dirs = 2 if "rnn.weight_hh_l0_reverse" in sd else 1
+    return hh is not None and fc is not None and fc.ndim == 2 and hh.ndim == 2 and fc.shape[1] == hh.shape[0] * dirs
 
 
 def run_read(args) -> int:

@@ -550,3 +550,16 @@ class NormBetween(nn.Module):
     def forward(self, x):
         out, _ = self.rnn(x)
         return self.fc(self.norm(out[:, -1]))
+
+
+class AllLayerStates(nn.Module):
+    """TorchRNN's key names, but `fc` reads the final states of all 3 layers at once, (O, 3H)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, num_layers=3, batch_first=True)
+        self.fc = nn.Linear(3 * H, O)
+
+    def forward(self, x):
+        _, h_n = self.rnn(x)
+        return self.fc(h_n.permute(1, 0, 2).flatten(1))

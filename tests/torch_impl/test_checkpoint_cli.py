@@ -92,18 +92,19 @@ def test_without_model_says_stock_only(tmp_path, monkeypatch, capsys):
                                        "between the RNN and the head"),
     ("NoTanhCharRNN", True, r"no reading matches"),
     ("FlattenHead", True, r"the head reads all T steps at once \(model\.fc\.weight is \(3, 30\) = \(O, T\*H\)"),
-    ("TutorialI2O", False, r"model\.i2o\.weight \(3, 10\) = \(O, D\+H\) reads cat\(x_t, h_\{t-1\}\), not h_t"),
+    ("TutorialI2O", False, r"i2o\.weight \(3, 10\) = \(O, D\+H\) reads cat\(x_t, h_\{t-1\}\), not h_t"),
     ("LSTMModel", False, r"is an LSTM \(lstm\.weight_ih_l0 is \(4H, D\) = \(24, 4\)\), rnn-parity ports vanilla RNNs"),
     ("CharRNN", False, r"hand-written recurrence .*its nonlinearity is in the forward code"),
     ("TwoHeads", False, r"left over .*candidates for the head: 'aux', 'fc'"),
     ("EncoderDecoderNames", False, r"the shapes cannot tell the order of the RNN modules; pass --model"),
-    ("NormBetween", False, r"'model\.norm' \(6,\) weight and bias act on the hidden states: a normalization layer"),
+    ("NormBetween", False, r"'norm' \(6,\) weight and bias act on the hidden states: a normalization layer"),
+    ("AllLayerStates", False, r"\(O, T\*H\) with T=3, H=6, or the final states of all 3 layers"),
     ("LearnedH0", True, r"model\.h0 \(1, 1, 6\) is a learned initial hidden state \(nonzero\).*pass its values as h0"),
 ])
 def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model, message):
     import re
 
-    path, _ = save(tmp_path, name)
+    path, _ = save(tmp_path, name, wrap="lightning" if with_model else "bare")  # bare: torch.save(state_dict)
     argv = [path, tmp_path / "port.npz"] + ([f"--model={MODELS}:{name}"] if with_model else [])
     code, out, err = convert(monkeypatch, capsys, *argv)
     assert code == 2 and not (tmp_path / "port.npz").exists()
