@@ -328,7 +328,8 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
         want = " or ".join("(B, O) = " + str((B, f["output_size"])) if o == "last" else
                            f"T*B*O = {T * B * f['output_size']} values" for o in outs)
         raise RNNParityError(f"the model's output has shape {shape}, expected {want} for output={'|'.join(outs)} "
-                             f"on T={T}, B={B}: not one head over the hidden states as read")
+                             f"on T={T}, B={B}: not one head over the hidden states as read (a model returning several "
+                             "outputs: pass --forward FILE.py:FUNC returning this head's)")
     best = min(tried, key=lambda m: m.max_diff)
     closest = best.describe(readings[best.variant])
     raise RNNParityError(f"no reading matches (closest differs by {best.max_diff:.2g}: {closest}): "

@@ -563,3 +563,22 @@ class AllLayerStates(nn.Module):
     def forward(self, x):
         _, h_n = self.rnn(x)
         return self.fc(h_n.permute(1, 0, 2).flatten(1))
+
+
+class TaskHeads(nn.Module):
+    """Two heads on the last state, returned together: a class head `cls` (O) and a regression head `reg` (1)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.cls = nn.Linear(H, O)
+        self.reg = nn.Linear(H, 1)
+
+    def forward(self, x):
+        last = self.rnn(x)[0][:, -1]
+        return self.cls(last), self.reg(last)
+
+
+def reg_output(model, x):
+    """The --forward FUNC that picks TaskHeads' second output."""
+    return model(x)[1]

@@ -233,3 +233,15 @@ def test_tied_weights_saved_once_are_filled_from_the_model(tmp_path, monkeypatch
     assert code == 0 and "the file holds tied tensors once" in out and "tied to the embedding" in out, out + err
     params = load_weights(tmp_path / "lm.npz")
     assert np.array_equal(params["E"], model.encoder.weight.detach().numpy()) and params.config.vocab_size == cm.V
+
+
+@pytest.mark.parametrize("head, forward, expect", [
+    ("cls", None, "verified against your model"),
+    ("reg", None, "a model returning several outputs: pass --forward FILE.py:FUNC returning this head's"),
+    ("reg", "reg_output", "verified against your model"),
+])
+def test_map_picks_one_of_several_heads(tmp_path, monkeypatch, capsys, head, forward, expect):
+    path, _ = save(tmp_path, "TaskHeads")
+    argv = [path, tmp_path / "port.npz", "--map", f"head={head}", "--model", f"{MODELS}:TaskHeads"]
+    code, out, err = convert(monkeypatch, capsys, *argv + (["--forward", f"{MODELS}:{forward}"] if forward else []))
+    assert code == (2 if "pass --forward" in expect else 0) and expect in out + err, out + err
