@@ -165,7 +165,10 @@ def _is_step_module(model: nn.Module, cell_like: bool) -> bool:
     return cell_like and len(_required(model.forward)) >= 2
 
 
-def _as_array(out) -> np.ndarray:
+def _as_array(out, shapes: list | None = None) -> np.ndarray:
+    """The model's output (the first tensor of a tuple); shapes gets the shapes of the tuple's tensors."""
+    if shapes is not None and isinstance(out, (tuple, list)):
+        shapes.append([tuple(o.shape) for o in out if isinstance(o, torch.Tensor)])
     while isinstance(out, (tuple, list)) and out:
         out = out[0]
     if not isinstance(out, torch.Tensor):
@@ -174,11 +177,12 @@ def _as_array(out) -> np.ndarray:
     return out.detach().cpu().double().numpy()
 
 
-def run_model(model, x: np.ndarray, layout: str, hidden: tuple, forward_fn: Callable | None) -> np.ndarray:
+def run_model(model, x: np.ndarray, layout: str, hidden: tuple, forward_fn: Callable | None,
+              shapes: list | None = None) -> np.ndarray:
     """The model's output on time-major x (T, B[, D]), fed in `layout`; hidden = (L*dirs, H) for a state arg."""
     xt = torch.from_numpy(x if layout in ("TB", "step") else np.swapaxes(x, 0, 1).copy())
     if forward_fn is not None:
-        return _as_array(forward_fn(model, xt))
+        return _as_array(forward_fn(model, xt), shapes)
     if layout == "step":
         dtype, B = next(model.parameters()).dtype, x.shape[1]
         init = getattr(model, "init_hidden", None) or getattr(model, "initHidden", None)
@@ -195,18 +199,19 @@ def run_model(model, x: np.ndarray, layout: str, hidden: tuple, forward_fn: Call
             outs.append(torch.as_tensor(_as_array(out)))
         return torch.stack(outs).numpy()
     try:
-        return _as_array(model(xt))
+        return _as_array(model(xt), shapes)
     except TypeError as e:
         if "missing" not in str(e):
             raise
     B = xt.shape[1] if layout == "TB" else xt.shape[0]
     required = _required(model.forward)
     if len(required) > 1 and "len" in required[1].name.lower():
-        return _as_array(model(xt, torch.full((B,), x.shape[0], dtype=torch.long)))  # forward(text, text_lengths)
+        full = torch.full((B,), x.shape[0], dtype=torch.long)
+        return _as_array(model(xt, full), shapes)  # forward(text, text_lengths): every sequence at full length
     init = getattr(model, "init_hidden", None) or getattr(model, "initHidden", None)
     h0 = init(B) if init is not None and len(inspect.signature(init).parameters) == 1 else \
         torch.zeros(hidden[0], B, hidden[1], dtype=next(model.parameters()).dtype)
-    return _as_array(model(xt, h0))
+    return _as_array(model(xt, h0), shapes)
 
 
 def _post(logits: np.ndarray, post: str) -> np.ndarray:
@@ -247,14 +252,15 @@ def _batch_sizes(model: nn.Module) -> list:
     return sizes
 
 
-def _run_all(model, f, layouts, forward_fn, rng) -> tuple[dict, list]:
-    """{(input kind, layout): (x, output, dtype it ran in)} at the first batch size the model runs at.
+def _run_all(model, f, layouts, forward_fn, rng) -> tuple[dict, list, bool]:
+    """{(input kind, layout): (x, output, dtype it ran in)} at the first batch size the model runs at, the
+    errors of the runs that failed, and whether the model returned several tensors.
 
     Input kinds: token ids for an embedding; otherwise dense vectors, then token ids in [0, D) meaning one-hot
     vectors (a model that one-hots its ids itself, as d2l's RNNModel does)."""
     K = f["hidden_size"] * (2 if f["bidirectional"] else 1)
     hidden = (f["num_layers"] * (K // f["hidden_size"]), f["hidden_size"])
-    outputs, errors = {}, []
+    outputs, errors, shapes = {}, [], []
     for B in _batch_sizes(model):
         T = CHECK_T if B != CHECK_T else CHECK_T + 1  # T != B, so a wrong reading cannot match by accident
         inputs = {"ids": rng.integers(0, f["vocab_size"] or f["input_size"], size=(T, B))}
@@ -267,7 +273,7 @@ def _run_all(model, f, layouts, forward_fn, rng) -> tuple[dict, list]:
                     with torch.no_grad(), warnings.catch_warnings():
                         warnings.simplefilter("ignore")  # their code's deprecation chatter is not ours to print
                         xin = x if kind == "ids" else x.astype(np.float64 if dt == torch.float64 else np.float32)
-                        out = run_model(model, xin, lay, hidden, forward_fn)
+                        out = run_model(model, xin, lay, hidden, forward_fn, shapes)
                     outputs[kind, lay] = (x, out, "float64" if dt == torch.float64 else "float32")
                     break
                 except RNNParityError:
@@ -275,8 +281,10 @@ def _run_all(model, f, layouts, forward_fn, rng) -> tuple[dict, list]:
                 except Exception as e:  # noqa: BLE001
                     errors.append(f"{type(e).__name__}: {_first_line(e)}")
         if outputs:
-            return outputs, errors
-    return outputs, errors
+            break
+    # several outputs: tensors besides the hidden states ((out, hidden) is the common pair, not several heads)
+    several = any(sum(1 for sh in tup if sh and sh[-1] != f["hidden_size"]) > 1 for tup in shapes)
+    return outputs, errors, several
 
 
 def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layout: str | None = None,
@@ -294,7 +302,9 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
     if not step and not layout and forward_fn is None and len(_required(model.forward)) >= 2:
         layouts.append("step")  # an nn.RNN fed one step per call (char-rnn.pytorch's forward(input, hidden))
     model.eval()
-    outputs, errors = _run_all(model, f, layouts, forward_fn, rng)
+    outputs, errors, several = _run_all(model, f, layouts, forward_fn, rng)
+    several = (" (a model returning several outputs: pass --forward FILE.py:FUNC returning this head's)"
+               if several and forward_fn is None else "")
     if not outputs:
         raise RNNParityError(f"running the model failed ({errors[0]}); pass --forward FILE.py:FUNC (FUNC(model, x) "
                              "returns the output) and --layout BT|TB")
@@ -328,13 +338,12 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
         want = " or ".join("(B, O) = " + str((B, f["output_size"])) if o == "last" else
                            f"T*B*O = {T * B * f['output_size']} values" for o in outs)
         raise RNNParityError(f"the model's output has shape {shape}, expected {want} for output={'|'.join(outs)} "
-                             f"on T={T}, B={B}: not one head over the hidden states as read (a model returning several "
-                             "outputs: pass --forward FILE.py:FUNC returning this head's)")
+                             f"on T={T}, B={B}: not one head over the hidden states as read{several}")
     best = min(tried, key=lambda m: m.max_diff)
     closest = best.describe(readings[best.variant])
     raise RNNParityError(f"no reading matches (closest differs by {best.max_diff:.2g}: {closest}): "
                          "something sits between the RNN and the head, or the recurrence is not a vanilla "
-                         "tanh/relu one")
+                         f"tanh/relu one{several}")
 
 
 def _first_line(e: BaseException) -> str:
