@@ -6,6 +6,7 @@ damaged or refused file ends in a one-line RNNParityError naming the file.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import pickle
@@ -109,8 +110,8 @@ def load_torch_object(path):
     if magic != b"PK\x03\x04" and magic[:1] != b"\x80":  # torch's zip format, or a legacy pickle
         raise RNNParityError(f"{path}: not a readable torch file (neither torch's zip format nor a pickle)")
     try:
-        with warnings.catch_warnings():  # torch warns about pickle protocols of files it then refuses
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(), torch.serialization.safe_globals(_harmless_globals()):
+            warnings.simplefilter("ignore")  # torch warns about pickle protocols of files it then refuses
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(e))
@@ -124,6 +125,15 @@ def load_torch_object(path):
                              "save the model's state_dict instead: torch.save(model.state_dict(), PATH)") from None
     except Exception as e:  # noqa: BLE001
         raise RNNParityError(f"{path}: not a readable torch file ({type(e).__name__}: {_first_line(e)})") from None
+
+
+def _harmless_globals() -> list:
+    """Classes training checkpoints hold besides tensors that rebuild from data without running code: a
+    script's argparse.Namespace of options, numpy scalars and dtypes (a best accuracy as np.float64). The
+    weights_only unpickler still checks everything inside them."""
+    scalar = np._core.multiarray.scalar if hasattr(np, "_core") else np.core.multiarray.scalar
+    dtypes = [getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith("DType")]
+    return [argparse.Namespace, scalar, (scalar, "numpy.core.multiarray.scalar"), np.dtype, *dtypes]
 
 
 def _pickles_a_module(path) -> bool:

@@ -40,9 +40,9 @@ def wants_structure(args) -> bool:
     try:
         sd, stored, notes = load_checkpoint(args.input)
     except RNNParityError:
-        if suffix in (".pt", ".pth", ".safetensors"):
-            return False  # the plain reader says what is wrong with the file, in its own words
-        raise  # a .ckpt or .bin: only this reader takes it, so its words are the ones that apply
+        if suffix in (".ckpt", ".bin", ".tar"):  # Lightning, Hugging Face, checkpoint.pth.tar: only this reader's
+            raise
+        return False  # the plain reader says what is wrong with the file, in its own words
     if stored is not None:
         return False
     if notes:  # nested in a training checkpoint ({"model_state_dict": ...}): load_weights reads only bare ones

@@ -29,11 +29,15 @@ def save(tmp_path, name, wrap="lightning", seed=0):
         for p in model.parameters():
             p.add_(0.1 * torch.randn_like(p))
     sd = model.state_dict()
-    path = tmp_path / f"{name}.{dict(training='pth', bare='pt').get(wrap, 'ckpt')}"
+    path = tmp_path / f"{name}.{dict(training='pth', script='pt', bare='pt').get(wrap, 'ckpt')}"
     if wrap == "lightning":
         torch.save({"state_dict": {"model." + k: v for k, v in sd.items()}, "optimizer_states": [{}], "epoch": 1}, path)
     elif wrap == "training":  # the PyTorch tutorials' resumable checkpoint
         torch.save({"epoch": 3, "model_state_dict": sd, "optimizer_state_dict": {"state": {}}, "loss": 0.5}, path)
+    elif wrap == "script":  # a training script's extras: its argparse options, a numpy best score
+        import argparse
+
+        torch.save({"model_state_dict": sd, "best_acc": np.float64(0.9), "args": argparse.Namespace(lr=0.1)}, path)
     elif wrap == "bare":  # torch.save(model.state_dict(), "model.pt")
         torch.save(sd, path)
     elif wrap == "whole":  # torch.save(model): the class pickled with it
@@ -114,6 +118,7 @@ def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model,
 @pytest.mark.parametrize("name, wrap, with_model, expect", [
     ("StockNames", "training", False, "read the weights under 'model_state_dict'"),  # TorchRNN's own names, nested
     ("StockNames", "training", True, "read the weights under 'model_state_dict'"),
+    ("StockNames", "script", False, "ignored args, best_acc"),  # Namespace and np.float64 are harmless globals
     ("StockNamesNoBias", "bare", False, "reading: embedding 'embedding'"),  # TorchRNN's names, no fc.bias
 ])
 def test_training_checkpoints_port(tmp_path, monkeypatch, capsys, name, wrap, with_model, expect):
