@@ -82,6 +82,18 @@ def load_checkpoint(path) -> tuple[dict, dict | None, list[str]]:
     return sd, _config_dict(stored, path), notes
 
 
+def widen(sd: dict, notes: list) -> dict:
+    """float16 / bfloat16 tensors as float32, exactly (each of their values is a float32), saying so: the
+    reference runs in float32 or float64. Writing back (write_like) keeps their own dtypes."""
+    half = sorted({str(v.dtype).removeprefix("torch.") for v in sd.values()
+                   if isinstance(v, torch.Tensor) and v.dtype in (torch.float16, torch.bfloat16)})
+    if not half:
+        return sd
+    notes.append(f"widened {'/'.join(half)} to float32 (exact: every {'/'.join(half)} value is a float32)")
+    return {k: v.float() if isinstance(v, torch.Tensor) and v.dtype in (torch.float16, torch.bfloat16) else v
+            for k, v in sd.items()}
+
+
 def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False, variant: int | None = None):
     """(Params, Reading) from a checkpoint file, a checkpoint dict, a state_dict or a module, by structure.
 
@@ -97,6 +109,8 @@ def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False,
         sd, stored, notes = load_checkpoint(obj_or_path)
     else:
         sd, stored, notes = unwrap(obj_or_path)
+    notes = list(notes)
+    sd = widen(sd, notes)
     arrays = {k: as_numpy(v, k, "read_checkpoint") for k, v in sd.items()}
     readings = find_readings(arrays, map)
     reading = pick(readings, variant)

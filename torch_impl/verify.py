@@ -356,12 +356,13 @@ def read_verified(checkpoint, model: nn.Module, map=None, forward: Callable | No
     """read_checkpoint with what the shapes cannot tell found by running `model` (their nn.Module, loaded here
     with strict=True from the checkpoint). Returns (params, reading, match); refuses in one line when no
     reading reproduces the model. forward(model, x) replaces model(x); layout "BT" | "TB" fixes x's layout."""
-    from .checkpoint import load_checkpoint, read_checkpoint, unwrap
+    from .checkpoint import load_checkpoint, read_checkpoint, unwrap, widen
     from .keymap import as_numpy
     from .structure import find_readings
 
     is_path = isinstance(checkpoint, (str, os.PathLike))
     sd, _, file_notes = load_checkpoint(checkpoint) if is_path else unwrap(checkpoint)
+    sd = widen(sd, [])  # read_checkpoint below says so
     loaded = load_strict(model, sd, f"the model {type(model).__name__}")
     extra = list(loaded)[len(sd):]  # fill_shared appends the tied tensors a file holds once
     if extra:  # read what their model loaded
@@ -383,7 +384,7 @@ def write_verified(params: Params, model: nn.Module, like=None, map=None, forwar
                    layout: str | None = None, seed: int = 0):
     """write_like(params, like or model) for the reading their `model` reproduces when it loads the result
     with strict=True: returns (state_dict in their names and dtypes, reading, match), or refuses."""
-    from .checkpoint import load_checkpoint, unwrap, write_like
+    from .checkpoint import load_checkpoint, unwrap, widen, write_like
     from .keymap import as_numpy
     from .structure import find_readings
 
@@ -395,7 +396,7 @@ def write_verified(params: Params, model: nn.Module, like=None, map=None, forwar
         full = write_like(params, sd, reading=reading, keep_wrappers=True)  # the keys the reading names
         out = load_strict(model, full, f"the model {type(model).__name__}")  # the names their model takes
         try:
-            _, match = find_reading(model, [reading], {k: v.numpy() for k, v in full.items()},
+            _, match = find_reading(model, [reading], {k: v.numpy() for k, v in widen(full, []).items()},
                                     {"nonlinearity": c.nonlinearity, "output": c.output}, forward, layout, seed)
         except RNNParityError as e:
             failures.append(str(e))

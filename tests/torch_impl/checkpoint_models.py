@@ -582,3 +582,8 @@ class TaskHeads(nn.Module):
 def reg_output(model, x):
     """The --forward FUNC that picks TaskHeads' second output."""
     return model(x)[1]
+
+
+def half_sentiment():
+    """Sentiment saved in half precision (model.half()), as mixed-precision training scripts save it."""
+    return Sentiment().half()

@@ -250,3 +250,19 @@ def test_map_picks_one_of_several_heads(tmp_path, monkeypatch, capsys, head, for
     argv = [path, tmp_path / "port.npz", "--map", f"head={head}", "--model", f"{MODELS}:TaskHeads"]
     code, out, err = convert(monkeypatch, capsys, *argv + (["--forward", f"{MODELS}:{forward}"] if forward else []))
     assert code == (2 if "pass --forward" in expect else 0) and expect in out + err, out + err
+
+
+@pytest.mark.parametrize("with_model", [False, True])
+def test_half_precision_reads_widened_and_writes_back_in_half(tmp_path, monkeypatch, capsys, with_model):
+    path, model = save(tmp_path, "half_sentiment", wrap="bare")
+    model_opt = ["--model", f"{MODELS}:half_sentiment"] if with_model else []
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", *model_opt)
+    assert code == 0 and "widened float16 to float32 (exact" in out, out + err
+    params = load_weights(tmp_path / "port.npz")
+    assert params.dtype == np.float32 and np.array_equal(params["Whh"], model.rnn.weight_hh_l0.detach().float().numpy())
+    params["Whh"] += 0.0123  # trained in NumPy: no longer float16 values
+    save_weights(params, tmp_path / "trained.npz")
+    code, out, err = convert(monkeypatch, capsys, tmp_path / "trained.npz", tmp_path / "theirs.pt", "--like", path,
+                             *model_opt)
+    assert code == 0 and "cast float32 -> float16" in out, out + err
+    assert {v.dtype for v in torch.load(tmp_path / "theirs.pt", weights_only=True).values()} == {torch.float16}
