@@ -124,7 +124,20 @@ def load_torch_object(path):
                              f"containers{what}, and loading those could run code (torch.load weights_only=True); "
                              "save the model's state_dict instead: torch.save(model.state_dict(), PATH)") from None
     except Exception as e:  # noqa: BLE001
+        if _is_torchscript(path):
+            raise RNNParityError(f"{path}: refused: it is a TorchScript archive (torch.jit.save), whose weights load "
+                                 "only with its code: save its weights with torch.save(model.state_dict(), PATH) and "
+                                 "convert that") from None
         raise RNNParityError(f"{path}: not a readable torch file ({type(e).__name__}: {_first_line(e)})") from None
+
+
+def _is_torchscript(path) -> bool:
+    """A torch.jit.save archive: a zip holding the model's code and constants.pkl (read as names only)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            return any(n.endswith("/constants.pkl") or "/code/" in n for n in z.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def _harmless_globals() -> list:

@@ -29,12 +29,12 @@ def save(tmp_path, name, wrap="lightning", seed=0):
         for p in model.parameters():
             p.add_(0.1 * torch.randn_like(p))
     sd = model.state_dict()
-    path = tmp_path / f"{name}.{dict(training='pth', script='pt', bare='pt').get(wrap, 'ckpt')}"
+    path = tmp_path / f"{name}.{dict(training='pth', extras='pt', bare='pt', script='pt').get(wrap, 'ckpt')}"
     if wrap == "lightning":
         torch.save({"state_dict": {"model." + k: v for k, v in sd.items()}, "optimizer_states": [{}], "epoch": 1}, path)
     elif wrap == "training":  # the PyTorch tutorials' resumable checkpoint
         torch.save({"epoch": 3, "model_state_dict": sd, "optimizer_state_dict": {"state": {}}, "loss": 0.5}, path)
-    elif wrap == "script":  # a training script's extras: its argparse options, a numpy best score
+    elif wrap == "extras":  # a training script's extras: its argparse options, a numpy best score
         import argparse
 
         torch.save({"model_state_dict": sd, "best_acc": np.float64(0.9), "args": argparse.Namespace(lr=0.1)}, path)
@@ -42,6 +42,12 @@ def save(tmp_path, name, wrap="lightning", seed=0):
         torch.save(sd, path)
     elif wrap == "whole":  # torch.save(model): the class pickled with it
         torch.save(model, path)
+    elif wrap == "script":  # torch.jit.save: code and weights in one archive
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # torch.jit.script is deprecated, still in use
+            torch.jit.save(torch.jit.script(model), path)
     else:
         torch.save({"module." + k: v for k, v in sd.items()}, path)
     return path, model
@@ -118,7 +124,7 @@ def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model,
 @pytest.mark.parametrize("name, wrap, with_model, expect", [
     ("StockNames", "training", False, "read the weights under 'model_state_dict'"),  # TorchRNN's own names, nested
     ("StockNames", "training", True, "read the weights under 'model_state_dict'"),
-    ("StockNames", "script", False, "ignored args, best_acc"),  # Namespace and np.float64 are harmless globals
+    ("StockNames", "extras", False, "ignored args, best_acc"),  # Namespace and np.float64 are harmless globals
     ("StockNamesNoBias", "bare", False, "reading: embedding 'embedding'"),  # TorchRNN's names, no fc.bias
 ])
 def test_training_checkpoints_port(tmp_path, monkeypatch, capsys, name, wrap, with_model, expect):
@@ -133,10 +139,14 @@ def test_training_checkpoints_port(tmp_path, monkeypatch, capsys, name, wrap, wi
          r"torch\.save\(model\.state_dict\(\), PATH\)"),
     ([f"--model={MODELS}:StockNames"], r"whole pickled nn\.Module"),  # not a complaint about OUT's suffix
 ])
-def test_whole_pickled_model_is_refused_with_the_fix(tmp_path, monkeypatch, capsys, argv, message):
+def test_whole_pickled_or_scripted_model_is_refused_with_the_fix(tmp_path, monkeypatch, capsys, argv, message):
     import re
 
     path, _ = save(tmp_path, "StockNames", wrap="whole")
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", *argv)
+    assert code == 2 and err.count("\n") == 1 and re.search(message, err), err
+    path, _ = save(tmp_path, "StockNames", wrap="script")
+    message = r"TorchScript archive \(torch\.jit\.save\).*torch\.save\(model\.state_dict\(\), PATH\)"
     code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", *argv)
     assert code == 2 and err.count("\n") == 1 and re.search(message, err), err
 
