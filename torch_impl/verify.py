@@ -313,7 +313,7 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
     # one step per call shows both; every step is the fuller reading of what the model does
     outs = [overrides["output"]] if "output" in overrides else \
         (["all", "last"] if "step" in layouts else ["last", "all"])
-    tried = []
+    tried, out_last = [], False
     for (v, reading), nl, out_kind in itertools.product(enumerate(readings), nonlins, outs):
         config = RNNConfig.from_dict({**reading.fields, "nonlinearity": nl, "output": out_kind})
         params = params_of(reading, arrays, config)
@@ -333,6 +333,14 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
                     batch_first = lay == "BT"
                     final = RNNConfig.from_dict({**config.to_dict(), "batch_first": batch_first})
                     return Params(dict(params), final), tried[-1]._replace(config=final)
+            # out[:, -1] of a bidirectional RNN: every step's head, at the last step (not h_n's reading)
+            out_last |= out_kind == "all" and f["bidirectional"] and any(
+                kind == "last" and np.allclose(_post(logits[-1], post), view, tol.rtol, tol.atol)
+                for post, (kind, view) in itertools.product(POSTS, _views(out, lay, T, B, config.output_size)))
+    if out_last:
+        raise RNNParityError("the model's head reads out[:, -1] of a bidirectional RNN, whose backward half has seen "
+                             "one step only; the reference's last-step head reads h_n (forward at T-1, backward at "
+                             "0): convert without --model with --config output=all and take its last step")
     if not tried:
         shape = next(iter(outputs.values()))[1].shape
         want = " or ".join("(B, O) = " + str((B, f["output_size"])) if o == "last" else

@@ -587,3 +587,15 @@ def reg_output(model, x):
 def half_sentiment():
     """Sentiment saved in half precision (model.half()), as mixed-precision training scripts save it."""
     return Sentiment().half()
+
+
+class BiLastOutput(nn.Module):
+    """Bidirectional, head on out[:, -1]: the backward half there has seen only the last step (not h_n)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(2 * H, O)
+
+    def forward(self, x):
+        return self.fc(self.rnn(x)[0][:, -1, :])

@@ -109,6 +109,7 @@ def test_without_model_says_stock_only(tmp_path, monkeypatch, capsys):
     ("EncoderDecoderNames", False, r"the shapes cannot tell the order of the RNN modules; pass --model"),
     ("NormBetween", False, r"'norm' \(6,\) weight and bias act on the hidden states: a normalization layer"),
     ("AllLayerStates", False, r"\(O, T\*H\) with T=3, H=6, or the final states of all 3 layers"),
+    ("BiLastOutput", True, r"reads out\[:, -1\] of a bidirectional RNN.*--config output=all and take its last step"),
     ("LearnedH0", True, r"model\.h0 \(1, 1, 6\) is a learned initial hidden state \(nonzero\).*pass its values as h0"),
 ])
 def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model, message):
