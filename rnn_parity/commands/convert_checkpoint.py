@@ -70,7 +70,8 @@ def run_read(args) -> int:
     dtypes = sorted({str(v.dtype).removeprefix("torch.") for v in sd.values()})
     lines = [f"read {args.input}: {len(sd)} tensors, {', '.join(dtypes)}"]
     if args.model:
-        from ..torch_impl.verify import build_model, load_object, read_verified
+        from ..torch_impl.user_model import build_model, load_object
+        from ..torch_impl.verify import read_verified
 
         model = build_model(args.model)  # only now: the checkpoint was read with weights_only=True
         forward_fn = load_object(args.forward, "--forward") if args.forward else None
@@ -107,7 +108,8 @@ def run_like(args) -> int:
         like, _, notes = load_checkpoint(args.like)
         lines += [f"note: {n}" for n in notes]
     if args.model:
-        from ..torch_impl.verify import build_model, load_object, write_verified
+        from ..torch_impl.user_model import build_model, load_object
+        from ..torch_impl.verify import write_verified
 
         model = build_model(args.model)
         forward_fn = load_object(args.forward, "--forward") if args.forward else None
