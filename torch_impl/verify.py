@@ -7,7 +7,7 @@ softmax, log-softmax or sigmoid; the model's input layout (its nn.RNN's first, t
 --layout says); without an embedding, dense inputs and token ids the model one-hots itself. A module whose
 forward takes (input, hidden) and has no nn.RNN (the char-RNN tutorial's shape) is run one step per call
 (a step may return (output, hidden) or the new hidden alone); a forward(x, lengths) gets full lengths, and a
-model that builds its state for self.batch_size is run at that batch size.
+model that builds its state for self.batch_size, or reshapes to self.sequence_length, is run at that size.
 
 Their model is imported and loaded by user_model.py, only after the checkpoint was read safely
 (torch.load weights_only=True).
@@ -34,6 +34,8 @@ from .checkpoint import params_of
 from .user_model import _first_line, load_strict
 
 CHECK_T, CHECK_B = 7, 3
+BATCH_NAMES = ("batch_size", "batch", "bsz", "n_batch")  # attributes a model fixes its batch size in
+STEP_NAMES = ("sequence_length", "seq_len", "seq_length", "time_step", "time_steps", "n_steps")
 POSTS = ("nothing", "softmax", "log-softmax", "sigmoid")  # sigmoid: binary heads with O = 1
 
 
@@ -151,13 +153,18 @@ def _views(out: np.ndarray, layout: str, T: int, B: int, O: int) -> list:
     return views
 
 
-def _batch_sizes(model: nn.Module) -> list:
-    """CHECK_B, then a batch size the model fixes itself (its forward builds a state for self.batch_size)."""
-    sizes = [CHECK_B]
-    for name in ("batch_size", "batch", "bsz", "n_batch"):
-        value = getattr(model, name, None)
-        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 1024 and value not in sizes:
-            sizes.append(value)
+def _sizes(model: nn.Module) -> list:
+    """(B, T) to run at: CHECK_B and CHECK_T, then the sizes a model fixes itself (a state built for
+    self.batch_size, a reshape to self.sequence_length). T != B, so a wrong reading cannot match by accident."""
+    def attr(names):
+        values = [getattr(model, n, None) for n in names]
+        return [v for v in values if isinstance(v, int) and not isinstance(v, bool) and 1 < v <= 1024][:1]
+
+    sizes = []
+    for B, T in itertools.product([CHECK_B] + attr(BATCH_NAMES), [CHECK_T] + attr(STEP_NAMES)):
+        T = T if T != B else T + 1
+        if (B, T) not in sizes:
+            sizes.append((B, T))
     return sizes
 
 
@@ -170,8 +177,7 @@ def _run_all(model, f, layouts, forward_fn, rng) -> tuple[dict, list, bool]:
     K = f["hidden_size"] * (2 if f["bidirectional"] else 1)
     hidden = (f["num_layers"] * (K // f["hidden_size"]), f["hidden_size"])
     outputs, errors, shapes = {}, [], []
-    for B in _batch_sizes(model):
-        T = CHECK_T if B != CHECK_T else CHECK_T + 1  # T != B, so a wrong reading cannot match by accident
+    for B, T in _sizes(model):
         inputs = {"ids": rng.integers(0, f["vocab_size"] or f["input_size"], size=(T, B))}
         if not f["vocab_size"]:
             inputs = {"dense": rng.standard_normal((T, B, f["input_size"])), **inputs}

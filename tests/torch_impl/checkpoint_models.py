@@ -599,3 +599,17 @@ class BiLastOutput(nn.Module):
 
     def forward(self, x):
         return self.fc(self.rnn(x)[0][:, -1, :])
+
+
+class FixedSteps(nn.Module):
+    """Reshapes its input to self.sequence_length steps (row-by-row image classifiers): runs only at that T."""
+
+    def __init__(self):
+        super().__init__()
+        self.sequence_length = 9
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        out, _ = self.rnn(x.reshape(-1, self.sequence_length, D))
+        return self.fc(out[:, -1, :])
