@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pathlib
 import pickle
 import re
 import warnings
@@ -142,11 +143,13 @@ def _is_torchscript(path) -> bool:
 
 def _harmless_globals() -> list:
     """Classes training checkpoints hold besides tensors that rebuild from data without running code: a
-    script's argparse.Namespace of options, numpy scalars and dtypes (a best accuracy as np.float64). The
+    script's argparse.Namespace of options, numpy scalars and dtypes (a best accuracy as np.float64), paths
+    (a data_dir in Lightning's hyper_parameters). The
     weights_only unpickler still checks everything inside them."""
     scalar = np._core.multiarray.scalar if hasattr(np, "_core") else np.core.multiarray.scalar
     dtypes = [getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith("DType")]
-    return [argparse.Namespace, scalar, (scalar, "numpy.core.multiarray.scalar"), np.dtype, *dtypes]
+    paths = [pathlib.PosixPath, pathlib.WindowsPath, pathlib.PurePosixPath, pathlib.PureWindowsPath]  # from strings
+    return [argparse.Namespace, scalar, (scalar, "numpy.core.multiarray.scalar"), np.dtype, *dtypes, *paths]
 
 
 def _pickles_a_module(path) -> bool:

@@ -37,7 +37,10 @@ def save(tmp_path, name, wrap="lightning", seed=0):
     elif wrap == "extras":  # a training script's extras: its argparse options, a numpy best score
         import argparse
 
-        torch.save({"model_state_dict": sd, "best_acc": np.float64(0.9), "args": argparse.Namespace(lr=0.1)}, path)
+        import pathlib
+
+        args = argparse.Namespace(lr=0.1, data_dir=pathlib.Path("data"))
+        torch.save({"model_state_dict": sd, "best_acc": np.float64(0.9), "args": args}, path)
     elif wrap == "bare":  # torch.save(model.state_dict(), "model.pt")
         torch.save(sd, path)
     elif wrap == "whole":  # torch.save(model): the class pickled with it
