@@ -4,8 +4,9 @@ the reading that reproduces it.
 What is tried: each reading the shapes allow (structure.py: the order inside a cat, how a square bare
 parameter is applied), tanh and relu, the head at the last step or at every step, then nothing,
 softmax, log-softmax or sigmoid; the model's input layout (its nn.RNN's first, then the other, unless
---layout says); without an embedding, dense inputs and token ids the model one-hots itself. A module whose
-forward takes (input, hidden) and has no nn.RNN (the char-RNN tutorial's shape) is run one step per call
+--layout says); without an embedding, dense inputs, token ids the model one-hots itself, and for D = 1 a
+(B, T) series the model unsqueezes itself. A module whose forward takes (input, hidden) and has no nn.RNN
+(the char-RNN tutorial's shape) is run one step per call, and so is an nn.RNN one when whole sequences fail
 (a step may return (output, hidden) or the new hidden alone); a forward(x, lengths) gets full lengths, and a
 model that builds its state for self.batch_size, or reshapes to self.sequence_length, is run at that size.
 
@@ -46,13 +47,15 @@ class Match(NamedTuple):
     layout: str  # "TB" or "BT"; "step" for one step per call
     max_diff: float
     passed: bool
-    inputs: str = "dense"  # "ids": the model takes token ids without an embedding (it one-hots them itself)
+    inputs: str = "dense"  # "ids": token ids without an embedding (it one-hots them); "series": (T, B) for D = 1
 
     def describe(self, reading) -> str:
         where = "at every step" if self.config.output == "all" else "at the last step"
         layout = "one step per call" if self.layout == "step" else f"input layout ({self.layout[0]}, {self.layout[1]})"
         if self.inputs == "ids":
             layout = f"token ids the model one-hots itself, {layout}"
+        elif self.inputs == "series":
+            layout = f"a series without its feature axis, {layout}"
         then = "" if self.post == "nothing" else f", then {self.post} (outside the port: its logits come before it)"
         variant = f", {reading.variant}" if reading.variant else ""
         return f"{self.config.nonlinearity} recurrence{variant}, head {where}{then}; {layout}"
@@ -181,6 +184,8 @@ def _run_all(model, f, layouts, forward_fn, rng) -> tuple[dict, list, bool]:
         inputs = {"ids": rng.integers(0, f["vocab_size"] or f["input_size"], size=(T, B))}
         if not f["vocab_size"]:
             inputs = {"dense": rng.standard_normal((T, B, f["input_size"])), **inputs}
+            if f["input_size"] == 1:  # a univariate series fed as (B, T), the model unsqueezing it itself
+                inputs["series"] = inputs["dense"]
         for (kind, x), lay in itertools.product(inputs.items(), layouts):
             for dt in (torch.float64, torch.float32):  # float64 for a sharp check; else the model's own dtype
                 try:
@@ -188,6 +193,7 @@ def _run_all(model, f, layouts, forward_fn, rng) -> tuple[dict, list, bool]:
                     with torch.no_grad(), warnings.catch_warnings():
                         warnings.simplefilter("ignore")  # their code's deprecation chatter is not ours to print
                         xin = x if kind == "ids" else x.astype(np.float64 if dt == torch.float64 else np.float32)
+                        xin = xin[..., 0] if kind == "series" else xin
                         out = run_model(model, xin, lay, hidden, forward_fn, shapes)
                     outputs[kind, lay] = (x, out, "float64" if dt == torch.float64 else "float32")
                     break
@@ -242,8 +248,7 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
                 ref = _post(logits, post)
                 diff = float(np.abs(ref - view).max()) if np.isfinite(view).all() else np.inf
                 ok = bool(np.all(np.abs(ref - view) <= tol.atol + tol.rtol * np.abs(view)))
-                tried.append(Match(v, config, post, lay, diff, ok, "ids" if inputs == "ids" and not f["vocab_size"]
-                                   else "dense"))
+                tried.append(Match(v, config, post, lay, diff, ok, "dense" if f["vocab_size"] else inputs))
                 if ok:
                     batch_first = lay == "BT"
                     final = RNNConfig.from_dict({**config.to_dict(), "batch_first": batch_first})

@@ -613,3 +613,16 @@ class FixedSteps(nn.Module):
     def forward(self, x):
         out, _ = self.rnn(x.reshape(-1, self.sequence_length, D))
         return self.fc(out[:, -1, :])
+
+
+class UnivariateSeries(nn.Module):
+    """A one-feature time series taken as (B, T) and unsqueezed to (B, T, 1) inside forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(1, H, num_layers=2, batch_first=True)
+        self.fc = nn.Linear(H, 1)
+
+    def forward(self, x):
+        out, _ = self.rnn(x.unsqueeze(-1))
+        return self.fc(out[:, -1, :]).squeeze(-1)

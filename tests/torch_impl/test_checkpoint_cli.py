@@ -79,6 +79,7 @@ def save(tmp_path, name, wrap="lightning", seed=0):
     ("ZeroH0Buffer", "head at the last step; input layout (B, T)"),  # a zero h0 buffer is the default h0
     ("StepEmbedRNN", "tanh recurrence, head at every step; one step per call"),  # an nn.RNN fed step by step
     ("FixedSteps", "head at the last step; input layout (B, T)"),  # runs only at its own self.sequence_length
+    ("UnivariateSeries", "head at the last step; a series without its feature axis, input layout (B, T)"),
 ])
 def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, capsys, name, expect):
     path, model = save(tmp_path, name)
