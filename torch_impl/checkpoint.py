@@ -188,7 +188,7 @@ def _fold(params: Params, reading: Reading):
     for k in params:
         if k.startswith("bhh"):
             arrays["bh" + k[3:]] = params["bh" + k[3:]] + params[k]
-    sources = tuple(replace(s, parts=(None,)) if s.parts[0] and s.parts[0].startswith("bhh") else s
+    sources = tuple(replace(s, parts=(None,)) if s.parts and s.parts[0] and s.parts[0].startswith("bhh") else s
                     for s in reading.sources)
     fields = {**reading.fields, "bias": "single"}
     return Params({k: arrays[k] for k in param_shapes(config)}, config), replace(reading, sources=sources,
@@ -239,7 +239,9 @@ def write_like(params: Params, like, map=None, variant: int | None = None, readi
     out = {}
     for src in reading.sources:
         dtype = theirs[src.key].dtype
-        if src.parts == (None,) or (len(src.parts) == 1 and src.parts[0] not in arrays):
+        if not src.parts:  # not the model's (a loss function's weights): theirs as they are
+            value = theirs[src.key]
+        elif src.parts == (None,) or (len(src.parts) == 1 and src.parts[0] not in arrays):
             value = np.zeros(theirs[src.key].shape, dtype)  # a bias the weights do not have (bias="single")
         else:
             value = np.concatenate([arrays[r] for r in src.parts], axis=-1)  # one part: a copy of it

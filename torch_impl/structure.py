@@ -146,11 +146,13 @@ def find_readings(arrays: Mapping, map=None) -> list[Reading]:
     for rec in recs:
         for reading, leftover, score in _complete(rec, units, loose, short, back, roles, wrappers):
             (partial if leftover else complete).append((score, reading, leftover, rec))
-    for item in list(partial):  # an initial state of zeros (a registered h0 buffer) is the reference's default
+    for item in list(partial):  # zero initial states (an h0 buffer: the default) and a loss's class weights
         score, reading, leftover, rec = item
-        if leftover and all(_initial_state(k, short[k], rec) and not np.any(short[k]) for k in leftover):
+        zeros = sorted(k for k in leftover if _initial_state(k, short[k], rec) and not np.any(short[k]))
+        losses = sorted(k for k in leftover if _loss_buffer(k, short[k]))
+        if leftover and len(zeros) + len(losses) == len(leftover):
             partial.remove(item)
-            complete.append((score, _with_zero_states(reading, sorted(leftover), short, back, arrays), set(), rec))
+            complete.append((score, _explained(reading, zeros, losses, short, back, arrays), set(), rec))
     if complete:
         best = max(s for s, *_ in complete)
         top = [(r, rec) for s, r, _, rec in complete if s == best]
@@ -253,14 +255,31 @@ def _initial_state(key: str, a, rec: Part) -> bool:
     return named and shape in ((rec.H,), (1, rec.H), (n, rec.H))
 
 
-def _with_zero_states(reading: Reading, states: list, short, back, arrays) -> Reading:
-    """`reading` with zero initial states explained: nothing to read, zeros to write back."""
+LOSS_NAMES = ("criterion", "loss", "loss_fn", "loss_func", "lossfn", "loss_function", "crit")
+
+
+def _loss_buffer(key: str, a) -> bool:
+    """A loss module's 1-D buffer (CrossEntropyLoss(weight=...), BCEWithLogitsLoss(pos_weight=...)): training
+    state, not part of what the model computes."""
+    module, _, name = key.rpartition(".")
+    return np.ndim(a) == 1 and name in ("weight", "pos_weight") and module.rsplit(".", 1)[-1].lower() in LOSS_NAMES
+
+
+def _explained(reading: Reading, zeros: list, losses: list, short, back, arrays) -> Reading:
+    """`reading` with zero initial states (nothing to read, zeros to write back) and loss buffers (ignored,
+    their own values written back) explained."""
     order = {k: i for i, k in enumerate(arrays)}
-    sources = tuple(sorted(reading.sources + tuple(Source(back[k], (None,)) for k in states),
-                           key=lambda src: order[src.key]))
-    listed = ", ".join(f"{back[k]} {tuple(np.shape(short[k]))}" for k in states)
-    return replace(reading, sources=sources, notes=reading.notes + (
-        f"ignored {listed}: an initial hidden state of zeros, the reference's default h0",))
+    added = tuple(Source(back[k], (None,)) for k in zeros) + tuple(Source(back[k], ()) for k in losses)
+    sources = tuple(sorted(reading.sources + added, key=lambda src: order[src.key]))
+    notes = []
+    if zeros:
+        listed = ", ".join(f"{back[k]} {tuple(np.shape(short[k]))}" for k in zeros)
+        notes.append(f"ignored {listed}: an initial hidden state of zeros, the reference's default h0")
+    if losses:
+        listed = ", ".join(f"{back[k]} {tuple(np.shape(short[k]))}" for k in losses)
+        notes.append(f"ignored {listed}: the loss function's weights, not part of the model's output "
+                     "(written back as they are)")
+    return replace(reading, sources=sources, notes=reading.notes + tuple(notes))
 
 
 def _leftover_message(reading: Reading, rec: Part, leftover: list, short, back) -> str:

@@ -80,6 +80,7 @@ def save(tmp_path, name, wrap="lightning", seed=0):
     ("StepEmbedRNN", "tanh recurrence, head at every step; one step per call"),  # an nn.RNN fed step by step
     ("FixedSteps", "head at the last step; input layout (B, T)"),  # runs only at its own self.sequence_length
     ("UnivariateSeries", "head at the last step; a series without its feature axis, input layout (B, T)"),
+    ("WeightedLoss", "head at the last step; input layout (B, T)"),  # criterion.weight ignored, and said
 ])
 def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, capsys, name, expect):
     path, model = save(tmp_path, name)
@@ -182,7 +183,7 @@ def test_bad_model_option(tmp_path, monkeypatch, capsys, spec, message):
     assert code == 2 and message in err and err.count("\n") == 1, err
 
 
-@pytest.mark.parametrize("name", ["WordLM", "CharRNN", "BareHead", "Wrapped", "ZeroH0Buffer"])
+@pytest.mark.parametrize("name", ["WordLM", "CharRNN", "BareHead", "Wrapped", "ZeroH0Buffer", "WeightedLoss"])
 def test_like_and_model_write_their_names(tmp_path, monkeypatch, capsys, name):
     path, model = save(tmp_path, name)
     code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", "--model", f"{MODELS}:{name}")
@@ -201,6 +202,8 @@ def test_like_and_model_write_their_names(tmp_path, monkeypatch, capsys, name):
         # Wrapped: the checkpoint's first model. is the Lightning-like wrapper's, the second one is theirs.
         key = {"CharRNN": "h2h.weight", "Wrapped": "model.rnn.weight_hh_l0"}.get(name, "rnn.weight_hh_l0")
         assert np.array_equal(sd[key].numpy(), params["Whh"])
+        if name == "WeightedLoss":  # not the model's function, but theirs: kept as it was
+            assert torch.equal(sd["criterion.weight"], model.criterion.weight)
         assert ("verified: your model" in out) == ("--model" in how), out
 
 
