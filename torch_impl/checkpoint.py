@@ -82,6 +82,18 @@ def load_checkpoint(path) -> tuple[dict, dict | None, list[str]]:
     return sd, _config_dict(stored, path), notes
 
 
+def widen(sd: dict, notes: list) -> dict:
+    """float16 / bfloat16 tensors as float32, exactly (each of their values is a float32), saying so: the
+    reference runs in float32 or float64. Writing back (write_like) keeps their own dtypes."""
+    half = sorted({str(v.dtype).removeprefix("torch.") for v in sd.values()
+                   if isinstance(v, torch.Tensor) and v.dtype in (torch.float16, torch.bfloat16)})
+    if not half:
+        return sd
+    notes.append(f"widened {'/'.join(half)} to float32 (exact: every {'/'.join(half)} value is a float32)")
+    return {k: v.float() if isinstance(v, torch.Tensor) and v.dtype in (torch.float16, torch.bfloat16) else v
+            for k, v in sd.items()}
+
+
 def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False, variant: int | None = None):
     """(Params, Reading) from a checkpoint file, a checkpoint dict, a state_dict or a module, by structure.
 
@@ -97,6 +109,8 @@ def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False,
         sd, stored, notes = load_checkpoint(obj_or_path)
     else:
         sd, stored, notes = unwrap(obj_or_path)
+    notes = list(notes)
+    sd = widen(sd, notes)
     arrays = {k: as_numpy(v, k, "read_checkpoint") for k, v in sd.items()}
     readings = find_readings(arrays, map)
     reading = pick(readings, variant)
@@ -174,7 +188,7 @@ def _fold(params: Params, reading: Reading):
     for k in params:
         if k.startswith("bhh"):
             arrays["bh" + k[3:]] = params["bh" + k[3:]] + params[k]
-    sources = tuple(replace(s, parts=(None,)) if s.parts[0] and s.parts[0].startswith("bhh") else s
+    sources = tuple(replace(s, parts=(None,)) if s.parts and s.parts[0] and s.parts[0].startswith("bhh") else s
                     for s in reading.sources)
     fields = {**reading.fields, "bias": "single"}
     return Params({k: arrays[k] for k in param_shapes(config)}, config), replace(reading, sources=sources,
@@ -225,7 +239,9 @@ def write_like(params: Params, like, map=None, variant: int | None = None, readi
     out = {}
     for src in reading.sources:
         dtype = theirs[src.key].dtype
-        if src.parts == (None,) or (len(src.parts) == 1 and src.parts[0] not in arrays):
+        if not src.parts:  # not the model's (a loss function's weights): theirs as they are
+            value = theirs[src.key]
+        elif src.parts == (None,) or (len(src.parts) == 1 and src.parts[0] not in arrays):
             value = np.zeros(theirs[src.key].shape, dtype)  # a bias the weights do not have (bias="single")
         else:
             value = np.concatenate([arrays[r] for r in src.parts], axis=-1)  # one part: a copy of it

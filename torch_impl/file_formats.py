@@ -6,8 +6,10 @@ damaged or refused file ends in a one-line RNNParityError naming the file.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import pathlib
 import pickle
 import re
 import warnings
@@ -109,16 +111,58 @@ def load_torch_object(path):
     if magic != b"PK\x03\x04" and magic[:1] != b"\x80":  # torch's zip format, or a legacy pickle
         raise RNNParityError(f"{path}: not a readable torch file (neither torch's zip format nor a pickle)")
     try:
-        with warnings.catch_warnings():  # torch warns about pickle protocols of files it then refuses
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(), torch.serialization.safe_globals(_harmless_globals()):
+            warnings.simplefilter("ignore")  # torch warns about pickle protocols of files it then refuses
             return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(e))
+        what = f" ({found.group(1)})" if found else ""
+        if _pickles_a_module(path):  # torch.save(model): the whole module, class and all
+            raise RNNParityError(f"{path}: refused: it is a whole pickled nn.Module{what}, saved with "
+                                 "torch.save(model), and unpickling it could run code: save its weights with "
+                                 "torch.save(model.state_dict(), PATH) and convert that") from None
         raise RNNParityError(f"{path}: refused: it holds pickled Python objects other than tensors and plain "
-                             f"containers{f' ({found.group(1)})' if found else ''}, and loading those could run "
-                             "code (torch.load weights_only=True)") from None
+                             f"containers{what}, and loading those could run code (torch.load weights_only=True); "
+                             "save the model's state_dict instead: torch.save(model.state_dict(), PATH)") from None
     except Exception as e:  # noqa: BLE001
+        if _is_torchscript(path):
+            raise RNNParityError(f"{path}: refused: it is a TorchScript archive (torch.jit.save), whose weights load "
+                                 "only with its code: save its weights with torch.save(model.state_dict(), PATH) and "
+                                 "convert that") from None
         raise RNNParityError(f"{path}: not a readable torch file ({type(e).__name__}: {_first_line(e)})") from None
+
+
+def _is_torchscript(path) -> bool:
+    """A torch.jit.save archive: a zip holding the model's code and constants.pkl (read as names only)."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            return any(n.endswith("/constants.pkl") or "/code/" in n for n in z.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _harmless_globals() -> list:
+    """Classes training checkpoints hold besides tensors that rebuild from data without running code: a
+    script's argparse.Namespace of options, numpy scalars and dtypes (a best accuracy as np.float64), paths
+    (a data_dir in Lightning's hyper_parameters). The
+    weights_only unpickler still checks everything inside them."""
+    scalar = np._core.multiarray.scalar if hasattr(np, "_core") else np.core.multiarray.scalar
+    dtypes = [getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith("DType")]
+    paths = [pathlib.PosixPath, pathlib.WindowsPath, pathlib.PurePosixPath, pathlib.PureWindowsPath]  # from strings
+    return [argparse.Namespace, scalar, (scalar, "numpy.core.multiarray.scalar"), np.dtype, *dtypes, *paths]
+
+
+def _pickles_a_module(path) -> bool:
+    """Whether the pickle names torch.nn's module classes (a whole model), found in its bytes, never unpickled."""
+    marker = b"torch.nn.modules."
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as z:
+                return any(marker in z.read(n) for n in z.namelist() if n.endswith("data.pkl"))
+        with open(path, "rb") as f:
+            return marker in f.read()
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def read_torch(path) -> tuple[dict, dict | None]:

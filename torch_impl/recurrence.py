@@ -33,7 +33,8 @@ class Source:
     """How one checkpoint tensor is made of reference parameters."""
 
     key: str  # the key as the checkpoint spells it (wrappers included)
-    parts: tuple  # reference names whose columns make it up, in order; None: zeros (a bias torch keeps at 0)
+    parts: tuple  # reference names whose columns make it up, in order; None: zeros (a bias torch keeps at 0);
+    # empty: not the model's (a loss function's weights), written back as theirs
     transpose: bool = False  # stored as the transpose (a bare (K, O) head used as h @ W)
 
 

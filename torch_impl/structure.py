@@ -146,6 +146,13 @@ def find_readings(arrays: Mapping, map=None) -> list[Reading]:
     for rec in recs:
         for reading, leftover, score in _complete(rec, units, loose, short, back, roles, wrappers):
             (partial if leftover else complete).append((score, reading, leftover, rec))
+    for item in list(partial):  # zero initial states (an h0 buffer: the default) and a loss's class weights
+        score, reading, leftover, rec = item
+        zeros = sorted(k for k in leftover if _initial_state(k, short[k], rec) and not np.any(short[k]))
+        losses = sorted(k for k in leftover if _loss_buffer(k, short[k]))
+        if leftover and len(zeros) + len(losses) == len(leftover):
+            partial.remove(item)
+            complete.append((score, _explained(reading, zeros, losses, short, back, arrays), set(), rec))
     if complete:
         best = max(s for s, *_ in complete)
         top = [(r, rec) for s, r, _, rec in complete if s == best]
@@ -235,11 +242,59 @@ def _complete(rec: Part, units, loose, short, back, roles, wrappers):
             yield reading, set(short) - used, score
 
 
+STATE_NAMES = ("h0", "h_0", "hx", "hidden", "init", "state")  # names of a learned initial state
+
+
+def _initial_state(key: str, a, rec: Part) -> bool:
+    """Whether tensor `key` is an initial hidden state: (layers*dirs, 1 or B, H) by shape; (H,), (1, H) or
+    (layers*dirs, H) when its name also says so."""
+    shape, n = tuple(np.shape(a)), rec.layers * rec.dirs
+    if len(shape) == 3:
+        return shape[0] == n and shape[2] == rec.H
+    named = any(w in key.rsplit(".", 1)[-1].lower() for w in STATE_NAMES)
+    return named and shape in ((rec.H,), (1, rec.H), (n, rec.H))
+
+
+LOSS_NAMES = ("criterion", "loss", "loss_fn", "loss_func", "lossfn", "loss_function", "crit")
+
+
+def _loss_buffer(key: str, a) -> bool:
+    """A loss module's 1-D buffer (CrossEntropyLoss(weight=...), BCEWithLogitsLoss(pos_weight=...)): training
+    state, not part of what the model computes."""
+    module, _, name = key.rpartition(".")
+    return np.ndim(a) == 1 and name in ("weight", "pos_weight") and module.rsplit(".", 1)[-1].lower() in LOSS_NAMES
+
+
+def _explained(reading: Reading, zeros: list, losses: list, short, back, arrays) -> Reading:
+    """`reading` with zero initial states (nothing to read, zeros to write back) and loss buffers (ignored,
+    their own values written back) explained."""
+    order = {k: i for i, k in enumerate(arrays)}
+    added = tuple(Source(back[k], (None,)) for k in zeros) + tuple(Source(back[k], ()) for k in losses)
+    sources = tuple(sorted(reading.sources + added, key=lambda src: order[src.key]))
+    notes = []
+    if zeros:
+        listed = ", ".join(f"{back[k]} {tuple(np.shape(short[k]))}" for k in zeros)
+        notes.append(f"ignored {listed}: an initial hidden state of zeros, the reference's default h0")
+    if losses:
+        listed = ", ".join(f"{back[k]} {tuple(np.shape(short[k]))}" for k in losses)
+        notes.append(f"ignored {listed}: the loss function's weights, not part of the model's output "
+                     "(written back as they are)")
+    return replace(reading, sources=sources, notes=reading.notes + tuple(notes))
+
+
 def _leftover_message(reading: Reading, rec: Part, leftover: list, short, back) -> str:
     """The one line that says why no reading explains every tensor."""
     K = rec.H * rec.dirs
     for k in leftover:
         shape = tuple(np.shape(short[k]))
+        if len(shape) == 1 and shape[0] == K and module_of(k) and f"{module_of(k)}.bias" in leftover:
+            return (f"{module_of(back[k])!r} ({K},) weight and bias act on the hidden states: a normalization layer "
+                    "(LayerNorm, BatchNorm) between the RNN and the head; rnn-parity ports embedding -> vanilla RNN "
+                    "-> one linear head with nothing between")
+        if _initial_state(k, short[k], rec):
+            return (f"{back[k]} {shape} is a learned initial hidden state (nonzero): the reference's weights hold no "
+                    "h0, its forward takes one (h0=); port a state_dict without it and pass its values as h0, "
+                    f"broadcast to (layers*directions, B, H) = ({rec.layers * rec.dirs}, B, {rec.H})")
         if len(shape) != 2:
             continue
         if reading.head is None and shape[1] % K == 0 and shape[1] > K:

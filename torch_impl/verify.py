@@ -3,22 +3,22 @@ the reading that reproduces it.
 
 What is tried: each reading the shapes allow (structure.py: the order inside a cat, how a square bare
 parameter is applied), tanh and relu, the head at the last step or at every step, then nothing,
-softmax, log-softmax or sigmoid; the model's input layout (T, B) or (B, T) unless its nn.RNN or --layout
-says. A module whose forward takes (input, hidden) and has no nn.RNN (the char-RNN tutorial's shape)
-is run one step per call.
+softmax, log-softmax or sigmoid; the model's input layout (its nn.RNN's first, then the other, unless
+--layout says); without an embedding, dense inputs, token ids the model one-hots itself, and for D = 1 a
+(B, T) series the model unsqueezes itself. A module whose forward takes (input, hidden) and has no nn.RNN
+(the char-RNN tutorial's shape) is run one step per call, and so is an nn.RNN one when whole sequences fail
+(a step may return (output, hidden) or the new hidden alone); a forward(x, lengths) gets full lengths, and a
+model that builds its state for self.batch_size, or reshapes to self.sequence_length, is run at that size.
 
-Loading FILE.py runs the user's code: it is their own model, and it is loaded only after the checkpoint
-was read safely (torch.load weights_only=True).
+Their model is imported and loaded by user_model.py, only after the checkpoint was read safely
+(torch.load weights_only=True).
 """
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import inspect
-import io
 import itertools
 import os
-import sys
+import warnings
 from dataclasses import replace
 from typing import Callable, NamedTuple
 
@@ -32,10 +32,11 @@ from ..reference.model import forward as reference_forward
 from ..reference.params import Params
 from ..reference.tolerances import parity_tolerance
 from .checkpoint import params_of
-from .structure import WRAPPERS, strip_wrappers
+from .user_model import _first_line, load_strict
 
 CHECK_T, CHECK_B = 7, 3
-STRIPPABLE = ("module.", "_orig_mod.", *WRAPPERS)
+BATCH_NAMES = ("batch_size", "batch", "bsz", "n_batch")  # attributes a model fixes its batch size in
+STEP_NAMES = ("sequence_length", "seq_len", "seq_length", "time_step", "time_steps", "n_steps")
 POSTS = ("nothing", "softmax", "log-softmax", "sigmoid")  # sigmoid: binary heads with O = 1
 
 
@@ -46,116 +47,42 @@ class Match(NamedTuple):
     layout: str  # "TB" or "BT"; "step" for one step per call
     max_diff: float
     passed: bool
+    inputs: str = "dense"  # "ids": token ids without an embedding (it one-hots them); "series": (T, B) for D = 1
 
     def describe(self, reading) -> str:
         where = "at every step" if self.config.output == "all" else "at the last step"
         layout = "one step per call" if self.layout == "step" else f"input layout ({self.layout[0]}, {self.layout[1]})"
+        if self.inputs == "ids":
+            layout = f"token ids the model one-hots itself, {layout}"
+        elif self.inputs == "series":
+            layout = f"a series without its feature axis, {layout}"
         then = "" if self.post == "nothing" else f", then {self.post} (outside the port: its logits come before it)"
         variant = f", {reading.variant}" if reading.variant else ""
         return f"{self.config.nonlinearity} recurrence{variant}, head {where}{then}; {layout}"
-
-
-def load_object(spec: str, option: str):
-    """FILE.py:NAME -> the object NAME in FILE.py (importing FILE.py runs it)."""
-    path, sep, name = str(spec).rpartition(":")
-    if not sep or not path or not name:
-        raise RNNParityError(f"{option}: expected FILE.py:NAME, got {spec!r}")
-    if not os.path.isfile(path):
-        raise RNNParityError(f"{option}: no such file {path}")
-    module_name = f"_rnn_parity_user_{abs(hash(os.path.abspath(path)))}"
-    folder = os.path.dirname(os.path.abspath(path))
-    sys.path.insert(0, folder)  # the model file may import its neighbours
-    printed = io.StringIO()
-    try:
-        spec_ = importlib.util.spec_from_file_location(module_name, path)
-        module = importlib.util.module_from_spec(spec_)
-        sys.modules[module_name] = module  # dataclasses and pickling look their module up there
-        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):  # a script's chatter
-            spec_.loader.exec_module(module)
-    except (Exception, SystemExit) as e:  # noqa: BLE001 - their file failed (or a script's argparse exited)
-        said = [line for line in printed.getvalue().splitlines() if line.strip()]
-        raise RNNParityError(f"{option}: importing {path} failed ({type(e).__name__}: {_first_line(e)})"
-                             + (f"; it printed: {said[-1].strip()}" if said else "")) from None
-    finally:
-        sys.path.remove(folder)
-    if not hasattr(module, name):
-        found = sorted(n for n, v in vars(module).items() if isinstance(v, type) and issubclass(v, nn.Module))
-        raise RNNParityError(f"{option}: {path} defines no {name!r} (its nn.Module classes: {found})")
-    return getattr(module, name)
-
-
-def build_model(spec: str) -> nn.Module:
-    """--model FILE.py:NAME: an nn.Module class built without arguments, or a function returning the module."""
-    obj = load_object(spec, "--model")
-    if not callable(obj):
-        raise RNNParityError(f"--model {spec}: {type(obj).__name__} is neither an nn.Module class nor a function")
-    try:
-        model = obj()
-    except Exception as e:  # noqa: BLE001
-        raise RNNParityError(f"--model {spec}: calling it with no arguments failed ({type(e).__name__}: "
-                             f"{_first_line(e)}); give a function that builds the model") from None
-    if not isinstance(model, nn.Module):
-        raise RNNParityError(f"--model {spec} returned a {type(model).__name__}, not an nn.Module")
-    return model
-
-
-def load_strict(model: nn.Module, state_dict: dict, what: str) -> dict:
-    """load_state_dict(strict=True), with the keys as in the file or with wrapper prefixes stripped; returns
-    the state_dict that loaded."""
-    first = next((v for v in state_dict.values() if isinstance(v, torch.Tensor) and v.is_floating_point()), None)
-    if first is not None:
-        model.to(first.dtype)  # so that loading copies bits instead of rounding them
-    attempts, current = [state_dict], dict(state_dict)
-    while True:  # one wrapper level at a time: a module of theirs may itself be named model.
-        heads = {k.split(".", 1)[0] + "." for k in current}
-        if len(heads) != 1 or not all("." in k for k in current) or heads.pop() not in STRIPPABLE:
-            break
-        current = {k.split(".", 1)[1]: v for k, v in current.items()}
-        attempts.append(current)
-    back, _ = strip_wrappers(state_dict)
-    attempts.append({short: state_dict[key] for short, key in back.items()})
-    error = None
-    for sd in attempts + [filled for filled in map(lambda a: fill_shared(model, a), attempts) if filled]:
-        try:
-            model.load_state_dict(sd, strict=True)
-            return sd
-        except Exception as e:  # noqa: BLE001
-            error = error if len(sd) > len(state_dict) else e  # report the plain attempts' closest error
-    detail = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
-    detail = detail.replace("Error(s) in loading state_dict for ", "")
-    raise RNNParityError(f"{what}: the model does not load the checkpoint strictly: "
-                         f"{detail[:400]}{' ...' if len(detail) > 400 else ''}")
-
-
-def fill_shared(model: nn.Module, state_dict: dict) -> dict | None:
-    """state_dict plus the keys of parameters the model shares (a tied decoder.weight = encoder.weight) that a
-    saver kept only once; None when nothing is missing."""
-    first_name, filled = {}, dict(state_dict)
-    for name, p in model.named_parameters(remove_duplicate=False):
-        first_name.setdefault(id(p), []).append(name)
-    for names in first_name.values():
-        present = [n for n in names if n in state_dict]
-        for n in names:
-            if n not in state_dict and present:
-                filled[n] = state_dict[present[0]]
-    return filled if len(filled) > len(state_dict) else None
 
 
 def _has_rnn(model: nn.Module):
     return next((m for m in model.modules() if isinstance(m, (nn.RNN, nn.RNNCell))), None)
 
 
+def _required(fn) -> list:
+    """fn's positional parameters without a default ([] when its signature cannot be read)."""
+    try:
+        return [p for p in inspect.signature(fn).parameters.values()
+                if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return []
+
+
 def _is_step_module(model: nn.Module, cell_like: bool) -> bool:
     """A hand-written or RNNCell recurrence whose forward takes (input, hidden): one step per call."""
-    try:
-        required = [p for p in inspect.signature(model.forward).parameters.values()
-                    if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
-        return False
-    return cell_like and len(required) >= 2
+    return cell_like and len(_required(model.forward)) >= 2
 
 
-def _as_array(out) -> np.ndarray:
+def _as_array(out, shapes: list | None = None) -> np.ndarray:
+    """The model's output (the first tensor of a tuple); shapes gets the shapes of the tuple's tensors."""
+    if shapes is not None and isinstance(out, (tuple, list)):
+        shapes.append([tuple(o.shape) for o in out if isinstance(o, torch.Tensor)])
     while isinstance(out, (tuple, list)) and out:
         out = out[0]
     if not isinstance(out, torch.Tensor):
@@ -164,28 +91,41 @@ def _as_array(out) -> np.ndarray:
     return out.detach().cpu().double().numpy()
 
 
-def run_model(model, x: np.ndarray, layout: str, hidden: tuple, forward_fn: Callable | None) -> np.ndarray:
+def run_model(model, x: np.ndarray, layout: str, hidden: tuple, forward_fn: Callable | None,
+              shapes: list | None = None) -> np.ndarray:
     """The model's output on time-major x (T, B[, D]), fed in `layout`; hidden = (L*dirs, H) for a state arg."""
     xt = torch.from_numpy(x if layout in ("TB", "step") else np.swapaxes(x, 0, 1).copy())
     if forward_fn is not None:
-        return _as_array(forward_fn(model, xt))
+        return _as_array(forward_fn(model, xt), shapes)
     if layout == "step":
-        h = torch.zeros(x.shape[1], hidden[1], dtype=next(model.parameters()).dtype)
+        dtype, B = next(model.parameters()).dtype, x.shape[1]
+        init = getattr(model, "init_hidden", None) or getattr(model, "initHidden", None)
+        if isinstance(_has_rnn(model), nn.RNN):  # an nn.RNN fed one step per call takes (L*dirs, B, H)
+            h = init(B).to(dtype) if init is not None and len(_required(init)) == 1 else \
+                torch.zeros(hidden[0], B, hidden[1], dtype=dtype)
+        else:
+            h = torch.zeros(B, hidden[1], dtype=dtype)
         outs = []
         for t in range(x.shape[0]):
-            out, h = model(xt[t], h)
+            res = model(xt[t], h)
+            # (output, hidden), or the new hidden alone (an RNNCell wrapper without a head: it is the output)
+            out, h = res[:2] if isinstance(res, (tuple, list)) and len(res) >= 2 else (res, res)
             outs.append(torch.as_tensor(_as_array(out)))
         return torch.stack(outs).numpy()
     try:
-        return _as_array(model(xt))
+        return _as_array(model(xt), shapes)
     except TypeError as e:
         if "missing" not in str(e):
             raise
     B = xt.shape[1] if layout == "TB" else xt.shape[0]
+    required = _required(model.forward)
+    if len(required) > 1 and "len" in required[1].name.lower():
+        full = torch.full((B,), x.shape[0], dtype=torch.long)
+        return _as_array(model(xt, full), shapes)  # forward(text, text_lengths): every sequence at full length
     init = getattr(model, "init_hidden", None) or getattr(model, "initHidden", None)
     h0 = init(B) if init is not None and len(inspect.signature(init).parameters) == 1 else \
         torch.zeros(hidden[0], B, hidden[1], dtype=next(model.parameters()).dtype)
-    return _as_array(model(xt, h0))
+    return _as_array(model(xt, h0), shapes)
 
 
 def _post(logits: np.ndarray, post: str) -> np.ndarray:
@@ -216,51 +156,91 @@ def _views(out: np.ndarray, layout: str, T: int, B: int, O: int) -> list:
     return views
 
 
+def _sizes(model: nn.Module) -> list:
+    """(B, T) to run at: CHECK_B and CHECK_T, then the sizes a model fixes itself (a state built for
+    self.batch_size, a reshape to self.sequence_length). T != B, so a wrong reading cannot match by accident."""
+    def attr(names):
+        values = [getattr(model, n, None) for n in names]
+        return [v for v in values if isinstance(v, int) and not isinstance(v, bool) and 1 < v <= 1024][:1]
+
+    sizes = []
+    for B, T in itertools.product([CHECK_B] + attr(BATCH_NAMES), [CHECK_T] + attr(STEP_NAMES)):
+        T = T if T != B else T + 1
+        if (B, T) not in sizes:
+            sizes.append((B, T))
+    return sizes
+
+
+def _run_all(model, f, layouts, forward_fn, rng) -> tuple[dict, list, bool]:
+    """{(input kind, layout): (x, output, dtype it ran in)} at the first batch size the model runs at, the
+    errors of the runs that failed, and whether the model returned several tensors.
+
+    Input kinds: token ids for an embedding; otherwise dense vectors, then token ids in [0, D) meaning one-hot
+    vectors (a model that one-hots its ids itself, as d2l's RNNModel does)."""
+    K = f["hidden_size"] * (2 if f["bidirectional"] else 1)
+    hidden = (f["num_layers"] * (K // f["hidden_size"]), f["hidden_size"])
+    outputs, errors, shapes = {}, [], []
+    for B, T in _sizes(model):
+        inputs = {"ids": rng.integers(0, f["vocab_size"] or f["input_size"], size=(T, B))}
+        if not f["vocab_size"]:
+            inputs = {"dense": rng.standard_normal((T, B, f["input_size"])), **inputs}
+            if f["input_size"] == 1:  # a univariate series fed as (B, T), the model unsqueezing it itself
+                inputs["series"] = inputs["dense"]
+        for (kind, x), lay in itertools.product(inputs.items(), layouts):
+            for dt in (torch.float64, torch.float32):  # float64 for a sharp check; else the model's own dtype
+                try:
+                    model.to(dt)
+                    with torch.no_grad(), warnings.catch_warnings():
+                        warnings.simplefilter("ignore")  # their code's deprecation chatter is not ours to print
+                        xin = x if kind == "ids" else x.astype(np.float64 if dt == torch.float64 else np.float32)
+                        xin = xin[..., 0] if kind == "series" else xin
+                        out = run_model(model, xin, lay, hidden, forward_fn, shapes)
+                    outputs[kind, lay] = (x, out, "float64" if dt == torch.float64 else "float32")
+                    break
+                except RNNParityError:
+                    raise
+                except Exception as e:  # noqa: BLE001
+                    errors.append(f"{type(e).__name__}: {_first_line(e)}")
+        if outputs:
+            break
+    # several outputs: tensors besides the hidden states ((out, hidden) is the common pair, not several heads)
+    several = any(sum(1 for sh in tup if sh and sh[-1] != f["hidden_size"]) > 1 for tup in shapes)
+    return outputs, errors, several
+
+
 def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layout: str | None = None,
                  seed: int = 0) -> tuple[Params, Match]:
     """Run `model` and the reference under every open choice; return (params, the match) or refuse in one line."""
     r0 = readings[0]
     f = r0.fields
-    T, B, K = CHECK_T, CHECK_B, f["hidden_size"] * (2 if f["bidirectional"] else 1)
     rng = np.random.default_rng(seed)
-    if f["vocab_size"]:
-        x = rng.integers(0, f["vocab_size"], size=(T, B))
-    else:
-        x = rng.standard_normal((T, B, f["input_size"]))
     cell = r0.hand_written or r0.recurrence.startswith("nn.RNNCell")
     step = _is_step_module(model, cell) and forward_fn is None
     rnn = _has_rnn(model)
-    layouts = [layout] if layout else \
-        ["BT" if rnn.batch_first else "TB"] if isinstance(rnn, nn.RNN) else ["TB", "BT"]
+    # its nn.RNN's layout first; the other too, as a model may transpose its input itself (d2l's inputs.T)
+    layouts = [layout] if layout else ["BT", "TB"] if isinstance(rnn, nn.RNN) and rnn.batch_first else ["TB", "BT"]
     layouts = ["step"] * step + layouts  # a (input, hidden) module may also take the whole sequence
+    if not step and not layout and forward_fn is None and len(_required(model.forward)) >= 2:
+        layouts.append("step")  # an nn.RNN fed one step per call (char-rnn.pytorch's forward(input, hidden))
     model.eval()
-    outputs, errors = {}, []  # layout -> (output, dtype it ran in)
-    for lay in layouts:
-        for dt in (torch.float64, torch.float32):  # float64 for a sharp check; else the model's own dtype
-            try:
-                model.to(dt)
-                with torch.no_grad():
-                    xin = x if f["vocab_size"] else x.astype(np.float64 if dt == torch.float64 else np.float32)
-                    out = run_model(model, xin, lay, (f["num_layers"] * (K // f["hidden_size"]), f["hidden_size"]),
-                                    forward_fn)
-                outputs[lay] = (out, "float64" if dt == torch.float64 else "float32")
-                break
-            except RNNParityError:
-                raise
-            except Exception as e:  # noqa: BLE001
-                errors.append(f"{type(e).__name__}: {_first_line(e)}")
+    outputs, errors, several = _run_all(model, f, layouts, forward_fn, rng)
+    several = (" (a model returning several outputs: pass --forward FILE.py:FUNC returning this head's)"
+               if several and forward_fn is None else "")
     if not outputs:
         raise RNNParityError(f"running the model failed ({errors[0]}); pass --forward FILE.py:FUNC (FUNC(model, x) "
                              "returns the output) and --layout BT|TB")
+    T, B = next(iter(outputs.values()))[0].shape[:2]
     nonlins = [overrides["nonlinearity"]] if "nonlinearity" in overrides else ["tanh", "relu"]
-    outs = [overrides["output"]] if "output" in overrides else (["all", "last"] if step else ["last", "all"])
-    tried = []
+    # one step per call shows both; every step is the fuller reading of what the model does
+    outs = [overrides["output"]] if "output" in overrides else \
+        (["all", "last"] if "step" in layouts else ["last", "all"])
+    tried, out_last = [], False
     for (v, reading), nl, out_kind in itertools.product(enumerate(readings), nonlins, outs):
         config = RNNConfig.from_dict({**reading.fields, "nonlinearity": nl, "output": out_kind})
         params = params_of(reading, arrays, config)
         p64 = Params({k: a.astype(np.float64) for k, a in params.items()}, config)
-        logits, _, _ = reference_forward(p64, x)
-        for lay, (out, ran_in) in outputs.items():
+        for (inputs, lay), (x, out, ran_in) in outputs.items():
+            logits, _, _ = reference_forward(p64, x)
             tol = parity_tolerance("forward", ran_in)
             for post, (kind, view) in itertools.product(POSTS, _views(out, lay, T, B, config.output_size)):
                 if kind != out_kind:
@@ -268,27 +248,30 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
                 ref = _post(logits, post)
                 diff = float(np.abs(ref - view).max()) if np.isfinite(view).all() else np.inf
                 ok = bool(np.all(np.abs(ref - view) <= tol.atol + tol.rtol * np.abs(view)))
-                tried.append(Match(v, config, post, lay, diff, ok))
+                tried.append(Match(v, config, post, lay, diff, ok, "dense" if f["vocab_size"] else inputs))
                 if ok:
                     batch_first = lay == "BT"
                     final = RNNConfig.from_dict({**config.to_dict(), "batch_first": batch_first})
                     return Params(dict(params), final), tried[-1]._replace(config=final)
+            # out[:, -1] of a bidirectional RNN: every step's head, at the last step (not h_n's reading)
+            out_last |= out_kind == "all" and f["bidirectional"] and any(
+                kind == "last" and np.allclose(_post(logits[-1], post), view, tol.rtol, tol.atol)
+                for post, (kind, view) in itertools.product(POSTS, _views(out, lay, T, B, config.output_size)))
+    if out_last:
+        raise RNNParityError("the model's head reads out[:, -1] of a bidirectional RNN, whose backward half has seen "
+                             "one step only; the reference's last-step head reads h_n (forward at T-1, backward at "
+                             "0): convert without --model with --config output=all and take its last step")
     if not tried:
-        shape = next(iter(outputs.values()))[0].shape
+        shape = next(iter(outputs.values()))[1].shape
         want = " or ".join("(B, O) = " + str((B, f["output_size"])) if o == "last" else
                            f"T*B*O = {T * B * f['output_size']} values" for o in outs)
         raise RNNParityError(f"the model's output has shape {shape}, expected {want} for output={'|'.join(outs)} "
-                             f"on T={T}, B={B}: not one head over the hidden states as read")
+                             f"on T={T}, B={B}: not one head over the hidden states as read{several}")
     best = min(tried, key=lambda m: m.max_diff)
     closest = best.describe(readings[best.variant])
     raise RNNParityError(f"no reading matches (closest differs by {best.max_diff:.2g}: {closest}): "
                          "something sits between the RNN and the head, or the recurrence is not a vanilla "
-                         "tanh/relu one")
-
-
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip()
-    return text.splitlines()[0] if text else type(e).__name__
+                         f"tanh/relu one{several}")
 
 
 def read_verified(checkpoint, model: nn.Module, map=None, forward: Callable | None = None, layout: str | None = None,
@@ -296,12 +279,13 @@ def read_verified(checkpoint, model: nn.Module, map=None, forward: Callable | No
     """read_checkpoint with what the shapes cannot tell found by running `model` (their nn.Module, loaded here
     with strict=True from the checkpoint). Returns (params, reading, match); refuses in one line when no
     reading reproduces the model. forward(model, x) replaces model(x); layout "BT" | "TB" fixes x's layout."""
-    from .checkpoint import load_checkpoint, read_checkpoint, unwrap
+    from .checkpoint import load_checkpoint, read_checkpoint, unwrap, widen
     from .keymap import as_numpy
     from .structure import find_readings
 
     is_path = isinstance(checkpoint, (str, os.PathLike))
     sd, _, file_notes = load_checkpoint(checkpoint) if is_path else unwrap(checkpoint)
+    sd = widen(sd, [])  # read_checkpoint below says so
     loaded = load_strict(model, sd, f"the model {type(model).__name__}")
     extra = list(loaded)[len(sd):]  # fill_shared appends the tied tensors a file holds once
     if extra:  # read what their model loaded
@@ -323,7 +307,7 @@ def write_verified(params: Params, model: nn.Module, like=None, map=None, forwar
                    layout: str | None = None, seed: int = 0):
     """write_like(params, like or model) for the reading their `model` reproduces when it loads the result
     with strict=True: returns (state_dict in their names and dtypes, reading, match), or refuses."""
-    from .checkpoint import load_checkpoint, unwrap, write_like
+    from .checkpoint import load_checkpoint, unwrap, widen, write_like
     from .keymap import as_numpy
     from .structure import find_readings
 
@@ -335,7 +319,7 @@ def write_verified(params: Params, model: nn.Module, like=None, map=None, forwar
         full = write_like(params, sd, reading=reading, keep_wrappers=True)  # the keys the reading names
         out = load_strict(model, full, f"the model {type(model).__name__}")  # the names their model takes
         try:
-            _, match = find_reading(model, [reading], {k: v.numpy() for k, v in full.items()},
+            _, match = find_reading(model, [reading], {k: v.numpy() for k, v in widen(full, []).items()},
                                     {"nonlinearity": c.nonlinearity, "output": c.output}, forward, layout, seed)
         except RNNParityError as e:
             failures.append(str(e))

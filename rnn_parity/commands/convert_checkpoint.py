@@ -38,14 +38,27 @@ def wants_structure(args) -> bool:
     if suffix == ".npz":
         return False
     try:
-        sd, stored, _ = load_checkpoint(args.input)
+        sd, stored, notes = load_checkpoint(args.input)
     except RNNParityError:
+        if suffix in (".ckpt", ".bin", ".tar"):  # Lightning, Hugging Face, checkpoint.pth.tar: only this reader's
+            raise
         return False  # the plain reader says what is wrong with the file, in its own words
     if stored is not None:
         return False
+    if notes:  # nested in a training checkpoint ({"model_state_dict": ...}): load_weights reads only bare ones
+        return True
     if args.map or args.model or Path(args.input).suffix.lower() not in (".pt", ".pth", ".safetensors"):
         return True  # e.g. a Lightning .ckpt or a .bin, which load_weights does not take
-    return not (all(OWN_KEYS.match(k) for k in sd) and "fc.weight" in sd)
+    if any(v.dtype in (torch.float16, torch.bfloat16) for v in sd.values() if isinstance(v, torch.Tensor)):
+        return True  # read_checkpoint widens half precision, exactly; load_weights takes float32/float64 only
+    return not (all(OWN_KEYS.match(k) for k in sd) and "fc.bias" in sd and _head_fits(sd))
+
+
+def _head_fits(sd) -> bool:
+    """Whether TorchRNN-named keys hold TorchRNN's head: fc.weight (O, H * dirs) on the last step's state."""
+    hh, fc = sd.get("rnn.weight_hh_l0"), sd.get("fc.weight")
+    dirs = 2 if "rnn.weight_hh_l0_reverse" in sd else 1
+    return hh is not None and fc is not None and fc.ndim == 2 and hh.ndim == 2 and fc.shape[1] == hh.shape[0] * dirs
 
 
 def run_read(args) -> int:
@@ -57,7 +70,8 @@ def run_read(args) -> int:
     dtypes = sorted({str(v.dtype).removeprefix("torch.") for v in sd.values()})
     lines = [f"read {args.input}: {len(sd)} tensors, {', '.join(dtypes)}"]
     if args.model:
-        from ..torch_impl.verify import build_model, load_object, read_verified
+        from ..torch_impl.user_model import build_model, load_object
+        from ..torch_impl.verify import read_verified
 
         model = build_model(args.model)  # only now: the checkpoint was read with weights_only=True
         forward_fn = load_object(args.forward, "--forward") if args.forward else None
@@ -79,14 +93,14 @@ def run_like(args) -> int:
     from ..torch_impl import ConfigAssumedWarning, load_weights
     from ..torch_impl.checkpoint import load_checkpoint, pick, write_like
 
+    with warnings.catch_warnings(record=True) as caught:  # first: IN's own problem (e.g. a pickled model) comes first
+        warnings.simplefilter("always", ConfigAssumedWarning)
+        params = load_weights(args.input, config=parse_config(args.config) or None, scheme=args.scheme,
+                              fold_bias=args.fold_bias)
     suffix = Path(args.output).suffix.lower()
     if suffix == ".npz" or args.to_scheme:
         raise RNNParityError(f"--like/--model write a torch state_dict in their names: name OUT .pt, .pth, .bin or "
                              f".safetensors, not {args.output}")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConfigAssumedWarning)
-        params = load_weights(args.input, config=parse_config(args.config) or None, scheme=args.scheme,
-                              fold_bias=args.fold_bias)
     lines = [f"read {args.input}: {len(params)} arrays, {params.dtype}"]
     lines += [f"note: {w.message}" for w in caught if issubclass(w.category, ConfigAssumedWarning)]
     like = None
@@ -94,7 +108,8 @@ def run_like(args) -> int:
         like, _, notes = load_checkpoint(args.like)
         lines += [f"note: {n}" for n in notes]
     if args.model:
-        from ..torch_impl.verify import build_model, load_object, write_verified
+        from ..torch_impl.user_model import build_model, load_object
+        from ..torch_impl.verify import write_verified
 
         model = build_model(args.model)
         forward_fn = load_object(args.forward, "--forward") if args.forward else None
@@ -151,7 +166,14 @@ def _read_back_check(path, params, variant, map, seed) -> str:
     c = params.config
     again, _ = read_checkpoint(path, map=map, variant=variant,
                                config={k: c.to_dict()[k] for k in ("nonlinearity", "output", "batch_first")})
-    changed = [k for k in again if not np.array_equal(again[k], params[k].astype(again[k].dtype))]
+    from ..torch_impl.checkpoint import load_checkpoint
+
+    stored = {v.dtype for v in load_checkpoint(path)[0].values()}  # their dtype: half precision reads widened
+    theirs = stored.pop() if len(stored) == 1 else None
+    def at_theirs(a):  # the reference's values rounded as OUT holds them
+        return (torch.from_numpy(a).to(theirs).double().numpy() if theirs is not None else a)
+
+    changed = [k for k in again if not np.array_equal(again[k], at_theirs(params[k]).astype(again[k].dtype))]
     if changed or again.config != RNNConfig.from_dict({**c.to_dict(), "bias": again.config.bias}):
         raise RNNParityError(f"{path} does not read back as the same model: {changed or again.config}")
     model, results = to_torch(again), []

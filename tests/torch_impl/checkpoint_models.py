@@ -411,3 +411,232 @@ class Wrapped(nn.Module):
 
     def forward(self, x):
         return self.model(x)
+
+
+class StockNames(nn.Module):
+    """A time-series regressor whose keys are TorchRNN's own (rnn.*, fc.*): 2 layers, batch-first, out[:, -1]."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, num_layers=2, batch_first=True)
+        self.fc = nn.Linear(H, 1)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out[:, -1, :])
+
+
+class NeedsMask(nn.Module):
+    """forward(x, mask): a padding mask (B, T) zeroing the padded steps' outputs; --forward run_with_mask calls it."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x, mask):
+        out, _ = self.rnn(x)
+        return self.fc(out * mask.unsqueeze(-1))
+
+
+def run_with_mask(model, x):
+    """The --forward FUNC for NeedsMask: nothing padded (x comes in its nn.RNN's layout, (B, T, D))."""
+    return model(x, torch.ones(x.shape[:2], dtype=x.dtype))
+
+
+class CellNoHead(nn.Module):
+    """An nn.RNNCell wrapper whose forward(input, hidden) returns the new hidden state alone (no head)."""
+
+    def __init__(self):
+        super().__init__()
+        self.cell = nn.RNNCell(D, H)
+
+    def forward(self, input, hidden):
+        return self.cell(input, hidden)
+
+
+class OneHotInside(nn.Module):
+    """No embedding: forward(ids, state) one-hots token ids (B, T) itself, transposed to time-major for its
+    nn.RNN, and flattens the outputs to (T*B, D) (d2l's RNNModel shape)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H)
+        self.linear = nn.Linear(H, O)
+
+    def forward(self, ids, state):
+        y, state = self.rnn(F.one_hot(ids.T.long(), D).to(self.linear.weight.dtype), state)
+        return self.linear(y.reshape(-1, H)), state
+
+
+class FixedBatch(nn.Module):
+    """A state built for self.batch_size in forward: it runs only on batches of that size."""
+
+    def __init__(self):
+        super().__init__()
+        self.batch_size = 16
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        h = torch.zeros(1, self.batch_size, H, dtype=x.dtype)
+        out, _ = self.rnn(x, h)
+        return self.fc(out.contiguous().view(-1, H))
+
+
+class ZeroH0Buffer(nn.Module):
+    """An initial state registered as a buffer of zeros (1, 1, H), expanded over the batch: the default h0."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("h0", torch.zeros(1, 1, H))
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        out, _ = self.rnn(x, self.h0.expand(-1, x.shape[0], -1).contiguous())
+        return self.fc(out[:, -1])
+
+
+class LearnedH0(ZeroH0Buffer):
+    """The same with h0 a trained nn.Parameter: nonzero, so the reference's weights cannot hold it."""
+
+    def __init__(self):
+        super().__init__()
+        del self.h0
+        self.h0 = nn.Parameter(torch.zeros(1, 1, H))
+
+
+class StepEmbedRNN(nn.Module):
+    """Embedding + 2-layer nn.RNN fed one step of ids per call: forward(input (B,), hidden (2, B, H))."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Embedding(V, H)
+        self.rnn = nn.RNN(H, H, 2)
+        self.decoder = nn.Linear(H, V)
+
+    def forward(self, input, hidden):
+        output, hidden = self.rnn(self.encoder(input).view(1, input.size(0), -1), hidden)
+        return self.decoder(output.view(input.size(0), -1)), hidden
+
+    def init_hidden(self, batch_size):
+        return torch.zeros(2, batch_size, H)
+
+
+class StockNamesNoBias(nn.Module):
+    """TorchRNN's own key names, but neither the RNN nor the head `fc` has a bias."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(V, D)
+        self.rnn = nn.RNN(D, H, bias=False, batch_first=True)
+        self.fc = nn.Linear(H, O, bias=False)
+
+    def forward(self, ids):
+        _, h_n = self.rnn(self.embedding(ids))
+        return self.fc(h_n[-1])
+
+
+class NormBetween(nn.Module):
+    """A LayerNorm between the RNN and the head: not one linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.norm = nn.LayerNorm(H)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(self.norm(out[:, -1]))
+
+
+class AllLayerStates(nn.Module):
+    """TorchRNN's key names, but `fc` reads the final states of all 3 layers at once, (O, 3H)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, num_layers=3, batch_first=True)
+        self.fc = nn.Linear(3 * H, O)
+
+    def forward(self, x):
+        _, h_n = self.rnn(x)
+        return self.fc(h_n.permute(1, 0, 2).flatten(1))
+
+
+class TaskHeads(nn.Module):
+    """Two heads on the last state, returned together: a class head `cls` (O) and a regression head `reg` (1)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.cls = nn.Linear(H, O)
+        self.reg = nn.Linear(H, 1)
+
+    def forward(self, x):
+        last = self.rnn(x)[0][:, -1]
+        return self.cls(last), self.reg(last)
+
+
+def reg_output(model, x):
+    """The --forward FUNC that picks TaskHeads' second output."""
+    return model(x)[1]
+
+
+def half_sentiment():
+    """Sentiment saved in half precision (model.half()), as mixed-precision training scripts save it."""
+    return Sentiment().half()
+
+
+class BiLastOutput(nn.Module):
+    """Bidirectional, head on out[:, -1]: the backward half there has seen only the last step (not h_n)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(2 * H, O)
+
+    def forward(self, x):
+        return self.fc(self.rnn(x)[0][:, -1, :])
+
+
+class FixedSteps(nn.Module):
+    """Reshapes its input to self.sequence_length steps (row-by-row image classifiers): runs only at that T."""
+
+    def __init__(self):
+        super().__init__()
+        self.sequence_length = 9
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        out, _ = self.rnn(x.reshape(-1, self.sequence_length, D))
+        return self.fc(out[:, -1, :])
+
+
+class UnivariateSeries(nn.Module):
+    """A one-feature time series taken as (B, T) and unsqueezed to (B, T, 1) inside forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(1, H, num_layers=2, batch_first=True)
+        self.fc = nn.Linear(H, 1)
+
+    def forward(self, x):
+        out, _ = self.rnn(x.unsqueeze(-1))
+        return self.fc(out[:, -1, :]).squeeze(-1)
+
+
+class WeightedLoss(nn.Module):
+    """A Lightning-style module holding its loss: CrossEntropyLoss(weight=...) puts `criterion.weight` (O,) in
+    the state_dict, training state that is not part of the output."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.fc = nn.Linear(H, O)
+        self.criterion = nn.CrossEntropyLoss(weight=torch.tensor([1.0, 2.0, 4.0]))
+
+    def forward(self, x):
+        return self.fc(self.rnn(x)[0][:, -1])

@@ -29,9 +29,28 @@ def save(tmp_path, name, wrap="lightning", seed=0):
         for p in model.parameters():
             p.add_(0.1 * torch.randn_like(p))
     sd = model.state_dict()
-    path = tmp_path / f"{name}.ckpt"
+    path = tmp_path / f"{name}.{dict(training='pth', extras='pt', bare='pt', script='pt').get(wrap, 'ckpt')}"
     if wrap == "lightning":
         torch.save({"state_dict": {"model." + k: v for k, v in sd.items()}, "optimizer_states": [{}], "epoch": 1}, path)
+    elif wrap == "training":  # the PyTorch tutorials' resumable checkpoint
+        torch.save({"epoch": 3, "model_state_dict": sd, "optimizer_state_dict": {"state": {}}, "loss": 0.5}, path)
+    elif wrap == "extras":  # a training script's extras: its argparse options, a numpy best score
+        import argparse
+
+        import pathlib
+
+        args = argparse.Namespace(lr=0.1, data_dir=pathlib.Path("data"))
+        torch.save({"model_state_dict": sd, "best_acc": np.float64(0.9), "args": args}, path)
+    elif wrap == "bare":  # torch.save(model.state_dict(), "model.pt")
+        torch.save(sd, path)
+    elif wrap == "whole":  # torch.save(model): the class pickled with it
+        torch.save(model, path)
+    elif wrap == "script":  # torch.jit.save: code and weights in one archive
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # torch.jit.script is deprecated, still in use
+            torch.jit.save(torch.jit.script(model), path)
     else:
         torch.save({"module." + k: v for k, v in sd.items()}, path)
     return path, model
@@ -53,6 +72,15 @@ def save(tmp_path, name, wrap="lightning", seed=0):
     ("Sentiment", "tanh recurrence, head at the last step, then sigmoid"),
     ("CellStep", "relu recurrence, head at every step; one step per call"),
     ("EncoderDecoderNames", "stacked in the order 'second', 'first', head at the last step"),
+    ("NeedsLengths", "head at the last step; input layout (T, B)"),  # forward(x, lengths): full lengths passed
+    ("CellNoHead", "head at every step; one step per call"),  # the step returns the new hidden alone
+    ("OneHotInside", "head at every step; token ids the model one-hots itself, input layout (B, T)"),
+    ("FixedBatch", "head at every step; input layout (B, T)"),  # runs only at its own self.batch_size
+    ("ZeroH0Buffer", "head at the last step; input layout (B, T)"),  # a zero h0 buffer is the default h0
+    ("StepEmbedRNN", "tanh recurrence, head at every step; one step per call"),  # an nn.RNN fed step by step
+    ("FixedSteps", "head at the last step; input layout (B, T)"),  # runs only at its own self.sequence_length
+    ("UnivariateSeries", "head at the last step; a series without its feature axis, input layout (B, T)"),
+    ("WeightedLoss", "head at the last step; input layout (B, T)"),  # criterion.weight ignored, and said
 ])
 def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, capsys, name, expect):
     path, model = save(tmp_path, name)
@@ -80,20 +108,54 @@ def test_without_model_says_stock_only(tmp_path, monkeypatch, capsys):
                                        "between the RNN and the head"),
     ("NoTanhCharRNN", True, r"no reading matches"),
     ("FlattenHead", True, r"the head reads all T steps at once \(model\.fc\.weight is \(3, 30\) = \(O, T\*H\)"),
-    ("TutorialI2O", False, r"model\.i2o\.weight \(3, 10\) = \(O, D\+H\) reads cat\(x_t, h_\{t-1\}\), not h_t"),
+    ("TutorialI2O", False, r"i2o\.weight \(3, 10\) = \(O, D\+H\) reads cat\(x_t, h_\{t-1\}\), not h_t"),
     ("LSTMModel", False, r"is an LSTM \(lstm\.weight_ih_l0 is \(4H, D\) = \(24, 4\)\), rnn-parity ports vanilla RNNs"),
     ("CharRNN", False, r"hand-written recurrence .*its nonlinearity is in the forward code"),
     ("TwoHeads", False, r"left over .*candidates for the head: 'aux', 'fc'"),
     ("EncoderDecoderNames", False, r"the shapes cannot tell the order of the RNN modules; pass --model"),
+    ("NormBetween", False, r"'norm' \(6,\) weight and bias act on the hidden states: a normalization layer"),
+    ("AllLayerStates", False, r"\(O, T\*H\) with T=3, H=6, or the final states of all 3 layers"),
+    ("BiLastOutput", True, r"reads out\[:, -1\] of a bidirectional RNN.*--config output=all and take its last step"),
+    ("LearnedH0", True, r"model\.h0 \(1, 1, 6\) is a learned initial hidden state \(nonzero\).*pass its values as h0"),
 ])
 def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model, message):
     import re
 
-    path, _ = save(tmp_path, name)
+    path, _ = save(tmp_path, name, wrap="lightning" if with_model else "bare")  # bare: torch.save(state_dict)
     argv = [path, tmp_path / "port.npz"] + ([f"--model={MODELS}:{name}"] if with_model else [])
     code, out, err = convert(monkeypatch, capsys, *argv)
     assert code == 2 and not (tmp_path / "port.npz").exists()
     assert err.count("\n") == 1 and re.search(message, err), err
+
+
+@pytest.mark.parametrize("name, wrap, with_model, expect", [
+    ("StockNames", "training", False, "read the weights under 'model_state_dict'"),  # TorchRNN's own names, nested
+    ("StockNames", "training", True, "read the weights under 'model_state_dict'"),
+    ("StockNames", "extras", False, "ignored args, best_acc"),  # Namespace and np.float64 are harmless globals
+    ("StockNamesNoBias", "bare", False, "reading: embedding 'embedding'"),  # TorchRNN's names, no fc.bias
+])
+def test_training_checkpoints_port(tmp_path, monkeypatch, capsys, name, wrap, with_model, expect):
+    path, _ = save(tmp_path, name, wrap=wrap)
+    argv = [path, tmp_path / "port.npz"] + ([f"--model={MODELS}:{name}"] if with_model else [])
+    code, out, err = convert(monkeypatch, capsys, *argv)
+    assert code == 0 and expect in out and "reads back bit-exact" in out, out + err
+
+
+@pytest.mark.parametrize("argv, message", [
+    ([], r"whole pickled nn\.Module \(checkpoint_models\.StockNames\), saved with torch\.save\(model\).*"
+         r"torch\.save\(model\.state_dict\(\), PATH\)"),
+    ([f"--model={MODELS}:StockNames"], r"whole pickled nn\.Module"),  # not a complaint about OUT's suffix
+])
+def test_whole_pickled_or_scripted_model_is_refused_with_the_fix(tmp_path, monkeypatch, capsys, argv, message):
+    import re
+
+    path, _ = save(tmp_path, "StockNames", wrap="whole")
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", *argv)
+    assert code == 2 and err.count("\n") == 1 and re.search(message, err), err
+    path, _ = save(tmp_path, "StockNames", wrap="script")
+    message = r"TorchScript archive \(torch\.jit\.save\).*torch\.save\(model\.state_dict\(\), PATH\)"
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", *argv)
+    assert code == 2 and err.count("\n") == 1 and re.search(message, err), err
 
 
 def test_refusal_has_no_traceback_in_a_real_process(tmp_path):
@@ -121,7 +183,7 @@ def test_bad_model_option(tmp_path, monkeypatch, capsys, spec, message):
     assert code == 2 and message in err and err.count("\n") == 1, err
 
 
-@pytest.mark.parametrize("name", ["WordLM", "CharRNN", "BareHead", "Wrapped"])
+@pytest.mark.parametrize("name", ["WordLM", "CharRNN", "BareHead", "Wrapped", "ZeroH0Buffer", "WeightedLoss"])
 def test_like_and_model_write_their_names(tmp_path, monkeypatch, capsys, name):
     path, model = save(tmp_path, name)
     code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", "--model", f"{MODELS}:{name}")
@@ -140,6 +202,8 @@ def test_like_and_model_write_their_names(tmp_path, monkeypatch, capsys, name):
         # Wrapped: the checkpoint's first model. is the Lightning-like wrapper's, the second one is theirs.
         key = {"CharRNN": "h2h.weight", "Wrapped": "model.rnn.weight_hh_l0"}.get(name, "rnn.weight_hh_l0")
         assert np.array_equal(sd[key].numpy(), params["Whh"])
+        if name == "WeightedLoss":  # not the model's function, but theirs: kept as it was
+            assert torch.equal(sd["criterion.weight"], model.criterion.weight)
         assert ("verified: your model" in out) == ("--model" in how), out
 
 
@@ -164,12 +228,12 @@ def test_model_may_be_a_function_and_forward_a_function(tmp_path, monkeypatch, c
     path, _ = save(tmp_path, "H2O")
     code, out, err = convert(monkeypatch, capsys, path, tmp_path / "a.npz", "--model", f"{MODELS}:make_h2o")
     assert code == 0 and "verified against your model" in out, out + err
-    path, _ = save(tmp_path, "NeedsLengths")
-    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "b.npz", "--model", f"{MODELS}:NeedsLengths")
+    path, _ = save(tmp_path, "NeedsMask")
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "b.npz", "--model", f"{MODELS}:NeedsMask")
     assert code == 2 and "pass --forward FILE.py:FUNC" in err, err
-    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "b.npz", "--model", f"{MODELS}:NeedsLengths",
-                             "--forward", f"{MODELS}:run_with_lengths")
-    assert code == 0 and "head at the last step; input layout (T, B)" in out, out + err
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "b.npz", "--model", f"{MODELS}:NeedsMask",
+                             "--forward", f"{MODELS}:run_with_mask")
+    assert code == 0 and "head at every step; input layout (B, T)" in out, out + err
 
 
 def test_layout_is_taken_as_given(tmp_path, monkeypatch, capsys):
@@ -193,3 +257,31 @@ def test_tied_weights_saved_once_are_filled_from_the_model(tmp_path, monkeypatch
     assert code == 0 and "the file holds tied tensors once" in out and "tied to the embedding" in out, out + err
     params = load_weights(tmp_path / "lm.npz")
     assert np.array_equal(params["E"], model.encoder.weight.detach().numpy()) and params.config.vocab_size == cm.V
+
+
+@pytest.mark.parametrize("head, forward, expect", [
+    ("cls", None, "verified against your model"),
+    ("reg", None, "a model returning several outputs: pass --forward FILE.py:FUNC returning this head's"),
+    ("reg", "reg_output", "verified against your model"),
+])
+def test_map_picks_one_of_several_heads(tmp_path, monkeypatch, capsys, head, forward, expect):
+    path, _ = save(tmp_path, "TaskHeads")
+    argv = [path, tmp_path / "port.npz", "--map", f"head={head}", "--model", f"{MODELS}:TaskHeads"]
+    code, out, err = convert(monkeypatch, capsys, *argv + (["--forward", f"{MODELS}:{forward}"] if forward else []))
+    assert code == (2 if "pass --forward" in expect else 0) and expect in out + err, out + err
+
+
+@pytest.mark.parametrize("with_model", [False, True])
+def test_half_precision_reads_widened_and_writes_back_in_half(tmp_path, monkeypatch, capsys, with_model):
+    path, model = save(tmp_path, "half_sentiment", wrap="bare")
+    model_opt = ["--model", f"{MODELS}:half_sentiment"] if with_model else []
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", *model_opt)
+    assert code == 0 and "widened float16 to float32 (exact" in out, out + err
+    params = load_weights(tmp_path / "port.npz")
+    assert params.dtype == np.float32 and np.array_equal(params["Whh"], model.rnn.weight_hh_l0.detach().float().numpy())
+    params["Whh"] += 0.0123  # trained in NumPy: no longer float16 values
+    save_weights(params, tmp_path / "trained.npz")
+    code, out, err = convert(monkeypatch, capsys, tmp_path / "trained.npz", tmp_path / "theirs.pt", "--like", path,
+                             *model_opt)
+    assert code == 0 and "cast float32 -> float16" in out, out + err
+    assert {v.dtype for v in torch.load(tmp_path / "theirs.pt", weights_only=True).values()} == {torch.float16}
