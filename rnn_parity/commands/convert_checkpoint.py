@@ -17,7 +17,7 @@ import torch
 
 from ..errors import RNNParityError
 from ..reference.config import RNNConfig
-from .convert import parse_config, run_stock
+from .convert_stock import parse_config, run_stock
 
 # The keys a TorchRNN writes: such files keep the plain load_weights path (and its messages).
 OWN_KEYS = re.compile(r"^(rnn\.(weight|bias)_(ih|hh)_l\d+(_reverse)?|fc\.(weight|bias)|embedding\.weight)$")
@@ -161,7 +161,7 @@ def _read_back_check(path, params, variant, map, seed) -> str:
     from ..reference import forward
     from ..torch_impl import to_torch
     from ..torch_impl.checkpoint import read_checkpoint
-    from .convert import _check_inputs
+    from .convert_stock import _check_inputs
 
     c = params.config
     again, _ = read_checkpoint(path, map=map, variant=variant,
