@@ -137,7 +137,7 @@ def _is_torchscript(path) -> bool:
     try:
         with zipfile.ZipFile(path) as z:
             return any(n.endswith("/constants.pkl") or "/code/" in n for n in z.namelist())
-    except (OSError, zipfile.BadZipFile):
+    except Exception:  # noqa: BLE001 - a damaged archive (bad names raise UnicodeDecodeError): not one of these
         return False
 
 
@@ -161,7 +161,7 @@ def _pickles_a_module(path) -> bool:
                 return any(marker in z.read(n) for n in z.namelist() if n.endswith("data.pkl"))
         with open(path, "rb") as f:
             return marker in f.read()
-    except (OSError, zipfile.BadZipFile):
+    except Exception:  # noqa: BLE001 - a damaged archive (bad names raise UnicodeDecodeError): not one of these
         return False
 
 
