@@ -211,7 +211,10 @@ class Probe:
         return tuple(value)
 
     def record(self, key: str, value, what: str):
-        """Store a float array. A value that is not numeric fails the current function."""
+        """Store a float array. A value that is not numeric fails the current function; so does None, the
+        course templates' placeholder (`dx, dh0, ... = None, None, ...`), which NumPy would read as NaN."""
+        if value is None:
+            self.fail(f"{what} is None: not computed yet (the template's `= None` placeholder is still there?)")
         try:
             arr = np.array(value, dtype=np.float64)
         except (TypeError, ValueError) as e:

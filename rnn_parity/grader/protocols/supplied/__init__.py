@@ -1,58 +1,219 @@
-"""Helper modules a course's file imports but that were not handed in, supplied from rnn-parity's own
-definitions (written from the math, never copied from a course), only when the import would fail.
+"""Modules a course's file imports but did not hand in: supplied from rnn-parity's own definitions (written
+from the math, never copied from a course), or stood in for, only when the import would fail.
 
-    rnn_utils  deeplearning.ai "Building your RNN - Step by Step": softmax, sigmoid
-    utils      deeplearning.ai "Dinosaur Island": softmax, smooth, get_initial_loss, print_sample,
-               initialize_parameters, rnn_step_forward/backward, rnn_forward/backward, update_parameters
+    rnn_utils      deeplearning.ai "Building your RNN - Step by Step": softmax, sigmoid
+    utils          deeplearning.ai "Dinosaur Island": softmax, smooth, get_initial_loss, print_sample,
+                   initialize_parameters, rnn_step_forward/backward, rnn_forward/backward, update_parameters
+    cs231n.layers  CS231n's layers (affine, relu, sigmoid, softmax_loss) an rnn_layers.py may import
     public_tests, test_utils   the notebooks' own test helpers: supplied empty (their cells are not run)
+
+The same module under another path (`from DeepLearning.CourseFive.utils import *`, `from layers import *`) is
+supplied under that name. Any other missing module (tensorflow in the Dinosaur notebook's Shakespeare part,
+w2v_utils, shakespeare_utils) gets a stand-in, so that the file's definitions load: a name taken from it
+fails only where it is used, saying what is missing. A star import from a stand-in provides the helpers the
+file uses without defining (softmax from `from my_helpers import *`), from the modules above.
 
 Child side: these modules import NumPy only, never rnn_parity.
 """
 from __future__ import annotations
 
 import ast
+import builtins
+import importlib.abc
+import importlib.machinery
 import importlib.util
 import os
 import sys
+import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SUPPLIED = ("rnn_utils", "utils", "public_tests", "test_utils")
+SUPPLIED = ("rnn_utils", "utils", "public_tests", "test_utils", "cs231n.layers")
+HELPERS = ("rnn_utils", "utils", "cs231n.layers")  # where a star import from a stand-in finds its names
+
+
+def file_of(name: str) -> str:
+    return os.path.join(HERE, *name.split(".")) + ".py"
+
+
+def _parse(path: str):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return ast.parse(f.read())
+    except (SyntaxError, ValueError, OSError):
+        return None
+
+
+def imports_of(tree) -> dict:
+    """Absolute module names the file imports (any depth of the AST) -> whether some import of it is `*`."""
+    out: dict = {}
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                out.setdefault(a.name, False)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            out[node.module] = out.get(node.module, False) or any(a.name == "*" for a in node.names)
+    return out
 
 
 def imported_names(path: str) -> set:
     """The top-level module names the file imports (any depth of the AST), {} if it does not parse."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            tree = ast.parse(f.read())
-    except (SyntaxError, ValueError, OSError):
-        return set()
-    names = set()
+    return {m.split(".")[0] for m in imports_of(_parse(path))}
+
+
+def free_names(tree) -> set:
+    """Names the file reads but never binds (nor are builtins): what its star imports must provide."""
+    loaded, bound = set(), set(dir(builtins))
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(a.name.split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.add(node.module.split(".")[0])
-    return names
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return loaded - bound
 
 
 def public_names(name: str) -> list:
-    with open(os.path.join(HERE, name + ".py")) as f:
-        tree = ast.parse(f.read())
+    tree = _parse(file_of(name))
     return [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]
 
 
+def _found(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a parent that is not a package, a broken parent
+        return False
+
+
+def _load_as(name: str, source_file: str):
+    """Our module at source_file, registered as `name` (with empty parent packages where missing)."""
+    parts = name.split(".")
+    for i in range(1, len(parts)):
+        parent = ".".join(parts[:i])
+        if parent not in sys.modules:
+            pkg = types.ModuleType(parent)
+            pkg.__path__ = []
+            sys.modules[parent] = pkg
+    spec = importlib.util.spec_from_file_location(name, source_file)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    if len(parts) > 1:
+        setattr(sys.modules[".".join(parts[:-1])], parts[-1], module)
+    return module
+
+
+def _supplied_for(name: str) -> str | None:
+    """The supplied module for an import of `name`: the same name, or the same last part (pkg.utils)."""
+    if name in SUPPLIED:
+        return name
+    last = name.split(".")[-1]
+    return next((s for s in SUPPLIED if s.split(".")[-1] == last), None)
+
+
 def supply_missing(path: str) -> list:
-    """Put the supplied modules on sys.path (last) when the file imports one that is not found; returns the
-    report's notes, one per supplied module."""
-    wanted = [n for n in SUPPLIED if n in imported_names(path) and n not in sys.modules]
-    missing = [n for n in wanted if importlib.util.find_spec(n) is None]
-    if not missing:
-        return []
-    if HERE not in sys.path:
-        sys.path.append(HERE)
-    notes = []
-    for n in missing:
-        names = public_names(n)
-        notes.append(f"supplied {n} from rnn-parity's definitions: {', '.join(names)}" if names else
-                     f"supplied an empty {n} (the course's own test helpers are not part of grading)")
+    """Make the imports the file makes and this Python cannot satisfy work, before the file is imported;
+    returns the report's notes."""
+    tree = _parse(path)
+    wanted = imports_of(tree)
+    notes, absent, star_from_absent = [], set(), False
+    covered, star_from_found = set(), False  # names other star imports give; one from a real module
+    for name in sorted(wanted):
+        top = name.split(".")[0]
+        if name in sys.modules or top in absent or _found(top):
+            star_from_found = star_from_found or (wanted[name] and top not in absent)
+            continue
+        ours = _supplied_for(name)
+        if ours is None:
+            absent.add(top)
+            star_from_absent = star_from_absent or wanted[name]
+            continue
+        if wanted[name]:
+            covered.update(public_names(ours))
+        _load_as(name, file_of(ours))
+        names = public_names(ours)
+        under = "" if name == ours else f" as {name}"
+        notes.append(f"supplied {ours}{under} from rnn-parity's definitions: {', '.join(names)}" if names else
+                     f"supplied an empty {ours}{under} (the course's own test helpers are not part of grading)")
+    if absent:
+        # a star import from a stand-in gives what the file uses and nothing else gives; nothing at all when
+        # a real module's star import may give it (the student's own helpers win)
+        provided = _helpers_for(free_names(tree) - covered) if star_from_absent and not star_from_found else {}
+        sys.meta_path.append(StandIns(absent, provided))
+        note = (f"not installed here, so stand-ins took their place (a name taken from them fails only where it "
+                f"is used): {', '.join(sorted(absent))}")
+        if provided:
+            note += (f"; the file's star import from them gets {', '.join(sorted(provided))} from rnn-parity's "
+                     "definitions")
+        notes.append(note)
     return notes
+
+
+def _helpers_for(names: set) -> dict:
+    """name -> our definition, for the file's free names that one of our helper modules defines."""
+    out = {}
+    for helper in HELPERS:
+        for n in public_names(helper):
+            if n in names and n not in out:
+                out[n] = (helper, n)
+    if not out:
+        return {}
+    found = {}
+    for n, (helper, attr) in out.items():
+        module = sys.modules.get(f"_rnn_parity_supplied_{helper}") or _load_as(f"_rnn_parity_supplied_{helper}",
+                                                                              file_of(helper))
+        found[n] = getattr(module, attr)
+    return found
+
+
+class Missing:
+    """What a stand-in module hands out: any use of it (call, index, iteration) raises ModuleNotFoundError
+    naming the missing module; a class may still subclass it (the class is defined, its use fails)."""
+
+    def __init__(self, name: str, top: str):
+        self._name, self._top = name, top
+
+    def _fail(self, *args, **kwargs):
+        raise ModuleNotFoundError(f"{self._name}: the module {self._top!r} is not installed where rnn-parity "
+                                  "grades (the file imports it; a stand-in took its place)")
+
+    __call__ = __getitem__ = __iter__ = __len__ = __enter__ = _fail
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return Missing(f"{self._name}.{attr}", self._top)
+
+    def __mro_entries__(self, bases):
+        return (object,)
+
+
+class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """A finder, last on sys.meta_path, for the missing top-level modules (and anything under them)."""
+
+    def __init__(self, tops: set, provided: dict):
+        self.tops, self.provided = set(tops), dict(provided)
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] in self.tops:
+            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+        return None
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        name, top = module.__name__, module.__name__.split(".")[0]
+        module.__path__ = []
+        module.__all__ = list(self.provided)  # `from it import *`: only what the file uses and we define
+        module.__dict__.update(self.provided)
+        module.__getattr__ = lambda attr: Missing(f"{name}.{attr}", top) if not attr.startswith("__") else (
+            _no_attr(attr))
+
+
+def _no_attr(attr):
+    raise AttributeError(attr)
