@@ -13,13 +13,15 @@ FOLDER = EXAMPLES / "minchar"
 CORRECT = sorted(p.name for p in FOLDER.glob("correct*.py"))
 MISTAKES = sorted(p.stem.removeprefix("mistake_") for p in FOLDER.glob("mistake_*.py"))
 WEIGHTS = ["grad:Wxh", "grad:Whh", "grad:Why", "grad:bh", "grad:by"]
+RENAMED = {"correct_renamed_weights.py": ["grad:U", "grad:W", "grad:V", "grad:b_h", "grad:b_y"]}
 
 
 @pytest.mark.parametrize("name", CORRECT)
 def test_correct_minchar_passes(name):
     report = grade(str(FOLDER / name))
     assert report.verdict == "pass" and report.info["protocol"] == "minchar", report.to_table()
-    assert [c.name for c in report.checks][:7] == ["loss", *WEIGHTS, "hidden"]
+    names = RENAMED.get(name, WEIGHTS)
+    assert [c.name for c in report.checks][:7] == ["loss", *names, "hidden"]
 
 
 @pytest.mark.parametrize("mistake", MISTAKES)
@@ -77,3 +79,31 @@ def test_a_crash_in_lossfun_names_the_students_line(tmp_path):
     assert report.verdict == "fail" and report.error is None
     failed = report.check("grad:Wxh")
     assert failed.status == "fail" and "ValueError" in failed.detail and "crash.py, in lossFun" in failed.detail
+
+
+# Real ports, as found in public repositories: each shape below once made the grader answer wrongly.
+@pytest.mark.parametrize("name, found, note", [
+    ("correct_renamed_weights.py", "loss_function", "names the weights its own way: U for Wxh, W for Whh"),
+    ("correct_flat_vectors.py", "lossFun", "keeps the biases and the hidden state flat"),
+    ("correct_nested_in_main.py", "lossFun", "lossFun, sample defined inside main() (line 10)"),
+    ("correct_class_train_method.py", "TextModel.train", ""),
+    ("correct_returns_more_values.py", "lossFun", "returns 8 values: graded the first 7"),
+])
+def test_real_port_shapes_are_found_and_said(name, found, note):
+    report = grade(str(FOLDER / name))
+    assert report.verdict == "pass" and report.info["functions"] == [found], report.to_table()
+    assert any(note in n for n in report.notes), report.notes
+
+
+@pytest.mark.parametrize("name, old, new, failing", [
+    ("correct_flat_vectors.py", "dhnext = Whh.T @ dhraw", "dhnext = Whh @ dhraw", "grad:Whh"),
+    ("correct_renamed_weights.py", "dh_next = np.dot(W.T, dz)", "dh_next = np.dot(W, dz)", "grad:W"),
+    ("correct_class_train_method.py", "dh_next = self.Whh.T @ draw", "dh_next = self.Whh @ draw", "grad:Whh"),
+])
+def test_a_mistake_in_a_real_port_shape_is_still_named(tmp_path, name, old, new, failing):
+    body = (FOLDER / name).read_text()
+    assert old in body
+    (tmp_path / name).write_text(body.replace(old, new))
+    report = grade(str(tmp_path / name))
+    assert report.check(failing).status == "fail", report.to_table()
+    assert report.to_json()["diagnosis"][0]["id"] == "whh_not_transposed_backward"

@@ -8,6 +8,9 @@ build them from a text file and train forever at module level, so the file is lo
 only (rnn_parity.grader.loading) and the grader sets these globals itself before every call. Ports that
 wrap lossFun in a class (self.Wxh, ...; a method lossFun, loss_fun, or loss(inputs, targets, hprev)) get
 an instance made without running __init__ (which reads the data), with the same names set on it.
+Ports that rename the function, the weights or the extra arguments, or keep the biases and the hidden state
+flat (H,), are read as they are (rnn_parity.grader.protocols.minchar_find); the checks use the student's names
+(`grad:W_xh`). A lossFun that returns more than seven values is graded on its first seven.
 
 Clipping (`np.clip(dparam, -5, 5, out=dparam)`) sits inside lossFun in some versions, in the training loop
 in others. A second probe, a long sequence with one target, makes some gradient far larger than 5: when
@@ -24,38 +27,22 @@ import textwrap
 import numpy as np
 
 from . import charlevel as CL
-from .engine import CheckSpec, Protocol, Recognition, parameter_names
+from . import minchar_find as F
+from .engine import CheckSpec, Protocol, Recognition
 from .student import call_student
 
-FUNCTIONS = ("lossFun", "loss_fun")
-METHODS = ("lossFun", "loss_fun", "loss")
-WEIGHTS = ("Wxh", "Whh", "Why", "bh", "by")
+WEIGHTS = F.WEIGHTS
 V, H, T = 13, 5, 6  # vocabulary, hidden units, steps; V != H so a transposed weight shows in the shapes
 T_CLIP = 12  # the clip probe: 12 steps (<= V: a one-hot of the position still fits), one target
 DEFAULT_CLIP = 5.0
-HYPER = {"hidden_size": H, "vocab_size": V, "seq_length": T, "learning_rate": 0.1}
-
-
-def _lossfun_of(module):
-    """(label, callable factory) of the file's lossFun: ("lossFun", None) or ("RNN.lossFun", class)."""
-    for name in FUNCTIONS:
-        fn = getattr(module, name, None)
-        if inspect.isfunction(fn) and fn.__module__ == module.__name__ and len(parameter_names(fn)) >= 3:
-            return name, None
-    for cls_name, cls in vars(module).items():
-        if not (inspect.isclass(cls) and cls.__module__ == module.__name__):
-            continue
-        for m in METHODS:
-            fn = cls.__dict__.get(m)
-            if inspect.isfunction(fn) and len(parameter_names(fn)) == 4:  # self, inputs, targets, hprev
-                return f"{cls_name}.{m}", cls
-    return None, None
+LR = 0.1
 
 
 class MinChar(Protocol):
     name = "minchar"
     title = "min-char-rnn lossFun(inputs, targets, hprev) over the globals Wxh Whh Why bh by"
-    functions = ("lossFun(inputs, targets, hprev)", "a class method lossFun/loss_fun/loss(inputs, targets, hprev)")
+    functions = ("lossFun(inputs, targets, hprev)", "a class method lossFun/loss_fun/loss(inputs, targets, hprev)",
+                 "a function of (inputs, targets, hprev) reading Wxh Whh Why bh by, returning loss and gradients")
     phrasing = {
         "whh_not_transposed_backward": ("dhnext = np.dot(Whh, dhraw)", "dhnext = np.dot(Whh.T, dhraw)"),
         "whh_not_transposed_forward": ("hs[t] = np.tanh(np.dot(Wxh, xs[t]) + np.dot(Whh.T, hs[t-1]) + bh)",
@@ -78,8 +65,8 @@ class MinChar(Protocol):
     # --- child side
 
     def recognise(self, module) -> Recognition:
-        label, _ = _lossfun_of(module)
-        return Recognition(10.0, [label]) if label else Recognition(0.0)
+        found = F.find(module)
+        return Recognition(10.0, [found["label"]]) if found else Recognition(0.0)
 
     def plan(self, seed: int) -> dict:
         rng = np.random.default_rng([seed, 1701])
@@ -99,11 +86,19 @@ class MinChar(Protocol):
 
     def probe(self, probe, plan: dict) -> None:
         module, info = probe.module, probe.info
-        label, cls = _lossfun_of(module)
-        info["functions"] = [label] if label else []
-        if not label:
+        found = F.find(module)
+        info["functions"] = [found["label"]] if found else []
+        if not found:
             return
-        fn = getattr(cls, label.split(".")[-1]) if cls else getattr(module, label)
+        label, cls, names = found["label"], found["cls"], found["names"]
+        fn = getattr(cls, found["method"]) if cls else getattr(module, label)
+        info["names"] = names
+        info["flat"] = F.flat_vectors(module, found)
+        renamed = [f"{names[w]} for {w}" for w in WEIGHTS if names[w] != w]
+        if renamed:
+            probe.note(f"{label} names the weights its own way: {', '.join(renamed)}")
+        if info["flat"]:
+            probe.note(f"{label} keeps the biases and the hidden state flat, (n,): probed and graded that way")
         info["clip_source"] = _clip_in_source(fn)
         if info["clip_source"].get("rebinds"):
             probe.note(f"{label} clips with `{info['clip_source']['rebinds']}`: that rebinds the loop variable "
@@ -111,14 +106,18 @@ class MinChar(Protocol):
         long_label = f"{label} on a long sequence"  # its crash fails only the clip check
         for part, fn_label in (("main", label), ("clip", long_label)):
             with probe.function(fn_label):
-                res = _call(probe, module, cls, label, plan[part])
-                values = tuple(res) + (None,) if isinstance(res, (tuple, list)) and len(res) == 6 \
+                res = _call(probe, module, found, info["flat"], plan[part])
+                n = len(res) if isinstance(res, (tuple, list)) else 0
+                values = tuple(res) + (None,) if n == 6 else tuple(res[:7]) if n > 7 \
                     else probe.unpack(res, 7, label)
+                if n > 7 and part == "main":
+                    probe.note(f"{label} returns {n} values: graded the first 7 (loss, the five gradients, the last "
+                               "hidden state), the rest ignored")
                 loss = np.asarray(probe.record(f"{part}:loss", values[0], f"the loss {label} returns"))
                 if loss.size == 1:
                     probe.obs[f"{part}:loss"] = loss.reshape(())  # a scalar, whatever wraps it
                 for w, value in zip(WEIGHTS, values[1:6]):
-                    probe.record(f"{part}:d{w}", value, f"d{w} of {label}")
+                    probe.record(f"{part}:d{w}", value, f"d{names[w]} of {label}")
                 if part == "main":
                     info["returns_hidden"] = values[6] is not None
                     if values[6] is None:
@@ -143,8 +142,9 @@ class MinChar(Protocol):
         if not info.get("functions"):
             return []
         fn = info["functions"][0]
+        names = info.get("names") or {w: w for w in WEIGHTS}
         out = [CheckSpec("loss", fn, ["main:loss"], "the loss of " + fn)]
-        out += [CheckSpec(f"grad:{w}", fn, [f"main:d{w}"], f"d{w} of {fn}") for w in WEIGHTS]
+        out += [CheckSpec(f"grad:{names[w]}", fn, [f"main:d{w}"], f"d{names[w]} of {fn}") for w in WEIGHTS]
         if info.get("returns_hidden", True):
             out.append(CheckSpec("hidden", fn, ["main:h"], "the last hidden state of " + fn))
         if info.get("clip") is not None:
@@ -161,25 +161,40 @@ def _expected(c: dict, info: dict, part: str) -> dict:
     grads = {w: r["d" + w] for w in WEIGHTS}
     if info.get("clip") is not None:
         grads = CL.clipped(grads, info["clip"])
-    out = {f"{part}:loss": r["loss"], f"{part}:h": CL.column(r["h_last"])}
-    out.update({f"{part}:d{w}": CL.column(grads[w]) if w.startswith("b") else grads[w] for w in WEIGHTS})
+    vector = (lambda v: np.asarray(v, dtype=np.float64).reshape(-1)) if info.get("flat") else CL.column
+    out = {f"{part}:loss": r["loss"], f"{part}:h": vector(r["h_last"])}
+    out.update({f"{part}:d{w}": vector(grads[w]) if w.startswith("b") else grads[w] for w in WEIGHTS})
     return out
 
 
-def _call(probe, module, cls, label: str, case: dict):
-    """Set the weights and hyper-parameters (module globals, and attributes of a bare instance), call lossFun."""
-    weights = {w: np.array(case[w]) for w in WEIGHTS}
-    for k, v in {**HYPER, **weights, "seq_length": len(case["inputs"])}.items():
-        setattr(module, k, v)
-    args = (list(case["inputs"]), list(case["targets"]), np.array(case["hprev"]))
-    if cls is None:
-        fn = getattr(module, label)
+def _call(probe, module, found: dict, flat: bool, case: dict):
+    """Set the weights (under the student's names) and the sizes as module globals, or as attributes of a bare
+    instance, and call lossFun on the case; extra arguments named like sizes (`vocab_size`) get the sizes."""
+    shape = (lambda a: np.reshape(a, -1)) if flat else (lambda a: a)  # noqa: E731
+    hyper = F.hyper_values(V, H, len(case["inputs"]), LR)
+    values = {**hyper, **{found["names"][w]: shape(np.array(case[w])) if w.startswith("b") else np.array(case[w])
+                          for w in WEIGHTS}}
+    args = (list(case["inputs"]), list(case["targets"]), shape(np.array(case["hprev"])))
+    if found["cls"] is None:
+        for k, v in values.items():
+            setattr(module, k, v)
+        fn = getattr(module, found["label"])
     else:
-        obj = cls.__new__(cls)  # __init__ reads the data set: never run it
-        for k, v in {**HYPER, **weights, "seq_length": len(case["inputs"])}.items():
+        obj = found["cls"].__new__(found["cls"])  # __init__ reads the data set: never run it
+        for k, v in values.items():
             setattr(obj, k, v)
-        fn = getattr(obj, label.split(".")[-1])
-    return call_student(probe.progress, probe.file, label, fn, *args)
+        fn = getattr(obj, found["method"])
+    data = F.data_parameters(fn)
+    kwargs = {p: hyper[p] for p in _required(fn) if p in hyper}
+    kwargs.update(zip(data, args))
+    return call_student(probe.progress, probe.file, found["label"], lambda: fn(**kwargs))
+
+
+def _required(fn) -> list:
+    try:
+        return [p.name for p in inspect.signature(fn).parameters.values() if p.default is p.empty]
+    except (TypeError, ValueError):
+        return []
 
 
 def _clip_in_source(fn) -> dict:
