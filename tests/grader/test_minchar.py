@@ -88,6 +88,8 @@ def test_a_crash_in_lossfun_names_the_students_line(tmp_path):
     ("correct_nested_in_main.py", "lossFun", "lossFun, sample defined inside main() (line 10)"),
     ("correct_class_train_method.py", "TextModel.train", ""),
     ("correct_returns_more_values.py", "lossFun", "returns 8 values: graded the first 7"),
+    ("correct_weights_as_arguments.py", "Model.lossFun", ""),
+    ("correct_class_reads_global_sizes.py", "CharModel.lossFun", ""),
 ])
 def test_real_port_shapes_are_found_and_said(name, found, note):
     report = grade(str(FOLDER / name))
@@ -99,6 +101,7 @@ def test_real_port_shapes_are_found_and_said(name, found, note):
     ("correct_flat_vectors.py", "dhnext = Whh.T @ dhraw", "dhnext = Whh @ dhraw", "grad:Whh"),
     ("correct_renamed_weights.py", "dh_next = np.dot(W.T, dz)", "dh_next = np.dot(W, dz)", "grad:W"),
     ("correct_class_train_method.py", "dh_next = self.Whh.T @ draw", "dh_next = self.Whh @ draw", "grad:Whh"),
+    ("correct_weights_as_arguments.py", "dhnext = np.dot(Whh.T, dhraw)", "dhnext = np.dot(Whh, dhraw)", "grad:Whh"),
 ])
 def test_a_mistake_in_a_real_port_shape_is_still_named(tmp_path, name, old, new, failing):
     body = (FOLDER / name).read_text()

@@ -175,17 +175,19 @@ def _call(probe, module, found: dict, flat: bool, case: dict):
     values = {**hyper, **{found["names"][w]: shape(np.array(case[w])) if w.startswith("b") else np.array(case[w])
                           for w in WEIGHTS}}
     args = (list(case["inputs"]), list(case["targets"]), shape(np.array(case["hprev"])))
+    for k, v in (values if found["cls"] is None else hyper).items():  # a class port may read sizes as globals
+        setattr(module, k, v)
     if found["cls"] is None:
-        for k, v in values.items():
-            setattr(module, k, v)
         fn = getattr(module, found["label"])
+    elif not F.bound(found["cls"], found["method"]):  # a function kept in a class, called on the class
+        fn = F.method_function(found["cls"], found["method"])
     else:
         obj = found["cls"].__new__(found["cls"])  # __init__ reads the data set: never run it
         for k, v in values.items():
             setattr(obj, k, v)
         fn = getattr(obj, found["method"])
     data = F.data_parameters(fn)
-    kwargs = {p: hyper[p] for p in _required(fn) if p in hyper}
+    kwargs = {p: values[p] for p in _required(fn) if p in values}  # sizes, and weights passed as arguments
     kwargs.update(zip(data, args))
     return call_student(probe.progress, probe.file, found["label"], lambda: fn(**kwargs))
 

@@ -29,6 +29,7 @@ ALIASES = {
     "bh": ("bh", "b_h", "bhh", "b_hh", "ba", "b_a", "b", "b_hidden"),
     "by": ("by", "b_y", "bo", "b_o", "b_out", "b_op", "c", "b_output"),
 }
+WEIGHT_NAMES = frozenset(a for names in ALIASES.values() for a in names)
 # extra arguments some ports take, and the sizes the grader sets as globals / attributes
 HYPER_NAMES = ("hidden_size", "vocab_size", "seq_length", "learning_rate", "hidden_dim", "input_size",
                "output_size", "vocab_dim", "n_hidden", "num_hidden", "hidden_layers")
@@ -42,13 +43,33 @@ def hyper_values(V: int, H: int, T: int, lr: float) -> dict:
 
 def data_parameters(fn) -> list:
     """The parameters that carry the data (inputs, targets, hprev, in that order): those without a default
-    that are not hyper-parameters (`vocab_size`) and not self."""
+    that are not self, hyper-parameters (`vocab_size`) or weights (`lossFun(inputs, targets, hprev, Wxh, ...)`)."""
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
         return []
     return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-            and p.default is p.empty and p.name != "self" and p.name not in HYPER_NAMES]
+            and p.default is p.empty and p.name != "self" and p.name not in HYPER_NAMES and p.name not in WEIGHT_NAMES]
+
+
+def method_function(cls, name: str):
+    """The plain function behind a class attribute (a staticmethod unwrapped), or None."""
+    fn = cls.__dict__.get(name)
+    fn = fn.__func__ if isinstance(fn, (staticmethod, classmethod)) else fn
+    return fn if inspect.isfunction(fn) else None
+
+
+def bound(cls, name: str) -> bool:
+    """Whether the method takes the instance first (`def lossFun(self, ...)`), not a function kept in a class
+    (`class Model: def lossFun(inputs, targets, ...)`, called as Model.lossFun)."""
+    raw = cls.__dict__.get(name)
+    if isinstance(raw, (staticmethod, classmethod)):
+        return False
+    try:
+        first = next(iter(inspect.signature(raw).parameters), None)
+    except (TypeError, ValueError):
+        return True
+    return first == "self"
 
 
 def _tree(obj):
@@ -73,6 +94,7 @@ def read_names_function(module, fn) -> set:
             continue
         seen.add(id(f))
         codes = [f.__code__]
+        names |= set(f.__code__.co_varnames[:f.__code__.co_argcount])  # weights passed as arguments
         while codes:
             code = codes.pop()
             names |= set(code.co_names) | set(code.co_freevars)
@@ -121,9 +143,10 @@ def find(module) -> dict | None:
                     "names": roles(read_names_function(module, functions[name]))}
     for cls_name, cls in classes.items():
         for m in METHODS:
-            fn = cls.__dict__.get(m)
-            if inspect.isfunction(fn) and len(data_parameters(fn)) == 3:
-                return {"label": f"{cls_name}.{m}", "cls": cls, "method": m, "names": roles(read_names_class(cls))}
+            fn = method_function(cls, m)
+            if fn is not None and len(data_parameters(fn)) == 3:
+                read = read_names_class(cls) | set(fn.__code__.co_varnames[:fn.__code__.co_argcount])
+                return {"label": f"{cls_name}.{m}", "cls": cls, "method": m, "names": roles(read)}
     for name, fn in functions.items():  # by shape
         read = read_names_function(module, fn)
         if len(data_parameters(fn)) == 3 and _resolved(read) == 5 and _returns_many(_tree(fn)):
