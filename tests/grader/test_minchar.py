@@ -110,3 +110,9 @@ def test_a_mistake_in_a_real_port_shape_is_still_named(tmp_path, name, old, new,
     report = grade(str(tmp_path / name))
     assert report.check(failing).status == "fail", report.to_table()
     assert report.to_json()["diagnosis"][0]["id"] == "whh_not_transposed_backward"
+
+
+def test_the_lstm_variant_is_refused_in_one_line_naming_the_cell_state():
+    report = grade(str(FOLDER / "lstm_lossfun.py"))
+    assert report.exit_code == 2 and report.info["protocol"] == "minchar"
+    assert "takes an LSTM's cell state (cprev)" in report.error["message"], report.error

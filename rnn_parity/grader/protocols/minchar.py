@@ -29,7 +29,7 @@ import numpy as np
 from . import charlevel as CL
 from . import minchar_find as F
 from .engine import CheckSpec, Protocol, Recognition
-from .student import call_student
+from .student import GradeError, call_student
 
 WEIGHTS = F.WEIGHTS
 V, H, T = 13, 5, 6  # vocabulary, hidden units, steps; V != H so a transposed weight shows in the shapes
@@ -91,6 +91,9 @@ class MinChar(Protocol):
         if not found:
             return
         label, cls, names = found["label"], found["cls"], found["names"]
+        if found.get("lstm"):
+            raise GradeError("not_found", f"{label} takes an LSTM's cell state ({found['lstm']}): it is min-char-rnn's "
+                             "LSTM variant, and minchar grades the vanilla tanh RNN; not graded")
         fn = getattr(cls, found["method"]) if cls else getattr(module, label)
         info["names"] = names
         info["flat"] = F.flat_vectors(module, found)

@@ -124,12 +124,20 @@ def roles(read: set) -> dict:
     return out
 
 
+def cell_state(fn) -> str | None:
+    """The parameter that carries an LSTM's cell state (`lossFun(inputs, targets, hprev, cprev)`), or None."""
+    data = data_parameters(fn)
+    extra = [p for p in data[3:] if p.lower().lstrip("_").startswith(("c", "cell"))]
+    return extra[0] if len(data) == 4 and extra else None
+
+
 def _resolved(read: set) -> int:
     return sum(any(a in read for a in ALIASES[r]) for r in WEIGHTS)
 
 
 def find(module) -> dict | None:
-    """{"label", "cls", "method", "names", "nested"} of the file's lossFun, or None.
+    """{"label", "cls", "method", "names"[, "lstm"]} of the file's lossFun, or None ("lstm": the parameter
+    that carries the cell state, when lossFun is min-char-rnn's LSTM variant, which is not graded).
 
     By name first (lossFun and its spellings, at the top level or as a method taking inputs, targets, hprev);
     else by shape: a function or method reading all five weights (under any of their names) and returning
@@ -138,6 +146,8 @@ def find(module) -> dict | None:
     functions = {n: f for n, f in vars(module).items() if inspect.isfunction(f) and own(f)}
     classes = {n: c for n, c in vars(module).items() if inspect.isclass(c) and own(c)}
     for name in FUNCTIONS:
+        if name in functions and cell_state(functions[name]):
+            return {"label": name, "cls": None, "method": None, "names": {}, "lstm": cell_state(functions[name])}
         if name in functions and len(data_parameters(functions[name])) >= 3:
             return {"label": name, "cls": None, "method": None,
                     "names": roles(read_names_function(module, functions[name]))}
