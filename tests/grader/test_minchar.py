@@ -13,7 +13,9 @@ FOLDER = EXAMPLES / "minchar"
 CORRECT = sorted(p.name for p in FOLDER.glob("correct*.py"))
 MISTAKES = sorted(p.stem.removeprefix("mistake_") for p in FOLDER.glob("mistake_*.py"))
 WEIGHTS = ["grad:Wxh", "grad:Whh", "grad:Why", "grad:bh", "grad:by"]
-RENAMED = {"correct_renamed_weights.py": ["grad:U", "grad:W", "grad:V", "grad:b_h", "grad:b_y"]}
+RENAMED = {"correct_renamed_weights.py": ["grad:U", "grad:W", "grad:V", "grad:b_h", "grad:b_y"],
+           "correct_descriptive_names_dict.py": ["grad:input_weights", "grad:recurrent_weights", "grad:output_weights",
+                                                 "grad:hidden_bias", "grad:output_bias"]}
 
 
 @pytest.mark.parametrize("name", CORRECT)
@@ -90,6 +92,7 @@ def test_a_crash_in_lossfun_names_the_students_line(tmp_path):
     ("correct_returns_more_values.py", "lossFun", "returns 8 values: graded the first 7"),
     ("correct_weights_as_arguments.py", "Model.lossFun", ""),
     ("correct_class_reads_global_sizes.py", "CharModel.lossFun", ""),
+    ("correct_descriptive_names_dict.py", "step", "recurrent_weights for Whh"),
 ])
 def test_real_port_shapes_are_found_and_said(name, found, note):
     report = grade(str(FOLDER / name))
@@ -102,6 +105,8 @@ def test_real_port_shapes_are_found_and_said(name, found, note):
     ("correct_renamed_weights.py", "dh_next = np.dot(W.T, dz)", "dh_next = np.dot(W, dz)", "grad:W"),
     ("correct_class_train_method.py", "dh_next = self.Whh.T @ draw", "dh_next = self.Whh @ draw", "grad:Whh"),
     ("correct_weights_as_arguments.py", "dhnext = np.dot(Whh.T, dhraw)", "dhnext = np.dot(Whh, dhraw)", "grad:Whh"),
+    ("correct_descriptive_names_dict.py", "carry = recurrent_weights.T @ d_raw", "carry = recurrent_weights @ d_raw",
+     "grad:recurrent_weights"),
 ])
 def test_a_mistake_in_a_real_port_shape_is_still_named(tmp_path, name, old, new, failing):
     body = (FOLDER / name).read_text()

@@ -110,6 +110,11 @@ class MinChar(Protocol):
         for part, fn_label in (("main", label), ("clip", long_label)):
             with probe.function(fn_label):
                 res = _call(probe, module, found, info["flat"], plan[part])
+                if isinstance(res, dict):  # `return {"loss": ..., "deltaInputLayer": ..., ...}`
+                    res = F.from_dict(res, names) or probe.fail(
+                        f"{label} returns a dict whose keys could not be matched to the loss, the gradients of "
+                        f"{', '.join(names.values())} and the hidden state: {', '.join(map(str, res))}")
+                    res = res if res[6] is not None else res[:6]
                 n = len(res) if isinstance(res, (tuple, list)) else 0
                 values = tuple(res) + (None,) if n == 6 else tuple(res[:7]) if n > 7 \
                     else probe.unpack(res, 7, label)
@@ -175,7 +180,8 @@ def _call(probe, module, found: dict, flat: bool, case: dict):
     instance, and call lossFun on the case; extra arguments named like sizes (`vocab_size`) get the sizes."""
     shape = (lambda a: np.reshape(a, -1)) if flat else (lambda a: a)  # noqa: E731
     hyper = F.hyper_values(V, H, len(case["inputs"]), LR)
-    values = {**hyper, **{found["names"][w]: shape(np.array(case[w])) if w.startswith("b") else np.array(case[w])
+    sizes = {name: {"H": H, "V": V}[role] for name, role in found.get("sizes", {}).items()}  # hiddenSize, ...
+    values = {**hyper, **sizes, **{found["names"][w]: shape(np.array(case[w])) if w.startswith("b") else np.array(case[w])
                           for w in WEIGHTS}}
     args = (list(case["inputs"]), list(case["targets"]), shape(np.array(case["hprev"])))
     for k, v in (values if found["cls"] is None else hyper).items():  # a class port may read sizes as globals

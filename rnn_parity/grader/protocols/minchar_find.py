@@ -80,9 +80,32 @@ def _tree(obj):
 
 
 def _returns_many(tree) -> bool:
-    """A `return a, b, c, d, e, f[, ...]` somewhere (loss, five gradients and maybe the hidden state)."""
-    return tree is not None and any(isinstance(n, ast.Return) and isinstance(n.value, ast.Tuple)
-                                    and len(n.value.elts) >= 6 for n in ast.walk(tree))
+    """A `return a, b, c, d, e, f[, ...]` (loss, five gradients and maybe the hidden state) somewhere, or a
+    dict of six entries or more (`return {"loss": ..., "dWxh": ...}`)."""
+    return tree is not None and any(isinstance(n, ast.Return) and (
+        isinstance(n.value, ast.Tuple) and len(n.value.elts) >= 6 or isinstance(n.value, ast.Dict)
+        and len(n.value.keys) >= 6) for n in ast.walk(tree))
+
+
+def _norm(text: str) -> str:
+    return "".join(c for c in str(text).lower() if c.isalnum())
+
+
+def from_dict(res: dict, names: dict):
+    """(loss, dWxh, dWhh, dWhy, dbh, dby, h) from a returned dict, its keys matched to the student's names
+    (`deltaInputLayer` for inputLayer, `dWxh`, `grad_Wxh`); None when a key cannot be told."""
+    keys = {_norm(k): k for k in res}
+    loss = [k for n, k in keys.items() if "loss" in n]
+    grads = []
+    for role in WEIGHTS:
+        n = _norm(names.get(role, role))
+        match = [k for p in ("d", "delta", "grad", "") for s in ("", "grad") for nk, k in keys.items()
+                 if nk == p + n + s and (p or s)]
+        grads.append(match[0] if match else None)
+    rest = [k for k in res if k not in loss + grads and any(w in _norm(k) for w in ("hidden", "state", "h"))]
+    if len(loss) != 1 or None in grads or len(rest) > 1:
+        return None
+    return (res[loss[0]], *[res[g] for g in grads], res[rest[0]] if rest else None)
 
 
 def read_names_function(module, fn) -> set:
@@ -124,6 +147,66 @@ def roles(read: set) -> dict:
     return out
 
 
+def _dim(e):
+    if isinstance(e, ast.Constant):
+        return e.value
+    if isinstance(e, ast.Name):
+        return e.id
+    if isinstance(e, ast.Attribute) and isinstance(e.value, ast.Name) and e.value.id == "self":
+        return e.attr
+    return ast.unparse(e)
+
+
+def _dims(expr):
+    """(rows, cols) of `np.random.randn(a, b) * 0.01`, `np.zeros((a, b))`, `np.random.uniform(lo, hi, (a, b))`."""
+    while isinstance(expr, ast.BinOp):
+        expr = expr.left if isinstance(expr.left, ast.Call) else expr.right
+    if not isinstance(expr, ast.Call):
+        return None
+    shape = next((a for a in expr.args if isinstance(a, (ast.Tuple, ast.List))), None)
+    shape = shape or next((k.value for k in expr.keywords if k.arg in ("size", "shape")
+                           and isinstance(k.value, (ast.Tuple, ast.List))), None)
+    attr = getattr(expr.func, "attr", getattr(expr.func, "id", ""))
+    elems = shape.elts if shape is not None else expr.args if attr in ("randn", "rand") else None
+    return tuple(_dim(e) for e in elems) if elems is not None and len(elems) == 2 else None
+
+
+def roles_by_shape(trees, read: set) -> tuple[dict, dict] | None:
+    """(role -> name, size name -> "H" / "V") from how the weights the code reads are built: the one square
+    matrix (H, H) is Whh, (H, V) Wxh, (V, H) Why, (H, 1) bh, (V, 1) by, whatever they are called
+    (`hiddenHidden = np.random.randn(hiddenSize, hiddenSize)`). None when the shapes do not tell."""
+    dims = {}
+    for node in (n for t in trees if t is not None for n in ast.walk(t)):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            name, d = _target_name(node.targets[0]), _dims(node.value)
+            if name in read and d and name not in dims:
+                dims[name] = d
+    square = [n for n, d in dims.items() if d[0] == d[1] and d[0] != 1]
+    if len(square) != 1:
+        return None
+    h = dims[square[0]][0]
+    pick = lambda ok: [n for n, d in dims.items() if ok(d)]  # noqa: E731
+    found = {"Whh": square, "Wxh": pick(lambda d: d[0] == h and d[1] not in (h, 1)),
+             "Why": pick(lambda d: d[1] == h and d[0] not in (h, 1)), "bh": pick(lambda d: d == (h, 1)),
+             "by": pick(lambda d: d[1] == 1 and d[0] not in (h, 1))}
+    for role in ("bh", "by"):  # a state built the same way (hprev) is not a bias
+        if len(found[role]) > 1:
+            found[role] = [n for n in found[role] if n.lower().startswith("b") or "bias" in n.lower()]
+    if any(len(v) != 1 for v in found.values()):
+        return None
+    v = dims[found["Wxh"][0]][1]
+    sizes = {name: size for name, size in ((h, "H"), (v, "V")) if isinstance(name, str) and name.isidentifier()}
+    return {r: found[r][0] for r in WEIGHTS}, sizes
+
+
+def resolve(read: set, trees) -> tuple[dict, dict] | None:
+    """(role -> the student's name, size names) from the names (min-char-rnn's and its ports'), else from the
+    shapes the weights are built with; None when neither finds all five."""
+    if _resolved(read) == 5:
+        return roles(read), {}
+    return roles_by_shape(trees, read)
+
+
 def cell_state(fn) -> str | None:
     """The parameter that carries an LSTM's cell state (`lossFun(inputs, targets, hprev, cprev)`), or None."""
     data = data_parameters(fn)
@@ -145,29 +228,38 @@ def find(module) -> dict | None:
     own = lambda o: getattr(o, "__module__", None) == module.__name__  # noqa: E731
     functions = {n: f for n, f in vars(module).items() if inspect.isfunction(f) and own(f)}
     classes = {n: c for n, c in vars(module).items() if inspect.isclass(c) and own(c)}
+    module_tree = [_module_tree(module)]
+    class_trees = lambda cls: [_tree(f) for f in vars(cls).values() if inspect.isfunction(f)]  # noqa: E731
+
+    def result(label, cls, method, read, trees, named):
+        got = resolve(read, trees)
+        if got is None and not named:
+            return None
+        names, sizes = got if got is not None else (roles(read), {})
+        return {"label": label, "cls": cls, "method": method, "names": names, "sizes": sizes}
+
     for name in FUNCTIONS:
         if name in functions and cell_state(functions[name]):
             return {"label": name, "cls": None, "method": None, "names": {}, "lstm": cell_state(functions[name])}
         if name in functions and len(data_parameters(functions[name])) >= 3:
-            return {"label": name, "cls": None, "method": None,
-                    "names": roles(read_names_function(module, functions[name]))}
+            return result(name, None, None, read_names_function(module, functions[name]), module_tree, True)
     for cls_name, cls in classes.items():
         for m in METHODS:
             fn = method_function(cls, m)
             if fn is not None and len(data_parameters(fn)) == 3:
                 read = read_names_class(cls) | set(fn.__code__.co_varnames[:fn.__code__.co_argcount])
-                return {"label": f"{cls_name}.{m}", "cls": cls, "method": m, "names": roles(read)}
-    for name, fn in functions.items():  # by shape
-        read = read_names_function(module, fn)
-        if len(data_parameters(fn)) == 3 and _resolved(read) == 5 and _returns_many(_tree(fn)):
-            return {"label": name, "cls": None, "method": None, "names": roles(read)}
+                return result(f"{cls_name}.{m}", cls, m, read, class_trees(cls) + module_tree, True)
+    for name, fn in functions.items():  # by what it does
+        if len(data_parameters(fn)) == 3 and _returns_many(_tree(fn)):
+            found = result(name, None, None, read_names_function(module, fn), module_tree, False)
+            if found:
+                return found
     for cls_name, cls in classes.items():
-        read = read_names_class(cls)
-        if _resolved(read) < 5:
-            continue
         for m, fn in cls.__dict__.items():
             if inspect.isfunction(fn) and len(data_parameters(fn)) == 3 and _returns_many(_tree(fn)):
-                return {"label": f"{cls_name}.{m}", "cls": cls, "method": m, "names": roles(read)}
+                found = result(f"{cls_name}.{m}", cls, m, read_names_class(cls), class_trees(cls), False)
+                if found:
+                    return found
     return None
 
 
