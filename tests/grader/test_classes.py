@@ -138,6 +138,7 @@ def test_wildml_port_with_biases_and_another_forward_name(tmp_path):
 @pytest.mark.parametrize("folder, name, protocol, note", [
     ("classes_dlfs2", "correct_book_imports.py", "dlfs2", "supplied common.np from rnn-parity's definitions: np, GPU"),
     ("wildml", "correct_tutorial_py2.py", "wildml", "star import from them gets softmax"),
+    ("wildml", "correct_sizes_reordered.py", "wildml", "graded with bptt_truncate >= T"),
 ])
 def test_a_tutorial_file_as_handed_out_passes(folder, name, protocol, note):
     report = grade(str(EXAMPLES / folder / name))
@@ -148,6 +149,7 @@ def test_a_tutorial_file_as_handed_out_passes(folder, name, protocol, note):
 @pytest.mark.parametrize("folder, name, old, new, failing", [
     ("classes_dlfs2", "correct_book_imports.py", "np.dot(dt, Wh.T)", "np.dot(dt, Wh)", "step:grad:h_prev"),
     ("wildml", "correct_tutorial_py2.py", "self.W.T.dot(delta_t)", "self.W.dot(delta_t)", "grad:W"),
+    ("wildml", "correct_sizes_reordered.py", "delta = (self.W.T @ delta)", "delta = (self.W @ delta)", "grad:W"),
 ])
 def test_a_mistake_in_a_tutorial_file_as_handed_out_fails(tmp_path, folder, name, old, new, failing):
     body = (EXAMPLES / folder / name).read_text()

@@ -185,8 +185,7 @@ def _is_array(value) -> bool:
 
 def _instance(probe, cls, plan: dict, truncate):
     """The class built as the tutorial does (word_dim, hidden_dim[, bptt_truncate]), then given the plan's weights."""
-    n_args = len(parameter_names(cls.__init__)) - 1
-    args = (V, H) + ((truncate,) if truncate is not None and n_args >= 3 else ())
+    args = _constructor_args(cls, truncate)
     obj = call_student(probe.progress, probe.file, f"{cls.__name__}(word_dim, hidden_dim, bptt_truncate)", cls, *args)
     for n in WEIGHTS:
         setattr(obj, n, np.array(plan[n]))
@@ -194,6 +193,20 @@ def _instance(probe, cls, plan: dict, truncate):
         if _is_array(getattr(obj, n, None)) and getattr(obj, n).size == np.size(plan[n]):
             setattr(obj, n, np.reshape(plan[n], getattr(obj, n).shape).copy())
     return obj
+
+
+def _constructor_args(cls, truncate) -> tuple:
+    """(word_dim, hidden_dim[, bptt_truncate]) in the order the constructor names them: the tutorial's
+    order by default, or by the names when a port reorders them (`__init__(self, hidden_size, vocab_size)`)."""
+    names = [n.lower() for n in parameter_names(cls.__init__)[1:]]
+    kind = lambda n: "T" if "trunc" in n or "bptt" in n else "H" if "hid" in n else "V" if any(  # noqa: E731
+        w in n for w in ("word", "vocab", "io", "input", "dim", "size")) else None
+    kinds = [kind(n) for n in names[:3]]
+    if sorted(k for k in kinds[:2] if k) != ["H", "V"]:
+        kinds = ["V", "H", "T"][:len(names[:3])]  # unnamed: the tutorial's order
+    values = {"V": V, "H": H, "T": truncate}
+    args = tuple(values[k] for k in kinds if k)
+    return args if truncate is not None or "T" not in kinds else args[:kinds.index("T")]
 
 
 def _own_truncation(probe, cls, make, x, y, full) -> dict:
