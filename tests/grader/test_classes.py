@@ -164,3 +164,9 @@ def test_the_theano_version_is_refused_in_one_line():
     report = grade(str(EXAMPLES / "wildml" / "theano_class.py"))
     assert report.exit_code == 2 and report.info["protocol"] == "wildml"
     assert "RNNTheano is built with Theano" in report.error["message"] and "\n" not in report.error["message"]
+
+
+def test_the_other_layers_of_time_layers_are_listed_as_not_graded():
+    report = grade(str(EXAMPLES / "classes_dlfs2" / "correct_book_imports.py"))
+    assert "TimeAffine: not graded (not an RNN layer: dlfs2 grades RNN and TimeRNN)" in report.notes
+    assert not any(n.startswith(("RNN:", "TimeRNN:")) for n in report.notes)

@@ -93,8 +93,11 @@ class DLFS2(Protocol):
         info["classes"] = {k: c.__name__ for k, c in classes.items()}
         info["names"] = {k: parameter_names(c.__init__)[1:4] + parameter_names(c.forward)[1:]
                          for k, c in classes.items()}
-        info["not_graded"] = {n: "LSTM/GRU" for n, c in vars(probe.module).items()
-                              if inspect.isclass(c) and c.__module__ == probe.module.__name__ and _other_cell(n)}
+        graded = {c.__name__ for c in classes.values()}
+        info["not_graded"] = {n: "LSTM/GRU" if _other_cell(n) else "not an RNN layer: dlfs2 grades RNN and TimeRNN"
+                              for n, c in vars(probe.module).items()
+                              if inspect.isclass(c) and c.__module__ == probe.module.__name__ and n not in graded
+                              and (_other_cell(n) or callable(getattr(c, "backward", None)))}
         if STEP in classes:
             c = {k: np.array(v) for k, v in plan["step"].items()}
             _run(probe, classes[STEP], c, "step", lambda obj: obj.forward(c["x"], c["h_prev"]),
