@@ -123,3 +123,9 @@ def test_the_lstm_variant_is_refused_in_one_line_naming_the_cell_state():
     report = grade(str(FOLDER / "lstm_lossfun.py"))
     assert report.exit_code == 2 and report.info["protocol"] == "minchar"
     assert "takes an LSTM's cell state (cprev)" in report.error["message"], report.error
+
+
+def test_an_unfinished_loss_function_under_its_own_name_fails_saying_nothing_came_back():
+    report = grade(str(FOLDER / "unfinished_compute_loss.py"))
+    assert report.verdict == "fail" and report.info["functions"] == ["compute_loss"], report.to_table()
+    assert "must return 7 values; got NoneType" in report.check("grad:W_in").detail

@@ -249,8 +249,8 @@ def find(module) -> dict | None:
             if fn is not None and len(data_parameters(fn)) == 3:
                 read = read_names_class(cls) | set(fn.__code__.co_varnames[:fn.__code__.co_argcount])
                 return result(f"{cls_name}.{m}", cls, m, read, class_trees(cls) + module_tree, True)
-    for name, fn in functions.items():  # by what it does
-        if len(data_parameters(fn)) == 3 and _returns_many(_tree(fn)):
+    for name, fn in functions.items():  # by what it does (or, unfinished, by a loss name over the weights)
+        if len(data_parameters(fn)) == 3 and (_returns_many(_tree(fn)) or "loss" in name.lower()):
             found = result(name, None, None, read_names_function(module, fn), module_tree, False)
             if found:
                 return found
