@@ -94,6 +94,7 @@ def test_a_crash_in_lossfun_names_the_students_line(tmp_path):
     ("correct_class_reads_global_sizes.py", "CharModel.lossFun", ""),
     ("correct_descriptive_names_dict.py", "step", "recurrent_weights for Whh"),
     ("correct_one_hot_inputs.py", "CharNet.lossFun", "runs on one-hot columns (T, V, 1) for inputs and targets"),
+    ("correct_grads_dict.py", "CharLevelRNN.loss_and_grads", ""),
 ])
 def test_real_port_shapes_are_found_and_said(name, found, note):
     report = grade(str(FOLDER / name))
@@ -109,6 +110,7 @@ def test_real_port_shapes_are_found_and_said(name, found, note):
     ("correct_descriptive_names_dict.py", "carry = recurrent_weights.T @ d_raw", "carry = recurrent_weights @ d_raw",
      "grad:recurrent_weights"),
     ("correct_one_hot_inputs.py", "dhnext = self.Whh.T @ dhraw", "dhnext = self.Whh @ dhraw", "grad:Whh"),
+    ("correct_grads_dict.py", "dh_next = self.Whh.T @ dh_raw", "dh_next = self.Whh @ dh_raw", "grad:Whh"),
 ])
 def test_a_mistake_in_a_real_port_shape_is_still_named(tmp_path, name, old, new, failing):
     body = (FOLDER / name).read_text()

@@ -115,6 +115,9 @@ class MinChar(Protocol):
                         f"{label} returns a dict whose keys could not be matched to the loss, the gradients of "
                         f"{', '.join(names.values())} and the hidden state: {', '.join(map(str, res))}")
                     res = res if res[6] is not None else res[:6]
+                grads_dict = F.from_grads_dict(res, names)  # `return loss, {"Wxh": dWxh, ...}, h`
+                if grads_dict is not None:
+                    res = grads_dict if grads_dict[6] is not None else grads_dict[:6]
                 n = len(res) if isinstance(res, (tuple, list)) else 0
                 values = tuple(res) + (None,) if n == 6 else tuple(res[:7]) if n > 7 \
                     else probe.unpack(res, 7, label)

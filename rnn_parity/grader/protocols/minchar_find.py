@@ -91,21 +91,39 @@ def _norm(text: str) -> str:
     return "".join(c for c in str(text).lower() if c.isalnum())
 
 
-def from_dict(res: dict, names: dict):
-    """(loss, dWxh, dWhh, dWhy, dbh, dby, h) from a returned dict, its keys matched to the student's names
-    (`deltaInputLayer` for inputLayer, `dWxh`, `grad_Wxh`); None when a key cannot be told."""
+def _grad_keys(res: dict, names: dict, exact: bool) -> list:
+    """The key of each weight's gradient in a dict: `d`/`delta`/`grad` + the student's name (`dWxh`,
+    `deltaInputLayer`, `grad_Wxh`), or the bare name where the dict holds gradients only (exact)."""
     keys = {_norm(k): k for k in res}
-    loss = [k for n, k in keys.items() if "loss" in n]
-    grads = []
+    out = []
     for role in WEIGHTS:
         n = _norm(names.get(role, role))
         match = [k for p in ("d", "delta", "grad", "") for s in ("", "grad") for nk, k in keys.items()
-                 if nk == p + n + s and (p or s)]
-        grads.append(match[0] if match else None)
+                 if nk == p + n + s and (p or s or exact)]
+        out.append(match[0] if match else None)
+    return out
+
+
+def from_dict(res: dict, names: dict):
+    """(loss, dWxh, dWhh, dWhy, dbh, dby, h) from a returned dict, its keys matched to the student's names
+    (`deltaInputLayer` for inputLayer, `dWxh`, `grad_Wxh`); None when a key cannot be told."""
+    loss = [k for k in res if "loss" in _norm(k)]
+    grads = _grad_keys(res, names, exact=False)
     rest = [k for k in res if k not in loss + grads and any(w in _norm(k) for w in ("hidden", "state", "h"))]
     if len(loss) != 1 or None in grads or len(rest) > 1:
         return None
     return (res[loss[0]], *[res[g] for g in grads], res[rest[0]] if rest else None)
+
+
+def from_grads_dict(res, names: dict):
+    """(loss, dWxh, ..., dby, h) from `return loss, grads, h` with grads a dict ({"Wxh": dWxh, ...} or
+    {"dWxh": ...}); None when it is not that shape."""
+    if not (isinstance(res, (tuple, list)) and len(res) in (2, 3) and isinstance(res[1], dict)):
+        return None
+    keys = _grad_keys(res[1], names, exact=True)
+    if None in keys:
+        return None
+    return (res[0], *[res[1][k] for k in keys], res[2] if len(res) == 3 else None)
 
 
 def read_names_function(module, fn) -> set:
@@ -256,7 +274,8 @@ def find(module) -> dict | None:
                 return found
     for cls_name, cls in classes.items():
         for m, fn in cls.__dict__.items():
-            if inspect.isfunction(fn) and len(data_parameters(fn)) == 3 and _returns_many(_tree(fn)):
+            if inspect.isfunction(fn) and len(data_parameters(fn)) == 3 and (_returns_many(_tree(fn))
+                                                                            or "loss" in m.lower()):
                 found = result(f"{cls_name}.{m}", cls, m, read_names_class(cls), class_trees(cls), False)
                 if found:
                     return found
