@@ -37,12 +37,18 @@ def _layer_classes(module) -> dict:
             continue
         init = parameter_names(cls.__init__)[1:]
         forward = parameter_names(cls.forward)[1:]
-        if len(init) < 3 or [a.lower() for a in init[:2]] != ["wx", "wh"]:
+        if len(init) < 3 or not _weight_names(init[:2]):
             continue
         kind = STEP if len(forward) == 2 else TIME if len(forward) == 1 else None
         if kind and (kind not in out or name == kind):
             out[kind] = cls
     return out
+
+
+def _weight_names(names: list) -> bool:
+    """The constructor starts with the book's (Wx, Wh, ...), however spelled: W_x/W_h, Wxh/Whh, wx/wh."""
+    x, h = (n.lower().replace("_", "") for n in names)
+    return x.startswith("wx") and h.startswith("wh")
 
 
 def _other_cell(name: str) -> bool:
