@@ -273,6 +273,8 @@ def find(module) -> dict | None:
             if found:
                 return found
     for cls_name, cls in classes.items():
+        if _legacy_class(cls):  # forward + backprop (or loss + backward): the seed-style class protocol's
+            continue
         for m, fn in cls.__dict__.items():
             if inspect.isfunction(fn) and len(data_parameters(fn)) == 3 and (_returns_many(_tree(fn))
                                                                             or "loss" in m.lower()):
@@ -280,6 +282,11 @@ def find(module) -> dict | None:
                 if found:
                     return found
     return None
+
+
+def _legacy_class(cls) -> bool:
+    has = lambda m: callable(getattr(cls, m, None))  # noqa: E731
+    return has("forward") and (has("backprop") or (has("loss") and has("backward")))
 
 
 def flat_vectors(module, found: dict) -> bool:
