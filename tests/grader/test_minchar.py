@@ -131,3 +131,9 @@ def test_an_unfinished_loss_function_under_its_own_name_fails_saying_nothing_cam
     report = grade(str(FOLDER / "unfinished_compute_loss.py"))
     assert report.verdict == "fail" and report.info["functions"] == ["compute_loss"], report.to_table()
     assert "must return 7 values; got NoneType" in report.check("grad:W_in").detail
+
+
+def test_states_in_a_list_whose_last_slot_holds_hprev_fail_whh_with_a_note():
+    report = grade(str(FOLDER / "list_state_overwritten.py"))
+    assert [c.name for c in report.checks if c.status == "fail"] == ["grad:Whh"], report.to_table()
+    assert any("keeps `hs` in a list and writes `hs[-1]`" in n for n in report.notes), report.notes

@@ -103,6 +103,11 @@ class MinChar(Protocol):
         if info["flat"]:
             probe.note(f"{label} keeps the biases and the hidden state flat, (n,): probed and graded that way")
         info["clip_source"] = _clip_in_source(fn)
+        pitfall = _list_with_slot_minus_one(fn)
+        if pitfall:
+            probe.note(f"{label} keeps `{pitfall}` in a list and writes `{pitfall}[-1]`: with one slot per step that "
+                       f"is the last step's slot, overwritten at t = T-1, and `{pitfall}[t-1]` at t = 0 then reads the "
+                       f"last state, not hprev (a dict, `{pitfall} = {{-1: hprev}}`, keeps them apart)")
         if info["clip_source"].get("rebinds"):
             probe.note(f"{label} clips with `{info['clip_source']['rebinds']}`: that rebinds the loop variable "
                        "and leaves the gradients unclipped (np.clip(dparam, -5, 5, out=dparam) clips in place)")
@@ -257,6 +262,24 @@ def _clip_in_source(fn) -> dict:
                         and getattr(stmt.value.func, "attr", getattr(stmt.value.func, "id", None)) == "clip":
                     rebinds = ast.unparse(stmt)
     return {"calls": calls, "bound": bound, "rebinds": rebinds}
+
+
+def _list_with_slot_minus_one(fn) -> str | None:
+    """A name the function binds to a list and then assigns at [-1] (`hs = [...]; hs[-1] = hprev`), or None."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return None
+    lists = {t.id for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign))
+             and isinstance(n.value, (ast.List, ast.ListComp))
+             for t in getattr(n, "targets", [getattr(n, "target", None)]) if isinstance(t, ast.Name)}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Subscript):
+            t = n.targets[0]
+            if isinstance(t.value, ast.Name) and t.value.id in lists and isinstance(t.slice, ast.UnaryOp) \
+                    and isinstance(t.slice.op, ast.USub) and getattr(t.slice.operand, "value", None) == 1:
+                return t.value.id
+    return None
 
 
 def _clip_bound(source: dict, grads: dict) -> float | None:
