@@ -140,6 +140,7 @@ def test_wildml_port_with_biases_and_another_forward_name(tmp_path):
     ("wildml", "correct_tutorial_py2.py", "wildml", "star import from them gets softmax"),
     ("wildml", "correct_sizes_reordered.py", "wildml", "graded with bptt_truncate >= T"),
     ("classes_dlfs2", "correct_snake_case_names.py", "dlfs2", ""),
+    ("wildml", "correct_truncation_required.py", "wildml", "RNNNumpy has no default bptt_truncate to compare with"),
 ])
 def test_a_tutorial_file_as_handed_out_passes(folder, name, protocol, note):
     report = grade(str(EXAMPLES / folder / name))

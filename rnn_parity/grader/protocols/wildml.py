@@ -209,8 +209,21 @@ def _constructor_args(cls, truncate) -> tuple:
     return args if truncate is not None or "T" not in kinds else args[:kinds.index("T")]
 
 
+def _truncation_required(cls) -> bool:
+    """The constructor takes bptt_truncate without a default (`__init__(self, word_dim, hidden_dim, bptt_truncate)`)."""
+    try:
+        params = inspect.signature(cls.__init__).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(("trunc" in p.name.lower() or "bptt" in p.name.lower()) and p.default is p.empty for p in params)
+
+
 def _own_truncation(probe, cls, make, x, y, full) -> dict:
     """bptt once more with the class's default bptt_truncate: whether (and how much) it changes the gradients."""
+    if _truncation_required(cls):
+        probe.note(f"graded with bptt_truncate >= T ({T}), exact BPTT; {cls.__name__} has no default bptt_truncate "
+                   "to compare with")
+        return {}
     try:
         obj = make(None)
         own = getattr(obj, "bptt_truncate", None)
