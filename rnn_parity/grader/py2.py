@@ -5,8 +5,8 @@
 
 A file that does not parse as Python 3 is converted whole. One that parses but uses Python 2 builtins it
 does not define (`for t in xrange(n):` next to `print(...)`, which Python 2 ran too) gets only the fixers of
-those names. Any other Python 3 file comes back unchanged. The fixers are 2to3's default set (print, xrange, dict methods, except, raw_input, has_key, ...); they keep
-line numbers, so messages still point at the student's lines. Not converted: `/` between two ints,
+those names. Any other Python 3 file comes back unchanged. The fixers are 2to3's default set (print,
+xrange, dict methods, except, raw_input, has_key, ...); they keep line numbers, so messages still point at the student's lines. Not converted: `/` between two ints,
 which Python 2 floors and Python 3 does not (2to3 cannot know the operand types; min-char-rnn does
 not rely on it). A file neither Python can parse is refused in one line naming the line.
 """

@@ -211,12 +211,13 @@ def _call(probe, module, found: dict, flat: bool, case: dict, one_hot: bool = Fa
     shape = (lambda a: np.reshape(a, -1)) if flat else (lambda a: a)  # noqa: E731
     hyper = F.hyper_values(V, H, len(case["inputs"]), LR)
     sizes = {name: {"H": H, "V": V}[role] for name, role in found.get("sizes", {}).items()}  # hiddenSize, ...
-    values = {**hyper, **sizes, **{found["names"][w]: shape(np.array(case[w])) if w.startswith("b") else np.array(case[w])
-                          for w in WEIGHTS}}
+    weights = {found["names"][w]: shape(np.array(case[w])) if w.startswith("b") else np.array(case[w])
+               for w in WEIGHTS}
+    values = {**hyper, **sizes, **weights}
     args = (list(case["inputs"]), list(case["targets"]), shape(np.array(case["hprev"])))
     if one_hot:
         args = (CL.one_hot(case["inputs"], V), CL.one_hot(case["targets"], V), args[2])
-    for k, v in (values if found["cls"] is None else hyper).items():  # a class port may read sizes as globals
+    for k, v in (values if found["cls"] is None else {**hyper, **sizes}).items():  # a class port may read sizes
         setattr(module, k, v)
     if found["cls"] is None:
         fn = getattr(module, found["label"])
