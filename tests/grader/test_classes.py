@@ -173,3 +173,9 @@ def test_the_other_layers_of_time_layers_are_listed_as_not_graded():
     report = grade(str(EXAMPLES / "classes_dlfs2" / "correct_book_imports.py"))
     assert "TimeAffine: not graded (not an RNN layer: dlfs2 grades RNN and TimeRNN)" in report.notes
     assert not any(n.startswith(("RNN:", "TimeRNN:")) for n in report.notes)
+
+
+def test_a_model_that_imports_the_book_layers_is_pointed_at_the_layers_file():
+    report = grade(str(EXAMPLES / "classes_dlfs2" / "model_only.py"))
+    assert report.exit_code == 2 and report.info["protocol"] == "dlfs2"
+    assert "TinyRnnlm is a model built from the book's layers" in report.error["message"], report.error
