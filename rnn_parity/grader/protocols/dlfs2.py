@@ -118,9 +118,9 @@ class DLFS2(Protocol):
         info = probe.info
         users = _model_using_book_layers(probe.module) if not classes else []
         if users:
-            raise GradeError("not_found", f"{users[0]} is a model built from the book's layers, which this file imports "
-                             "(TimeRNN from common.time_layers) and does not define: grade the file that defines "
-                             "RNN / TimeRNN (time_layers.py)")
+            raise GradeError("not_found", f"{users[0]} is a model built from the book's layers, which this file "
+                             "imports (TimeRNN from common.time_layers) and does not define: grade the file that "
+                             "defines RNN / TimeRNN (time_layers.py)")
         info["functions"] = [f"{c.__name__}.forward" for c in classes.values()]
         info["classes"] = {k: c.__name__ for k, c in classes.items()}
         info["names"] = {k: parameter_names(c.__init__)[1:4] + parameter_names(c.forward)[1:]
