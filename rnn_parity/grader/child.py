@@ -197,11 +197,11 @@ def run_registered(proto, module, path: str, progress, seed: int, result: dict, 
     from .protocols import Probe
 
     probe = Probe(module, path, progress)
+    result["info"]["step"] = proto.name  # before the probe: a protocol that refuses the file still names itself
+    result["info"]["title"] = proto.title
     proto.probe(probe, proto.plan(seed))
     notes = probe.info.pop("notes", [])
     result["info"].update(probe.info)
-    result["info"]["step"] = proto.name
-    result["info"]["title"] = proto.title
     result["notes"] += notes
     obs.update(probe.obs)
     progress.set("done")

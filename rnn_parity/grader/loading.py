@@ -36,7 +36,8 @@ IPYTHON_MARK = "(all cells, IPython)"
 # (input() is not among them: stdin is closed, so it fails at once, and the report says so.)
 INPUT_CALLS = frozenset({"open", "loadtxt", "genfromtxt", "load", "read_csv", "urlopen", "read", "readlines",
                          "fromfile"})
-MINCHAR_NAMES = ("lossFun", "loss_fun")
+MINCHAR_NAMES = ("lossFun", "loss_fun", "lossFunc", "loss_func", "lossFunction", "loss_function", "lossfun",
+                 "lossfunc", "LossFun")  # = protocols.minchar_find.FUNCTIONS (not imported: no protocol at load)
 
 
 def _read(path: str) -> str:
@@ -79,14 +80,28 @@ def _top_level(tree: ast.Module) -> list:
 
 
 def defines_minchar(tree: ast.Module) -> bool:
-    """A min-char-rnn style file: a top-level lossFun, or a class with a lossFun method."""
+    """A min-char-rnn style file: a top-level lossFun, a class with a lossFun method, or a lossFun defined
+    inside a top-level function (`def main():` building the weights, then `def lossFun` over them)."""
     for s in _top_level(tree):
         if isinstance(s, ast.FunctionDef) and s.name in MINCHAR_NAMES:
             return True
-        if isinstance(s, ast.ClassDef) and any(isinstance(b, ast.FunctionDef) and b.name in MINCHAR_NAMES
-                                               for b in s.body):
+        if isinstance(s, (ast.ClassDef, ast.FunctionDef)) and any(
+                isinstance(b, ast.FunctionDef) and b.name in MINCHAR_NAMES for b in s.body):
             return True
     return False
+
+
+def nested_minchar(kept: list) -> list:
+    """[(outer function, [its inner functions])] for kept top-level functions that define lossFun inside:
+    the inner functions are hoisted to the module, where their free names (the weights, vocab_size) are
+    globals the grader sets. An inner function the module already defines at the top level is left alone."""
+    top = {k.name for k in kept if isinstance(k, (ast.FunctionDef, ast.ClassDef))}
+    out = []
+    for k in kept:
+        if isinstance(k, ast.FunctionDef) and any(isinstance(b, ast.FunctionDef) and b.name in MINCHAR_NAMES
+                                                  for b in k.body):
+            out.append((k, [b for b in k.body if isinstance(b, ast.FunctionDef) and b.name not in top]))
+    return out
 
 
 def why_definitions_only(tree: ast.Module) -> str | None:
@@ -147,6 +162,11 @@ def prepare(source: str, path: str) -> tuple[list, list, bool]:
         n = len(skipped)
         notes.append(f"definitions only ({why}): ran imports, functions, classes and constants; skipped {n} "
                      f"top-level statement{'s' if n != 1 else ''}" + (f": {shown}{more}" if n else ""))
+        for outer, inner in nested_minchar(kept):
+            kept += inner
+            notes.append(f"{', '.join(f.name for f in inner)} defined inside {outer.name}() (line {outer.lineno}): "
+                         "graded as module-level functions, their free names (the weights, the sizes) set by the "
+                         "grader")
         return [(f"line {k.lineno} `{_first_line(lines, k)}`",
                  compile(ast.Module(body=[k], type_ignores=[]), path, "exec", dont_inherit=True)) for k in kept], \
             notes, ipython

@@ -64,6 +64,7 @@ class Converted:
     magic_lines: list = field(default_factory=list)  # Skipped: shell and magic lines
     ipython_lines: list = field(default_factory=list)  # Skipped: line magics run through IPython (all cells)
     syntax_errors: list = field(default_factory=list)  # (cell, message)
+    python2_cells: list = field(default_factory=list)  # code cells converted from Python 2 (fissix)
     built_by_skipped: dict = field(default_factory=dict)  # global name -> Skipped (statement that binds it)
 
     def notes(self) -> list:
@@ -90,6 +91,8 @@ class Converted:
             shown = "; ".join(f"`{_short(s.text, 40)}` (code cell {s.cell})" for s in self.ipython_lines[:4])
             n = len(self.ipython_lines)
             out.append(f"ran {n} line magic{'s' if n != 1 else ''} through IPython: {shown}")
+        if self.python2_cells:
+            out.append(f"converted {_cell_list(self.python2_cells)} from Python 2 in memory (2to3's fixers, fissix)")
         for cell, message in self.syntax_errors:
             out.append(f"code cell {cell} does not parse ({message}): skipped")
         return out
@@ -196,6 +199,17 @@ def _ipython_line(stripped: str) -> str | None:
     return python if python and "\n" not in python and "get_ipython()" in python else None
 
 
+def _from_python2(source: str) -> str | None:
+    """The cell's source converted from Python 2 (same lines), or None when it is not Python 2 either."""
+    from .py2 import SourceError, to_python3
+
+    try:
+        converted, fixers = to_python3(source)
+    except SourceError:
+        return None
+    return converted.rstrip("\n") if fixers else None
+
+
 # ----------------------------------------------------------------------------------------------
 # Conversion
 
@@ -228,10 +242,14 @@ def convert(notebook: str, run_all_cells: bool = False, out_dir: str | None = No
         try:
             tree = ast.parse(source)
         except SyntaxError as e:
-            if run_all_cells:
-                raise NotebookError(f"code cell {n} of {base} does not parse: {e.msg} (line {e.lineno})") from None
-            conv.syntax_errors.append((n, f"{e.msg}, line {e.lineno}"))
-            continue
+            converted = _from_python2(source)  # a Python 2 notebook (`print x`): the cell converted, as a .py is
+            if converted is None:
+                if run_all_cells:
+                    raise NotebookError(f"code cell {n} of {base} does not parse: {e.msg} (line {e.lineno})") from None
+                conv.syntax_errors.append((n, f"{e.msg}, line {e.lineno}"))
+                continue
+            source, tree = converted, ast.parse(converted)
+            conv.python2_cells.append(n)
         lines = source.split("\n")
         if run_all_cells:
             for s in tree.body:

@@ -3,9 +3,10 @@
     from rnn_parity.grader.py2 import to_python3
     source, fixers = to_python3(text, "min-char-rnn.py")   # fixers: ("print", "xrange") or () if already 3
 
-Only a file that does not parse as Python 3 is converted; a Python 3 file comes back unchanged. The
-fixers are 2to3's default set (print, xrange, dict methods, except, raw_input, has_key, ...); they keep
-line numbers, so messages still point at the student's lines. Not converted: `/` between two ints,
+A file that does not parse as Python 3 is converted whole. One that parses but uses Python 2 builtins it
+does not define (`for t in xrange(n):` next to `print(...)`, which Python 2 ran too) gets only the fixers of
+those names. Any other Python 3 file comes back unchanged. The fixers are 2to3's default set (print,
+xrange, dict methods, except, raw_input, has_key, ...); they keep line numbers, so messages still point at the student's lines. Not converted: `/` between two ints,
 which Python 2 floors and Python 3 does not (2to3 cannot know the operand types; min-char-rnn does
 not rely on it). A file neither Python can parse is refused in one line naming the line.
 """
@@ -26,8 +27,10 @@ def _syntax_message(e: SyntaxError) -> str:
 def to_python3(source: str, name: str = "<file>") -> tuple[str, tuple]:
     """(Python 3 source, names of the fixers that changed something); () when the source was Python 3."""
     try:
-        ast.parse(source)
-        return source, ()
+        leftovers = _python2_builtins(ast.parse(source))
+        if not leftovers:
+            return source, ()
+        return _fix_leftovers(source, name, leftovers)
     except SyntaxError as e:
         py3_error = e
     from fissix import refactor
@@ -62,6 +65,49 @@ def to_python3(source: str, name: str = "<file>") -> tuple[str, tuple]:
         ast.parse(converted)
     except SyntaxError as e:
         raise SourceError(_syntax_message(e)) from None
+    return converted, tuple(sorted(applied))
+
+
+# Python 2 builtins Python 3 lacks -> the fissix fixer that rewrites them
+PY2_BUILTINS = {"xrange": "xrange", "raw_input": "raw_input", "unicode": "unicode", "unichr": "unicode",
+                "basestring": "basestring", "long": "long", "reduce": "reduce"}
+
+
+def _python2_builtins(tree) -> set:
+    """Python 2 builtins the code reads and never defines itself."""
+    loaded, bound = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return (loaded - bound) & set(PY2_BUILTINS)
+
+
+def _fix_leftovers(source: str, name: str, leftovers: set) -> tuple[str, tuple]:
+    """A Python 3 parseable file with Python 2 builtins: only their fixers, print() left as a function."""
+    from fissix import refactor
+
+    fixers = sorted({f"fissix.fixes.fix_{PY2_BUILTINS[n]}" for n in leftovers})
+    applied: set = set()
+
+    class Tool(refactor.RefactoringTool):
+        def get_fixers(self):
+            pre, post = super().get_fixers()
+            for fixer in pre + post:
+                _record(fixer, applied)
+            return pre, post
+
+    text = source if source.endswith("\n") else source + "\n"
+    try:
+        converted = str(Tool(fixers, {"print_function": True}).refactor_string(text, name))
+        ast.parse(converted)
+    except Exception:  # noqa: BLE001 - fissix cannot read it: leave the file as written (it fails where it uses them)
+        return source, ()
     return converted, tuple(sorted(applied))
 
 

@@ -20,6 +20,7 @@ import os
 import pytest
 
 GROUP = "rnn-parity"
+REPORTS = pytest.StashKey[list]()  # the GradeReports of this session, for the terminal summary
 
 
 def pytest_addoption(parser):
@@ -104,6 +105,16 @@ def check_failure(report, check) -> str:
     return f"{check.name}: relative error {err}; {check.detail}\n{diagnosis_text(report)}".rstrip()
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """One block per graded file: its protocol, verdict and the report's notes (what was skipped, converted...)."""
+    for report in config.stash.get(REPORTS, []):
+        terminalreporter.section(f"rnn-parity: {os.path.basename(report.impl)}", sep="-")
+        proto = report.info.get("protocol", "?")
+        terminalreporter.write_line(f"protocol {proto}; verdict {report.verdict.upper()}")
+        for note in report.notes:
+            terminalreporter.write_line(f"note: {note}")
+
+
 class CheckFailed(Exception):
     """A check the implementation fails (shown without a traceback)."""
 
@@ -119,6 +130,7 @@ class GradedFile(pytest.File):
             report = grade(str(self.path), **grade_options(self.config))
         except RNNParityError as e:
             raise pytest.UsageError(f"--rnn-impl: {e}") from None
+        self.config.stash.setdefault(REPORTS, []).append(report)
         if report.error or not report.checks:
             error = report.error or {"kind": "crash", "message": "nothing was graded"}
             yield CheckItem.from_parent(self, name="gradeable", report=report, check=None,

@@ -132,3 +132,50 @@ def test_wildml_port_with_biases_and_another_forward_name(tmp_path):
     assert report.verdict == "pass", report.to_table()
     assert [c.name for c in report.checks] == ["forward", "hidden", "grad:U", "grad:V", "grad:W", "grad:bh", "grad:by",
                                                "loss", "update"]
+
+
+# Real tutorial files, as found in public repositories: each shape below once made the grader answer wrongly.
+@pytest.mark.parametrize("folder, name, protocol, note", [
+    ("classes_dlfs2", "correct_book_imports.py", "dlfs2", "supplied common.np from rnn-parity's definitions: np, GPU"),
+    ("wildml", "correct_tutorial_py2.py", "wildml", "star import from them gets softmax"),
+    ("wildml", "correct_sizes_reordered.py", "wildml", "graded with bptt_truncate >= T"),
+    ("classes_dlfs2", "correct_snake_case_names.py", "dlfs2", ""),
+    ("wildml", "correct_truncation_required.py", "wildml", "RNNNumpy has no default bptt_truncate to compare with"),
+])
+def test_a_tutorial_file_as_handed_out_passes(folder, name, protocol, note):
+    report = grade(str(EXAMPLES / folder / name))
+    assert report.verdict == "pass" and report.info["protocol"] == protocol, report.to_table()
+    assert not note or any(note in n for n in report.notes), report.notes
+
+
+@pytest.mark.parametrize("folder, name, old, new, failing", [
+    ("classes_dlfs2", "correct_book_imports.py", "np.dot(dt, Wh.T)", "np.dot(dt, Wh)", "step:grad:h_prev"),
+    ("wildml", "correct_tutorial_py2.py", "self.W.T.dot(delta_t)", "self.W.dot(delta_t)", "grad:W"),
+    ("wildml", "correct_sizes_reordered.py", "delta = (self.W.T @ delta)", "delta = (self.W @ delta)", "grad:W"),
+    ("classes_dlfs2", "correct_snake_case_names.py", "da @ W_h.T", "da @ W_h", "step:grad:h_prev"),
+])
+def test_a_mistake_in_a_tutorial_file_as_handed_out_fails(tmp_path, folder, name, old, new, failing):
+    body = (EXAMPLES / folder / name).read_text()
+    assert old in body
+    (tmp_path / name).write_text(body.replace(old, new))
+    report = grade(str(tmp_path / name))
+    assert report.check(failing).status == "fail", report.to_table()
+    assert report.diagnosis and report.diagnosis[0].mutant.id == "whh_not_transposed_backward"
+
+
+def test_the_theano_version_is_refused_in_one_line():
+    report = grade(str(EXAMPLES / "wildml" / "theano_class.py"))
+    assert report.exit_code == 2 and report.info["protocol"] == "wildml"
+    assert "RNNTheano is built with Theano" in report.error["message"] and "\n" not in report.error["message"]
+
+
+def test_the_other_layers_of_time_layers_are_listed_as_not_graded():
+    report = grade(str(EXAMPLES / "classes_dlfs2" / "correct_book_imports.py"))
+    assert "TimeAffine: not graded (not an RNN layer: dlfs2 grades RNN and TimeRNN)" in report.notes
+    assert not any(n.startswith(("RNN:", "TimeRNN:")) for n in report.notes)
+
+
+def test_a_model_that_imports_the_book_layers_is_pointed_at_the_layers_file():
+    report = grade(str(EXAMPLES / "classes_dlfs2" / "model_only.py"))
+    assert report.exit_code == 2 and report.info["protocol"] == "dlfs2"
+    assert "TinyRnnlm is a model built from the book's layers" in report.error["message"], report.error

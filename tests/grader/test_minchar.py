@@ -13,13 +13,17 @@ FOLDER = EXAMPLES / "minchar"
 CORRECT = sorted(p.name for p in FOLDER.glob("correct*.py"))
 MISTAKES = sorted(p.stem.removeprefix("mistake_") for p in FOLDER.glob("mistake_*.py"))
 WEIGHTS = ["grad:Wxh", "grad:Whh", "grad:Why", "grad:bh", "grad:by"]
+RENAMED = {"correct_renamed_weights.py": ["grad:U", "grad:W", "grad:V", "grad:b_h", "grad:b_y"],
+           "correct_descriptive_names_dict.py": ["grad:input_weights", "grad:recurrent_weights", "grad:output_weights",
+                                                 "grad:hidden_bias", "grad:output_bias"]}
 
 
 @pytest.mark.parametrize("name", CORRECT)
 def test_correct_minchar_passes(name):
     report = grade(str(FOLDER / name))
     assert report.verdict == "pass" and report.info["protocol"] == "minchar", report.to_table()
-    assert [c.name for c in report.checks][:7] == ["loss", *WEIGHTS, "hidden"]
+    names = RENAMED.get(name, WEIGHTS)
+    assert [c.name for c in report.checks][:7] == ["loss", *names, "hidden"]
 
 
 @pytest.mark.parametrize("mistake", MISTAKES)
@@ -77,3 +81,59 @@ def test_a_crash_in_lossfun_names_the_students_line(tmp_path):
     assert report.verdict == "fail" and report.error is None
     failed = report.check("grad:Wxh")
     assert failed.status == "fail" and "ValueError" in failed.detail and "crash.py, in lossFun" in failed.detail
+
+
+# Real ports, as found in public repositories: each shape below once made the grader answer wrongly.
+@pytest.mark.parametrize("name, found, note", [
+    ("correct_renamed_weights.py", "loss_function", "names the weights its own way: U for Wxh, W for Whh"),
+    ("correct_flat_vectors.py", "lossFun", "keeps the biases and the hidden state flat"),
+    ("correct_nested_in_main.py", "lossFun", "lossFun, sample defined inside main() (line 10)"),
+    ("correct_class_train_method.py", "TextModel.train", ""),
+    ("correct_returns_more_values.py", "lossFun", "returns 8 values: graded the first 7"),
+    ("correct_weights_as_arguments.py", "Model.lossFun", ""),
+    ("correct_class_reads_global_sizes.py", "CharModel.lossFun", ""),
+    ("correct_descriptive_names_dict.py", "step", "recurrent_weights for Whh"),
+    ("correct_one_hot_inputs.py", "CharNet.lossFun", "runs on one-hot columns (T, V, 1) for inputs and targets"),
+    ("correct_grads_dict.py", "CharLevelRNN.loss_and_grads", ""),
+])
+def test_real_port_shapes_are_found_and_said(name, found, note):
+    report = grade(str(FOLDER / name))
+    assert report.verdict == "pass" and report.info["functions"] == [found], report.to_table()
+    assert any(note in n for n in report.notes), report.notes
+
+
+@pytest.mark.parametrize("name, old, new, failing", [
+    ("correct_flat_vectors.py", "dhnext = Whh.T @ dhraw", "dhnext = Whh @ dhraw", "grad:Whh"),
+    ("correct_renamed_weights.py", "dh_next = np.dot(W.T, dz)", "dh_next = np.dot(W, dz)", "grad:W"),
+    ("correct_class_train_method.py", "dh_next = self.Whh.T @ draw", "dh_next = self.Whh @ draw", "grad:Whh"),
+    ("correct_weights_as_arguments.py", "dhnext = np.dot(Whh.T, dhraw)", "dhnext = np.dot(Whh, dhraw)", "grad:Whh"),
+    ("correct_descriptive_names_dict.py", "carry = recurrent_weights.T @ d_raw", "carry = recurrent_weights @ d_raw",
+     "grad:recurrent_weights"),
+    ("correct_one_hot_inputs.py", "dhnext = self.Whh.T @ dhraw", "dhnext = self.Whh @ dhraw", "grad:Whh"),
+    ("correct_grads_dict.py", "dh_next = self.Whh.T @ dh_raw", "dh_next = self.Whh @ dh_raw", "grad:Whh"),
+])
+def test_a_mistake_in_a_real_port_shape_is_still_named(tmp_path, name, old, new, failing):
+    body = (FOLDER / name).read_text()
+    assert old in body
+    (tmp_path / name).write_text(body.replace(old, new))
+    report = grade(str(tmp_path / name))
+    assert report.check(failing).status == "fail", report.to_table()
+    assert report.to_json()["diagnosis"][0]["id"] == "whh_not_transposed_backward"
+
+
+def test_the_lstm_variant_is_refused_in_one_line_naming_the_cell_state():
+    report = grade(str(FOLDER / "lstm_lossfun.py"))
+    assert report.exit_code == 2 and report.info["protocol"] == "minchar"
+    assert "takes an LSTM's cell state (cprev)" in report.error["message"], report.error
+
+
+def test_an_unfinished_loss_function_under_its_own_name_fails_saying_nothing_came_back():
+    report = grade(str(FOLDER / "unfinished_compute_loss.py"))
+    assert report.verdict == "fail" and report.info["functions"] == ["compute_loss"], report.to_table()
+    assert "must return 7 values; got NoneType" in report.check("grad:W_in").detail
+
+
+def test_states_in_a_list_whose_last_slot_holds_hprev_fail_whh_with_a_note():
+    report = grade(str(FOLDER / "list_state_overwritten.py"))
+    assert [c.name for c in report.checks if c.status == "fail"] == ["grad:Whh"], report.to_table()
+    assert any("keeps `hs` in a list and writes `hs[-1]`" in n for n in report.notes), report.notes

@@ -58,6 +58,7 @@ def test_rnn_impl_turns_each_check_into_a_passing_test(tmp_path):
     for check in ("forward", "hidden", "grad:Wax", "grad:Waa", "grad:ba", "grad:Wya", "grad:by"):
         assert f"PASSED hw.py::{check}" in r.stdout
     assert "7 passed" in r.stdout
+    assert "rnn-parity: hw.py" in r.stdout and "protocol functions; verdict PASS" in r.stdout
 
 
 def test_rnn_impl_fails_the_wrong_checks_with_the_mistake_named(tmp_path):

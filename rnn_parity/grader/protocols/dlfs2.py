@@ -19,7 +19,7 @@ import inspect
 import numpy as np
 
 from .engine import CheckSpec, Protocol, Recognition, parameter_names
-from .student import call_student
+from .student import GradeError, call_student
 
 N, T, D, H = 3, 4, 5, 6
 STEP, TIME = "RNN", "TimeRNN"
@@ -37,12 +37,36 @@ def _layer_classes(module) -> dict:
             continue
         init = parameter_names(cls.__init__)[1:]
         forward = parameter_names(cls.forward)[1:]
-        if len(init) < 3 or [a.lower() for a in init[:2]] != ["wx", "wh"]:
+        if len(init) < 3 or not _weight_names(init[:2]):
             continue
         kind = STEP if len(forward) == 2 else TIME if len(forward) == 1 else None
         if kind and (kind not in out or name == kind):
             out[kind] = cls
     return out
+
+
+def _model_using_book_layers(module) -> list:
+    """The module's own classes that build the book's TimeRNN, which the module takes from elsewhere (ch05's
+    SimpleRnnlm: `from common.time_layers import *`) rather than defines."""
+    own = getattr(module, "TimeRNN", None)
+    if inspect.isclass(own) and own.__module__ == module.__name__:
+        return []
+    out = []
+    for name, cls in vars(module).items():
+        if inspect.isclass(cls) and cls.__module__ == module.__name__:
+            try:
+                source = inspect.getsource(cls.__init__)
+            except (OSError, TypeError):
+                continue
+            if "TimeRNN(" in source:
+                out.append(name)
+    return out
+
+
+def _weight_names(names: list) -> bool:
+    """The constructor starts with the book's (Wx, Wh, ...), however spelled: W_x/W_h, Wxh/Whh, wx/wh."""
+    x, h = (n.lower().replace("_", "") for n in names)
+    return x.startswith("wx") and h.startswith("wh")
 
 
 def _other_cell(name: str) -> bool:
@@ -75,7 +99,10 @@ class DLFS2(Protocol):
 
     def recognise(self, module) -> Recognition:
         found = _layer_classes(module)
-        return Recognition(10.0 + len(found), sorted(found)) if found else Recognition(0.0)
+        if found:
+            return Recognition(10.0 + len(found), sorted(found))
+        users = _model_using_book_layers(module)
+        return Recognition(5.0, users) if users else Recognition(0.0)
 
     def plan(self, seed: int) -> dict:
         rng = np.random.default_rng([seed, 2018])
@@ -89,12 +116,20 @@ class DLFS2(Protocol):
     def probe(self, probe, plan: dict) -> None:
         classes = _layer_classes(probe.module)
         info = probe.info
+        users = _model_using_book_layers(probe.module) if not classes else []
+        if users:
+            raise GradeError("not_found", f"{users[0]} is a model built from the book's layers, which this file "
+                             "imports (TimeRNN from common.time_layers) and does not define: grade the file that "
+                             "defines RNN / TimeRNN (time_layers.py)")
         info["functions"] = [f"{c.__name__}.forward" for c in classes.values()]
         info["classes"] = {k: c.__name__ for k, c in classes.items()}
         info["names"] = {k: parameter_names(c.__init__)[1:4] + parameter_names(c.forward)[1:]
                          for k, c in classes.items()}
-        info["not_graded"] = {n: "LSTM/GRU" for n, c in vars(probe.module).items()
-                              if inspect.isclass(c) and c.__module__ == probe.module.__name__ and _other_cell(n)}
+        graded = {c.__name__ for c in classes.values()}
+        info["not_graded"] = {n: "LSTM/GRU" if _other_cell(n) else "not an RNN layer: dlfs2 grades RNN and TimeRNN"
+                              for n, c in vars(probe.module).items()
+                              if inspect.isclass(c) and c.__module__ == probe.module.__name__ and n not in graded
+                              and (_other_cell(n) or callable(getattr(c, "backward", None)))}
         if STEP in classes:
             c = {k: np.array(v) for k, v in plan["step"].items()}
             _run(probe, classes[STEP], c, "step", lambda obj: obj.forward(c["x"], c["h_prev"]),

@@ -8,6 +8,9 @@ build them from a text file and train forever at module level, so the file is lo
 only (rnn_parity.grader.loading) and the grader sets these globals itself before every call. Ports that
 wrap lossFun in a class (self.Wxh, ...; a method lossFun, loss_fun, or loss(inputs, targets, hprev)) get
 an instance made without running __init__ (which reads the data), with the same names set on it.
+Ports that rename the function, the weights or the extra arguments, or keep the biases and the hidden state
+flat (H,), are read as they are (rnn_parity.grader.protocols.minchar_find); the checks use the student's names
+(`grad:W_xh`). A lossFun that returns more than seven values is graded on its first seven.
 
 Clipping (`np.clip(dparam, -5, 5, out=dparam)`) sits inside lossFun in some versions, in the training loop
 in others. A second probe, a long sequence with one target, makes some gradient far larger than 5: when
@@ -24,38 +27,22 @@ import textwrap
 import numpy as np
 
 from . import charlevel as CL
-from .engine import CheckSpec, Protocol, Recognition, parameter_names
-from .student import call_student
+from . import minchar_find as F
+from .engine import CheckSpec, Protocol, Recognition
+from .student import GradeError, call_student
 
-FUNCTIONS = ("lossFun", "loss_fun")
-METHODS = ("lossFun", "loss_fun", "loss")
-WEIGHTS = ("Wxh", "Whh", "Why", "bh", "by")
+WEIGHTS = F.WEIGHTS
 V, H, T = 13, 5, 6  # vocabulary, hidden units, steps; V != H so a transposed weight shows in the shapes
 T_CLIP = 12  # the clip probe: 12 steps (<= V: a one-hot of the position still fits), one target
 DEFAULT_CLIP = 5.0
-HYPER = {"hidden_size": H, "vocab_size": V, "seq_length": T, "learning_rate": 0.1}
-
-
-def _lossfun_of(module):
-    """(label, callable factory) of the file's lossFun: ("lossFun", None) or ("RNN.lossFun", class)."""
-    for name in FUNCTIONS:
-        fn = getattr(module, name, None)
-        if inspect.isfunction(fn) and fn.__module__ == module.__name__ and len(parameter_names(fn)) >= 3:
-            return name, None
-    for cls_name, cls in vars(module).items():
-        if not (inspect.isclass(cls) and cls.__module__ == module.__name__):
-            continue
-        for m in METHODS:
-            fn = cls.__dict__.get(m)
-            if inspect.isfunction(fn) and len(parameter_names(fn)) == 4:  # self, inputs, targets, hprev
-                return f"{cls_name}.{m}", cls
-    return None, None
+LR = 0.1
 
 
 class MinChar(Protocol):
     name = "minchar"
     title = "min-char-rnn lossFun(inputs, targets, hprev) over the globals Wxh Whh Why bh by"
-    functions = ("lossFun(inputs, targets, hprev)", "a class method lossFun/loss_fun/loss(inputs, targets, hprev)")
+    functions = ("lossFun(inputs, targets, hprev)", "a class method lossFun/loss_fun/loss(inputs, targets, hprev)",
+                 "a function of (inputs, targets, hprev) reading Wxh Whh Why bh by, returning loss and gradients")
     phrasing = {
         "whh_not_transposed_backward": ("dhnext = np.dot(Whh, dhraw)", "dhnext = np.dot(Whh.T, dhraw)"),
         "whh_not_transposed_forward": ("hs[t] = np.tanh(np.dot(Wxh, xs[t]) + np.dot(Whh.T, hs[t-1]) + bh)",
@@ -78,8 +65,8 @@ class MinChar(Protocol):
     # --- child side
 
     def recognise(self, module) -> Recognition:
-        label, _ = _lossfun_of(module)
-        return Recognition(10.0, [label]) if label else Recognition(0.0)
+        found = F.find(module)
+        return Recognition(10.0, [found["label"]]) if found else Recognition(0.0)
 
     def plan(self, seed: int) -> dict:
         rng = np.random.default_rng([seed, 1701])
@@ -99,26 +86,54 @@ class MinChar(Protocol):
 
     def probe(self, probe, plan: dict) -> None:
         module, info = probe.module, probe.info
-        label, cls = _lossfun_of(module)
-        info["functions"] = [label] if label else []
-        if not label:
+        found = F.find(module)
+        info["functions"] = [found["label"]] if found else []
+        if not found:
             return
-        fn = getattr(cls, label.split(".")[-1]) if cls else getattr(module, label)
+        label, cls, names = found["label"], found["cls"], found["names"]
+        if found.get("lstm"):
+            raise GradeError("not_found", f"{label} takes an LSTM's cell state ({found['lstm']}): it is min-char-rnn's "
+                             "LSTM variant, and minchar grades the vanilla tanh RNN; not graded")
+        fn = getattr(cls, found["method"]) if cls else getattr(module, label)
+        info["names"] = names
+        info["flat"] = F.flat_vectors(module, found)
+        renamed = [f"{names[w]} for {w}" for w in WEIGHTS if names[w] != w]
+        if renamed:
+            probe.note(f"{label} names the weights its own way: {', '.join(renamed)}")
+        if info["flat"]:
+            probe.note(f"{label} keeps the biases and the hidden state flat, (n,): probed and graded that way")
         info["clip_source"] = _clip_in_source(fn)
+        pitfall = _list_with_slot_minus_one(fn)
+        if pitfall:
+            probe.note(f"{label} keeps `{pitfall}` in a list and writes `{pitfall}[-1]`: with one slot per step that "
+                       f"is the last step's slot, overwritten at t = T-1, and `{pitfall}[t-1]` at t = 0 then reads the "
+                       f"last state, not hprev (a dict, `{pitfall} = {{-1: hprev}}`, keeps them apart)")
         if info["clip_source"].get("rebinds"):
             probe.note(f"{label} clips with `{info['clip_source']['rebinds']}`: that rebinds the loop variable "
                        "and leaves the gradients unclipped (np.clip(dparam, -5, 5, out=dparam) clips in place)")
         long_label = f"{label} on a long sequence"  # its crash fails only the clip check
         for part, fn_label in (("main", label), ("clip", long_label)):
             with probe.function(fn_label):
-                res = _call(probe, module, cls, label, plan[part])
-                values = tuple(res) + (None,) if isinstance(res, (tuple, list)) and len(res) == 6 \
+                res = _call_any_encoding(probe, module, found, info, plan[part], part)
+                if isinstance(res, dict):  # `return {"loss": ..., "deltaInputLayer": ..., ...}`
+                    res = F.from_dict(res, names) or probe.fail(
+                        f"{label} returns a dict whose keys could not be matched to the loss, the gradients of "
+                        f"{', '.join(names.values())} and the hidden state: {', '.join(map(str, res))}")
+                    res = res if res[6] is not None else res[:6]
+                grads_dict = F.from_grads_dict(res, names)  # `return loss, {"Wxh": dWxh, ...}, h`
+                if grads_dict is not None:
+                    res = grads_dict if grads_dict[6] is not None else grads_dict[:6]
+                n = len(res) if isinstance(res, (tuple, list)) else 0
+                values = tuple(res) + (None,) if n == 6 else tuple(res[:7]) if n > 7 \
                     else probe.unpack(res, 7, label)
+                if n > 7 and part == "main":
+                    probe.note(f"{label} returns {n} values: graded the first 7 (loss, the five gradients, the last "
+                               "hidden state), the rest ignored")
                 loss = np.asarray(probe.record(f"{part}:loss", values[0], f"the loss {label} returns"))
                 if loss.size == 1:
                     probe.obs[f"{part}:loss"] = loss.reshape(())  # a scalar, whatever wraps it
                 for w, value in zip(WEIGHTS, values[1:6]):
-                    probe.record(f"{part}:d{w}", value, f"d{w} of {label}")
+                    probe.record(f"{part}:d{w}", value, f"d{names[w]} of {label}")
                 if part == "main":
                     info["returns_hidden"] = values[6] is not None
                     if values[6] is None:
@@ -143,8 +158,9 @@ class MinChar(Protocol):
         if not info.get("functions"):
             return []
         fn = info["functions"][0]
+        names = info.get("names") or {w: w for w in WEIGHTS}
         out = [CheckSpec("loss", fn, ["main:loss"], "the loss of " + fn)]
-        out += [CheckSpec(f"grad:{w}", fn, [f"main:d{w}"], f"d{w} of {fn}") for w in WEIGHTS]
+        out += [CheckSpec(f"grad:{names[w]}", fn, [f"main:d{w}"], f"d{names[w]} of {fn}") for w in WEIGHTS]
         if info.get("returns_hidden", True):
             out.append(CheckSpec("hidden", fn, ["main:h"], "the last hidden state of " + fn))
         if info.get("clip") is not None:
@@ -161,25 +177,68 @@ def _expected(c: dict, info: dict, part: str) -> dict:
     grads = {w: r["d" + w] for w in WEIGHTS}
     if info.get("clip") is not None:
         grads = CL.clipped(grads, info["clip"])
-    out = {f"{part}:loss": r["loss"], f"{part}:h": CL.column(r["h_last"])}
-    out.update({f"{part}:d{w}": CL.column(grads[w]) if w.startswith("b") else grads[w] for w in WEIGHTS})
+    vector = (lambda v: np.asarray(v, dtype=np.float64).reshape(-1)) if info.get("flat") else CL.column
+    out = {f"{part}:loss": r["loss"], f"{part}:h": vector(r["h_last"])}
+    out.update({f"{part}:d{w}": vector(grads[w]) if w.startswith("b") else grads[w] for w in WEIGHTS})
     return out
 
 
-def _call(probe, module, cls, label: str, case: dict):
-    """Set the weights and hyper-parameters (module globals, and attributes of a bare instance), call lossFun."""
-    weights = {w: np.array(case[w]) for w in WEIGHTS}
-    for k, v in {**HYPER, **weights, "seq_length": len(case["inputs"])}.items():
+def _call_any_encoding(probe, module, found: dict, info: dict, case: dict, part: str):
+    """lossFun on token ids, as min-char-rnn takes them; when that raises, once more on one-hot columns
+    (T, V, 1) for inputs and targets, as some ports take them (`np.dot(Wxh, inputs[t])`, np.argmax(targets)).
+    Graded on whichever runs; when neither does, the first error stands."""
+    if info.get("one_hot"):
+        return _call(probe, module, found, info["flat"], case, one_hot=True)
+    try:
+        return _call(probe, module, found, info["flat"], case)
+    except GradeError as first:
+        if part != "main" or first.kind != "exception":
+            raise
+        try:
+            res = _call(probe, module, found, info["flat"], case, one_hot=True)
+        except GradeError:
+            raise first from None
+        info["one_hot"] = True
+        why = first.message.split(": ", 1)[-1].split(" (line ")[0][:100]
+        probe.note(f"{found['label']} fails on token ids ({why}) and runs on one-hot "
+                   "columns (T, V, 1) for inputs and targets: graded that way")
+        return res
+
+
+def _call(probe, module, found: dict, flat: bool, case: dict, one_hot: bool = False):
+    """Set the weights (under the student's names) and the sizes as module globals, or as attributes of a bare
+    instance, and call lossFun on the case; extra arguments named like sizes (`vocab_size`) get the sizes."""
+    shape = (lambda a: np.reshape(a, -1)) if flat else (lambda a: a)  # noqa: E731
+    hyper = F.hyper_values(V, H, len(case["inputs"]), LR)
+    sizes = {name: {"H": H, "V": V}[role] for name, role in found.get("sizes", {}).items()}  # hiddenSize, ...
+    weights = {found["names"][w]: shape(np.array(case[w])) if w.startswith("b") else np.array(case[w])
+               for w in WEIGHTS}
+    values = {**hyper, **sizes, **weights}
+    args = (list(case["inputs"]), list(case["targets"]), shape(np.array(case["hprev"])))
+    if one_hot:
+        args = (CL.one_hot(case["inputs"], V), CL.one_hot(case["targets"], V), args[2])
+    for k, v in (values if found["cls"] is None else {**hyper, **sizes}).items():  # a class port may read sizes
         setattr(module, k, v)
-    args = (list(case["inputs"]), list(case["targets"]), np.array(case["hprev"]))
-    if cls is None:
-        fn = getattr(module, label)
+    if found["cls"] is None:
+        fn = getattr(module, found["label"])
+    elif not F.bound(found["cls"], found["method"]):  # a function kept in a class, called on the class
+        fn = F.method_function(found["cls"], found["method"])
     else:
-        obj = cls.__new__(cls)  # __init__ reads the data set: never run it
-        for k, v in {**HYPER, **weights, "seq_length": len(case["inputs"])}.items():
+        obj = found["cls"].__new__(found["cls"])  # __init__ reads the data set: never run it
+        for k, v in values.items():
             setattr(obj, k, v)
-        fn = getattr(obj, label.split(".")[-1])
-    return call_student(probe.progress, probe.file, label, fn, *args)
+        fn = getattr(obj, found["method"])
+    data = F.data_parameters(fn)
+    kwargs = {p: values[p] for p in _required(fn) if p in values}  # sizes, and weights passed as arguments
+    kwargs.update(zip(data, args))
+    return call_student(probe.progress, probe.file, found["label"], lambda: fn(**kwargs))
+
+
+def _required(fn) -> list:
+    try:
+        return [p.name for p in inspect.signature(fn).parameters.values() if p.default is p.empty]
+    except (TypeError, ValueError):
+        return []
 
 
 def _clip_in_source(fn) -> dict:
@@ -204,6 +263,24 @@ def _clip_in_source(fn) -> dict:
                         and getattr(stmt.value.func, "attr", getattr(stmt.value.func, "id", None)) == "clip":
                     rebinds = ast.unparse(stmt)
     return {"calls": calls, "bound": bound, "rebinds": rebinds}
+
+
+def _list_with_slot_minus_one(fn) -> str | None:
+    """A name the function binds to a list and then assigns at [-1] (`hs = [...]; hs[-1] = hprev`), or None."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return None
+    lists = {t.id for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign))
+             and isinstance(n.value, (ast.List, ast.ListComp))
+             for t in getattr(n, "targets", [getattr(n, "target", None)]) if isinstance(t, ast.Name)}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Subscript):
+            t = n.targets[0]
+            if isinstance(t.value, ast.Name) and t.value.id in lists and isinstance(t.slice, ast.UnaryOp) \
+                    and isinstance(t.slice.op, ast.USub) and getattr(t.slice.operand, "value", None) == 1:
+                return t.value.id
+    return None
 
 
 def _clip_bound(source: dict, grads: dict) -> float | None:

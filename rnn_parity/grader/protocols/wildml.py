@@ -15,6 +15,9 @@ their bptt then returns [dLdU, dLdV, dLdW, dLdbh, dLdby] and grad:bh, grad:by ar
 bptt truncates backpropagation to bptt_truncate steps, an approximation: it is graded with bptt_truncate
 >= T (exact BPTT), and run once more with the class's own default; the note says whether that changes the
 gradients, and by how much.
+
+The tutorial's Theano version (RNNTheano: theano.shared weights, theano.function methods built in __init__) is
+recognised and refused in one line: it is not NumPy code, so there is nothing to call without Theano.
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ import numpy as np
 
 from . import charlevel as CL
 from .engine import CheckSpec, Protocol, Recognition, parameter_names
-from .student import call_student
+from .student import GradeError, call_student
 
 V, H, T = 8, 5, 7  # T > 4, the tutorial's default truncation, so that truncating shows
 LR = 0.5
@@ -40,6 +43,15 @@ def _rnn_class(module):
                 and any(callable(getattr(cls, f, None)) for f in FORWARD):
             return cls
     return None
+
+
+def _theano_classes(module) -> list:
+    """The module's own classes built on Theano (the tutorial's RNNTheano), when the file imports theano."""
+    if not any(getattr(v, "__name__", "").split(".")[0] == "theano" for v in vars(module).values()
+               if inspect.ismodule(v) or type(v).__name__ == "module"):
+        return []
+    return [n for n, c in vars(module).items() if inspect.isclass(c) and c.__module__ == module.__name__
+            and ("theano" in n.lower() or parameter_names(c.__init__)[1:2] == ["word_dim"])]
 
 
 def _forward_name(cls) -> str:
@@ -71,7 +83,10 @@ class WildML(Protocol):
 
     def recognise(self, module) -> Recognition:
         cls = _rnn_class(module)
-        return Recognition(10.0, [cls.__name__]) if cls else Recognition(0.0)
+        if cls:
+            return Recognition(10.0, [cls.__name__])
+        theano = _theano_classes(module)
+        return Recognition(5.0, theano) if theano else Recognition(0.0)
 
     def plan(self, seed: int) -> dict:
         rng = np.random.default_rng([seed, 2015])
@@ -83,9 +98,16 @@ class WildML(Protocol):
 
     def probe(self, probe, plan: dict) -> None:
         cls, info = _rnn_class(probe.module), probe.info
+        theano = [n for n in _theano_classes(probe.module) if cls is None or n != cls.__name__]
+        if cls is None and theano:
+            raise GradeError("not_found", f"{theano[0]} is built with Theano (theano.shared weights, "
+                             "theano.function methods): rnn-parity grades NumPy code, so the Theano version is not "
+                             "graded (grade the tutorial's NumPy RNNNumpy)")
         if cls is None:  # forced with --protocol wildml on a file without the class
             info["functions"] = []
             return
+        for name in theano:
+            probe.note(f"{name}: not graded (built with Theano)")
         fwd = _forward_name(cls)
         info["functions"] = [f"{cls.__name__}.{m}" for m in (fwd, "bptt", "calculate_total_loss", "sgd_step")
                              if callable(getattr(cls, m, None))]
@@ -163,8 +185,7 @@ def _is_array(value) -> bool:
 
 def _instance(probe, cls, plan: dict, truncate):
     """The class built as the tutorial does (word_dim, hidden_dim[, bptt_truncate]), then given the plan's weights."""
-    n_args = len(parameter_names(cls.__init__)) - 1
-    args = (V, H) + ((truncate,) if truncate is not None and n_args >= 3 else ())
+    args = _constructor_args(cls, truncate)
     obj = call_student(probe.progress, probe.file, f"{cls.__name__}(word_dim, hidden_dim, bptt_truncate)", cls, *args)
     for n in WEIGHTS:
         setattr(obj, n, np.array(plan[n]))
@@ -174,8 +195,35 @@ def _instance(probe, cls, plan: dict, truncate):
     return obj
 
 
+def _constructor_args(cls, truncate) -> tuple:
+    """(word_dim, hidden_dim[, bptt_truncate]) in the order the constructor names them: the tutorial's
+    order by default, or by the names when a port reorders them (`__init__(self, hidden_size, vocab_size)`)."""
+    names = [n.lower() for n in parameter_names(cls.__init__)[1:]]
+    kind = lambda n: "T" if "trunc" in n or "bptt" in n else "H" if "hid" in n else "V" if any(  # noqa: E731
+        w in n for w in ("word", "vocab", "io", "input", "dim", "size")) else None
+    kinds = [kind(n) for n in names[:3]]
+    if sorted(k for k in kinds[:2] if k) != ["H", "V"]:
+        kinds = ["V", "H", "T"][:len(names[:3])]  # unnamed: the tutorial's order
+    values = {"V": V, "H": H, "T": truncate}
+    args = tuple(values[k] for k in kinds if k)
+    return args if truncate is not None or "T" not in kinds else args[:kinds.index("T")]
+
+
+def _truncation_required(cls) -> bool:
+    """The constructor takes bptt_truncate without a default (`__init__(self, word_dim, hidden_dim, bptt_truncate)`)."""
+    try:
+        params = inspect.signature(cls.__init__).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(("trunc" in p.name.lower() or "bptt" in p.name.lower()) and p.default is p.empty for p in params)
+
+
 def _own_truncation(probe, cls, make, x, y, full) -> dict:
     """bptt once more with the class's default bptt_truncate: whether (and how much) it changes the gradients."""
+    if _truncation_required(cls):
+        probe.note(f"graded with bptt_truncate >= T ({T}), exact BPTT; {cls.__name__} has no default bptt_truncate "
+                   "to compare with")
+        return {}
     try:
         obj = make(None)
         own = getattr(obj, "bptt_truncate", None)

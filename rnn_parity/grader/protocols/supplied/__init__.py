@@ -5,8 +5,12 @@ from the math, never copied from a course), or stood in for, only when the impor
     utils          deeplearning.ai "Dinosaur Island": softmax, smooth, get_initial_loss, print_sample,
                    initialize_parameters, rnn_step_forward/backward, rnn_forward/backward, update_parameters
     cs231n.layers  CS231n's layers (affine, relu, sigmoid, softmax_loss) an rnn_layers.py may import
+    common.np, common.config, common.functions, common.layers   "Deep Learning from Scratch 2": NumPy as np
+                   (never cupy), its activations and layers, for a time_layers.py away from the book's folder
     public_tests, test_utils   the notebooks' own test helpers: supplied empty (their cells are not run)
 
+A module the file imports names from that ours does not define (the WildML tutorial's own `utils` with
+`load_model_parameters_theano`) is not ours: it gets a stand-in like any other missing module.
 The same module under another path (`from DeepLearning.CourseFive.utils import *`, `from layers import *`) is
 supplied under that name. Any other missing module (tensorflow in the Dinosaur notebook's Shakespeare part,
 w2v_utils, shakespeare_utils) gets a stand-in, so that the file's definitions load: a name taken from it
@@ -32,7 +36,9 @@ import sys
 import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SUPPLIED = ("rnn_utils", "utils", "public_tests", "test_utils", "cs231n.layers")
+SUPPLIED = ("rnn_utils", "utils", "public_tests", "test_utils", "cs231n.layers", "common.np", "common.config",
+            "common.functions", "common.layers")
+WHOLE_PATH = "common."  # supplied only under that package (a bare `import config` is someone else's)
 HELPERS = ("rnn_utils", "utils", "cs231n.layers")  # where a star import from a stand-in finds its names
 
 
@@ -41,10 +47,21 @@ def file_of(name: str) -> str:
 
 
 def _parse(path: str):
+    """The file's AST; a Python 2 file (the original min-char-rnn, the WildML tutorial) is read converted."""
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
-            return ast.parse(f.read())
-    except (SyntaxError, ValueError, OSError):
+            source = f.read()
+    except OSError:
+        return None
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError):
+        pass
+    try:
+        from ...py2 import to_python3
+
+        return ast.parse(to_python3(source, os.path.basename(path))[0])
+    except Exception:  # noqa: BLE001 - unparseable either way: the loader says why, in one line
         return None
 
 
@@ -82,9 +99,19 @@ def free_names(tree) -> set:
     return loaded - bound
 
 
+def names_from(tree, module: str) -> set:
+    """The names the file takes by name (not `*`) from `module` (`from utils import a, b`)."""
+    return {a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module == module
+            and not node.level for a in node.names if a.name != "*"} if tree is not None else set()
+
+
 def public_names(name: str) -> list:
+    """What a supplied module gives: its `__all__` if it has one, else its public functions and classes."""
     tree = _parse(file_of(name))
-    return [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and not n.name.startswith("_")]
+    for n in tree.body:
+        if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in n.targets):
+            return list(ast.literal_eval(n.value))
+    return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and not n.name.startswith("_")]
 
 
 def _found(name: str) -> bool:
@@ -117,7 +144,8 @@ def _supplied_for(name: str) -> str | None:
     if name in SUPPLIED:
         return name
     last = name.split(".")[-1]
-    return next((s for s in SUPPLIED if s.split(".")[-1] == last), None)
+    return next((s for s in SUPPLIED if s.split(".")[-1] == last
+                 and (not s.startswith(WHOLE_PATH) or name.endswith("." + s))), None)
 
 
 def supply_missing(path: str) -> list:
@@ -135,6 +163,8 @@ def supply_missing(path: str) -> list:
             star_from_found = star_from_found or (wanted[name] and top not in absent)
             continue
         ours = _supplied_for(name)
+        if ours is not None and not names_from(tree, name) <= set(public_names(ours)):
+            ours = None  # the file wants names ours lacks: another course's module of the same name
         if ours is None:
             absent.add(top)
             star_from_absent = star_from_absent or wanted[name]
