@@ -11,6 +11,7 @@ Pure stdlib (ast); nothing here runs the code it reads.
 from __future__ import annotations
 
 import ast
+import builtins
 
 # Calls whose result counts as a constant when every argument is one (pure, cheap, no I/O).
 SAFE_BUILTINS = frozenset({
@@ -261,3 +262,20 @@ def select(tree: ast.Module, scope: Scope | None = None) -> tuple[list, list]:
             for name in globals_bound(s):
                 scope.constants.discard(name)
     return kept, skipped
+
+
+def free_names(tree) -> set:
+    """Names the file reads but never binds (nor are builtins): what its star imports must provide."""
+    loaded, bound = set(), set(dir(builtins))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return loaded - bound

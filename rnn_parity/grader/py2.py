@@ -75,17 +75,9 @@ PY2_BUILTINS = {"xrange": "xrange", "raw_input": "raw_input", "unicode": "unicod
 
 def _python2_builtins(tree) -> set:
     """Python 2 builtins the code reads and never defines itself."""
-    loaded, bound = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-    return (loaded - bound) & set(PY2_BUILTINS)
+    from .definitions import free_names
+
+    return free_names(tree) & set(PY2_BUILTINS)
 
 
 def _fix_leftovers(source: str, name: str, leftovers: set) -> tuple[str, tuple]:

@@ -35,6 +35,8 @@ import os
 import sys
 import types
 
+from ...definitions import free_names
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SUPPLIED = ("rnn_utils", "utils", "public_tests", "test_utils", "cs231n.layers", "common.np", "common.config",
             "common.functions", "common.layers")
@@ -80,23 +82,6 @@ def imports_of(tree) -> dict:
 def imported_names(path: str) -> set:
     """The top-level module names the file imports (any depth of the AST), {} if it does not parse."""
     return {m.split(".")[0] for m in imports_of(_parse(path))}
-
-
-def free_names(tree) -> set:
-    """Names the file reads but never binds (nor are builtins): what its star imports must provide."""
-    loaded, bound = set(), set(dir(builtins))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            bound.add(node.name)
-    return loaded - bound
 
 
 def names_from(tree, module: str) -> set:
