@@ -49,6 +49,8 @@ class DLAI(Protocol):
                                 "gradients = rnn_cell_backward(da[:, :, t] + da_prevt, caches[t])"),
         "bias_grad_not_summed": ("dba = dbat  (inside the loop over t)", "dba += dbat"),
         "bias_grad_not_summed_over_batch": ("dba = dtanh", "dba = np.sum(dtanh, axis=1, keepdims=True)"),
+        "bias_grad_averaged_over_batch": ("dba = np.mean(dtanh, axis=1, keepdims=True)",
+                                          "dba = np.sum(dtanh, axis=1, keepdims=True)"),
         "dh0_never_assigned": ("da0 = np.zeros((n_a, m))  (never set)", "da0 = da_prevt  (after the loop)"),
         "h0_ignored": ("a_next = a0 * 0  (or np.zeros((n_a, m)))", "a_next = a0"),
         "clip_rebinds_loop_variable": ("gradient = np.clip(gradient, -maxValue, maxValue)",
