@@ -308,6 +308,16 @@ CATALOG += (
         wrong="return _same_kind(grads, {name: g for name, g in grads.items()})  # the clipped copy is dropped",
         math_correct="dW <- clip(dW, -c, c)  (in place)", math_wrong="g = clip(dW, -c, c)  (dW unchanged)",
         shows_in="clip, update"),
+    Mutant(
+        id="bias_grad_averaged_over_batch",
+        mistake="The bias gradient is averaged over the batch instead of summed.",
+        explanation="The loss sums over the examples, so db = sum_n da[n]; np.mean divides it by the batch "
+                    "size N while dW (a matrix product) keeps the sum. Only a batch of one hides it.",
+        module=LAYERS, correct="db = dA.sum(axis=(0, 1))", wrong="db = dA.sum(axis=0).mean(axis=0)",
+        math_correct="db = sum_t sum_n da_t[n]", math_wrong="db = sum_t mean_n da_t[n]",
+        extra_edits=(Edit(FUSED, "np.add.reduce(dA, axis=(0, 1), out=grads[keys.bh])",
+                          "np.mean(dA.sum(axis=0), axis=0, out=grads[keys.bh])"),),
+        shows_in="gradient of the bias (batches of more than one)"),
 )
 
 BY_ID = {m.id: m for m in CATALOG}

@@ -32,6 +32,11 @@ def judge(proto, plan: dict, info: dict, student: dict, tol: float = C.TOLERANCE
         if spec.function in not_run:
             results.append(C.CheckResult(spec.name, "fail", None, not_run[spec.function], None, spec.name))
             continue
+        # one output the child could not use (None from a stub): its own checks fail, the function's others run
+        unusable = [k for k in spec.keys if k in info.get("unusable", {})]
+        if unusable:
+            results.append(C.CheckResult(spec.name, "fail", None, info["unusable"][unusable[0]], None, spec.name))
+            continue
         missing = [k for k in spec.keys if k not in student]
         if missing:
             results.append(C.CheckResult(spec.name, "fail", None, f"{spec.function} did not produce {missing[0]}",

@@ -26,6 +26,8 @@ STEP_GRADS = ["step:grad:xt", "step:grad:a_prev", "step:grad:Wax", "step:grad:Wa
                                                 "where it is used): w2v_utils"),
     ("step_by_step_export.py", "pass", [], "rnn_cell_forward_tests, rnn_forward_test do nothing"),
     ("clip_result_dropped.py", "fail", ["optimize:gradients", "update"], "supplied utils"),
+    ("softmax_left_a_stub.py", "fail", ["step:output", "output"], ""),
+    ("backward_only.py", "pass", [], "rnn_cell_backward graded on the course's cache"),
 ])
 def test_handed_in(name, verdict, failing, note):
     report = grade(str(HANDED_IN / name))
@@ -139,3 +141,22 @@ def test_an_in_place_clip_called_on_its_own_line_is_right(tmp_path):
     path = tmp_path / "in_place.py"
     path.write_text(src)
     assert grade(str(path)).verdict == "pass"
+
+
+def test_an_output_left_none_fails_only_its_own_check():
+    # the student's softmax is a stub: yt_pred is None, a_next and every gradient are still graded (and right)
+    report = grade(str(HANDED_IN / "softmax_left_a_stub.py"))
+    by_name = {c.name: c for c in report.checks}
+    assert by_name["step:output"].detail.startswith("yt_pred of rnn_cell_forward is None"), report.to_table()
+    assert by_name["step:forward"].status == "pass" and by_name["forward"].status == "pass"
+    assert all(c.status == "pass" for c in report.checks if c.name.startswith("step:grad:")), report.to_table()
+
+
+def test_a_backward_handed_in_alone_is_graded_and_its_mistake_named(tmp_path):
+    # no forward in the file: the course's cache is built for it, so a mistake in it is still found
+    src = (HANDED_IN / "backward_only.py").read_text()
+    wrong = tmp_path / "backward_only.py"
+    wrong.write_text(src.replace('np.dot(parameters["Waa"].T, dz)', 'np.dot(parameters["Waa"], dz)'))
+    report = grade(str(wrong))
+    assert report.verdict == "fail" and "step:grad:a_prev" in {c.name for c in report.checks if c.status == "fail"}
+    assert [f.mutant.id for f in report.diagnosis] == ["whh_not_transposed_backward"], report.to_table()

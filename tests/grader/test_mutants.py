@@ -26,6 +26,9 @@ def _everything(params, x, targets, h0):
     _, _, dh0 = reference.backward(params, cache, np.ones_like(logits))  # the gradient on h0 (a mutant may hit only it)
     loss, grads = reference.loss_and_grads(params, x, targets, h0=h0)
     _, repeated = reference.loss_and_grads(params, np.array([[1], [1], [2], [1]]), targets, h0=h0)  # a token used twice
+    # a batch of two (a bias gradient averaged over the batch equals the sum for one example)
+    _, batch2 = reference.loss_and_grads(params, np.array([[1, 4], [0, 2], [2, 5], [3, 3]]),
+                                         np.array([[0, 1], [2, 2], [1, 0], [0, 2]]))
     p = params.copy()
     opt = reference.SGD(p, lr=0.1)
     for _ in range(3):
@@ -34,15 +37,18 @@ def _everything(params, x, targets, h0):
     opt = reference.Adam(adam, lr=0.1)
     for _ in range(2):
         reference.train_step(adam, opt, x, targets, h0=h0)
-    return [logits, h_n, dh0, *grads.values(), *repeated.values(), *p.values(), *adam.values()]
+    return [logits, h_n, dh0, *grads.values(), *repeated.values(), *batch2.values(), *p.values(),
+            *adam.values()]
 
 
 def _trainer_run(params, x, targets, h0):
-    """Three SGD steps of the Trainer (one layer: its fused forward + BPTT)."""
+    """Three SGD steps of the Trainer (one layer: its fused forward + BPTT), then three on a batch of two."""
     p = params.copy()
     trainer = reference.Trainer(p, reference.SGD(p, lr=0.1))
     for _ in range(3):
         trainer.step(x, targets, h0)
+    for _ in range(3):
+        trainer.step(np.array([[1, 4], [0, 2], [2, 5], [3, 3]]), np.array([[0, 1], [2, 2], [1, 0], [0, 2]]), None)
     return list(p.values())
 
 

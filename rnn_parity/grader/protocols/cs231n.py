@@ -53,6 +53,7 @@ class CS231n(Protocol):
                                     "dx_t, dprev_h, ... = rnn_step_backward(dh[:, t, :] + dprev_h, cache[t])"),
         "bias_grad_not_summed": ("db = db_t  (inside the loop over t)", "db += db_t"),
         "bias_grad_not_summed_over_batch": ("db = dtanh", "db = dtanh.sum(axis=0)"),
+        "bias_grad_averaged_over_batch": ("db = dtanh.mean(axis=0)", "db = dtanh.sum(axis=0)"),
         "dh0_never_assigned": ("dh0 = np.zeros_like(...)  (never set)", "dh0 = dprev_h  (after the loop)"),
         "h0_ignored": ("prev_h = np.zeros((N, H))", "prev_h = h0"),
         "embedding_grad_not_accumulated": ("dW[x] += dout", "np.add.at(dW, x, dout)"),

@@ -28,6 +28,8 @@ ARITY = {"rnn_cell_forward": 3, "rnn_cell_backward": 2, "rnn_forward": 3, "rnn_b
 STEP_GRADS = ("dxt", "da_prev", "dWax", "dWaa", "dba")
 SEQ_GRADS = ("dx", "da0", "dWax", "dWaa", "dba")
 DINO = ("Wax", "Waa", "Wya", "b", "by")
+COURSE_CACHE_NOTE = ("{0} graded on the course's cache (a_next, a_prev, xt, parameters), built here: "
+                     "the file has no {1}")
 DINOSAUR_SCORE = 20.0  # above any protocol that recognises only helper functions (a file's utils copies)
 
 
@@ -49,6 +51,8 @@ class DLAI(Protocol):
                                 "gradients = rnn_cell_backward(da[:, :, t] + da_prevt, caches[t])"),
         "bias_grad_not_summed": ("dba = dbat  (inside the loop over t)", "dba += dbat"),
         "bias_grad_not_summed_over_batch": ("dba = dtanh", "dba = np.sum(dtanh, axis=1, keepdims=True)"),
+        "bias_grad_averaged_over_batch": ("dba = np.mean(dtanh, axis=1, keepdims=True)",
+                                          "dba = np.sum(dtanh, axis=1, keepdims=True)"),
         "dh0_never_assigned": ("da0 = np.zeros((n_a, m))  (never set)", "da0 = da_prevt  (after the loop)"),
         "h0_ignored": ("a_next = a0 * 0  (or np.zeros((n_a, m)))", "a_next = a0"),
         "clip_rebinds_loop_variable": ("gradient = np.clip(gradient, -maxValue, maxValue)",
@@ -107,20 +111,35 @@ class DLAI(Protocol):
                 res = probe.call("rnn_cell_forward", c["xt"], c["a_prev"], c["parameters"])
                 a_next, yt_pred, cache = probe.unpack(res, 3, "rnn_cell_forward")
                 probe.record("cell:a_next", a_next, "a_next")
-                probe.record("cell:yt_pred", yt_pred, "yt_pred")
+                _record_output(probe, "cell:yt_pred", yt_pred, "yt_pred of rnn_cell_forward")
                 if "rnn_cell_backward" in have:
                     grads = probe.call("rnn_cell_backward", c["da_next"], cache)
                     _record_dict(probe, "cell", grads, STEP_GRADS, "rnn_cell_backward")
+        elif "rnn_cell_backward" in have:  # backward only (the forward in another file): the course's cache
+            with probe.function("rnn_cell_backward"):
+                cache = _course_cell_cache(c["xt"], c["a_prev"], c["parameters"])
+                grads = probe.call("rnn_cell_backward", c["da_next"], cache)
+                _record_dict(probe, "cell", grads, STEP_GRADS, "rnn_cell_backward")
+            probe.note(COURSE_CACHE_NOTE.format("rnn_cell_backward", "rnn_cell_forward"))
         s = _copy(plan["seq"])
         if "rnn_forward" in have:
             with probe.function("rnn_forward", "rnn_backward"):
                 res = probe.call("rnn_forward", s["x"], s["a0"], s["parameters"])
                 a, y_pred, caches = probe.unpack(res, 3, "rnn_forward")
                 probe.record("seq:a", a, "a")
-                probe.record("seq:y_pred", y_pred, "y_pred")
+                _record_output(probe, "seq:y_pred", y_pred, "y_pred of rnn_forward")
                 if "rnn_backward" in have:
                     grads = probe.call("rnn_backward", s["da"], caches)
                     _record_dict(probe, "seq", grads, SEQ_GRADS, "rnn_backward")
+        elif "rnn_backward" in have:
+            with probe.function("rnn_backward"):
+                caches, a_prev = [], s["a0"]
+                for t in range(s["x"].shape[2]):
+                    caches.append(_course_cell_cache(s["x"][:, :, t], a_prev, s["parameters"]))
+                    a_prev = caches[-1][0]
+                grads = probe.call("rnn_backward", s["da"], (caches, s["x"]))
+                _record_dict(probe, "seq", grads, SEQ_GRADS, "rnn_backward")
+            probe.note(COURSE_CACHE_NOTE.format("rnn_backward", "rnn_forward"))
         k = _copy(plan["clip"])
         if "clip" in have:
             with probe.function("clip"):
@@ -164,15 +183,15 @@ class DLAI(Protocol):
         if "rnn_cell_forward" in have:
             out.append(CheckSpec("step:forward", "rnn_cell_forward", ["cell:a_next"], "a_next of rnn_cell_forward"))
             out.append(CheckSpec("step:output", "rnn_cell_forward", ["cell:yt_pred"], "yt_pred of rnn_cell_forward"))
-            if "rnn_cell_backward" in have:
-                out += [CheckSpec(f"step:grad:{k[1:]}", "rnn_cell_backward", [f"cell:{k}"],
-                                  f"gradients['{k}'] of rnn_cell_backward") for k in STEP_GRADS]
+        if "rnn_cell_backward" in have:  # with or without the forward (then graded on the course's cache)
+            out += [CheckSpec(f"step:grad:{k[1:]}", "rnn_cell_backward", [f"cell:{k}"],
+                              f"gradients['{k}'] of rnn_cell_backward") for k in STEP_GRADS]
         if "rnn_forward" in have:
             out.append(CheckSpec("forward", "rnn_forward", ["seq:a"], "a of rnn_forward", 2))
             out.append(CheckSpec("output", "rnn_forward", ["seq:y_pred"], "y_pred of rnn_forward", 2))
-            if "rnn_backward" in have:
-                out += [CheckSpec(f"grad:{k[1:]}", "rnn_backward", [f"seq:{k}"], f"gradients['{k}'] of rnn_backward",
-                                  2 if k == "dx" else None) for k in SEQ_GRADS]
+        if "rnn_backward" in have:
+            out += [CheckSpec(f"grad:{k[1:]}", "rnn_backward", [f"seq:{k}"], f"gradients['{k}'] of rnn_backward",
+                              2 if k == "dx" else None) for k in SEQ_GRADS]
         if "clip" in have:
             out.append(CheckSpec("clip", "clip", [f"clip:d{n}" for n in DINO], "gradients['{key}'] returned by clip"))
         if "optimize" in have:
@@ -191,6 +210,22 @@ class DLAI(Protocol):
                 lambda: {f"clip:{n}": v for n, v in A.clip_value(plan["clip"]["gradients"],
                                                                   plan["clip"]["maxValue"]).items()},
                 lambda: _optimize(A, plan["opt"])]
+
+
+def _course_cell_cache(xt, a_prev, parameters) -> tuple:
+    """The cache the course's rnn_cell_forward template builds: (a_next, a_prev, xt, parameters)."""
+    a_next = np.tanh(parameters["Wax"] @ xt + parameters["Waa"] @ a_prev + parameters["ba"])
+    return a_next, a_prev, xt, parameters
+
+
+def _record_output(probe, key: str, value, what: str) -> None:
+    """The softmax output: None (a softmax of the student's left a stub) fails only the output's checks, since
+    a_next and the backward do not depend on it."""
+    if value is None:
+        probe.info.setdefault("unusable", {})[key] = (f"{what} is None: not computed (a softmax that returns "
+                                                       f"nothing, or the template's `= None` placeholder?)")
+    else:
+        probe.record(key, value, what.split(" of ")[0])
 
 
 def _cell(A, c: dict) -> dict:
