@@ -1,0 +1,24 @@
+"""Tutorial classes as handed in: helper modules they import but did not hand in, classes pasted in pieces."""
+from rnn_parity.grader import grade
+
+from .conftest import EXAMPLES
+
+TUTORIAL = EXAMPLES / "classes_tutorial"
+
+
+def test_layer_objects_from_a_helper_module_not_handed_in_are_supplied():
+    report = grade(str(TUTORIAL / "correct_layer_objects.py"))
+    assert report.verdict == "pass", report.to_table()
+    assert {"grad:Wax", "grad:Waa", "grad:b", "clip"} <= {c.name for c in report.checks}
+    assert any("CrossEntropyLoss, Softmax, Tanh taken from them by name" in n for n in report.notes)
+
+
+def test_a_mistake_behind_supplied_layer_objects_is_still_named(tmp_path):
+    source = (TUTORIAL / "correct_layer_objects.py").read_text()
+    wrong = source.replace("carry = self.Waa.T @ dz", "carry = self.Waa @ dz")
+    assert wrong != source
+    path = tmp_path / "student.py"
+    path.write_text(wrong)
+    report = grade(str(path))
+    assert report.verdict == "fail", report.to_table()
+    assert report.diagnosis[0].mutant.id == "whh_not_transposed_backward"
