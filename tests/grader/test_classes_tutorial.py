@@ -22,3 +22,21 @@ def test_a_mistake_behind_supplied_layer_objects_is_still_named(tmp_path):
     report = grade(str(path))
     assert report.verdict == "fail", report.to_table()
     assert report.diagnosis[0].mutant.id == "whh_not_transposed_backward"
+
+
+def test_a_script_that_imports_its_class_from_the_file_beside_it_grades_that_class():
+    report = grade(str(TUTORIAL / "split_files" / "train.py"))
+    assert report.verdict == "pass", report.to_table()
+    assert report.info.get("class") == "SentimentRNN"
+
+
+def test_a_mistake_in_the_imported_class_is_named_through_the_script(tmp_path):
+    for name in ("model.py", "train.py"):
+        (tmp_path / name).write_text((TUTORIAL / "split_files" / name).read_text())
+    model = tmp_path / "model.py"
+    source = model.read_text()
+    model.write_text(source.replace("d_h = self.Whh.T @ d_z", "d_h = self.Whh @ d_z"))
+    assert model.read_text() != source
+    report = grade(str(tmp_path / "train.py"))
+    assert report.verdict == "fail", report.to_table()
+    assert report.diagnosis[0].mutant.id == "whh_not_transposed_backward"

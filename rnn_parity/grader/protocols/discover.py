@@ -6,6 +6,8 @@ Child side: runs next to the student's code, NumPy only.
 from __future__ import annotations
 
 import inspect
+import os
+import sys
 
 from .student import GradeError
 
@@ -14,13 +16,25 @@ def _own(module, obj) -> bool:
     return getattr(obj, "__module__", None) == module.__name__
 
 
+def _own_or_sibling(module, obj) -> bool:
+    """Defined in the file, or in a file beside it that it imports (main.py's `from rnn import RNN`): the
+    student's code either way, never a library's."""
+    if _own(module, obj):
+        return True
+    where = getattr(sys.modules.get(getattr(obj, "__module__", None) or ""), "__file__", None)
+    here = getattr(module, "__file__", None)
+    return bool(where and here) and os.path.dirname(os.path.abspath(where)) == os.path.dirname(os.path.abspath(here))
+
+
 def discover(module, class_name: str | None, protocol: str) -> dict:
     """Which protocol the module follows. Returns {"protocol": "class"|"functions", "class": name}."""
-    classes = {n: o for n, o in vars(module).items() if inspect.isclass(o) and _own(module, o)}
+    classes = {n: o for n, o in vars(module).items() if inspect.isclass(o) and _own_or_sibling(module, o)}
     candidates = [n for n, o in classes.items()
                   if callable(getattr(o, "forward", None))
                   and (callable(getattr(o, "backprop", None))
                        or (callable(getattr(o, "loss", None)) and callable(getattr(o, "backward", None))))]
+    if any(_own(module, classes[n]) for n in candidates):  # the file's own class wins over an imported one
+        candidates = [n for n in candidates if _own(module, classes[n])]
     fwd, bwd = getattr(module, "forward", None), getattr(module, "backward", None)
     has_functions = inspect.isfunction(fwd) and inspect.isfunction(bwd)
     if class_name:
