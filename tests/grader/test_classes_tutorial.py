@@ -40,3 +40,23 @@ def test_a_mistake_in_the_imported_class_is_named_through_the_script(tmp_path):
     report = grade(str(tmp_path / "train.py"))
     assert report.verdict == "fail", report.to_table()
     assert report.diagnosis[0].mutant.id == "whh_not_transposed_backward"
+
+
+def test_a_class_typed_in_pieces_is_joined_and_the_report_says_so():
+    path = TUTORIAL / "correct_in_pieces.py"
+    starts = [i + 1 for i, line in enumerate(path.read_text().splitlines()) if line.startswith("class TinyRNN")]
+    report = grade(str(path))
+    assert report.verdict == "pass", report.to_table()
+    lines = ", ".join(map(str, starts))
+    assert any(f"class TinyRNN is written in 3 pieces (lines {lines})" in n for n in report.notes), report.notes
+
+
+def test_a_class_written_again_in_full_is_not_called_pieces(tmp_path):
+    whole = (TUTORIAL / "correct_in_pieces.py").read_text().split("class TinyRNN:  # ...")[0]
+    body = "\n".join(line for line in (TUTORIAL / "correct_in_pieces.py").read_text().splitlines()
+                     if not line.startswith(("class TinyRNN:  #", '"""', "A class", "and leaves")))
+    path = tmp_path / "student.py"
+    path.write_text(whole + "\n\n" + body)  # a first TinyRNN with __init__ only, then the whole class again
+    report = grade(str(path))
+    assert report.verdict == "pass", report.to_table()
+    assert not any("pieces" in n for n in report.notes), report.notes
