@@ -60,3 +60,23 @@ def test_a_class_written_again_in_full_is_not_called_pieces(tmp_path):
     report = grade(str(path))
     assert report.verdict == "pass", report.to_table()
     assert not any("pieces" in n for n in report.notes), report.notes
+
+
+def test_steps_named_forward_propagation_and_backward_propagation_are_graded():
+    report = grade(str(TUTORIAL / "correct_method_names.py"))
+    assert report.verdict == "pass", report.to_table()
+    assert {"grad:Wxh", "grad:Whh", "clip", "update"} <= {c.name for c in report.checks}
+
+
+def test_backward_taking_d_y_and_learn_rate_is_the_backprop_step(tmp_path):
+    source = (TUTORIAL / "correct_method_names.py").read_text()
+    renamed = source.replace("def forward_propagation", "def forward").replace("def backward_propagation",
+                                                                               "def backward")
+    wrong = renamed.replace("d_h = self.Whh.T @ d_pre", "d_h = self.Whh @ d_pre")
+    assert renamed != source and wrong != renamed
+    (tmp_path / "right.py").write_text(renamed)
+    (tmp_path / "wrong.py").write_text(wrong)
+    assert grade(str(tmp_path / "right.py")).verdict == "pass"
+    report = grade(str(tmp_path / "wrong.py"))
+    assert report.verdict == "fail", report.to_table()
+    assert report.diagnosis[0].mutant.id == "whh_not_transposed_backward"

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import plan as P
 from ..schemes import variants
+from .discover import step_methods
 from .student import GradeError, Progress, call_student, canonical_grad, column_vector, describe_value, \
     looks_like_probs, signature_ok, signature_text, steps_matrix
 
@@ -26,14 +27,16 @@ class ClassDriver:
         if not signature_ok(self.cls, P.D, P.O, P.H):
             raise GradeError("signature", f"{class_name} must be constructed as {class_name}(input_size, "
                              f"output_size, hidden_size); found {signature_text(self.cls)}")
-        if not signature_ok(self.cls.forward, None, []):
-            raise GradeError("signature", f"{class_name}.forward must take the inputs list: forward(inputs); "
-                             f"found {signature_text(self.cls.forward)}")
-        if callable(getattr(self.cls, "backprop", None)):
+        self.fwd, self.bp = step_methods(self.cls)
+        self.fwd = self.fwd or "forward"
+        if not signature_ok(getattr(self.cls, self.fwd, None), None, []):
+            raise GradeError("signature", f"{class_name}.{self.fwd} must take the inputs list: {self.fwd}(inputs); "
+                             f"found {signature_text(getattr(self.cls, self.fwd, None))}")
+        if self.bp:
             self.step = "backprop"
-            if not signature_ok(self.cls.backprop, None, None, 0.1):
-                raise GradeError("signature", f"{class_name}.backprop must be backprop(d_y, learn_rate); "
-                                 f"found {signature_text(self.cls.backprop)}")
+            if not signature_ok(getattr(self.cls, self.bp), None, None, 0.1):
+                raise GradeError("signature", f"{class_name}.{self.bp} must be {self.bp}(d_y, learn_rate); "
+                                 f"found {signature_text(getattr(self.cls, self.bp))}")
         else:
             self.step = "loss"
             if not signature_ok(self.cls.loss, None, None):
@@ -100,14 +103,15 @@ class ClassDriver:
     def forward(self, obj, tokens, O: int, stage: str):
         """Returns (outputs (T, O) or (O,), h (H,) or None)."""
         T = len(tokens)
-        res = call_student(self.progress, self.file, stage + ": forward(inputs)", obj.forward, P.one_hot_columns(tokens))
+        res = call_student(self.progress, self.file, f"{stage}: {self.fwd}(inputs)", getattr(obj, self.fwd),
+                           P.one_hot_columns(tokens))
         if isinstance(res, tuple) and len(res) == 2 and np.size(res[1]) == P.H and np.size(res[0]) == O \
                 and not (T == 2 and np.size(res[1]) == O):
             return column_vector(res[0], O, f"{stage}: forward's y"), column_vector(res[1], P.H, f"{stage}: forward's h")
         if isinstance(res, (list, tuple, dict)) or (isinstance(res, np.ndarray) and res.ndim >= 1 and res.shape[0] == T
                                                     and res.size == T * O):
             return steps_matrix(res, T, O, f"{stage}: forward's outputs"), None
-        raise GradeError("shapes", f"{stage}: forward(inputs) must return (y, h) with y ({O}, 1) and h ({P.H}, 1), "
+        raise GradeError("shapes", f"{stage}: {self.fwd}(inputs) must return (y, h) with y ({O}, 1) and h ({P.H}, 1), "
                          f"or a list of {T} per-step outputs ({O}, 1); got {describe_value(res)}")
 
     def detect_mode(self, params: dict) -> dict:
@@ -168,7 +172,7 @@ class ClassDriver:
         if h is not None:
             obs[call.key("h")] = h
         if self.step == "backprop":
-            call_student(self.progress, self.file, stage + ": backprop(d_y, learn_rate)", obj.backprop,
+            call_student(self.progress, self.file, f"{stage}: {self.bp}(d_y, learn_rate)", getattr(obj, self.bp),
                          self._dy_arg(call.dy), float(call.lr))
             after = self.read_weights(obj, stage)
             for canon in P.CANONICAL:
