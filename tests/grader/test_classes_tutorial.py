@@ -80,3 +80,20 @@ def test_backward_taking_d_y_and_learn_rate_is_the_backprop_step(tmp_path):
     report = grade(str(tmp_path / "wrong.py"))
     assert report.verdict == "fail", report.to_table()
     assert report.diagnosis[0].mutant.id == "whh_not_transposed_backward"
+
+
+def test_a_constructor_that_names_its_sizes_in_another_order_gets_each_by_name():
+    report = grade(str(TUTORIAL / "correct_sizes_by_name.py"))
+    assert report.verdict == "pass", report.to_table()
+
+
+def test_sizes_the_constructor_reads_from_module_globals_are_set(tmp_path):
+    source = (TUTORIAL / "correct_sizes_by_name.py").read_text()
+    script = source.replace("def __init__(self, input_dim, hidden_dim, output_dim):",
+                            "def __init__(self, hidden_dim=12):")
+    script = script.replace("import numpy as np\n", "import numpy as np\n\ninput_dim = 57  # set from the data\n"
+                            "output_dim = 2\n", 1)
+    assert script.count("input_dim = 57") == 1 and "def __init__(self, hidden_dim=12)" in script
+    (tmp_path / "student.py").write_text(script)
+    report = grade(str(tmp_path / "student.py"))
+    assert report.verdict == "pass", report.to_table()

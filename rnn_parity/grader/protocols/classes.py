@@ -7,6 +7,8 @@ Child side: runs next to the student's code, NumPy only.
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from .. import plan as P
@@ -19,12 +21,50 @@ UPDATE_METHODS = ("update", "optimize", "step", "sgd_step", "update_parameters")
 CLIP_METHODS = ("clip", "clip_gradients", "clip_grads")
 
 
+# Constructor parameters (and module globals) that tutorial classes name their sizes by.
+SIZE_NAMES = {
+    "D": ("input_size", "input_dim", "n_x", "n_in", "vocab_size", "word_dim", "in_size", "num_inputs", "input_layer_size",
+          "INPUT_SIZE", "INPUT_DIM", "INPUT_LAYER_SIZE"),
+    "O": ("output_size", "output_dim", "n_y", "n_out", "out_size", "num_classes", "n_classes", "num_outputs",
+          "OUTPUT_SIZE", "OUTPUT_DIM"),
+    "H": ("hidden_size", "hidden_dim", "n_a", "n_h", "n_hidden", "num_hidden", "hidden_units", "HIDDEN_SIZE",
+          "HIDDEN_DIM"),
+}
+_KEY_OF = {name: key for key, names in SIZE_NAMES.items() for name in names}
+
+
+def _size_parameters(cls):
+    """({parameter: size key}, {module global: size key}) when the constructor names its sizes (in any order,
+    `RNN(input_dim, hidden_dim, output_dim)`), or takes only some and reads the rest from module globals
+    (`Classifier(hidden_size=64)` beside `input_size = ...`); None when the sizes are only positional."""
+    init = getattr(cls, "__init__", None)
+    code = getattr(init, "__code__", None)
+    try:
+        params = list(inspect.signature(cls).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if code is None:
+        return None
+    named = {p.name: _KEY_OF[p.name] for p in params if p.name in _KEY_OF}
+    required = [p.name for p in params if p.default is p.empty
+                and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if any(n not in named for n in required):
+        return None
+    from_globals = {n: _KEY_OF[n] for n in code.co_names if n in _KEY_OF and _KEY_OF[n] not in named.values()}
+    if set(named.values()) | set(from_globals.values()) != {"D", "O", "H"} or len(set(named.values())) != len(named):
+        return None
+    if list(named.values()) == ["D", "O", "H"] and not from_globals:
+        return None  # the protocol's own order: positional, as before
+    return named, from_globals
+
+
 class ClassDriver:
     def __init__(self, module, class_name: str, student_file: str, progress: Progress):
         self.cls = getattr(module, class_name)
         self.name = class_name
         self.file, self.progress = student_file, progress
-        if not signature_ok(self.cls, P.D, P.O, P.H):
+        self.by_name = _size_parameters(self.cls)
+        if self.by_name is None and not signature_ok(self.cls, P.D, P.O, P.H):
             raise GradeError("signature", f"{class_name} must be constructed as {class_name}(input_size, "
                              f"output_size, hidden_size); found {signature_text(self.cls)}")
         self.fwd, self.bp = step_methods(self.cls)
@@ -54,8 +94,16 @@ class ClassDriver:
     # --- weights
 
     def _construct(self, O: int):
-        obj = call_student(self.progress, self.file, f"{self.name}({P.D}, {O}, {P.H})", self.cls, P.D, O, P.H)
-        return obj
+        if self.by_name is None:
+            return call_student(self.progress, self.file, f"{self.name}({P.D}, {O}, {P.H})", self.cls, P.D, O, P.H)
+        sizes = {"D": P.D, "O": O, "H": P.H}
+        params, globals_ = self.by_name
+        init = getattr(self.cls, "__init__", None)
+        for name, key in globals_.items():  # sizes the constructor reads from module globals, set as a script would
+            init.__globals__[name] = sizes[key]
+        kwargs = {name: sizes[key] for name, key in params.items()}
+        shown = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+        return call_student(self.progress, self.file, f"{self.name}({shown})", lambda: self.cls(**kwargs))
 
     def detect(self) -> dict:
         obj = self._construct(P.O)
