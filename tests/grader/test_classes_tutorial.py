@@ -97,3 +97,15 @@ def test_sizes_the_constructor_reads_from_module_globals_are_set(tmp_path):
     (tmp_path / "student.py").write_text(script)
     report = grade(str(tmp_path / "student.py"))
     assert report.verdict == "pass", report.to_table()
+
+
+def test_weights_named_in_lower_case_are_found(tmp_path):
+    source = (TUTORIAL / "correct_sizes_by_name.py").read_text()
+    lower = source
+    for name in ("Wxh", "Whh", "Why"):
+        lower = lower.replace(f"self.{name}", f"self.{name.lower()}")
+    assert "self.Whh" not in lower and "self.whh" in lower
+    (tmp_path / "student.py").write_text(lower)
+    report = grade(str(tmp_path / "student.py"))
+    assert report.verdict == "pass", report.to_table()
+    assert "grad:whh" in {c.name for c in report.checks}

@@ -109,6 +109,12 @@ class ClassDriver:
         obj = self._construct(P.O)
         attrs = set(vars(obj)) if hasattr(obj, "__dict__") else set()
         fits = [(s, n) for s, n in variants() if all(name in attrs for name in n.values())]
+        if not fits:  # the same names in another case (self.whh, self.wxh): one attribute per lowered name
+            lowered = {}
+            for a in attrs:
+                lowered.setdefault(a.lower(), []).append(a)
+            fits = [(s, {c: lowered[name.lower()][0] for c, name in n.items()}) for s, n in variants()
+                    if all(len(lowered.get(name.lower(), ())) == 1 for name in n.values())]
         if not fits:
             raise GradeError("not_found", f"{self.name} instances hold none of the naming schemes "
                              "(Wxh Whh Why bh by; Wax Waa Wya ba|b by; U V W bh by); attributes found: "
