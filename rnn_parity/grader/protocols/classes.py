@@ -23,8 +23,8 @@ CLIP_METHODS = ("clip", "clip_gradients", "clip_grads")
 
 # Constructor parameters (and module globals) that tutorial classes name their sizes by.
 SIZE_NAMES = {
-    "D": ("input_size", "input_dim", "n_x", "n_in", "vocab_size", "word_dim", "in_size", "num_inputs", "input_layer_size",
-          "INPUT_SIZE", "INPUT_DIM", "INPUT_LAYER_SIZE"),
+    "D": ("input_size", "input_dim", "n_x", "n_in", "vocab_size", "word_dim", "in_size", "num_inputs",
+          "input_layer_size", "INPUT_SIZE", "INPUT_DIM", "INPUT_LAYER_SIZE"),
     "O": ("output_size", "output_dim", "n_y", "n_out", "out_size", "num_classes", "n_classes", "num_outputs",
           "OUTPUT_SIZE", "OUTPUT_DIM"),
     "H": ("hidden_size", "hidden_dim", "n_a", "n_h", "n_hidden", "num_hidden", "hidden_units", "HIDDEN_SIZE",

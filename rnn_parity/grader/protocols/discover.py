@@ -46,9 +46,9 @@ def _own_or_sibling(module, obj) -> bool:
 def discover(module, class_name: str | None, protocol: str) -> dict:
     """Which protocol the module follows. Returns {"protocol": "class"|"functions", "class": name}."""
     classes = {n: o for n, o in vars(module).items() if inspect.isclass(o) and _own_or_sibling(module, o)}
-    candidates = [n for n, o in classes.items()
-                  if step_methods(o)[0] and (step_methods(o)[1]
-                                             or (callable(getattr(o, "loss", None)) and callable(getattr(o, "backward", None))))]
+    def loss_style(o):
+        return callable(getattr(o, "loss", None)) and callable(getattr(o, "backward", None))
+    candidates = [n for n, o in classes.items() if step_methods(o)[0] and (step_methods(o)[1] or loss_style(o))]
     if any(_own(module, classes[n]) for n in candidates):  # the file's own class wins over an imported one
         candidates = [n for n in candidates if _own(module, classes[n])]
     fwd, bwd = getattr(module, "forward", None), getattr(module, "backward", None)
