@@ -279,3 +279,29 @@ def free_names(tree) -> set:
         elif isinstance(node, ast.ExceptHandler) and node.name:
             bound.add(node.name)
     return loaded - bound
+
+
+def merge_class_pieces(tree: ast.Module) -> list:
+    """Join a class written in pieces, as tutorials present one (`class RNN:  # ...` then only the new method):
+    a later top-level class of the same name (and bases) that leaves out methods of the earlier pieces gets
+    them back, its own methods winning. Changes the tree in place; returns the report's notes. As written,
+    Python keeps only the last piece, which cannot run alone."""
+    def methods(cls):
+        return [b for b in cls.body if isinstance(b, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+    latest, pieces = {}, {}
+    for s in tree.body:
+        if not isinstance(s, ast.ClassDef):
+            continue
+        prev = latest.get(s.name)
+        if prev is not None and (not s.bases or ast.dump(ast.Tuple(s.bases)) == ast.dump(ast.Tuple(prev.bases))):
+            own = {m.name for m in methods(s)}
+            kept = [m for m in methods(prev) if m.name not in own]
+            if kept:
+                s.bases = s.bases or prev.bases
+                s.body = [*kept, *s.body]
+                pieces.setdefault(s.name, [prev.lineno]).append(s.lineno)
+        latest[s.name] = s
+    return [f"class {name} is written in {len(lines)} pieces (lines {', '.join(map(str, lines))}), as a tutorial "
+            "presents it: each piece was given the methods of the earlier ones it does not define again (as "
+            "written, Python keeps only the last piece)" for name, lines in pieces.items()]

@@ -152,6 +152,7 @@ def prepare(source: str, path: str) -> tuple[list, list, bool]:
         notes.append(f"converted from Python 2 in memory (fixers: {', '.join(fixers)}); "
                      "`/` between integers is not changed (Python 3 divides exactly)")
     tree = ast.parse(source3, filename=path)
+    notes += D.merge_class_pieces(tree)
     why = None if generated else why_definitions_only(tree)
     if why:
         kept, skipped = D.select(tree)

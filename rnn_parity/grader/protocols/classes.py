@@ -7,10 +7,13 @@ Child side: runs next to the student's code, NumPy only.
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from .. import plan as P
 from ..schemes import variants
+from .discover import step_methods
 from .student import GradeError, Progress, call_student, canonical_grad, column_vector, describe_value, \
     looks_like_probs, signature_ok, signature_text, steps_matrix
 
@@ -18,22 +21,62 @@ UPDATE_METHODS = ("update", "optimize", "step", "sgd_step", "update_parameters")
 CLIP_METHODS = ("clip", "clip_gradients", "clip_grads")
 
 
+# Constructor parameters (and module globals) that tutorial classes name their sizes by.
+SIZE_NAMES = {
+    "D": ("input_size", "input_dim", "n_x", "n_in", "vocab_size", "word_dim", "in_size", "num_inputs",
+          "input_layer_size", "INPUT_SIZE", "INPUT_DIM", "INPUT_LAYER_SIZE"),
+    "O": ("output_size", "output_dim", "n_y", "n_out", "out_size", "num_classes", "n_classes", "num_outputs",
+          "OUTPUT_SIZE", "OUTPUT_DIM"),
+    "H": ("hidden_size", "hidden_dim", "n_a", "n_h", "n_hidden", "num_hidden", "hidden_units", "HIDDEN_SIZE",
+          "HIDDEN_DIM"),
+}
+_KEY_OF = {name: key for key, names in SIZE_NAMES.items() for name in names}
+
+
+def _size_parameters(cls):
+    """({parameter: size key}, {module global: size key}) when the constructor names its sizes (in any order,
+    `RNN(input_dim, hidden_dim, output_dim)`), or takes only some and reads the rest from module globals
+    (`Classifier(hidden_size=64)` beside `input_size = ...`); None when the sizes are only positional."""
+    init = getattr(cls, "__init__", None)
+    code = getattr(init, "__code__", None)
+    try:
+        params = list(inspect.signature(cls).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    if code is None:
+        return None
+    named = {p.name: _KEY_OF[p.name] for p in params if p.name in _KEY_OF}
+    required = [p.name for p in params if p.default is p.empty
+                and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if any(n not in named for n in required):
+        return None
+    from_globals = {n: _KEY_OF[n] for n in code.co_names if n in _KEY_OF and _KEY_OF[n] not in named.values()}
+    if set(named.values()) | set(from_globals.values()) != {"D", "O", "H"} or len(set(named.values())) != len(named):
+        return None
+    if list(named.values()) == ["D", "O", "H"] and not from_globals:
+        return None  # the protocol's own order: positional, as before
+    return named, from_globals
+
+
 class ClassDriver:
     def __init__(self, module, class_name: str, student_file: str, progress: Progress):
         self.cls = getattr(module, class_name)
         self.name = class_name
         self.file, self.progress = student_file, progress
-        if not signature_ok(self.cls, P.D, P.O, P.H):
+        self.by_name = _size_parameters(self.cls)
+        if self.by_name is None and not signature_ok(self.cls, P.D, P.O, P.H):
             raise GradeError("signature", f"{class_name} must be constructed as {class_name}(input_size, "
                              f"output_size, hidden_size); found {signature_text(self.cls)}")
-        if not signature_ok(self.cls.forward, None, []):
-            raise GradeError("signature", f"{class_name}.forward must take the inputs list: forward(inputs); "
-                             f"found {signature_text(self.cls.forward)}")
-        if callable(getattr(self.cls, "backprop", None)):
+        self.fwd, self.bp = step_methods(self.cls)
+        self.fwd = self.fwd or "forward"
+        if not signature_ok(getattr(self.cls, self.fwd, None), None, []):
+            raise GradeError("signature", f"{class_name}.{self.fwd} must take the inputs list: {self.fwd}(inputs); "
+                             f"found {signature_text(getattr(self.cls, self.fwd, None))}")
+        if self.bp:
             self.step = "backprop"
-            if not signature_ok(self.cls.backprop, None, None, 0.1):
-                raise GradeError("signature", f"{class_name}.backprop must be backprop(d_y, learn_rate); "
-                                 f"found {signature_text(self.cls.backprop)}")
+            if not signature_ok(getattr(self.cls, self.bp), None, None, 0.1):
+                raise GradeError("signature", f"{class_name}.{self.bp} must be {self.bp}(d_y, learn_rate); "
+                                 f"found {signature_text(getattr(self.cls, self.bp))}")
         else:
             self.step = "loss"
             if not signature_ok(self.cls.loss, None, None):
@@ -51,13 +94,27 @@ class ClassDriver:
     # --- weights
 
     def _construct(self, O: int):
-        obj = call_student(self.progress, self.file, f"{self.name}({P.D}, {O}, {P.H})", self.cls, P.D, O, P.H)
-        return obj
+        if self.by_name is None:
+            return call_student(self.progress, self.file, f"{self.name}({P.D}, {O}, {P.H})", self.cls, P.D, O, P.H)
+        sizes = {"D": P.D, "O": O, "H": P.H}
+        params, globals_ = self.by_name
+        init = getattr(self.cls, "__init__", None)
+        for name, key in globals_.items():  # sizes the constructor reads from module globals, set as a script would
+            init.__globals__[name] = sizes[key]
+        kwargs = {name: sizes[key] for name, key in params.items()}
+        shown = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+        return call_student(self.progress, self.file, f"{self.name}({shown})", lambda: self.cls(**kwargs))
 
     def detect(self) -> dict:
         obj = self._construct(P.O)
         attrs = set(vars(obj)) if hasattr(obj, "__dict__") else set()
         fits = [(s, n) for s, n in variants() if all(name in attrs for name in n.values())]
+        if not fits:  # the same names in another case (self.whh, self.wxh): one attribute per lowered name
+            lowered = {}
+            for a in attrs:
+                lowered.setdefault(a.lower(), []).append(a)
+            fits = [(s, {c: lowered[name.lower()][0] for c, name in n.items()}) for s, n in variants()
+                    if all(len(lowered.get(name.lower(), ())) == 1 for name in n.values())]
         if not fits:
             raise GradeError("not_found", f"{self.name} instances hold none of the naming schemes "
                              "(Wxh Whh Why bh by; Wax Waa Wya ba|b by; U V W bh by); attributes found: "
@@ -100,14 +157,15 @@ class ClassDriver:
     def forward(self, obj, tokens, O: int, stage: str):
         """Returns (outputs (T, O) or (O,), h (H,) or None)."""
         T = len(tokens)
-        res = call_student(self.progress, self.file, stage + ": forward(inputs)", obj.forward, P.one_hot_columns(tokens))
+        res = call_student(self.progress, self.file, f"{stage}: {self.fwd}(inputs)", getattr(obj, self.fwd),
+                           P.one_hot_columns(tokens))
         if isinstance(res, tuple) and len(res) == 2 and np.size(res[1]) == P.H and np.size(res[0]) == O \
                 and not (T == 2 and np.size(res[1]) == O):
             return column_vector(res[0], O, f"{stage}: forward's y"), column_vector(res[1], P.H, f"{stage}: forward's h")
         if isinstance(res, (list, tuple, dict)) or (isinstance(res, np.ndarray) and res.ndim >= 1 and res.shape[0] == T
                                                     and res.size == T * O):
             return steps_matrix(res, T, O, f"{stage}: forward's outputs"), None
-        raise GradeError("shapes", f"{stage}: forward(inputs) must return (y, h) with y ({O}, 1) and h ({P.H}, 1), "
+        raise GradeError("shapes", f"{stage}: {self.fwd}(inputs) must return (y, h) with y ({O}, 1) and h ({P.H}, 1), "
                          f"or a list of {T} per-step outputs ({O}, 1); got {describe_value(res)}")
 
     def detect_mode(self, params: dict) -> dict:
@@ -168,7 +226,7 @@ class ClassDriver:
         if h is not None:
             obs[call.key("h")] = h
         if self.step == "backprop":
-            call_student(self.progress, self.file, stage + ": backprop(d_y, learn_rate)", obj.backprop,
+            call_student(self.progress, self.file, f"{stage}: {self.bp}(d_y, learn_rate)", getattr(obj, self.bp),
                          self._dy_arg(call.dy), float(call.lr))
             after = self.read_weights(obj, stage)
             for canon in P.CANONICAL:

@@ -8,6 +8,8 @@ from the math, never copied from a course), or stood in for, only when the impor
     common.np, common.config, common.functions, common.layers   "Deep Learning from Scratch 2": NumPy as np
                    (never cupy), its activations and layers, for a time_layers.py away from the book's folder
     public_tests, test_utils   the notebooks' own test helpers: supplied empty (their cells are not run)
+    layer_objects  never supplied under its own name: the per-step objects (Tanh, Softmax, CrossEntropyLoss)
+                   that tutorial classes such as seed 003's RNNModel take from a helper module not handed in
 
 A module the file imports names from that ours does not define (the WildML tutorial's own `utils` with
 `load_model_parameters_theano`) is not ours: it gets a stand-in like any other missing module.
@@ -41,7 +43,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SUPPLIED = ("rnn_utils", "utils", "public_tests", "test_utils", "cs231n.layers", "common.np", "common.config",
             "common.functions", "common.layers")
 WHOLE_PATH = "common."  # supplied only under that package (a bare `import config` is someone else's)
-HELPERS = ("rnn_utils", "utils", "cs231n.layers")  # where a star import from a stand-in finds its names
+HELPERS = ("rnn_utils", "utils", "cs231n.layers", "layer_objects")  # where a name from a stand-in is found
 
 
 def file_of(name: str) -> str:
