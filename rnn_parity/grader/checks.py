@@ -177,7 +177,7 @@ def detect_backprop_clip(plan: P.Plan, student: dict, tol: float):
         return ("value", c), err_value, f"element-wise clipping at +-{c:.6g}"
     s = float(vs @ vu / (vu @ vu)) if vu @ vu > 0 else 0.0
     err_norm = rel_error(vs, s * vu)
-    if err_norm <= tol and s < 1 - 1e-6:
+    if err_norm <= tol and 0 < s < 1 - 1e-6:  # s = 0: an update that changes nothing is not clipping
         max_norm = s * (float(np.linalg.norm(vu)) + 1e-6)
         return ("norm", max_norm), err_norm, f"global-norm clipping at {max_norm:.6g}"
     nominal = rel_error(vs, np.clip(vu, -NOMINAL_CLIP, NOMINAL_CLIP))

@@ -117,3 +117,14 @@ def test_the_tutorial_examples_pass_under_other_probe_seeds():
         for seed in (7, 19):
             report = grade(str(path), seed=seed)
             assert report.verdict == "pass", (path.name, seed, report.to_table())
+
+
+def test_a_backprop_left_as_a_stub_fails_and_does_not_crash_the_grader(tmp_path):
+    # a tutorial stub whose backprop changes nothing: the update check must fail, not be read as clipping at 0
+    src = (EXAMPLES / "correct_class.py").read_text()
+    head, _, _ = src.partition("    def backprop(self, d_y, learn_rate=0.02):")
+    path = tmp_path / "stub.py"
+    path.write_text(head + "    def backprop(self, d_y, learn_rate=0.02):\n        pass\n")
+    report = grade(str(path))
+    assert report.error is None, report.error
+    assert report.verdict == "fail" and any(c.status == "fail" for c in report.checks)
