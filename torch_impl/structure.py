@@ -123,9 +123,11 @@ def find_readings(arrays: Mapping, map=None) -> list[Reading]:
     short = {s: arrays[k] for s, k in back.items()}
     roles = parse_map(map)
     groups = rnn_groups(short)
+    # Every nn.RNN group's keys, the ones --map leaves out included: a decoder's weight_ih (H, D) is never an
+    # embedding or a head.
+    in_groups = {k for g in groups.values() for k in g.values()}
     if roles.get("rnn"):
         groups = {p: g for p, g in groups.items() if _matches(p.rstrip("."), roles["rnn"], back)}
-    in_groups = {k for g in groups.values() for k in g.values()}
     units, loose = linear_units({k: a for k, a in short.items() if k not in in_groups})
     if groups:
         recs = stack([rnn_part(p, g, short) for p, g in groups.items()])

@@ -640,3 +640,27 @@ class WeightedLoss(nn.Module):
 
     def forward(self, x):
         return self.fc(self.rnn(x)[0][:, -1])
+
+
+class Seq2SeqPair(nn.Module):
+    """An encoder and a decoder nn.RNN that both take D features (the decoder starts from the encoder's state),
+    one head: not one stacked RNN. The decoder's weight_ih (H, D) has an embedding's shape (V, D)."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.RNN(D, H, batch_first=True)
+        self.decoder = nn.RNN(D, H, batch_first=True)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, src):
+        _, h = self.encoder(src)
+        out, _ = self.decoder(src, h)
+        return self.fc(out)
+
+
+class Seq2SeqEncoderHead(Seq2SeqPair):
+    """Seq2SeqPair's weights, used through the encoder and the head only: what `--map rnn=encoder,head=fc` ports."""
+
+    def forward(self, src):
+        out, _ = self.encoder(src)
+        return self.fc(out[:, -1])

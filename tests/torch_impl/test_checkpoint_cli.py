@@ -117,6 +117,7 @@ def test_without_model_says_stock_only(tmp_path, monkeypatch, capsys):
     ("AllLayerStates", False, r"\(O, T\*H\) with T=3, H=6, or the final states of all 3 layers"),
     ("BiLastOutput", True, r"reads out\[:, -1\] of a bidirectional RNN.*--config output=all and take its last step"),
     ("LearnedH0", True, r"model\.h0 \(1, 1, 6\) is a learned initial hidden state \(nonzero\).*pass its values as h0"),
+    ("Seq2SeqPair", False, r"2 separate RNN modules \('encoder', 'decoder'\).*choose one with --map rnn=PREFIX"),
 ])
 def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model, message):
     import re
@@ -285,3 +286,16 @@ def test_half_precision_reads_widened_and_writes_back_in_half(tmp_path, monkeypa
                              *model_opt)
     assert code == 0 and "cast float32 -> float16" in out, out + err
     assert {v.dtype for v in torch.load(tmp_path / "theirs.pt", weights_only=True).values()} == {torch.float16}
+
+
+@pytest.mark.parametrize("with_model", [False, True])
+def test_map_ports_the_encoder_of_a_seq2seq_and_reads_no_embedding_from_the_decoder(
+        tmp_path, monkeypatch, capsys, with_model):
+    path, model = save(tmp_path, "Seq2SeqPair", wrap="bare")
+    argv = [path, tmp_path / "port.npz", "--map", "rnn=encoder,head=fc"]
+    code, out, err = convert(monkeypatch, capsys, *argv + (["--model", f"{MODELS}:Seq2SeqEncoderHead"] * with_model))
+    assert code == 0 and "reading: nn.RNN 'encoder' -> head 'fc'" in out and "ignored the tensors outside" in out, (
+        out + err)
+    params = load_weights(tmp_path / "port.npz")
+    assert params.config.vocab_size is None  # decoder.weight_ih_l0 (H, D) is not an embedding (V, D)
+    assert np.array_equal(params["Wxh"], model.encoder.weight_ih_l0.detach().numpy())
