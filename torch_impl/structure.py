@@ -304,6 +304,13 @@ def _leftover_message(reading: Reading, rec: Part, leftover: list, short, back) 
             layers = f", or the final states of all {n} layers" if n == rec.layers else ""
             return (f"the head reads all T steps at once ({back[k]} is {shape} = (O, T*H) with T={n}, "
                     f"H={K}{layers}): rnn-parity ports a head applied to one step's hidden state")
+        if (rec.hand_written and len(rec.modules) == 1 and shape[1] == rec.D + rec.H and hint(module_of(k), "embedding")
+                and f"{module_of(k)}.bias" not in short):
+            # A bag-of-words classifier (nn.EmbeddingBag -> Linear): its Linear (O, E) passes for a cat recurrence
+            # (H, D+H) only because the embedding's width is E; the embedding then feeds nothing.
+            return (f"no recurrence: {back[k]} {shape} is an embedding (no bias) whose {shape[1]}-wide vectors the "
+                    f"Linear {module_label(rec.modules[0])} reads directly, a feed-forward model (nn.EmbeddingBag "
+                    "-> Linear?); rnn-parity ports embedding -> vanilla RNN -> one linear head")
         if rec.hand_written and shape[1] == rec.D + rec.H:
             return (f"{back[k]} {shape} = (O, D+H) reads cat(x_t, h_{{t-1}}), not h_t: an output that sees the input "
                     "directly has no vanilla-RNN head (Why h_t + by) to port to")

@@ -664,3 +664,16 @@ class Seq2SeqEncoderHead(Seq2SeqPair):
     def forward(self, src):
         out, _ = self.encoder(src)
         return self.fc(out[:, -1])
+
+
+class BagOfWords(nn.Module):
+    """The PyTorch text-classification tutorial's shape: nn.EmbeddingBag (V, D) -> Linear (O, D), no recurrence.
+    fc (3, 4) has the shape of a cat recurrence (H, D+H) with H=3, D=1."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.EmbeddingBag(V, D)
+        self.fc = nn.Linear(D, O)
+
+    def forward(self, text, offsets=None):
+        return self.fc(self.embedding(text, offsets))
