@@ -677,3 +677,18 @@ class BagOfWords(nn.Module):
 
     def forward(self, text, offsets=None):
         return self.fc(self.embedding(text, offsets))
+
+
+class ReluVocabClassifier(nn.Module):
+    """Embedding with padding_idx=0, a 2-layer relu nn.RNN without biases (dropout between layers), a Linear(H, 1)
+    reading hidden[-1] and a sigmoid in forward; saved beside its vocabulary."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(V, D, padding_idx=0)
+        self.rnn = nn.RNN(D, H, num_layers=2, nonlinearity="relu", bias=False, batch_first=True, dropout=0.2)
+        self.fc = nn.Linear(H, 1)
+
+    def forward(self, ids):
+        _, hidden = self.rnn(self.embedding(ids))
+        return torch.sigmoid(self.fc(hidden[-1])).squeeze(1)

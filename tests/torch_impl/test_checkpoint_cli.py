@@ -29,7 +29,7 @@ def save(tmp_path, name, wrap="lightning", seed=0):
         for p in model.parameters():
             p.add_(0.1 * torch.randn_like(p))
     sd = model.state_dict()
-    path = tmp_path / f"{name}.{dict(training='pth', extras='pt', bare='pt', script='pt').get(wrap, 'ckpt')}"
+    path = tmp_path / f"{name}.{dict(training='pth', extras='pt', bare='pt', script='pt', vocab='pt').get(wrap, 'ckpt')}"
     if wrap == "lightning":
         torch.save({"state_dict": {"model." + k: v for k, v in sd.items()}, "optimizer_states": [{}], "epoch": 1}, path)
     elif wrap == "training":  # the PyTorch tutorials' resumable checkpoint
@@ -41,6 +41,10 @@ def save(tmp_path, name, wrap="lightning", seed=0):
 
         args = argparse.Namespace(lr=0.1, data_dir=pathlib.Path("data"))
         torch.save({"model_state_dict": sd, "best_acc": np.float64(0.9), "args": args}, path)
+    elif wrap == "vocab":  # a text model's vocabulary beside it: word counts (a Counter), str -> int
+        import collections
+
+        torch.save({"model": sd, "vocab": collections.Counter({"the": 3}), "stoi": {"<pad>": 0, "the": 1}}, path)
     elif wrap == "bare":  # torch.save(model.state_dict(), "model.pt")
         torch.save(sd, path)
     elif wrap == "whole":  # torch.save(model): the class pickled with it
@@ -81,6 +85,7 @@ def save(tmp_path, name, wrap="lightning", seed=0):
     ("FixedSteps", "head at the last step; input layout (B, T)"),  # runs only at its own self.sequence_length
     ("UnivariateSeries", "head at the last step; a series without its feature axis, input layout (B, T)"),
     ("WeightedLoss", "head at the last step; input layout (B, T)"),  # criterion.weight ignored, and said
+    ("ReluVocabClassifier", "relu recurrence, head at the last step, then sigmoid"),  # bias=False, hidden[-1]
 ])
 def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, capsys, name, expect):
     path, model = save(tmp_path, name)
@@ -135,6 +140,7 @@ def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model,
     ("StockNames", "training", True, "read the weights under 'model_state_dict'"),
     ("StockNames", "extras", False, "ignored args, best_acc"),  # Namespace and np.float64 are harmless globals
     ("StockNamesNoBias", "bare", False, "reading: embedding 'embedding'"),  # TorchRNN's names, no fc.bias
+    ("ReluVocabClassifier", "vocab", True, "ignored stoi, vocab"),  # a Counter and a dict beside the weights
 ])
 def test_training_checkpoints_port(tmp_path, monkeypatch, capsys, name, wrap, with_model, expect):
     path, _ = save(tmp_path, name, wrap=wrap)
@@ -300,3 +306,14 @@ def test_map_ports_the_encoder_of_a_seq2seq_and_reads_no_embedding_from_the_deco
     params = load_weights(tmp_path / "port.npz")
     assert params.config.vocab_size is None  # decoder.weight_ih_l0 (H, D) is not an embedding (V, D)
     assert np.array_equal(params["Wxh"], model.encoder.weight_ih_l0.detach().numpy())
+
+
+def test_a_vocabulary_the_safe_loader_cannot_read_is_refused_with_the_plain_data_fix(tmp_path, monkeypatch, capsys):
+    import collections
+
+    sd = cm.ReluVocabClassifier().state_dict()
+    path = tmp_path / "lm.pt"  # torch's weights_only unpickler cannot fill a defaultdict, whatever is allowed
+    torch.save({"model": sd, "stoi": collections.defaultdict(int, {"the": 1})}, path)
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz")
+    assert code == 2 and err.count("\n") == 1 and "(collections.defaultdict)" in err, err
+    assert "'vocab': dict(vocab)}, PATH)" in err, err
