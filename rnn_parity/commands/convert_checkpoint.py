@@ -28,13 +28,13 @@ STOCK_ONLY = ("verified against a stock nn.RNN + Linear only: pass --model FILE.
 def wants_structure(args) -> bool:
     """Whether IN is a torch checkpoint to read by structure: not an .npz, no rnn-parity config, and either
     keys other than TorchRNN's or --map/--model given."""
-    from ..torch_impl.checkpoint import load_checkpoint
+    from ..torch_impl.checkpoint import load_checkpoint, missing_file
 
     suffix = Path(args.input).suffix.lower()
     if not Path(args.input).is_file():
         if suffix in (".npz", ".pt", ".pth", ".safetensors"):
             return False  # run_stock checks OUT's suffix first, then says IN is missing
-        raise RNNParityError(f"cannot read {args.input}: no such file")
+        raise RNNParityError(missing_file(args.input))
     if suffix == ".npz":
         return False
     try:
@@ -166,7 +166,7 @@ def _read_back_check(path, params, variant, map, seed) -> str:
     c = params.config
     again, _ = read_checkpoint(path, map=map, variant=variant,
                                config={k: c.to_dict()[k] for k in ("nonlinearity", "output", "batch_first")})
-    from ..torch_impl.checkpoint import load_checkpoint
+    from ..torch_impl.checkpoint import load_checkpoint, missing_file
 
     stored = {v.dtype for v in load_checkpoint(path)[0].values()}  # their dtype: half precision reads widened
     theirs = stored.pop() if len(stored) == 1 else None

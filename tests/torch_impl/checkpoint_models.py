@@ -692,3 +692,18 @@ class ReluVocabClassifier(nn.Module):
     def forward(self, ids):
         _, hidden = self.rnn(self.embedding(ids))
         return torch.sigmoid(self.fc(hidden[-1])).squeeze(1)
+
+
+class TinyRNNForCausalLM(nn.Module):
+    """A tiny custom RNN language model in Hugging Face's names (embeddings, lm_head), as save_pretrained writes
+    it: a folder holding pytorch_model.bin (a bare state_dict) beside config.json."""
+
+    def __init__(self):
+        super().__init__()
+        self.embeddings = nn.Embedding(V, D)
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.lm_head = nn.Linear(H, V)
+
+    def forward(self, input_ids):
+        out, _ = self.rnn(self.embeddings(input_ids))
+        return self.lm_head(out)

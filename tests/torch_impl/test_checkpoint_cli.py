@@ -317,3 +317,17 @@ def test_a_vocabulary_the_safe_loader_cannot_read_is_refused_with_the_plain_data
     code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz")
     assert code == 2 and err.count("\n") == 1 and "(collections.defaultdict)" in err, err
     assert "'vocab': dict(vocab)}, PATH)" in err, err
+
+
+def test_a_hugging_face_folder_is_refused_naming_its_weights_file_which_ports(tmp_path, monkeypatch, capsys):
+    path, _ = save(tmp_path, "TinyRNNForCausalLM", wrap="bare")
+    folder = tmp_path / "tiny-rnn"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"model_type": "tiny-rnn"}')
+    path.rename(folder / "pytorch_model.bin")
+    code, out, err = convert(monkeypatch, capsys, folder, tmp_path / "port.npz")
+    assert code == 2 and err.count("\n") == 1 and "it is a folder; name the weights file in it" in err, err
+    assert str(folder / "pytorch_model.bin") in err and "config.json" not in err, err
+    code, out, err = convert(monkeypatch, capsys, folder / "pytorch_model.bin", tmp_path / "port.npz",
+                             "--model", f"{MODELS}:TinyRNNForCausalLM")
+    assert code == 0 and "tanh recurrence, head at every step; input layout (B, T)" in out, out + err
