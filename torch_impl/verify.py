@@ -265,8 +265,12 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
         shape = next(iter(outputs.values()))[1].shape
         want = " or ".join("(B, O) = " + str((B, f["output_size"])) if o == "last" else
                            f"T*B*O = {T * B * f['output_size']} values" for o in outs)
+        K = f["hidden_size"] * (2 if f["bidirectional"] else 1)
+        states = (" (it returns the RNN's hidden states: if the head is unused, as in an encoder, port without "
+                  "it with --map head=none)" if readings[0].head is not None and shape and shape[-1] == K
+                  and f["output_size"] != K and not several else "")
         raise RNNParityError(f"the model's output has shape {shape}, expected {want} for output={'|'.join(outs)} "
-                             f"on T={T}, B={B}: not one head over the hidden states as read{several}")
+                             f"on T={T}, B={B}: not one head over the hidden states as read{several}{states}")
     best = min(tried, key=lambda m: m.max_diff)
     closest = best.describe(readings[best.variant])
     raise RNNParityError(f"no reading matches (closest differs by {best.max_diff:.2g}: {closest}): "

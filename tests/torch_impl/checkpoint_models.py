@@ -707,3 +707,11 @@ class TinyRNNForCausalLM(nn.Module):
     def forward(self, input_ids):
         out, _ = self.rnn(self.embeddings(input_ids))
         return self.lm_head(out)
+
+
+class Seq2SeqEncoderStates(Seq2SeqPair):
+    """Seq2SeqPair's weights used as an encoder: it returns the encoder's hidden states, the head unused."""
+
+    def forward(self, src):
+        out, _ = self.encoder(src)
+        return out

@@ -331,3 +331,15 @@ def test_a_hugging_face_folder_is_refused_naming_its_weights_file_which_ports(tm
     code, out, err = convert(monkeypatch, capsys, folder / "pytorch_model.bin", tmp_path / "port.npz",
                              "--model", f"{MODELS}:TinyRNNForCausalLM")
     assert code == 0 and "tanh recurrence, head at every step; input layout (B, T)" in out, out + err
+
+
+@pytest.mark.parametrize("mapping, code_, expect", [
+    ("rnn=encoder", 2, "it returns the RNN's hidden states: if the head is unused, as in an encoder, port without it "
+                       "with --map head=none"),
+    ("rnn=encoder,head=none", 0, "verified against your model"),
+])
+def test_an_encoder_returning_its_states_is_told_to_map_no_head(tmp_path, monkeypatch, capsys, mapping, code_, expect):
+    path, _ = save(tmp_path, "Seq2SeqEncoderStates", wrap="bare")
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", "--map", mapping,
+                             "--model", f"{MODELS}:Seq2SeqEncoderStates")
+    assert code == code_ and expect in out + err and (out + err).count("error") <= 1, out + err
