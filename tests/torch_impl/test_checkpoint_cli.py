@@ -29,7 +29,8 @@ def save(tmp_path, name, wrap="lightning", seed=0):
         for p in model.parameters():
             p.add_(0.1 * torch.randn_like(p))
     sd = model.state_dict()
-    path = tmp_path / f"{name}.{dict(training='pth', extras='pt', bare='pt', script='pt', vocab='pt').get(wrap, 'ckpt')}"
+    suffix = dict(training="pth", extras="pt", bare="pt", script="pt", vocab="pt").get(wrap, "ckpt")
+    path = tmp_path / f"{name}.{suffix}"
     if wrap == "lightning":
         torch.save({"state_dict": {"model." + k: v for k, v in sd.items()}, "optimizer_states": [{}], "epoch": 1}, path)
     elif wrap == "training":  # the PyTorch tutorials' resumable checkpoint
