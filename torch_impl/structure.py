@@ -18,6 +18,7 @@ Shapes: D input, H hidden, K = H * dirs, O output, V vocabulary.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
@@ -29,6 +30,9 @@ from .recurrence import (Part, Source, Unit, hand_written, hint, linear_units, m
                          rnn_part, stack)
 
 WRAPPERS = ("model.", "network.", "net.")  # stripped when every key has one (Lightning modules, trainers)
+# weight_norm's two tensors in place of one weight: torch.nn.utils.parametrizations.weight_norm (original0 = g,
+# original1 = v) and the older torch.nn.utils.weight_norm (weight_g, weight_v)
+NORMED = re.compile(r"^(?P<module>.+?)\.(?:parametrizations\.(?P<name>\w+)\.original[01]|(?P<old>\w+)_[gv])$")
 MAP_HINT = "choose with --map rnn=PREFIX,head=PREFIX,embedding=PREFIX (map= in the Python API)"
 
 
@@ -121,6 +125,7 @@ def find_readings(arrays: Mapping, map=None) -> list[Reading]:
     in what the shapes cannot tell (their open_variant). Refuses in one line otherwise."""
     back, wrappers = strip_wrappers(arrays)  # short key -> the file's key
     short = {s: arrays[k] for s, k in back.items()}
+    _refuse_weight_norm(short, back)
     roles = parse_map(map)
     groups = rnn_groups(short)
     # Every nn.RNN group's keys, the ones --map leaves out included: a decoder's weight_ih (H, D) is never an
@@ -182,6 +187,22 @@ def find_readings(arrays: Mapping, map=None) -> list[Reading]:
         if len(found) > 1:
             message += f"; candidates for the {role}: {', '.join(found)}"
     raise RNNParityError(message)
+
+
+def _refuse_weight_norm(short: Mapping, back: Mapping) -> None:
+    """A weight-normalized module stores g and v, not its weight: reading v as the weight would port it wrong."""
+    pairs: dict = {}
+    for k in short:
+        m = NORMED.match(k)
+        if m:
+            pairs.setdefault((m["module"], m["name"] or m["old"]), []).append(k)
+    for (module, name), keys in pairs.items():
+        if len(keys) == 2:  # g and v both there
+            listed = ", ".join(f"{back[k]} {tuple(np.shape(short[k]))}" for k in keys)
+            raise RNNParityError(f"{module!r} is weight-normalized ({listed} hold g and v of its {name}, not the "
+                                 f"{name} itself): fold it first, e.g. torch.nn.utils.parametrize."
+                                 f"remove_parametrizations(model.{module}, {name!r}) (or remove_weight_norm), then "
+                                 "save the state_dict and convert that")
 
 
 def _complete(rec: Part, units, loose, short, back, roles, wrappers):

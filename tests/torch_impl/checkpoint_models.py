@@ -715,3 +715,16 @@ class Seq2SeqEncoderStates(Seq2SeqPair):
     def forward(self, src):
         out, _ = self.encoder(src)
         return out
+
+
+class WeightNormHead(nn.Module):
+    """A head under weight_norm: the state_dict holds g (O, 1) and v (O, H), and v alone has the head's shape."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.fc = nn.utils.parametrizations.weight_norm(nn.Linear(H, O))
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out[:, -1])

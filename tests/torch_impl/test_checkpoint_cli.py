@@ -124,6 +124,7 @@ def test_without_model_says_stock_only(tmp_path, monkeypatch, capsys):
     ("BiLastOutput", True, r"reads out\[:, -1\] of a bidirectional RNN.*--config output=all and take its last step"),
     ("LearnedH0", True, r"model\.h0 \(1, 1, 6\) is a learned initial hidden state \(nonzero\).*pass its values as h0"),
     ("BagOfWords", False, r"no recurrence: embedding\.weight \(11, 4\) is an embedding .*nn\.EmbeddingBag"),
+    ("WeightNormHead", True, r"'fc' is weight-normalized \(.*original0 \(3, 1\).*remove_parametrizations"),
     ("Seq2SeqPair", False, r"2 separate RNN modules \('encoder', 'decoder'\).*choose one with --map rnn=PREFIX"),
 ])
 def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model, message):
