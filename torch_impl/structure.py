@@ -32,7 +32,7 @@ from .recurrence import (Part, Source, Unit, hand_written, hint, linear_units, m
 WRAPPERS = ("model.", "network.", "net.")  # stripped when every key has one (Lightning modules, trainers)
 # weight_norm's two tensors in place of one weight: torch.nn.utils.parametrizations.weight_norm (original0 = g,
 # original1 = v) and the older torch.nn.utils.weight_norm (weight_g, weight_v)
-NORMED = re.compile(r"^(?P<module>.+?)\.(?:parametrizations\.(?P<name>\w+)\.original[01]|(?P<old>\w+)_[gv])$")
+NORMED = re.compile(r"^(?P<module>.+?)\.(?:parametrizations\.(?P<name>\w+)\.original[01]|(?P<old>weight\w*)_[gv])$")
 MAP_HINT = "choose with --map rnn=PREFIX,head=PREFIX,embedding=PREFIX (map= in the Python API)"
 
 
