@@ -73,7 +73,9 @@ def run_read(args) -> int:
         from ..torch_impl.user_model import build_model, load_object
         from ..torch_impl.verify import read_verified
 
-        model = build_model(args.model)  # only now: the checkpoint was read with weights_only=True
+        built: list = []
+        model = build_model(args.model, args.input, built)  # only now: the checkpoint was read weights_only
+        lines += [f"note: {n}" for n in built]
         forward_fn = load_object(args.forward, "--forward") if args.forward else None
         params, reading, match = read_verified(args.input, model, args.map, forward_fn, args.layout, overrides,
                                                args.fold_bias, args.seed)
@@ -111,7 +113,9 @@ def run_like(args) -> int:
         from ..torch_impl.user_model import build_model, load_object
         from ..torch_impl.verify import write_verified
 
-        model = build_model(args.model)
+        built = []
+        model = build_model(args.model, args.like, built)
+        lines += [f"note: {n}" for n in built]
         forward_fn = load_object(args.forward, "--forward") if args.forward else None
         out, reading, match = write_verified(params, model, like, args.map, forward_fn, args.layout, args.seed)
         verified = (f"verified: your model {args.model} loads OUT with strict=True and computes the reference's "

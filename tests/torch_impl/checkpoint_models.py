@@ -1,6 +1,7 @@
 """Model classes in the shapes real vanilla-RNN code takes, for the checkpoint-reading tests.
 
-Each builds with no arguments (so `--model checkpoint_models.py:NAME` can construct it) and holds small
+Each builds with no arguments (so `--model checkpoint_models.py:NAME` can construct it; NeedsSizes only from
+the sizes its checkpoint saved) and holds small
 sizes: D=4 inputs, H=6 hidden, O=3 outputs, V=11 tokens, T-independent unless said otherwise.
 """
 import torch
@@ -728,3 +729,17 @@ class WeightNormHead(nn.Module):
     def forward(self, x):
         out, _ = self.rnn(x)
         return self.fc(out[:, -1])
+
+
+class NeedsSizes(nn.Module):
+    """Built only with its sizes, as most scripts' models are; a Lightning checkpoint keeps them in
+    hyper_parameters (and a script's checkpoint in its argparse args)."""
+
+    def __init__(self, input_size, hidden_size, num_layers, num_classes, dropout=0.0):
+        super().__init__()
+        self.rnn = nn.RNN(input_size, hidden_size, num_layers, batch_first=True, dropout=dropout)
+        self.fc = nn.Linear(hidden_size, num_classes)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out[:, -1, :])

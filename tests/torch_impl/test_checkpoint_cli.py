@@ -345,3 +345,23 @@ def test_an_encoder_returning_its_states_is_told_to_map_no_head(tmp_path, monkey
     code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", "--map", mapping,
                              "--model", f"{MODELS}:Seq2SeqEncoderStates")
     assert code == code_ and expect in out + err and (out + err).count("error") <= 1, out + err
+
+
+@pytest.mark.parametrize("where, code_, expect", [
+    ("hyper_parameters", 0, "built NeedsSizes(input_size=4, hidden_size=6, num_layers=2, num_classes=3, "
+                            "dropout=0.1) from the checkpoint's 'hyper_parameters'"),
+    ("args", 0, "from the checkpoint's 'args'"),  # a script's argparse.Namespace
+    ("elsewhere", 2, "calling it with no arguments failed (TypeError"),  # no sizes saved: say so, build nothing
+])
+def test_model_needing_sizes_is_built_from_the_saved_hyper_parameters(tmp_path, monkeypatch, capsys, where, code_,
+                                                                      expect):
+    import argparse
+
+    sizes = dict(input_size=cm.D, hidden_size=cm.H, num_layers=2, num_classes=cm.O, dropout=0.1, lr=0.01)
+    sd = cm.NeedsSizes(**{k: v for k, v in sizes.items() if k != "lr"}).state_dict()
+    saved = argparse.Namespace(**sizes) if where == "args" else sizes
+    torch.save({"state_dict": {"model." + k: v for k, v in sd.items()}, where: saved}, tmp_path / "m.ckpt")
+    code, out, err = convert(monkeypatch, capsys, tmp_path / "m.ckpt", tmp_path / "port.npz",
+                             "--model", f"{MODELS}:NeedsSizes")
+    assert code == code_ and expect in out + err, out + err
+    assert code_ or "verified against your model" in out and load_weights(tmp_path / "port.npz").config.num_layers == 2
