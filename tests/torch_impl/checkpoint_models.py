@@ -743,3 +743,18 @@ class NeedsSizes(nn.Module):
     def forward(self, x):
         out, _ = self.rnn(x)
         return self.fc(out[:, -1, :])
+
+
+class OneSentenceTagger(nn.Module):
+    """The PyTorch sequence-tagging tutorial's shape with nn.RNN: one sentence of ids (T,) per call, reshaped with
+    view(len(sentence), 1, -1); it runs at batch size 1 only."""
+
+    def __init__(self):
+        super().__init__()
+        self.word_embeddings = nn.Embedding(V, D)
+        self.rnn = nn.RNN(D, H)
+        self.hidden2tag = nn.Linear(H, O)
+
+    def forward(self, sentence):
+        out, _ = self.rnn(self.word_embeddings(sentence).view(len(sentence), 1, -1))
+        return F.log_softmax(self.hidden2tag(out.view(len(sentence), -1)), dim=1)

@@ -87,6 +87,7 @@ def save(tmp_path, name, wrap="lightning", seed=0):
     ("UnivariateSeries", "head at the last step; a series without its feature axis, input layout (B, T)"),
     ("WeightedLoss", "head at the last step; input layout (B, T)"),  # criterion.weight ignored, and said
     ("ReluVocabClassifier", "relu recurrence, head at the last step, then sigmoid"),  # bias=False, hidden[-1]
+    ("OneSentenceTagger", "head at every step, then log-softmax"),  # runs at batch size 1 only
 ])
 def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, capsys, name, expect):
     path, model = save(tmp_path, name)
