@@ -158,7 +158,8 @@ def _views(out: np.ndarray, layout: str, T: int, B: int, O: int) -> list:
 
 def _sizes(model: nn.Module) -> list:
     """(B, T) to run at: CHECK_B and CHECK_T, then the sizes a model fixes itself (a state built for
-    self.batch_size, a reshape to self.sequence_length), then B=1. T != B, so a wrong reading cannot match by accident."""
+    self.batch_size, a reshape to self.sequence_length), then B=1. T != B, so a wrong reading cannot match by
+    accident."""
     def attr(names):
         values = [getattr(model, n, None) for n in names]
         return [v for v in values if isinstance(v, int) and not isinstance(v, bool) and 1 < v <= 1024][:1]
