@@ -166,7 +166,13 @@ def find_readings(arrays: Mapping, map=None) -> list[Reading]:
         kinds = {(r.recurrence, r.embedding, r.head) for r, _ in top}
         if len(kinds) > 1 and not all(r.tied for r, _ in top):
             listed = "; ".join(f"({i + 1}) {r.describe()}" for i, r in enumerate(r for r, _ in top[:4]))
-            raise RNNParityError(f"{len(top)} readings fit the checkpoint equally: {listed}; {MAP_HINT}")
+            said = f"{len(top)} readings fit the checkpoint equally: {listed}; {MAP_HINT}"
+            if len({tuple(sorted(r.fields.items())) for r, _ in top}) > 1:
+                raise RNNParityError(said)
+            # Same sizes, roles swapped (an embedding and a bias-free head of one shape): running --model can
+            # tell them apart; read_checkpoint without a variant refuses with this line (pick).
+            return [replace(r, open_variant="; ".join(v for v in (r.open_variant, f"which reading it is ({said})")
+                                                      if v)) for r, _ in top]
         if len(kinds) > 1:  # a tied embedding and head swapped: the same function either way
             top = top[:1]
         return [r for r, _ in top]

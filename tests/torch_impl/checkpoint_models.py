@@ -758,3 +758,18 @@ class OneSentenceTagger(nn.Module):
     def forward(self, sentence):
         out, _ = self.rnn(self.word_embeddings(sentence).view(len(sentence), 1, -1))
         return F.log_softmax(self.hidden2tag(out.view(len(sentence), -1)), dim=1)
+
+
+class NeutralRoles(nn.Module):
+    """An embedding (V, H) and a bias-free head (V, H) under names that say nothing, D == H: the shapes allow
+    either as the embedding; only running the model tells (the head is declared first)."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = nn.Linear(H, V, bias=False)
+        self.rnn = nn.RNN(H, H, batch_first=True)
+        self.second = nn.Embedding(V, H)
+
+    def forward(self, ids):
+        out, _ = self.rnn(self.second(ids))
+        return self.first(out)

@@ -88,6 +88,7 @@ def save(tmp_path, name, wrap="lightning", seed=0):
     ("WeightedLoss", "head at the last step; input layout (B, T)"),  # criterion.weight ignored, and said
     ("ReluVocabClassifier", "relu recurrence, head at the last step, then sigmoid"),  # bias=False, hidden[-1]
     ("OneSentenceTagger", "head at every step, then log-softmax"),  # runs at batch size 1 only
+    ("NeutralRoles", "head at every step; input layout (B, T)"),  # embedding or head: running the model tells
 ])
 def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, capsys, name, expect):
     path, model = save(tmp_path, name)
@@ -96,6 +97,9 @@ def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, ca
     assert f"verified against your model {MODELS}:{name}: " in out and expect in out, out
     assert "reads back bit-exact" in out and "within the float32 forward tolerance" in out
     params = load_weights(tmp_path / "port.npz")
+    if name == "NeutralRoles":
+        assert "reading: embedding 'second' (11, 6) -> nn.RNN 'rnn' -> head 'first' (11, 6)" in out, out
+        assert np.array_equal(params["E"], model.second.weight.detach().numpy())
     if name == "CatRNN":
         assert params.config.nonlinearity == "relu"
         assert np.array_equal(params["Whh"], model.i2h.weight.detach().numpy()[:, cm.D:])
