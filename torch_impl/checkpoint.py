@@ -166,7 +166,8 @@ def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False,
 def pick(readings: list, variant: int | None) -> Reading:
     """readings[variant]; with variant None the first, refusing where that would be a guess."""
     reading = readings[min(variant or 0, len(readings) - 1)]
-    if variant is None and reading.open_variant and any(w in reading.open_variant for w in ("head", "order of", "which reading")):
+    settled_by_model = ("head", "order of", "which reading")
+    if variant is None and reading.open_variant and any(w in reading.open_variant for w in settled_by_model):
         raise RNNParityError(f"the shapes cannot tell {reading.open_variant}; pass --model FILE.py:NAME to find "
                              "it by running the model")
     return reading
