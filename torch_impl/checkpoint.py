@@ -67,11 +67,24 @@ def unwrap(obj, where: str = "the checkpoint") -> tuple[dict, dict | None, list[
                          f"(its keys: {sorted(map(str, obj))[:8]})")
 
 
+WEIGHT_SUFFIXES = (".bin", ".safetensors", ".pt", ".pth", ".ckpt", ".tar", ".npz")
+
+
+def missing_file(path) -> str:
+    """Why `path` cannot be read as a checkpoint: it is missing, or a folder (a Hugging Face save_pretrained one
+    holds config.json beside the weights file): name the weights files inside."""
+    if not os.path.isdir(path):
+        return f"cannot read {path}: no such file"
+    inside = sorted(n for n in os.listdir(path) if n.lower().endswith(WEIGHT_SUFFIXES))
+    found = ", ".join(os.path.join(path, n) for n in inside[:6]) if inside else "none"
+    return f"cannot read {path}: it is a folder; name the weights file in it (weights files found: {found})"
+
+
 def load_checkpoint(path) -> tuple[dict, dict | None, list[str]]:
     """A checkpoint file (.pt .pth .ckpt .bin: torch.load(weights_only=True); .safetensors; .npz), unwrapped."""
     path = os.fspath(path)
     if not os.path.isfile(path):
-        raise RNNParityError(f"cannot read {path}: no such file")
+        raise RNNParityError(missing_file(path))
     if path.lower().endswith(".safetensors"):
         arrays, stored = read_safetensors(path)
         return arrays, stored, []
@@ -153,7 +166,8 @@ def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False,
 def pick(readings: list, variant: int | None) -> Reading:
     """readings[variant]; with variant None the first, refusing where that would be a guess."""
     reading = readings[min(variant or 0, len(readings) - 1)]
-    if variant is None and reading.open_variant and any(w in reading.open_variant for w in ("head", "order of")):
+    settled_by_model = ("head", "order of", "which reading")
+    if variant is None and reading.open_variant and any(w in reading.open_variant for w in settled_by_model):
         raise RNNParityError(f"the shapes cannot tell {reading.open_variant}; pass --model FILE.py:NAME to find "
                              "it by running the model")
     return reading

@@ -123,7 +123,8 @@ def load_torch_object(path):
                                  "torch.save(model.state_dict(), PATH) and convert that") from None
         raise RNNParityError(f"{path}: refused: it holds pickled Python objects other than tensors and plain "
                              f"containers{what}, and loading those could run code (torch.load weights_only=True); "
-                             "save the model's state_dict instead: torch.save(model.state_dict(), PATH)") from None
+                             "save the model's state_dict alone, or beside it only plain data (a vocabulary as a "
+                             "dict: torch.save({'model': model.state_dict(), 'vocab': dict(vocab)}, PATH))") from None
     except Exception as e:  # noqa: BLE001
         if _is_torchscript(path):
             raise RNNParityError(f"{path}: refused: it is a TorchScript archive (torch.jit.save), whose weights load "

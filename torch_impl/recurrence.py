@@ -147,8 +147,10 @@ def stack(parts: list[Part]) -> list[Part]:
                              "rnn-parity ports one (stacked) vanilla RNN")
     firsts = [p for p in parts if p.D != H * dirs]
     if len(firsts) > 1:
-        raise RNNParityError(f"{len(parts)} separate RNN modules take input sizes "
-                             f"{[p.D for p in parts]}: they do not chain into one stacked RNN")
+        names = ", ".join(repr(p.desc.split(" ", 1)[1].strip("'")) for p in parts)
+        raise RNNParityError(f"{len(parts)} separate RNN modules ({names}) take input sizes {[p.D for p in parts]}: "
+                             "they do not chain into one stacked RNN (an encoder and a decoder?); rnn-parity ports "
+                             "one (stacked) vanilla RNN: choose one with --map rnn=PREFIX[,head=PREFIX]")
 
     def natural(p):
         return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.desc)]

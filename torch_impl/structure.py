@@ -18,6 +18,7 @@ Shapes: D input, H hidden, K = H * dirs, O output, V vocabulary.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
@@ -29,6 +30,9 @@ from .recurrence import (Part, Source, Unit, hand_written, hint, linear_units, m
                          rnn_part, stack)
 
 WRAPPERS = ("model.", "network.", "net.")  # stripped when every key has one (Lightning modules, trainers)
+# weight_norm's two tensors in place of one weight: torch.nn.utils.parametrizations.weight_norm (original0 = g,
+# original1 = v) and the older torch.nn.utils.weight_norm (weight_g, weight_v)
+NORMED = re.compile(r"^(?P<module>.+?)\.(?:parametrizations\.(?P<name>\w+)\.original[01]|(?P<old>weight\w*)_[gv])$")
 MAP_HINT = "choose with --map rnn=PREFIX,head=PREFIX,embedding=PREFIX (map= in the Python API)"
 
 
@@ -121,11 +125,14 @@ def find_readings(arrays: Mapping, map=None) -> list[Reading]:
     in what the shapes cannot tell (their open_variant). Refuses in one line otherwise."""
     back, wrappers = strip_wrappers(arrays)  # short key -> the file's key
     short = {s: arrays[k] for s, k in back.items()}
+    _refuse_weight_norm(short, back)
     roles = parse_map(map)
     groups = rnn_groups(short)
+    # Every nn.RNN group's keys, the ones --map leaves out included: a decoder's weight_ih (H, D) is never an
+    # embedding or a head.
+    in_groups = {k for g in groups.values() for k in g.values()}
     if roles.get("rnn"):
         groups = {p: g for p, g in groups.items() if _matches(p.rstrip("."), roles["rnn"], back)}
-    in_groups = {k for g in groups.values() for k in g.values()}
     units, loose = linear_units({k: a for k, a in short.items() if k not in in_groups})
     if groups:
         recs = stack([rnn_part(p, g, short) for p, g in groups.items()])
@@ -159,7 +166,13 @@ def find_readings(arrays: Mapping, map=None) -> list[Reading]:
         kinds = {(r.recurrence, r.embedding, r.head) for r, _ in top}
         if len(kinds) > 1 and not all(r.tied for r, _ in top):
             listed = "; ".join(f"({i + 1}) {r.describe()}" for i, r in enumerate(r for r, _ in top[:4]))
-            raise RNNParityError(f"{len(top)} readings fit the checkpoint equally: {listed}; {MAP_HINT}")
+            said = f"{len(top)} readings fit the checkpoint equally: {listed}; {MAP_HINT}"
+            if len({tuple(sorted(r.fields.items())) for r, _ in top}) > 1:
+                raise RNNParityError(said)
+            # Same sizes, roles swapped (an embedding and a bias-free head of one shape): running --model can
+            # tell them apart; read_checkpoint without a variant refuses with this line (pick).
+            return [replace(r, open_variant="; ".join(v for v in (r.open_variant, f"which reading it is ({said})")
+                                                      if v)) for r, _ in top]
         if len(kinds) > 1:  # a tied embedding and head swapped: the same function either way
             top = top[:1]
         return [r for r, _ in top]
@@ -180,6 +193,22 @@ def find_readings(arrays: Mapping, map=None) -> list[Reading]:
         if len(found) > 1:
             message += f"; candidates for the {role}: {', '.join(found)}"
     raise RNNParityError(message)
+
+
+def _refuse_weight_norm(short: Mapping, back: Mapping) -> None:
+    """A weight-normalized module stores g and v, not its weight: reading v as the weight would port it wrong."""
+    pairs: dict = {}
+    for k in short:
+        m = NORMED.match(k)
+        if m:
+            pairs.setdefault((m["module"], m["name"] or m["old"]), []).append(k)
+    for (module, name), keys in pairs.items():
+        if len(keys) == 2:  # g and v both there
+            listed = ", ".join(f"{back[k]} {tuple(np.shape(short[k]))}" for k in keys)
+            raise RNNParityError(f"{module!r} is weight-normalized ({listed} hold g and v of its {name}, not the "
+                                 f"{name} itself): fold it first, e.g. torch.nn.utils.parametrize."
+                                 f"remove_parametrizations(model.{module}, {name!r}) (or remove_weight_norm), then "
+                                 "save the state_dict and convert that")
 
 
 def _complete(rec: Part, units, loose, short, back, roles, wrappers):
@@ -302,6 +331,13 @@ def _leftover_message(reading: Reading, rec: Part, leftover: list, short, back) 
             layers = f", or the final states of all {n} layers" if n == rec.layers else ""
             return (f"the head reads all T steps at once ({back[k]} is {shape} = (O, T*H) with T={n}, "
                     f"H={K}{layers}): rnn-parity ports a head applied to one step's hidden state")
+        if (rec.hand_written and len(rec.modules) == 1 and shape[1] == rec.D + rec.H and hint(module_of(k), "embedding")
+                and f"{module_of(k)}.bias" not in short):
+            # A bag-of-words classifier (nn.EmbeddingBag -> Linear): its Linear (O, E) passes for a cat recurrence
+            # (H, D+H) only because the embedding's width is E; the embedding then feeds nothing.
+            return (f"no recurrence: {back[k]} {shape} is an embedding (no bias) whose {shape[1]}-wide vectors the "
+                    f"Linear {module_label(rec.modules[0])} reads directly, a feed-forward model (nn.EmbeddingBag "
+                    "-> Linear?); rnn-parity ports embedding -> vanilla RNN -> one linear head")
         if rec.hand_written and shape[1] == rec.D + rec.H:
             return (f"{back[k]} {shape} = (O, D+H) reads cat(x_t, h_{{t-1}}), not h_t: an output that sees the input "
                     "directly has no vanilla-RNN head (Why h_t + by) to port to")

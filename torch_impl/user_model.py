@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import inspect
 import io
 import os
 import sys
@@ -50,19 +51,54 @@ def load_object(spec: str, option: str):
     return getattr(module, name)
 
 
-def build_model(spec: str) -> nn.Module:
-    """--model FILE.py:NAME: an nn.Module class built without arguments, or a function returning the module."""
+HPARAMS = ("hyper_parameters", "hparams", "args")  # Lightning's saved __init__ arguments; a script's options
+
+
+def build_model(spec: str, checkpoint=None, notes: list | None = None) -> nn.Module:
+    """--model FILE.py:NAME: an nn.Module class built without arguments, or a function returning the module; when
+    it needs arguments, with those of its parameters that `checkpoint` saved by name (as Lightning's
+    load_from_checkpoint does with hyper_parameters), said in `notes`."""
     obj = load_object(spec, "--model")
     if not callable(obj):
         raise RNNParityError(f"--model {spec}: {type(obj).__name__} is neither an nn.Module class nor a function")
     try:
         model = obj()
     except Exception as e:  # noqa: BLE001
-        raise RNNParityError(f"--model {spec}: calling it with no arguments failed ({type(e).__name__}: "
-                             f"{_first_line(e)}); give a function that builds the model") from None
+        kwargs, where = _saved_arguments(obj, checkpoint) if isinstance(e, TypeError) else ({}, "")
+        try:
+            model = obj(**kwargs) if kwargs else None
+        except Exception:  # noqa: BLE001 - say the plain failure: the saved values were only a guess
+            model = None
+        if model is None:
+            raise RNNParityError(f"--model {spec}: calling it with no arguments failed ({type(e).__name__}: "
+                                 f"{_first_line(e)}); give a function that builds the model") from None
+        if notes is not None:
+            notes.append(f"built {spec.rsplit(':', 1)[-1]}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())}) "
+                         f"from the checkpoint's {where!r}")
     if not isinstance(model, nn.Module):
         raise RNNParityError(f"--model {spec} returned a {type(model).__name__}, not an nn.Module")
     return model
+
+
+def _saved_arguments(obj, checkpoint) -> tuple[dict, str]:
+    """The arguments obj requires, all found under one of HPARAMS in the checkpoint (read weights_only): ({}, '')
+    when there is no such set."""
+    if checkpoint is None or str(checkpoint).lower().endswith((".safetensors", ".npz")):
+        return {}, ""
+    from .file_formats import load_torch_object
+
+    try:
+        raw, params = load_torch_object(checkpoint), inspect.signature(obj).parameters
+    except (RNNParityError, TypeError, ValueError):
+        return {}, ""
+    named = [p for p in params.values() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    required = {p.name for p in named if p.default is p.empty}
+    for where in HPARAMS:
+        saved = raw.get(where) if isinstance(raw, dict) else None
+        saved = vars(saved) if hasattr(saved, "__dict__") and not isinstance(saved, dict) else saved
+        if isinstance(saved, dict) and required and required <= set(saved):
+            return {p.name: saved[p.name] for p in named if p.name in saved}, where
+    return {}, ""
 
 
 def load_strict(model: nn.Module, state_dict: dict, what: str) -> dict:

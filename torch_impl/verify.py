@@ -158,7 +158,8 @@ def _views(out: np.ndarray, layout: str, T: int, B: int, O: int) -> list:
 
 def _sizes(model: nn.Module) -> list:
     """(B, T) to run at: CHECK_B and CHECK_T, then the sizes a model fixes itself (a state built for
-    self.batch_size, a reshape to self.sequence_length). T != B, so a wrong reading cannot match by accident."""
+    self.batch_size, a reshape to self.sequence_length), then B=1. T != B, so a wrong reading cannot match by
+    accident."""
     def attr(names):
         values = [getattr(model, n, None) for n in names]
         return [v for v in values if isinstance(v, int) and not isinstance(v, bool) and 1 < v <= 1024][:1]
@@ -168,7 +169,9 @@ def _sizes(model: nn.Module) -> list:
         T = T if T != B else T + 1
         if (B, T) not in sizes:
             sizes.append((B, T))
-    return sizes
+    # last: one sequence at a time (B=1), for a model written for one sentence, e.g. the tagging tutorial's
+    # embeds.view(len(sentence), 1, -1)
+    return sizes + [(1, CHECK_T)]
 
 
 def _run_all(model, f, layouts, forward_fn, rng) -> tuple[dict, list, bool]:
@@ -180,7 +183,9 @@ def _run_all(model, f, layouts, forward_fn, rng) -> tuple[dict, list, bool]:
     K = f["hidden_size"] * (2 if f["bidirectional"] else 1)
     hidden = (f["num_layers"] * (K // f["hidden_size"]), f["hidden_size"])
     outputs, errors, shapes = {}, [], []
-    for B, T in _sizes(model):
+    sizes = _sizes(model)
+    for B, T in sizes:
+        one = (B, T) == sizes[-1]  # the batch-size-1 fallback: only an output of the read size counts
         inputs = {"ids": rng.integers(0, f["vocab_size"] or f["input_size"], size=(T, B))}
         if not f["vocab_size"]:
             inputs = {"dense": rng.standard_normal((T, B, f["input_size"])), **inputs}
@@ -195,6 +200,8 @@ def _run_all(model, f, layouts, forward_fn, rng) -> tuple[dict, list, bool]:
                         xin = x if kind == "ids" else x.astype(np.float64 if dt == torch.float64 else np.float32)
                         xin = xin[..., 0] if kind == "series" else xin
                         out = run_model(model, xin, lay, hidden, forward_fn, shapes)
+                    if one and np.size(out) not in (T * f["output_size"], f["output_size"]):
+                        break  # a model that failed at B > 1 and returns something else at B=1: not this case
                     outputs[kind, lay] = (x, out, "float64" if dt == torch.float64 else "float32")
                     break
                 except RNNParityError:
@@ -265,8 +272,12 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
         shape = next(iter(outputs.values()))[1].shape
         want = " or ".join("(B, O) = " + str((B, f["output_size"])) if o == "last" else
                            f"T*B*O = {T * B * f['output_size']} values" for o in outs)
+        K = f["hidden_size"] * (2 if f["bidirectional"] else 1)
+        states = (" (it returns the RNN's hidden states: if the head is unused, as in an encoder, port without "
+                  "it with --map head=none)" if readings[0].head is not None and shape and shape[-1] == K
+                  and f["output_size"] != K and not several else "")
         raise RNNParityError(f"the model's output has shape {shape}, expected {want} for output={'|'.join(outs)} "
-                             f"on T={T}, B={B}: not one head over the hidden states as read{several}")
+                             f"on T={T}, B={B}: not one head over the hidden states as read{several}{states}")
     best = min(tried, key=lambda m: m.max_diff)
     closest = best.describe(readings[best.variant])
     raise RNNParityError(f"no reading matches (closest differs by {best.max_diff:.2g}: {closest}): "

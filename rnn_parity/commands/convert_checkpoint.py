@@ -28,13 +28,13 @@ STOCK_ONLY = ("verified against a stock nn.RNN + Linear only: pass --model FILE.
 def wants_structure(args) -> bool:
     """Whether IN is a torch checkpoint to read by structure: not an .npz, no rnn-parity config, and either
     keys other than TorchRNN's or --map/--model given."""
-    from ..torch_impl.checkpoint import load_checkpoint
+    from ..torch_impl.checkpoint import load_checkpoint, missing_file
 
     suffix = Path(args.input).suffix.lower()
     if not Path(args.input).is_file():
         if suffix in (".npz", ".pt", ".pth", ".safetensors"):
             return False  # run_stock checks OUT's suffix first, then says IN is missing
-        raise RNNParityError(f"cannot read {args.input}: no such file")
+        raise RNNParityError(missing_file(args.input))
     if suffix == ".npz":
         return False
     try:
@@ -73,7 +73,9 @@ def run_read(args) -> int:
         from ..torch_impl.user_model import build_model, load_object
         from ..torch_impl.verify import read_verified
 
-        model = build_model(args.model)  # only now: the checkpoint was read with weights_only=True
+        built: list = []
+        model = build_model(args.model, args.input, built)  # only now: the checkpoint was read weights_only
+        lines += [f"note: {n}" for n in built]
         forward_fn = load_object(args.forward, "--forward") if args.forward else None
         params, reading, match = read_verified(args.input, model, args.map, forward_fn, args.layout, overrides,
                                                args.fold_bias, args.seed)
@@ -111,7 +113,9 @@ def run_like(args) -> int:
         from ..torch_impl.user_model import build_model, load_object
         from ..torch_impl.verify import write_verified
 
-        model = build_model(args.model)
+        built = []
+        model = build_model(args.model, args.like, built)
+        lines += [f"note: {n}" for n in built]
         forward_fn = load_object(args.forward, "--forward") if args.forward else None
         out, reading, match = write_verified(params, model, like, args.map, forward_fn, args.layout, args.seed)
         verified = (f"verified: your model {args.model} loads OUT with strict=True and computes the reference's "
@@ -166,7 +170,7 @@ def _read_back_check(path, params, variant, map, seed) -> str:
     c = params.config
     again, _ = read_checkpoint(path, map=map, variant=variant,
                                config={k: c.to_dict()[k] for k in ("nonlinearity", "output", "batch_first")})
-    from ..torch_impl.checkpoint import load_checkpoint
+    from ..torch_impl.checkpoint import load_checkpoint, missing_file
 
     stored = {v.dtype for v in load_checkpoint(path)[0].values()}  # their dtype: half precision reads widened
     theirs = stored.pop() if len(stored) == 1 else None

@@ -1,6 +1,7 @@
 """Model classes in the shapes real vanilla-RNN code takes, for the checkpoint-reading tests.
 
-Each builds with no arguments (so `--model checkpoint_models.py:NAME` can construct it) and holds small
+Each builds with no arguments (so `--model checkpoint_models.py:NAME` can construct it; NeedsSizes only from
+the sizes its checkpoint saved) and holds small
 sizes: D=4 inputs, H=6 hidden, O=3 outputs, V=11 tokens, T-independent unless said otherwise.
 """
 import torch
@@ -640,3 +641,135 @@ class WeightedLoss(nn.Module):
 
     def forward(self, x):
         return self.fc(self.rnn(x)[0][:, -1])
+
+
+class Seq2SeqPair(nn.Module):
+    """An encoder and a decoder nn.RNN that both take D features (the decoder starts from the encoder's state),
+    one head: not one stacked RNN. The decoder's weight_ih (H, D) has an embedding's shape (V, D)."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.RNN(D, H, batch_first=True)
+        self.decoder = nn.RNN(D, H, batch_first=True)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, src):
+        _, h = self.encoder(src)
+        out, _ = self.decoder(src, h)
+        return self.fc(out)
+
+
+class Seq2SeqEncoderHead(Seq2SeqPair):
+    """Seq2SeqPair's weights, used through the encoder and the head only: what `--map rnn=encoder,head=fc` ports."""
+
+    def forward(self, src):
+        out, _ = self.encoder(src)
+        return self.fc(out[:, -1])
+
+
+class BagOfWords(nn.Module):
+    """The PyTorch text-classification tutorial's shape: nn.EmbeddingBag (V, D) -> Linear (O, D), no recurrence.
+    fc (3, 4) has the shape of a cat recurrence (H, D+H) with H=3, D=1."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.EmbeddingBag(V, D)
+        self.fc = nn.Linear(D, O)
+
+    def forward(self, text, offsets=None):
+        return self.fc(self.embedding(text, offsets))
+
+
+class ReluVocabClassifier(nn.Module):
+    """Embedding with padding_idx=0, a 2-layer relu nn.RNN without biases (dropout between layers), a Linear(H, 1)
+    reading hidden[-1] and a sigmoid in forward; saved beside its vocabulary."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(V, D, padding_idx=0)
+        self.rnn = nn.RNN(D, H, num_layers=2, nonlinearity="relu", bias=False, batch_first=True, dropout=0.2)
+        self.fc = nn.Linear(H, 1)
+
+    def forward(self, ids):
+        _, hidden = self.rnn(self.embedding(ids))
+        return torch.sigmoid(self.fc(hidden[-1])).squeeze(1)
+
+
+class TinyRNNForCausalLM(nn.Module):
+    """A tiny custom RNN language model in Hugging Face's names (embeddings, lm_head), as save_pretrained writes
+    it: a folder holding pytorch_model.bin (a bare state_dict) beside config.json."""
+
+    def __init__(self):
+        super().__init__()
+        self.embeddings = nn.Embedding(V, D)
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.lm_head = nn.Linear(H, V)
+
+    def forward(self, input_ids):
+        out, _ = self.rnn(self.embeddings(input_ids))
+        return self.lm_head(out)
+
+
+class Seq2SeqEncoderStates(Seq2SeqPair):
+    """Seq2SeqPair's weights used as an encoder: it returns the encoder's hidden states, the head unused."""
+
+    def forward(self, src):
+        out, _ = self.encoder(src)
+        return out
+
+
+class WeightNormHead(nn.Module):
+    """A head under weight_norm: the state_dict holds g (O, 1) and v (O, H), and v alone has the head's shape."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, batch_first=True)
+        self.fc = nn.utils.parametrizations.weight_norm(nn.Linear(H, O))
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out[:, -1])
+
+
+class NeedsSizes(nn.Module):
+    """Built only with its sizes, as most scripts' models are; a Lightning checkpoint keeps them in
+    hyper_parameters (and a script's checkpoint in its argparse args)."""
+
+    def __init__(self, input_size, hidden_size, num_layers, num_classes, dropout=0.0):
+        super().__init__()
+        self.rnn = nn.RNN(input_size, hidden_size, num_layers, batch_first=True, dropout=dropout)
+        self.fc = nn.Linear(hidden_size, num_classes)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out[:, -1, :])
+
+
+class OneSentenceTagger(nn.Module):
+    """The PyTorch sequence-tagging tutorial's shape with nn.RNN: one sentence of ids (T,) per call, reshaped with
+    view(len(sentence), 1, -1); it runs at batch size 1 only."""
+
+    def __init__(self):
+        super().__init__()
+        self.word_embeddings = nn.Embedding(V, D)
+        self.rnn = nn.RNN(D, H)
+        self.hidden2tag = nn.Linear(H, O)
+
+    def forward(self, sentence):
+        out, _ = self.rnn(self.word_embeddings(sentence).view(len(sentence), 1, -1))
+        return F.log_softmax(self.hidden2tag(out.view(len(sentence), -1)), dim=1)
+
+
+class NeutralRoles(nn.Module):
+    """An embedding (V, H) and a bias-free head (V, H) under names that say nothing, D == H: the shapes allow
+    either as the embedding; only running the model tells (the head is declared first)."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = nn.Linear(H, V, bias=False)
+        self.rnn = nn.RNN(H, H, batch_first=True)
+        self.second = nn.Embedding(V, H)
+
+    def forward(self, ids):
+        out, _ = self.rnn(self.second(ids))
+        return self.first(out)

@@ -29,7 +29,8 @@ def save(tmp_path, name, wrap="lightning", seed=0):
         for p in model.parameters():
             p.add_(0.1 * torch.randn_like(p))
     sd = model.state_dict()
-    path = tmp_path / f"{name}.{dict(training='pth', extras='pt', bare='pt', script='pt').get(wrap, 'ckpt')}"
+    suffix = dict(training="pth", extras="pt", bare="pt", script="pt", vocab="pt").get(wrap, "ckpt")
+    path = tmp_path / f"{name}.{suffix}"
     if wrap == "lightning":
         torch.save({"state_dict": {"model." + k: v for k, v in sd.items()}, "optimizer_states": [{}], "epoch": 1}, path)
     elif wrap == "training":  # the PyTorch tutorials' resumable checkpoint
@@ -41,6 +42,10 @@ def save(tmp_path, name, wrap="lightning", seed=0):
 
         args = argparse.Namespace(lr=0.1, data_dir=pathlib.Path("data"))
         torch.save({"model_state_dict": sd, "best_acc": np.float64(0.9), "args": args}, path)
+    elif wrap == "vocab":  # a text model's vocabulary beside it: word counts (a Counter), str -> int
+        import collections
+
+        torch.save({"model": sd, "vocab": collections.Counter({"the": 3}), "stoi": {"<pad>": 0, "the": 1}}, path)
     elif wrap == "bare":  # torch.save(model.state_dict(), "model.pt")
         torch.save(sd, path)
     elif wrap == "whole":  # torch.save(model): the class pickled with it
@@ -81,6 +86,9 @@ def save(tmp_path, name, wrap="lightning", seed=0):
     ("FixedSteps", "head at the last step; input layout (B, T)"),  # runs only at its own self.sequence_length
     ("UnivariateSeries", "head at the last step; a series without its feature axis, input layout (B, T)"),
     ("WeightedLoss", "head at the last step; input layout (B, T)"),  # criterion.weight ignored, and said
+    ("ReluVocabClassifier", "relu recurrence, head at the last step, then sigmoid"),  # bias=False, hidden[-1]
+    ("OneSentenceTagger", "head at every step, then log-softmax"),  # runs at batch size 1 only
+    ("NeutralRoles", "head at every step; input layout (B, T)"),  # embedding or head: running the model tells
 ])
 def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, capsys, name, expect):
     path, model = save(tmp_path, name)
@@ -89,6 +97,9 @@ def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, ca
     assert f"verified against your model {MODELS}:{name}: " in out and expect in out, out
     assert "reads back bit-exact" in out and "within the float32 forward tolerance" in out
     params = load_weights(tmp_path / "port.npz")
+    if name == "NeutralRoles":
+        assert "reading: embedding 'second' (11, 6) -> nn.RNN 'rnn' -> head 'first' (11, 6)" in out, out
+        assert np.array_equal(params["E"], model.second.weight.detach().numpy())
     if name == "CatRNN":
         assert params.config.nonlinearity == "relu"
         assert np.array_equal(params["Whh"], model.i2h.weight.detach().numpy()[:, cm.D:])
@@ -117,6 +128,9 @@ def test_without_model_says_stock_only(tmp_path, monkeypatch, capsys):
     ("AllLayerStates", False, r"\(O, T\*H\) with T=3, H=6, or the final states of all 3 layers"),
     ("BiLastOutput", True, r"reads out\[:, -1\] of a bidirectional RNN.*--config output=all and take its last step"),
     ("LearnedH0", True, r"model\.h0 \(1, 1, 6\) is a learned initial hidden state \(nonzero\).*pass its values as h0"),
+    ("BagOfWords", False, r"no recurrence: embedding\.weight \(11, 4\) is an embedding .*nn\.EmbeddingBag"),
+    ("WeightNormHead", True, r"'fc' is weight-normalized \(.*original0 \(3, 1\).*remove_parametrizations"),
+    ("Seq2SeqPair", False, r"2 separate RNN modules \('encoder', 'decoder'\).*choose one with --map rnn=PREFIX"),
 ])
 def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model, message):
     import re
@@ -133,6 +147,7 @@ def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model,
     ("StockNames", "training", True, "read the weights under 'model_state_dict'"),
     ("StockNames", "extras", False, "ignored args, best_acc"),  # Namespace and np.float64 are harmless globals
     ("StockNamesNoBias", "bare", False, "reading: embedding 'embedding'"),  # TorchRNN's names, no fc.bias
+    ("ReluVocabClassifier", "vocab", True, "ignored stoi, vocab"),  # a Counter and a dict beside the weights
 ])
 def test_training_checkpoints_port(tmp_path, monkeypatch, capsys, name, wrap, with_model, expect):
     path, _ = save(tmp_path, name, wrap=wrap)
@@ -285,3 +300,73 @@ def test_half_precision_reads_widened_and_writes_back_in_half(tmp_path, monkeypa
                              *model_opt)
     assert code == 0 and "cast float32 -> float16" in out, out + err
     assert {v.dtype for v in torch.load(tmp_path / "theirs.pt", weights_only=True).values()} == {torch.float16}
+
+
+@pytest.mark.parametrize("with_model", [False, True])
+def test_map_ports_the_encoder_of_a_seq2seq_and_reads_no_embedding_from_the_decoder(
+        tmp_path, monkeypatch, capsys, with_model):
+    path, model = save(tmp_path, "Seq2SeqPair", wrap="bare")
+    argv = [path, tmp_path / "port.npz", "--map", "rnn=encoder,head=fc"]
+    code, out, err = convert(monkeypatch, capsys, *argv + (["--model", f"{MODELS}:Seq2SeqEncoderHead"] * with_model))
+    assert code == 0 and "reading: nn.RNN 'encoder' -> head 'fc'" in out and "ignored the tensors outside" in out, (
+        out + err)
+    params = load_weights(tmp_path / "port.npz")
+    assert params.config.vocab_size is None  # decoder.weight_ih_l0 (H, D) is not an embedding (V, D)
+    assert np.array_equal(params["Wxh"], model.encoder.weight_ih_l0.detach().numpy())
+
+
+def test_a_vocabulary_the_safe_loader_cannot_read_is_refused_with_the_plain_data_fix(tmp_path, monkeypatch, capsys):
+    import collections
+
+    sd = cm.ReluVocabClassifier().state_dict()
+    path = tmp_path / "lm.pt"  # torch's weights_only unpickler cannot fill a defaultdict, whatever is allowed
+    torch.save({"model": sd, "stoi": collections.defaultdict(int, {"the": 1})}, path)
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz")
+    assert code == 2 and err.count("\n") == 1 and "(collections.defaultdict)" in err, err
+    assert "'vocab': dict(vocab)}, PATH)" in err, err
+
+
+def test_a_hugging_face_folder_is_refused_naming_its_weights_file_which_ports(tmp_path, monkeypatch, capsys):
+    path, _ = save(tmp_path, "TinyRNNForCausalLM", wrap="bare")
+    folder = tmp_path / "tiny-rnn"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"model_type": "tiny-rnn"}')
+    path.rename(folder / "pytorch_model.bin")
+    code, out, err = convert(monkeypatch, capsys, folder, tmp_path / "port.npz")
+    assert code == 2 and err.count("\n") == 1 and "it is a folder; name the weights file in it" in err, err
+    assert str(folder / "pytorch_model.bin") in err and "config.json" not in err, err
+    code, out, err = convert(monkeypatch, capsys, folder / "pytorch_model.bin", tmp_path / "port.npz",
+                             "--model", f"{MODELS}:TinyRNNForCausalLM")
+    assert code == 0 and "tanh recurrence, head at every step; input layout (B, T)" in out, out + err
+
+
+@pytest.mark.parametrize("mapping, code_, expect", [
+    ("rnn=encoder", 2, "it returns the RNN's hidden states: if the head is unused, as in an encoder, port without it "
+                       "with --map head=none"),
+    ("rnn=encoder,head=none", 0, "verified against your model"),
+])
+def test_an_encoder_returning_its_states_is_told_to_map_no_head(tmp_path, monkeypatch, capsys, mapping, code_, expect):
+    path, _ = save(tmp_path, "Seq2SeqEncoderStates", wrap="bare")
+    code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", "--map", mapping,
+                             "--model", f"{MODELS}:Seq2SeqEncoderStates")
+    assert code == code_ and expect in out + err and (out + err).count("error") <= 1, out + err
+
+
+@pytest.mark.parametrize("where, code_, expect", [
+    ("hyper_parameters", 0, "built NeedsSizes(input_size=4, hidden_size=6, num_layers=2, num_classes=3, "
+                            "dropout=0.1) from the checkpoint's 'hyper_parameters'"),
+    ("args", 0, "from the checkpoint's 'args'"),  # a script's argparse.Namespace
+    ("elsewhere", 2, "calling it with no arguments failed (TypeError"),  # no sizes saved: say so, build nothing
+])
+def test_model_needing_sizes_is_built_from_the_saved_hyper_parameters(tmp_path, monkeypatch, capsys, where, code_,
+                                                                      expect):
+    import argparse
+
+    sizes = dict(input_size=cm.D, hidden_size=cm.H, num_layers=2, num_classes=cm.O, dropout=0.1, lr=0.01)
+    sd = cm.NeedsSizes(**{k: v for k, v in sizes.items() if k != "lr"}).state_dict()
+    saved = argparse.Namespace(**sizes) if where == "args" else sizes
+    torch.save({"state_dict": {"model." + k: v for k, v in sd.items()}, where: saved}, tmp_path / "m.ckpt")
+    code, out, err = convert(monkeypatch, capsys, tmp_path / "m.ckpt", tmp_path / "port.npz",
+                             "--model", f"{MODELS}:NeedsSizes")
+    assert code == code_ and expect in out + err, out + err
+    assert code_ or "verified against your model" in out and load_weights(tmp_path / "port.npz").config.num_layers == 2
