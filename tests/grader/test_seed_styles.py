@@ -14,7 +14,10 @@ SAME_RESULTS = {"hidden_grad_not_carried": {"hidden_grad_not_carried", "upstream
 CHECKS = {"correct_001.py": ["forward", "hidden", "loss", "grad:U", "grad:V", "grad:W", "grad:bh", "grad:by", "clip",
                              "update"],
           "correct_002.py": ["step:forward", "loss", "forward", "hidden", "grad:Wax", "grad:Waa", "grad:Wya", "grad:ba",
-                             "grad:by", "grad:a_next", "update"]}
+                             "grad:by", "grad:a_next", "update"],
+          # its own cache, (step_caches, xs, hs, probs, Y): rnn_backward must be handed what its rnn_forward built
+          "correct_002_own_cache.py": ["step:forward", "loss", "forward", "hidden", "grad:Wax", "grad:Waa",
+                                       "grad:Wya", "grad:ba", "grad:by", "grad:a0", "update"]}
 
 
 @pytest.mark.parametrize("name", CORRECT)

@@ -31,7 +31,7 @@ def weights(rng, V: int, H: int, scale: float = 0.3) -> dict:
 def given_states(w: dict, ids, h0) -> tuple[list, list]:
     """(probs, states) of the tanh recurrence, per step as columns: the correct inputs a backward function is
     handed (so that it is graded on its own, whatever the student's forward did). Child side, NumPy only;
-    never compared with anything."""
+    never graded (seed_styles compares a student's forward states with them only to pick rnn_backward's cache)."""
     h, probs, states = np.asarray(h0, dtype=np.float64).reshape(-1, 1), [], []
     for i in ids:
         h = np.tanh(w["Wxh"][:, [i]] + w["Whh"] @ h + w["bh"])

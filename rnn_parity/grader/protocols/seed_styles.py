@@ -12,8 +12,9 @@ Seed 002 style (deeplearning.ai names Wax (H, V) Waa (H, H) Wya (V, H) ba (H, 1)
     update_parameters(parameters, gradients, lr) -> parameters
 Told from cs231n's rnn_step_forward(x, prev_h, Wx, Wh, b) by the signature: `parameters` comes first.
 
-Every backward function is handed the right forward results (its own inputs, computed here), so it is graded
-on its own: a crash or a mistake in the forward does not fail it. When backward_propagation returns updated
+Every backward function is handed the right forward results, so it is graded on its own: a crash or a mistake
+in the forward does not fail it. rnn_backward's cache is opaque: it gets the one its own rnn_forward returned
+when that forward's states are right, else a built (y_hat, a, x). When backward_propagation returns updated
 parameters, its gradients are read from the update: g = (p - p_new) / lr, on a probe whose gradients stay below
 any clip bound; a second probe, with gradients far past it, grades the clipping (bound told from the results).
 """
@@ -271,21 +272,29 @@ def _probe_002(probe, plan: dict, have: set) -> None:
             a_next, p = probe.unpack(probe.call("rnn_step_forward", params(), m["h0"].copy(), x), 2, "rnn_step_forward")
             probe.record("s2:a_next", a_next, "a_next")
             probe.record("s2:p", p, "p_t")
+    probs, states = CL.given_states(w, m["ids"], m["h0"])
     own_cache = None
     if "rnn_forward" in have:
         with probe.function("rnn_forward"):
             res = probe.call("rnn_forward", list(m["ids"]), list(m["targets"]), m["h0"].copy(), params(), V)
             loss, own_cache = probe.unpack(res, 2, "rnn_forward")
             probe.record("f2:loss", np.asarray(loss, dtype=np.float64).reshape(()), "loss")
-            if not (isinstance(own_cache, (tuple, list)) and len(own_cache) >= 2):
-                probe.fail("rnn_forward's cache must be (y_hat, a, x)")
-            probe.record("f2:probs", _steps(probe, own_cache[0], "y_hat"), "y_hat")
-            probe.record("f2:a", _steps(probe, own_cache[1], "a"), "a")
+            y_hat, a = _find_in_cache(own_cache)
+            if y_hat is None or a is None:
+                own_cache = None
+                probe.fail("rnn_forward's cache must hold y_hat and a, one entry per step")
+            if not (_same_steps(y_hat, probs) and _same_steps(a, states)):
+                own_cache = None  # a wrong forward's cache would fail rnn_backward for the forward's mistake
+            probe.record("f2:probs", _steps(probe, y_hat, "y_hat"), "y_hat")
+            probe.record("f2:a", _steps(probe, a, "a"), "a")
     if "rnn_backward" in have:
         with probe.function("rnn_backward"):
-            probs, states = CL.given_states(w, m["ids"], m["h0"])
             x = list(CL.one_hot(m["ids"], V))
-            cache = (dict(enumerate(probs)), {-1: m["h0"].copy(), **dict(enumerate(states))}, dict(enumerate(x)))
+            built = (dict(enumerate(probs)), {-1: m["h0"].copy(), **dict(enumerate(states))}, dict(enumerate(x)))
+            # The cache is opaque (as in cs231n): rnn_backward reads the one its own rnn_forward built on these
+            # inputs, whatever its shape; the built (y_hat, a, x) stands in when that forward crashed, is missing,
+            # or computed wrong states (so that rnn_backward is still graded on its own).
+            cache = built if own_cache is None else own_cache
             res = probe.call("rnn_backward", list(m["ids"]), list(m["targets"]), params(), cache)
             grads = res[0] if isinstance(res, (tuple, list)) and res and isinstance(res[0], dict) else res
             if not isinstance(grads, dict):
@@ -307,6 +316,45 @@ def _probe_002(probe, plan: dict, have: set) -> None:
                 probe.fail("update_parameters must return the parameters dictionary")
             for n in S2:
                 probe.record(f"u2:{n}", new[n], n + " after update_parameters")
+
+
+def _same_steps(value, right: list) -> bool:
+    """Whether a per-step value from the student's cache holds the right columns (child side: only to choose
+    which cache rnn_backward is handed; never graded)."""
+    steps = CL.per_step(value, len(right))
+    try:
+        return steps is not None and all(np.allclose(np.asarray(v, dtype=np.float64).reshape(-1), r.reshape(-1),
+                                                     rtol=1e-7, atol=1e-12) for v, r in zip(steps, right))
+    except (TypeError, ValueError):
+        return False
+
+
+def _find_in_cache(cache) -> tuple:
+    """(y_hat, a) from rnn_forward's cache, whatever its layout: by name in a dict, else by content among its
+    parts (a tuple, list or dict, searched one level into nested tuples): y_hat's steps are V-long probability
+    columns that are not one-hot, a's are H-long. (None, None) when not found."""
+    if isinstance(cache, dict) and not all(isinstance(k, int) for k in cache):
+        named = [cache.get(k) for k in ("y_hat", "a")]
+        if all(v is not None for v in named):
+            return tuple(named)
+    parts = list(cache.values()) if isinstance(cache, dict) else list(cache) if isinstance(cache, (tuple, list)) \
+        else []
+    parts += [q for p in parts if isinstance(p, (tuple, list)) for q in p]
+    y_hat = a = None
+    for part in parts:
+        steps = CL.per_step(part, T)
+        try:
+            cols = [np.asarray(v, dtype=np.float64).reshape(-1) for v in steps] if steps else None
+        except (TypeError, ValueError):
+            continue
+        if not cols or any(c.shape != cols[0].shape for c in cols):
+            continue
+        if y_hat is None and cols[0].size == V and not all(set(np.unique(c)) <= {0.0, 1.0} for c in cols) \
+                and all(abs(c.sum() - 1) < 1e-6 for c in cols):
+            y_hat = part
+        elif a is None and cols[0].size == H:
+            a = part
+    return y_hat, a
 
 
 def _update_grads(plan: dict) -> list:
