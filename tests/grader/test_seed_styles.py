@@ -17,7 +17,10 @@ CHECKS = {"correct_001.py": ["forward", "hidden", "loss", "grad:U", "grad:V", "g
                              "grad:by", "grad:a_next", "update"],
           # its own cache, (step_caches, xs, hs, probs, Y): rnn_backward must be handed what its rnn_forward built
           "correct_002_own_cache.py": ["step:forward", "loss", "forward", "hidden", "grad:Wax", "grad:Waa",
-                                       "grad:Wya", "grad:ba", "grad:by", "grad:a0", "update"]}
+                                       "grad:Wya", "grad:ba", "grad:by", "grad:a0", "update"],
+          # the deeplearning.ai assignment's key 'b' for the hidden bias, where seed 002 writes 'ba'
+          "correct_002_bias_b.py": ["step:forward", "loss", "forward", "hidden", "grad:Wax", "grad:Waa", "grad:Wya",
+                                    "grad:b", "grad:by", "grad:a_next", "update"]}
 
 
 @pytest.mark.parametrize("name", CORRECT)
