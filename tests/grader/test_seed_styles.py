@@ -20,7 +20,10 @@ CHECKS = {"correct_001.py": ["forward", "hidden", "loss", "grad:U", "grad:V", "g
                                        "grad:Wya", "grad:ba", "grad:by", "grad:a0", "update"],
           # the deeplearning.ai assignment's key 'b' for the hidden bias, where seed 002 writes 'ba'
           "correct_002_bias_b.py": ["step:forward", "loss", "forward", "hidden", "grad:Wax", "grad:Waa", "grad:Wya",
-                                    "grad:b", "grad:by", "grad:a_next", "update"]}
+                                    "grad:b", "grad:by", "grad:a_next", "update"],
+          # rnn_forward -> (loss, cache, y_hat, Y); update_parameters updates in place and returns None
+          "correct_002_in_place.py": ["step:forward", "loss", "forward", "hidden", "grad:Wax", "grad:Waa",
+                                      "grad:Wya", "grad:ba", "grad:by", "update"]}
 
 
 @pytest.mark.parametrize("name", CORRECT)

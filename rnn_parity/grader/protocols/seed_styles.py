@@ -280,6 +280,8 @@ def _probe_002(probe, plan: dict, have: set) -> None:
     if "rnn_forward" in have:
         with probe.function("rnn_forward"):
             res = probe.call("rnn_forward", list(m["ids"]), list(m["targets"]), m["h0"].copy(), params(), V)
+            if isinstance(res, (tuple, list)) and len(res) > 2:
+                res = res[:2]  # (loss, cache, ...extras such as y_hat, Y): the seed's two come first
             loss, own_cache = probe.unpack(res, 2, "rnn_forward")
             probe.record("f2:loss", np.asarray(loss, dtype=np.float64).reshape(()), "loss")
             y_hat, a = _find_in_cache(own_cache)
@@ -315,9 +317,11 @@ def _probe_002(probe, plan: dict, have: set) -> None:
     if "update_parameters" in have:
         with probe.function("update_parameters"):
             grads = {"d" + key[n]: g for n, g in zip(S2, _update_grads(plan))}
-            new = probe.call("update_parameters", params(), grads, LR)
-            if not isinstance(new, dict):
-                probe.fail("update_parameters must return the parameters dictionary")
+            given = params()
+            new = probe.call("update_parameters", given, grads, LR)
+            new = given if new is None else new  # updated in place, nothing returned: as an optimize() that
+            if not isinstance(new, dict):        # ignores the return value reads it
+                probe.fail("update_parameters must return the parameters dictionary (or update it in place)")
             for n in S2:
                 if key[n] not in new:
                     probe.fail(f"update_parameters returned no '{key[n]}'")
