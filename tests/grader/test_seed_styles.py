@@ -23,7 +23,10 @@ CHECKS = {"correct_001.py": ["forward", "hidden", "loss", "grad:U", "grad:V", "g
                                     "grad:b", "grad:by", "grad:a_next", "update"],
           # rnn_forward -> (loss, cache, y_hat, Y); update_parameters updates in place and returns None
           "correct_002_in_place.py": ["step:forward", "loss", "forward", "hidden", "grad:Wax", "grad:Waa",
-                                      "grad:Wya", "grad:ba", "grad:by", "update"]}
+                                      "grad:Wya", "grad:ba", "grad:by", "update"],
+          # rnn_forward(X, a0, parameters) -> (y_hat, a, x, z): not graded, but its cache is rnn_backward's
+          "correct_002_forward_other_signature.py": ["grad:Wax", "grad:Waa", "grad:Wya", "grad:ba", "grad:by",
+                                                     "update"]}
 
 
 @pytest.mark.parametrize("name", CORRECT)

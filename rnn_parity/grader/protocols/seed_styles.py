@@ -292,6 +292,8 @@ def _probe_002(probe, plan: dict, have: set) -> None:
                 own_cache = None  # a wrong forward's cache would fail rnn_backward for the forward's mistake
             probe.record("f2:probs", _steps(probe, y_hat, "y_hat"), "y_hat")
             probe.record("f2:a", _steps(probe, a, "a"), "a")
+    if "rnn_backward" in have and own_cache is None and "rnn_forward" not in have:
+        own_cache = _cache_by_names(probe.module, m, params())
     if "rnn_backward" in have:
         with probe.function("rnn_backward"):
             x = list(CL.one_hot(m["ids"], V))
@@ -326,6 +328,31 @@ def _probe_002(probe, plan: dict, have: set) -> None:
                 if key[n] not in new:
                     probe.fail(f"update_parameters returned no '{key[n]}'")
                 probe.record(f"u2:{n}", new[key[n]], key[n] + " after update_parameters")
+
+
+def _cache_by_names(module, m: dict, params: dict):
+    """The cache of an rnn_forward of another signature (e.g. rnn_forward(X, a0, parameters) -> (y_hat, a, x, z)),
+    called by its parameters' names, only to hand its cache to rnn_backward (not graded); None when its
+    names are unknown, it crashes, or its states are wrong. Without a loss first, the whole return is the cache."""
+    import inspect
+
+    fn = own_function(module, "rnn_forward")
+    given = {"X": list(m["ids"]), "x": list(m["ids"]), "Y": list(m["targets"]), "y": list(m["targets"]),
+             "a0": m["h0"].copy(), "a_prev": m["h0"].copy(), "h0": m["h0"].copy(), "parameters": params,
+             "params": params, "n_x": V, "vocab_size": V}
+    try:
+        names = [p for p in inspect.signature(fn).parameters.values() if p.name in given or p.default is p.empty]
+        if fn is None or any(p.name not in given for p in names):
+            return None
+        res = fn(**{p.name: given[p.name] for p in names})
+    except Exception:  # noqa: BLE001 - a crash here only means the built cache is used; rnn_forward is not graded
+        return None
+    if isinstance(res, (tuple, list)) and len(res) >= 2 and isinstance(res[0], (int, float, np.number, np.ndarray)) \
+            and np.size(res[0]) == 1:
+        res = res[1]  # (loss, cache, ...)
+    y_hat, a = _find_in_cache(res)
+    probs, states = CL.given_states(m["w"], m["ids"], m["h0"])
+    return res if _same_steps(y_hat, probs) and _same_steps(a, states) else None
 
 
 def _same_steps(value, right: list) -> bool:
