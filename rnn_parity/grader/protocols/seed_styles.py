@@ -284,11 +284,11 @@ def _probe_002(probe, plan: dict, have: set) -> None:
                 res = res[:2]  # (loss, cache, ...extras such as y_hat, Y): the seed's two come first
             loss, own_cache = probe.unpack(res, 2, "rnn_forward")
             probe.record("f2:loss", np.asarray(loss, dtype=np.float64).reshape(()), "loss")
-            y_hat, a = _find_in_cache(own_cache)
+            y_hat, a = CL.find_in_cache(own_cache, T, V, H)
             if y_hat is None or a is None:
                 own_cache = None
                 probe.fail("rnn_forward's cache must hold y_hat and a, one entry per step")
-            if not (_same_steps(y_hat, probs) and _same_steps(a, states)):
+            if not (CL.same_steps(y_hat, probs) and CL.same_steps(a, states)):
                 own_cache = None  # a wrong forward's cache would fail rnn_backward for the forward's mistake
             probe.record("f2:probs", _steps(probe, y_hat, "y_hat"), "y_hat")
             probe.record("f2:a", _steps(probe, a, "a"), "a")
@@ -350,48 +350,9 @@ def _cache_by_names(module, m: dict, params: dict):
     if isinstance(res, (tuple, list)) and len(res) >= 2 and isinstance(res[0], (int, float, np.number, np.ndarray)) \
             and np.size(res[0]) == 1:
         res = res[1]  # (loss, cache, ...)
-    y_hat, a = _find_in_cache(res)
+    y_hat, a = CL.find_in_cache(res, T, V, H)
     probs, states = CL.given_states(m["w"], m["ids"], m["h0"])
-    return res if _same_steps(y_hat, probs) and _same_steps(a, states) else None
-
-
-def _same_steps(value, right: list) -> bool:
-    """Whether a per-step value from the student's cache holds the right columns (child side: only to choose
-    which cache rnn_backward is handed; never graded)."""
-    steps = CL.per_step(value, len(right))
-    try:
-        return steps is not None and all(np.allclose(np.asarray(v, dtype=np.float64).reshape(-1), r.reshape(-1),
-                                                     rtol=1e-7, atol=1e-12) for v, r in zip(steps, right))
-    except (TypeError, ValueError):
-        return False
-
-
-def _find_in_cache(cache) -> tuple:
-    """(y_hat, a) from rnn_forward's cache, whatever its layout: by name in a dict, else by content among its
-    parts (a tuple, list or dict, searched one level into nested tuples): y_hat's steps are V-long probability
-    columns that are not one-hot, a's are H-long. (None, None) when not found."""
-    if isinstance(cache, dict) and not all(isinstance(k, int) for k in cache):
-        named = [cache.get(k) for k in ("y_hat", "a")]
-        if all(v is not None for v in named):
-            return tuple(named)
-    parts = list(cache.values()) if isinstance(cache, dict) else list(cache) if isinstance(cache, (tuple, list)) \
-        else []
-    parts += [q for p in parts if isinstance(p, (tuple, list)) for q in p]
-    y_hat = a = None
-    for part in parts:
-        steps = CL.per_step(part, T)
-        try:
-            cols = [np.asarray(v, dtype=np.float64).reshape(-1) for v in steps] if steps else None
-        except (TypeError, ValueError):
-            continue
-        if not cols or any(c.shape != cols[0].shape for c in cols):
-            continue
-        if y_hat is None and cols[0].size == V and not all(set(np.unique(c)) <= {0.0, 1.0} for c in cols) \
-                and all(abs(c.sum() - 1) < 1e-6 for c in cols):
-            y_hat = part
-        elif a is None and cols[0].size == H:
-            a = part
-    return y_hat, a
+    return res if CL.same_steps(y_hat, probs) and CL.same_steps(a, states) else None
 
 
 def _keys_002(student_file: str) -> dict:
