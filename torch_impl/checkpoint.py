@@ -180,6 +180,8 @@ def params_of(reading: Reading, arrays: Mapping, config: RNNConfig) -> Params:
     for src in reading.sources:
         a = np.asarray(arrays[src.key])
         a = a.T if src.transpose else a
+        if len(src.parts) == 1 and src.parts[0] in shapes and len(shapes[src.parts[0]]) == 1:
+            a = a.reshape(-1)  # a column bias (n, 1): structure.py read it as (n,)
         if src.parts == (None,):
             continue  # a bias torch keeps at zero (bias="single"): structure.py checked it is zero
         start = 0
@@ -260,6 +262,7 @@ def write_like(params: Params, like, map=None, variant: int | None = None, readi
         else:
             value = np.concatenate([arrays[r] for r in src.parts], axis=-1)  # one part: a copy of it
             value = value.T if src.transpose else value
+            value = value.reshape(theirs[src.key].shape)  # a column bias (n, 1) holds an (n,) one
         out[src.key] = torch.tensor(np.ascontiguousarray(value).astype(dtype, copy=False))
     if keep_wrappers:
         return {k: out[k] for k in sd}

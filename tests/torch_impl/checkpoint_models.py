@@ -773,3 +773,24 @@ class NeutralRoles(nn.Module):
     def forward(self, ids):
         out, _ = self.rnn(self.second(ids))
         return self.first(out)
+
+
+class ColumnBiases(nn.Module):
+    """Karpathy's min-char-rnn in torch: (H, D) matrices used as W @ x and column biases (H, 1), (V, 1), one-hot
+    characters in and logits over the same characters out (O == D)."""
+
+    def __init__(self):
+        super().__init__()
+        self.Wxh = nn.Parameter(0.1 * torch.randn(H, D))
+        self.Whh = nn.Parameter(0.1 * torch.randn(H, H))
+        self.Why = nn.Parameter(0.1 * torch.randn(D, H))
+        self.bh = nn.Parameter(torch.zeros(H, 1))
+        self.by = nn.Parameter(torch.zeros(D, 1))
+
+    def forward(self, x):  # x: (T, B, D) -> (T, B, D)
+        h = x.new_zeros(H, x.shape[1])
+        ys = []
+        for xt in x:
+            h = torch.tanh(self.Wxh @ xt.T + self.Whh @ h + self.bh)
+            ys.append((self.Why @ h + self.by).T)
+        return torch.stack(ys)

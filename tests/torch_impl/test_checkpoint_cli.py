@@ -89,6 +89,7 @@ def save(tmp_path, name, wrap="lightning", seed=0):
     ("ReluVocabClassifier", "relu recurrence, head at the last step, then sigmoid"),  # bias=False, hidden[-1]
     ("OneSentenceTagger", "head at every step, then log-softmax"),  # runs at batch size 1 only
     ("NeutralRoles", "head at every step; input layout (B, T)"),  # embedding or head: running the model tells
+    ("ColumnBiases", "tanh recurrence, Wxh @ x, Whh @ h, head at every step"),  # bh (H, 1), by (O, 1)
 ])
 def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, capsys, name, expect):
     path, model = save(tmp_path, name)
@@ -198,7 +199,8 @@ def test_bad_model_option(tmp_path, monkeypatch, capsys, spec, message):
     assert code == 2 and message in err and err.count("\n") == 1, err
 
 
-@pytest.mark.parametrize("name", ["WordLM", "CharRNN", "BareHead", "Wrapped", "ZeroH0Buffer", "WeightedLoss"])
+@pytest.mark.parametrize("name", ["WordLM", "CharRNN", "BareHead", "Wrapped", "ZeroH0Buffer", "WeightedLoss",
+                                  "ColumnBiases"])
 def test_like_and_model_write_their_names(tmp_path, monkeypatch, capsys, name):
     path, model = save(tmp_path, name)
     code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", "--model", f"{MODELS}:{name}")
@@ -215,7 +217,7 @@ def test_like_and_model_write_their_names(tmp_path, monkeypatch, capsys, name):
         fresh.load_state_dict(sd, strict=True)
         assert [v.dtype for v in sd.values()] == [v.dtype for v in model.state_dict().values()]
         # Wrapped: the checkpoint's first model. is the Lightning-like wrapper's, the second one is theirs.
-        key = {"CharRNN": "h2h.weight", "Wrapped": "model.rnn.weight_hh_l0"}.get(name, "rnn.weight_hh_l0")
+        key = {"CharRNN": "h2h.weight", "Wrapped": "model.rnn.weight_hh_l0", "ColumnBiases": "Whh"}.get(name, "rnn.weight_hh_l0")
         assert np.array_equal(sd[key].numpy(), params["Whh"])
         if name == "WeightedLoss":  # not the model's function, but theirs: kept as it was
             assert torch.equal(sd["criterion.weight"], model.criterion.weight)
