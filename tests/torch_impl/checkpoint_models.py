@@ -794,3 +794,21 @@ class ColumnBiases(nn.Module):
             h = torch.tanh(self.Wxh @ xt.T + self.Whh @ h + self.bh)
             ys.append((self.Why @ h + self.by).T)
         return torch.stack(ys)
+
+
+class ParamsListLM(nn.Module):
+    """d2l's get_params order, W_xh (D, H), W_hh, b_h, W_hq (H, O), b_q, kept as a list its code saves
+    with torch.save(params, path): the file holds the tensors, not their names."""
+
+    def __init__(self):
+        super().__init__()
+        self.params = nn.ParameterList([nn.Parameter(0.3 * torch.randn(*s)) for s in ((D, H), (H, H), (H,), (H, O), (O,))])
+
+    def forward(self, x):  # (T, B, D) -> (T, B, O)
+        W_xh, W_hh, b_h, W_hq, b_q = self.params
+        h = x.new_zeros(x.shape[1], H)
+        ys = []
+        for xt in x:
+            h = torch.tanh(xt @ W_xh + h @ W_hh + b_h)
+            ys.append(h @ W_hq + b_q)
+        return torch.stack(ys)

@@ -29,7 +29,7 @@ def save(tmp_path, name, wrap="lightning", seed=0):
         for p in model.parameters():
             p.add_(0.1 * torch.randn_like(p))
     sd = model.state_dict()
-    suffix = dict(training="pth", extras="pt", bare="pt", script="pt", vocab="pt").get(wrap, "ckpt")
+    suffix = dict(training="pth", extras="pt", bare="pt", list="pt", script="pt", vocab="pt").get(wrap, "ckpt")
     path = tmp_path / f"{name}.{suffix}"
     if wrap == "lightning":
         torch.save({"state_dict": {"model." + k: v for k, v in sd.items()}, "optimizer_states": [{}], "epoch": 1}, path)
@@ -46,6 +46,8 @@ def save(tmp_path, name, wrap="lightning", seed=0):
         import collections
 
         torch.save({"model": sd, "vocab": collections.Counter({"the": 3}), "stoi": {"<pad>": 0, "the": 1}}, path)
+    elif wrap == "list":  # d2l: torch.save(params, ...), the scratch model's parameters as a list
+        torch.save(list(sd.values()), path)
     elif wrap == "bare":  # torch.save(model.state_dict(), "model.pt")
         torch.save(sd, path)
     elif wrap == "whole":  # torch.save(model): the class pickled with it
@@ -141,6 +143,19 @@ def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model,
     code, out, err = convert(monkeypatch, capsys, *argv)
     assert code == 2 and not (tmp_path / "port.npz").exists()
     assert err.count("\n") == 1 and re.search(message, err), err
+
+
+@pytest.mark.parametrize("name, wrap, message", [
+    ("ParamsListLM", "list", r"got a list of 5 tensors \(4, 6\), \(6, 6\), .* without names: save them as a dict"),
+])
+def test_unreadable_files_refuse_in_one_line(tmp_path, monkeypatch, capsys, name, wrap, message):
+    import re
+
+    path, _ = save(tmp_path, name, wrap=wrap)
+    for extra in ([], [f"--model={MODELS}:{name}"]):
+        code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", *extra)
+        assert code == 2 and not (tmp_path / "port.npz").exists()
+        assert err.count("\n") == 1 and re.search(message, err), err
 
 
 @pytest.mark.parametrize("name, wrap, with_model, expect", [
