@@ -45,7 +45,10 @@ def unwrap(obj, where: str = "the checkpoint") -> tuple[dict, dict | None, list[
         return dict(obj), None, []
     if not isinstance(obj, Mapping):
         raise RNNParityError(f"{where} holds a {type(obj).__name__}, not a state_dict or a checkpoint dict")
-    for name in NESTED:
+    # A state_dict under a key of the script's own ("rnn_state_dict", "best_model_wts"): read when it is the
+    # only one (two, an encoder's and a decoder's, are refused below with their keys).
+    own = [k for k, v in obj.items() if k not in NESTED and isinstance(k, str) and _is_state_dict(v)]
+    for name in NESTED + (tuple(own) if len(own) == 1 else ()):
         inner = obj.get(name)
         if _is_state_dict(inner) or (isinstance(inner, Mapping) and any(_is_state_dict(v) for v in inner.values())):
             sd, _, notes = unwrap(inner, f"{where}[{name!r}]")
@@ -63,6 +66,9 @@ def unwrap(obj, where: str = "the checkpoint") -> tuple[dict, dict | None, list[
     if tensors and all(isinstance(k, str) for k in tensors):
         ignored = sorted(str(k) for k in obj if k not in tensors)
         return tensors, None, [f"ignored the non-tensor entries {ignored[:6]}"]
+    if own:
+        raise RNNParityError(f"{where} holds {len(own)} state_dicts, under {', '.join(map(repr, own))}: save the "
+                             "model's alone with torch.save(model.state_dict(), PATH) and convert that")
     raise RNNParityError(f"{where} is a dict without weights: no state_dict under any of {list(NESTED)} "
                          f"(its keys: {sorted(map(str, obj))[:8]})")
 

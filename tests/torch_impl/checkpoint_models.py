@@ -812,3 +812,17 @@ class ParamsListLM(nn.Module):
             h = torch.tanh(xt @ W_xh + h @ W_hh + b_h)
             ys.append(h @ W_hq + b_q)
         return torch.stack(ys)
+
+
+class NextStepForecast(nn.Module):
+    """A stock / music next-step model: 2-layer relu nn.RNN, the head maps back to the input's features
+    (Linear(H, D)) at the last step."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, num_layers=2, nonlinearity="relu", batch_first=True)
+        self.fc = nn.Linear(H, D)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out[:, -1, :])

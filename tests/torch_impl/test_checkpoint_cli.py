@@ -29,7 +29,7 @@ def save(tmp_path, name, wrap="lightning", seed=0):
         for p in model.parameters():
             p.add_(0.1 * torch.randn_like(p))
     sd = model.state_dict()
-    suffix = dict(training="pth", extras="pt", bare="pt", list="pt", script="pt", vocab="pt").get(wrap, "ckpt")
+    suffix = dict(training="pth", extras="pt", bare="pt", list="pt", own_key="pt", script="pt", vocab="pt").get(wrap, "ckpt")
     path = tmp_path / f"{name}.{suffix}"
     if wrap == "lightning":
         torch.save({"state_dict": {"model." + k: v for k, v in sd.items()}, "optimizer_states": [{}], "epoch": 1}, path)
@@ -48,6 +48,8 @@ def save(tmp_path, name, wrap="lightning", seed=0):
         torch.save({"model": sd, "vocab": collections.Counter({"the": 3}), "stoi": {"<pad>": 0, "the": 1}}, path)
     elif wrap == "list":  # d2l: torch.save(params, ...), the scratch model's parameters as a list
         torch.save(list(sd.values()), path)
+    elif wrap == "own_key":  # a script's own key: torch.save({"best_model_wts": copy.deepcopy(sd), ...})
+        torch.save({"best_model_wts": sd, "best_acc": 0.9, "epoch": 4}, path)
     elif wrap == "bare":  # torch.save(model.state_dict(), "model.pt")
         torch.save(sd, path)
     elif wrap == "whole":  # torch.save(model): the class pickled with it
@@ -164,6 +166,7 @@ def test_unreadable_files_refuse_in_one_line(tmp_path, monkeypatch, capsys, name
     ("StockNames", "extras", False, "ignored args, best_acc"),  # Namespace and np.float64 are harmless globals
     ("StockNamesNoBias", "bare", False, "reading: embedding 'embedding'"),  # TorchRNN's names, no fc.bias
     ("ReluVocabClassifier", "vocab", True, "ignored stoi, vocab"),  # a Counter and a dict beside the weights
+    ("NextStepForecast", "own_key", True, "read the weights under 'best_model_wts'"),  # a key of its own
 ])
 def test_training_checkpoints_port(tmp_path, monkeypatch, capsys, name, wrap, with_model, expect):
     path, _ = save(tmp_path, name, wrap=wrap)
