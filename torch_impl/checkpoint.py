@@ -45,7 +45,10 @@ def unwrap(obj, where: str = "the checkpoint") -> tuple[dict, dict | None, list[
         return dict(obj), None, []
     if not isinstance(obj, Mapping):
         raise RNNParityError(f"{where} holds a {type(obj).__name__}, not a state_dict or a checkpoint dict")
-    for name in NESTED:
+    # A state_dict under a key of the script's own ("rnn_state_dict", "best_model_wts"): read when it is the
+    # only one (two, an encoder's and a decoder's, are refused below with their keys).
+    own = [k for k, v in obj.items() if k not in NESTED and isinstance(k, str) and _is_state_dict(v)]
+    for name in NESTED + (tuple(own) if len(own) == 1 else ()):
         inner = obj.get(name)
         if _is_state_dict(inner) or (isinstance(inner, Mapping) and any(_is_state_dict(v) for v in inner.values())):
             sd, _, notes = unwrap(inner, f"{where}[{name!r}]")
@@ -63,6 +66,9 @@ def unwrap(obj, where: str = "the checkpoint") -> tuple[dict, dict | None, list[
     if tensors and all(isinstance(k, str) for k in tensors):
         ignored = sorted(str(k) for k in obj if k not in tensors)
         return tensors, None, [f"ignored the non-tensor entries {ignored[:6]}"]
+    if own:
+        raise RNNParityError(f"{where} holds {len(own)} state_dicts, under {', '.join(map(repr, own))}: save the "
+                             "model's alone with torch.save(model.state_dict(), PATH) and convert that")
     raise RNNParityError(f"{where} is a dict without weights: no state_dict under any of {list(NESTED)} "
                          f"(its keys: {sorted(map(str, obj))[:8]})")
 
@@ -180,6 +186,8 @@ def params_of(reading: Reading, arrays: Mapping, config: RNNConfig) -> Params:
     for src in reading.sources:
         a = np.asarray(arrays[src.key])
         a = a.T if src.transpose else a
+        if len(src.parts) == 1 and src.parts[0] in shapes and len(shapes[src.parts[0]]) == 1:
+            a = a.reshape(-1)  # a column bias (n, 1): structure.py read it as (n,)
         if src.parts == (None,):
             continue  # a bias torch keeps at zero (bias="single"): structure.py checked it is zero
         start = 0
@@ -260,6 +268,7 @@ def write_like(params: Params, like, map=None, variant: int | None = None, readi
         else:
             value = np.concatenate([arrays[r] for r in src.parts], axis=-1)  # one part: a copy of it
             value = value.T if src.transpose else value
+            value = value.reshape(theirs[src.key].shape)  # a column bias (n, 1) holds an (n,) one
         out[src.key] = torch.tensor(np.ascontiguousarray(value).astype(dtype, copy=False))
     if keep_wrappers:
         return {k: out[k] for k in sd}

@@ -172,8 +172,14 @@ def read_torch(path) -> tuple[dict, dict | None]:
         return dict(obj["state_dict"]), _config_dict(obj.get("config"), path)
     if isinstance(obj, dict) and obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
         return dict(obj), None  # a bare state_dict
+    got = type(obj).__name__
+    if isinstance(obj, (list, tuple)) and obj and all(isinstance(v, torch.Tensor) for v in obj):
+        # d2l's torch.save(params, ...): the roles are in the order of their code, which the file does not hold
+        shapes = ", ".join(str(tuple(v.shape)) for v in obj[:6]) + (", ..." if len(obj) > 6 else "")
+        got = (f"a {got} of {len(obj)} tensors {shapes} without names: save them as a dict, e.g. "
+               "torch.save(dict(zip(['W_xh', 'W_hh', 'b_h', 'W_hq', 'b_q'], params)), path)")
     raise RNNParityError(f"{path}: neither a checkpoint dict {{'state_dict': ..., 'config': ...}} nor a state_dict "
-                         f"of tensors (got {type(obj).__name__})")
+                         f"of tensors (got {got})")
 
 
 def read_safetensors(path) -> tuple[dict, dict | None]:

@@ -121,6 +121,24 @@ def _matches(name: str, prefix: str | None, back: Mapping) -> bool:
 
 
 def find_readings(arrays: Mapping, map=None) -> list[Reading]:
+    """_find_readings, and when that refuses, again with bare (n, 1) parameters read as (n,) biases: the
+    column biases of W @ x code (Karpathy's bh, by as nn.Parameter(torch.zeros(H, 1))). Not first: an (H, 1)
+    parameter is as well a head to one output (h @ W_hq)."""
+    try:
+        return _find_readings(arrays, map)
+    except RNNParityError:
+        columns = {k for k, a in arrays.items() if np.ndim(a) == 2 and np.shape(a)[1] == 1
+                   and not k.endswith("weight")}
+        if not columns:
+            raise
+        try:
+            return _find_readings({k: np.reshape(a, -1) if k in columns else a for k, a in arrays.items()}, map)
+        except RNNParityError:
+            pass
+        raise
+
+
+def _find_readings(arrays: Mapping, map=None) -> list[Reading]:
     """The readings of a state_dict (its own keys) that explain every tensor: one, or several that differ only
     in what the shapes cannot tell (their open_variant). Refuses in one line otherwise."""
     back, wrappers = strip_wrappers(arrays)  # short key -> the file's key

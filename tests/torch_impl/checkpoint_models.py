@@ -773,3 +773,56 @@ class NeutralRoles(nn.Module):
     def forward(self, ids):
         out, _ = self.rnn(self.second(ids))
         return self.first(out)
+
+
+class ColumnBiases(nn.Module):
+    """Karpathy's min-char-rnn in torch: (H, D) matrices used as W @ x and column biases (H, 1), (V, 1), one-hot
+    characters in and logits over the same characters out (O == D)."""
+
+    def __init__(self):
+        super().__init__()
+        self.Wxh = nn.Parameter(0.1 * torch.randn(H, D))
+        self.Whh = nn.Parameter(0.1 * torch.randn(H, H))
+        self.Why = nn.Parameter(0.1 * torch.randn(D, H))
+        self.bh = nn.Parameter(torch.zeros(H, 1))
+        self.by = nn.Parameter(torch.zeros(D, 1))
+
+    def forward(self, x):  # x: (T, B, D) -> (T, B, D)
+        h = x.new_zeros(H, x.shape[1])
+        ys = []
+        for xt in x:
+            h = torch.tanh(self.Wxh @ xt.T + self.Whh @ h + self.bh)
+            ys.append((self.Why @ h + self.by).T)
+        return torch.stack(ys)
+
+
+class ParamsListLM(nn.Module):
+    """d2l's get_params order, W_xh (D, H), W_hh, b_h, W_hq (H, O), b_q, kept as a list its code saves
+    with torch.save(params, path): the file holds the tensors, not their names."""
+
+    def __init__(self):
+        super().__init__()
+        self.params = nn.ParameterList([nn.Parameter(0.3 * torch.randn(*s)) for s in ((D, H), (H, H), (H,), (H, O), (O,))])
+
+    def forward(self, x):  # (T, B, D) -> (T, B, O)
+        W_xh, W_hh, b_h, W_hq, b_q = self.params
+        h = x.new_zeros(x.shape[1], H)
+        ys = []
+        for xt in x:
+            h = torch.tanh(xt @ W_xh + h @ W_hh + b_h)
+            ys.append(h @ W_hq + b_q)
+        return torch.stack(ys)
+
+
+class NextStepForecast(nn.Module):
+    """A stock / music next-step model: 2-layer relu nn.RNN, the head maps back to the input's features
+    (Linear(H, D)) at the last step."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(D, H, num_layers=2, nonlinearity="relu", batch_first=True)
+        self.fc = nn.Linear(H, D)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out[:, -1, :])

@@ -29,7 +29,7 @@ def save(tmp_path, name, wrap="lightning", seed=0):
         for p in model.parameters():
             p.add_(0.1 * torch.randn_like(p))
     sd = model.state_dict()
-    suffix = dict(training="pth", extras="pt", bare="pt", script="pt", vocab="pt").get(wrap, "ckpt")
+    suffix = dict(training="pth", extras="pt", bare="pt", list="pt", own_key="pt", script="pt", vocab="pt").get(wrap, "ckpt")
     path = tmp_path / f"{name}.{suffix}"
     if wrap == "lightning":
         torch.save({"state_dict": {"model." + k: v for k, v in sd.items()}, "optimizer_states": [{}], "epoch": 1}, path)
@@ -46,6 +46,10 @@ def save(tmp_path, name, wrap="lightning", seed=0):
         import collections
 
         torch.save({"model": sd, "vocab": collections.Counter({"the": 3}), "stoi": {"<pad>": 0, "the": 1}}, path)
+    elif wrap == "list":  # d2l: torch.save(params, ...), the scratch model's parameters as a list
+        torch.save(list(sd.values()), path)
+    elif wrap == "own_key":  # a script's own key: torch.save({"best_model_wts": copy.deepcopy(sd), ...})
+        torch.save({"best_model_wts": sd, "best_acc": 0.9, "epoch": 4}, path)
     elif wrap == "bare":  # torch.save(model.state_dict(), "model.pt")
         torch.save(sd, path)
     elif wrap == "whole":  # torch.save(model): the class pickled with it
@@ -89,6 +93,7 @@ def save(tmp_path, name, wrap="lightning", seed=0):
     ("ReluVocabClassifier", "relu recurrence, head at the last step, then sigmoid"),  # bias=False, hidden[-1]
     ("OneSentenceTagger", "head at every step, then log-softmax"),  # runs at batch size 1 only
     ("NeutralRoles", "head at every step; input layout (B, T)"),  # embedding or head: running the model tells
+    ("ColumnBiases", "tanh recurrence, Wxh @ x, Whh @ h, head at every step"),  # bh (H, 1), by (O, 1)
 ])
 def test_model_finds_the_reading_and_the_port_is_exact(tmp_path, monkeypatch, capsys, name, expect):
     path, model = save(tmp_path, name)
@@ -142,12 +147,26 @@ def test_refusals_write_nothing(tmp_path, monkeypatch, capsys, name, with_model,
     assert err.count("\n") == 1 and re.search(message, err), err
 
 
+@pytest.mark.parametrize("name, wrap, message", [
+    ("ParamsListLM", "list", r"got a list of 5 tensors \(4, 6\), \(6, 6\), .* without names: save them as a dict"),
+])
+def test_unreadable_files_refuse_in_one_line(tmp_path, monkeypatch, capsys, name, wrap, message):
+    import re
+
+    path, _ = save(tmp_path, name, wrap=wrap)
+    for extra in ([], [f"--model={MODELS}:{name}"]):
+        code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", *extra)
+        assert code == 2 and not (tmp_path / "port.npz").exists()
+        assert err.count("\n") == 1 and re.search(message, err), err
+
+
 @pytest.mark.parametrize("name, wrap, with_model, expect", [
     ("StockNames", "training", False, "read the weights under 'model_state_dict'"),  # TorchRNN's own names, nested
     ("StockNames", "training", True, "read the weights under 'model_state_dict'"),
     ("StockNames", "extras", False, "ignored args, best_acc"),  # Namespace and np.float64 are harmless globals
     ("StockNamesNoBias", "bare", False, "reading: embedding 'embedding'"),  # TorchRNN's names, no fc.bias
     ("ReluVocabClassifier", "vocab", True, "ignored stoi, vocab"),  # a Counter and a dict beside the weights
+    ("NextStepForecast", "own_key", True, "read the weights under 'best_model_wts'"),  # a key of its own
 ])
 def test_training_checkpoints_port(tmp_path, monkeypatch, capsys, name, wrap, with_model, expect):
     path, _ = save(tmp_path, name, wrap=wrap)
@@ -198,7 +217,8 @@ def test_bad_model_option(tmp_path, monkeypatch, capsys, spec, message):
     assert code == 2 and message in err and err.count("\n") == 1, err
 
 
-@pytest.mark.parametrize("name", ["WordLM", "CharRNN", "BareHead", "Wrapped", "ZeroH0Buffer", "WeightedLoss"])
+@pytest.mark.parametrize("name", ["WordLM", "CharRNN", "BareHead", "Wrapped", "ZeroH0Buffer", "WeightedLoss",
+                                  "ColumnBiases"])
 def test_like_and_model_write_their_names(tmp_path, monkeypatch, capsys, name):
     path, model = save(tmp_path, name)
     code, out, err = convert(monkeypatch, capsys, path, tmp_path / "port.npz", "--model", f"{MODELS}:{name}")
@@ -215,7 +235,7 @@ def test_like_and_model_write_their_names(tmp_path, monkeypatch, capsys, name):
         fresh.load_state_dict(sd, strict=True)
         assert [v.dtype for v in sd.values()] == [v.dtype for v in model.state_dict().values()]
         # Wrapped: the checkpoint's first model. is the Lightning-like wrapper's, the second one is theirs.
-        key = {"CharRNN": "h2h.weight", "Wrapped": "model.rnn.weight_hh_l0"}.get(name, "rnn.weight_hh_l0")
+        key = {"CharRNN": "h2h.weight", "Wrapped": "model.rnn.weight_hh_l0", "ColumnBiases": "Whh"}.get(name, "rnn.weight_hh_l0")
         assert np.array_equal(sd[key].numpy(), params["Whh"])
         if name == "WeightedLoss":  # not the model's function, but theirs: kept as it was
             assert torch.equal(sd["criterion.weight"], model.criterion.weight)

@@ -255,3 +255,9 @@ def test_tied_decoder_saved_once():
     assert np.array_equal(params["Why"], model.decoder.weight.detach().numpy())
     assert np.array_equal(params["by"], model.decoder.bias.detach().numpy())
     assert list(write_like(params, sd)) == list(sd)
+
+
+def test_two_state_dicts_under_own_keys_are_refused_with_their_keys():
+    sd = cm.NextStepForecast().state_dict()
+    with pytest.raises(RNNParityError, match=r"holds 2 state_dicts, under 'enc_sd', 'dec_sd': save the model's alone"):
+        read_checkpoint({"enc_sd": sd, "dec_sd": sd, "epoch": 1})
