@@ -37,17 +37,8 @@ def to_python3(source: str, name: str = "<file>") -> tuple[str, tuple]:
     from fissix.pgen2.parse import ParseError
     from fissix.pgen2.tokenize import TokenError
 
-    fixer_names = refactor.get_fixers_from_package("fissix.fixes")
     applied: set = set()
-
-    class Tool(refactor.RefactoringTool):
-        def get_fixers(self):
-            pre, post = super().get_fixers()
-            for fixer in pre + post:
-                _record(fixer, applied)
-            return pre, post
-
-    tool = Tool(fixer_names)
+    tool = _recording_tool(refactor.get_fixers_from_package("fissix.fixes"), applied)
     text = source if source.endswith("\n") else source + "\n"
     try:
         tree = tool.refactor_string(text, name)
@@ -82,10 +73,21 @@ def _python2_builtins(tree) -> set:
 
 def _fix_leftovers(source: str, name: str, leftovers: set) -> tuple[str, tuple]:
     """A Python 3 parseable file with Python 2 builtins: only their fixers, print() left as a function."""
-    from fissix import refactor
-
     fixers = sorted({f"fissix.fixes.fix_{PY2_BUILTINS[n]}" for n in leftovers})
     applied: set = set()
+    text = source if source.endswith("\n") else source + "\n"
+    try:
+        converted = str(_recording_tool(fixers, applied, {"print_function": True}).refactor_string(text, name))
+        ast.parse(converted)
+    except Exception:  # noqa: BLE001 - fissix cannot read it: leave the file as written (it fails where it uses them)
+        return source, ()
+    return converted, tuple(sorted(applied))
+
+
+def _recording_tool(fixers: list, applied: set, options: dict | None = None):
+    """A fissix RefactoringTool over `fixers` that adds to `applied` the short name of each fixer that
+    changes something (the report names them)."""
+    from fissix import refactor
 
     class Tool(refactor.RefactoringTool):
         def get_fixers(self):
@@ -94,13 +96,7 @@ def _fix_leftovers(source: str, name: str, leftovers: set) -> tuple[str, tuple]:
                 _record(fixer, applied)
             return pre, post
 
-    text = source if source.endswith("\n") else source + "\n"
-    try:
-        converted = str(Tool(fixers, {"print_function": True}).refactor_string(text, name))
-        ast.parse(converted)
-    except Exception:  # noqa: BLE001 - fissix cannot read it: leave the file as written (it fails where it uses them)
-        return source, ()
-    return converted, tuple(sorted(applied))
+    return Tool(fixers, options)
 
 
 def _record(fixer, applied: set):
