@@ -16,3 +16,11 @@ def test_every_package_folder_is_listed_in_pyproject():
             found.add(".".join([package, *rel.parts]))
     missing = sorted(found - listed)
     assert not missing, f"package folders missing from pyproject's packages: {missing}"
+
+
+def test_pytest_is_installed_with_the_package():
+    """`pytest --rnn-impl` right after `pip install rnn-parity`: pytest is a dependency, not a test extra."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = [d.split(">")[0].split("=")[0].split("[")[0].strip() for d in project["dependencies"]]
+    assert "pytest" in names
+    assert "pytest11" in project["entry-points"]
