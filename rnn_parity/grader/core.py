@@ -10,6 +10,7 @@ import tempfile
 from ..errors import RNNParityError
 from . import checks as C
 from . import landlock
+from . import parts
 from . import plan as P
 from .diagnosis import diagnose
 from .expect import Replay
@@ -144,7 +145,9 @@ def _grade_registered(report: GradeReport, proto, obs: dict, seed: int, tol: flo
     from .judge import judge
 
     info = report.info
-    report.checks, report.diagnosis = judge(proto, proto.plan(seed), info, obs, tol, diagnose_mistakes)
+    plan = proto.plan(seed)
+    report.checks, report.diagnosis = judge(proto, plan, info, obs, tol, diagnose_mistakes)
+    info["check_functions"] = {spec.name: spec.function for spec in proto.checks(plan, info)}
     for fn, why in info.get("not_graded", {}).items():
         report.notes.append(f"{fn}: not graded ({why})")
     if report.error:
@@ -154,8 +157,37 @@ def _grade_registered(report: GradeReport, proto, obs: dict, seed: int, tol: flo
         report.error = {"kind": "not_found", "message": f"the file defines none of the {proto.name} functions with "
                         f"their signatures ({', '.join(proto.functions)}); found: {found}"}
         return report
-    report.verdict = "fail" if any(c.status == "fail" for c in report.checks) else "pass"
+    report.verdict = parts.file_verdict(report.checks)
+    for part, verdict in parts.verdicts(report.checks).items():
+        if verdict == parts.NOT_WRITTEN:
+            report.notes.append(f"the {part.upper()} part is not written yet (its functions are the template's): "
+                                "graded the rest")
+    _own_gradient(report, proto, tol)
     return report
+
+
+def _own_gradient(report: GradeReport, proto, tol: float):
+    """Each backward against finite differences of the student's own forward (grader.own_gradient): one line
+    each, in report.own_gradient, saying where the mistake sits."""
+    from ..reference.tolerances import OWN_GRADIENT_REL_ERROR
+    from . import own_gradient as OG
+
+    pairs = getattr(proto, "forward_of", {})
+    for backward, errors in OG.verdicts(report.info).items():
+        forward = pairs.get(backward, backward.replace("backward", "forward"))
+        mine = [c for c in report.checks if c.group and _function_of(report, c) == forward]
+        theirs = [c for c in report.checks if _function_of(report, c) == backward]
+        fwd_ok = all(c.status == "pass" for c in mine) if mine else None
+        bwd_ok = all(c.status == "pass" for c in theirs) if theirs else None
+        what = "a GRU" if backward.startswith("gru") else "an LSTM" if "lstm" in backward.lower() else "an RNN"
+        report.own_gradient[backward] = {"rel_errors": errors, "consistent": all(e <= OWN_GRADIENT_REL_ERROR
+                                                                                  for e in errors.values()),
+                                         "sentence": OG.sentence(backward, forward, errors, OWN_GRADIENT_REL_ERROR,
+                                                                 fwd_ok, bwd_ok, what)}
+
+
+def _function_of(report: GradeReport, check) -> str:
+    return report.info.get("check_functions", {}).get(check.name, "")
 
 
 def _notes(report: GradeReport, plan: P.Plan, info: dict):

@@ -47,22 +47,33 @@ def judge(proto, plan: dict, info: dict, student: dict, tol: float = C.TOLERANCE
         results.append(_compare(spec, student, expected, tol))
     # functions whose failures the child already explained (info["explained"]: function -> why), e.g. an
     # optimize that calls a clip which clips nothing: they say why, and no catalogued mistake is guessed
-    explained = info.get("explained", {})
+    explained = dict(info.get("explained", {}))
+    refine = getattr(proto, "refine", None)  # e.g. functions that pass only at the course's own sizes
+    refined = refine(results, specs, plan, info, student, expected, tol) if refine is not None else {}
+    explained.update(refined)
     function_of = {spec.name: spec.function for spec in specs}
     for r in results:
-        if r.status == "fail" and function_of.get(r.group) in explained and r.rel_error is not None:
+        if r.status == "fail" and function_of.get(r.group) in explained and (
+                r.rel_error is not None or function_of.get(r.group) in refined):
             r.detail = f"{r.detail} ({explained[function_of[r.group]]})"
             r.rel_error = None  # said in its detail, as a crash is: no mistake to look for in the catalogue
     findings = []
     failing = {r.group for r in results if r.status == "fail" and function_of.get(r.group) not in explained}
     if diagnose_mistakes and failing & set(comparable.keys):
         scopes = getattr(proto, "scopes", None) or [("",)]
-        candidates = [Scoped(m, tuple(scope)) for m in M.CATALOG for scope in scopes]
+        candidates = [Scoped(m, tuple(scope)) for m in catalog(proto) for scope in scopes]
         replays = ScopedReplay(proto, plan, info, expected)
         findings = search(replays, comparable, student, expected, {}, tol, catalog=candidates, failing=failing,
                           phrasing=proto.phrasing, order=[s.name for s in specs].index,
                           compatible=Scoped.compatible, unwrap=lambda c: c.mutant)
     return results, findings
+
+
+def catalog(proto) -> list:
+    """The mutants the diagnosis tries: rnn_parity.mutants.CATALOG, then the protocol's own (proto.mutants,
+    e.g. LSTM mistakes) whose ids the catalogue does not have yet."""
+    ids = {m.id for m in M.CATALOG}
+    return list(M.CATALOG) + [m for m in getattr(proto, "mutants", ()) if m.id not in ids]
 
 
 @dataclass(frozen=True)

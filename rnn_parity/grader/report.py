@@ -4,6 +4,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass, field
 
+from . import parts
 from . import plan as P
 from .schemes import describe
 
@@ -27,6 +28,8 @@ class GradeReport:
     # The arrays behind the checks, for visual reports (rnn_parity.grader.html_report); never in the JSON.
     # See rnn_parity.grader.checks.evidence.
     evidence: dict = field(default_factory=dict, repr=False, compare=False)
+    # backward -> {"rel_errors", "consistent", "sentence"}: each backward against its own forward (own_gradient)
+    own_gradient: dict = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -47,6 +50,13 @@ class GradeReport:
         }
         if self.error:
             out["reason"] = self.error
+        part_verdicts = parts.verdicts(self.checks)
+        if part_verdicts:
+            out["parts"] = part_verdicts
+        if self.own_gradient:
+            out["own_gradient"] = {fn: {"consistent": v["consistent"], "sentence": v["sentence"],
+                                        "rel_errors": {k: _json_float(e) for k, e in v["rel_errors"].items()}}
+                                   for fn, v in self.own_gradient.items()}
         if self.signal:
             out["signal"] = self.signal
         if self.notes:
@@ -104,6 +114,14 @@ class GradeReport:
                 where = (f"right at the last step (t={T - 1}) and departs at t={s['departs_at_step']}, "
                          f"{s['steps_back']} step{'s' if s['steps_back'] != 1 else ''} back")
             lines += ["", f"  backpropagated signal (over a sequence of length {T}): {where}"]
+        part_verdicts = parts.verdicts(self.checks)
+        if part_verdicts:
+            lines += ["", "  parts: " + ", ".join(f"{p.upper()} {v.upper() if v != parts.NOT_WRITTEN else v}"
+                                                  for p, v in part_verdicts.items())]
+        if self.own_gradient:
+            lines += ["", "  each backward against your own forward (finite differences):"]
+            for v in self.own_gradient.values():
+                lines += textwrap.wrap(v["sentence"], 96, initial_indent="    ", subsequent_indent="      ")
         if self.error:
             lines += ["", f"  could not grade ({self.error['kind']}): {self.error['message']}"]
         if self.diagnosis:
@@ -125,3 +143,7 @@ class GradeReport:
             lines += textwrap.wrap(f"note: {note}", 100, initial_indent="  ", subsequent_indent="    ")
         lines += ["", f"  verdict: {self.verdict.upper()}  (sandbox: {self.sandbox})"]
         return "\n".join(lines)
+
+
+def _json_float(x: float):
+    return float(x) if x == x and abs(x) != float("inf") else None

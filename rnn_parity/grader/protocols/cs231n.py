@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import cs231n_lstm as LSTM
+from . import sizes as S
 from .engine import CheckSpec, Protocol, Recognition, own_function, parameter_names, takes
 from .student import GradeError
 
@@ -36,10 +38,10 @@ DEFAULT_NAMES = {"rnn_step_forward": ["x", "prev_h", "Wx", "Wh", "b"], "rnn_forw
 class CS231n(Protocol):
     name = "cs231n"
     title = "CS231n rnn_layers.py"
-    functions = RNN_FUNCTIONS + OTHER_FUNCTIONS
+    functions = RNN_FUNCTIONS + LSTM.FUNCTIONS + OTHER_FUNCTIONS
     # where a mistake may sit: in both the step and the sequence functions (rnn_forward calls the step),
     # in the sequence loop only, in the step only, or in one of the other layers
-    scopes = [("step:", "seq:"), ("seq:",), ("step:",), ("emb:",), ("affine:",), ("loss:",)]
+    scopes = [("step:", "seq:"), ("seq:",), ("step:",), ("emb:",), ("affine:",), ("loss:",)] + LSTM.SCOPES
     phrasing = {
         "whh_not_transposed_backward": ("dprev_h = dtanh @ Wh", "dprev_h = dtanh @ Wh.T"),
         "whh_not_transposed_forward": ("next_h = np.tanh(x @ Wx + prev_h @ Wh.T + b)",
@@ -65,7 +67,8 @@ class CS231n(Protocol):
     def recognise(self, module) -> Recognition:
         found = [n for n in RNN_FUNCTIONS + OTHER_FUNCTIONS
                  if own_function(module, n) is not None and takes(own_function(module, n), ARITY[n])]
-        if not any(n in found for n in RNN_FUNCTIONS):
+        found += LSTM.found(module)
+        if not any(n in found for n in RNN_FUNCTIONS + LSTM.FUNCTIONS):
             return Recognition(0.0)
         return Recognition(float(len(found)), found)
 
@@ -83,6 +86,7 @@ class CS231n(Protocol):
         mask = rng.random((N, T)) < 0.7
         mask[:, 0] = True
         p["loss"] = {"x": g(0, 1.5, (N, T, V)), "y": rng.integers(0, V, size=(N, T)), "mask": mask}
+        p["lstm"] = LSTM.plan(seed)
         return p
 
     def probe(self, probe, plan: dict) -> None:
@@ -90,8 +94,6 @@ class CS231n(Protocol):
         info = probe.info
         info["functions"] = self.recognise(module).found
         info["names"] = {f: _names(module, f) for f in DEFAULT_NAMES}
-        info["not_graded"] = {n: "LSTM" for n in sorted(vars(module)) if n.startswith("lstm_")
-                              and own_function(module, n) is not None}
         info["forward_only"] = []
         have = set(info["functions"])
         c = {k: v.copy() for k, v in plan["step"].items()}
@@ -150,6 +152,7 @@ class CS231n(Protocol):
                     loss = res
                     info["forward_only"].append("temporal_softmax_loss")
                 probe.record("loss:loss", loss, "loss")
+        LSTM.probe(probe, plan["lstm"])
         if info["forward_only"]:
             probe.note(f"forward only (no cache returned, so no gradients to check): {', '.join(info['forward_only'])}")
         if info.get("layout") == "time-major":
@@ -195,14 +198,21 @@ class CS231n(Protocol):
             if "temporal_softmax_loss" not in info.get("forward_only", []):
                 out.append(CheckSpec(f"temporal_softmax_loss:grad:{names['temporal_softmax_loss'][0]}",
                                      "temporal_softmax_loss", ["loss:dx"], "dx of temporal_softmax_loss"))
-        return out
+        return out + LSTM.checks(info)
 
     def expected_parts(self, plan: dict, info: dict) -> list:
         from .. import answers as A
 
         batch = info.get("layout", "batch-major") == "batch-major"
         return [lambda: _step(A, plan["step"]), lambda: _sequence(A, plan["seq"], batch),
-                lambda: _embedding(A, plan["emb"]), lambda: _affine(plan["affine"]), lambda: _loss(A, plan["loss"])]
+                lambda: _embedding(A, plan["emb"]), lambda: _affine(plan["affine"]),
+                lambda: _loss(A, plan["loss"])] + LSTM.expected_parts(plan["lstm"])
+
+    def refine(self, results: list, specs: list, plan: dict, info: dict, student: dict, expected: dict,
+               tol: float) -> dict:
+        """{function: why} for LSTM functions that pass only at the notebook's own sizes."""
+        return S.hardcoded(results, specs, LSTM.course_sets(plan["lstm"]), "lstm:", student, expected, tol,
+                           info.get("size_literals", {}))
 
 
 def _step(A, c: dict) -> dict:
