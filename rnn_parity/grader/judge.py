@@ -123,7 +123,8 @@ def _compare(spec, student: dict, expected: dict, tol: float) -> C.CheckResult:
         s, e = np.shape(student[k]), np.shape(expected[k])
         if s != e:
             what = _what(spec, k)
-            return C.CheckResult(spec.name, "fail", None, f"{what} has shape {s}, expected {e}", None, spec.name)
+            return C.CheckResult(spec.name, "fail", None, f"{what} has shape {s}, expected {e}{_shape_hint(s, e)}",
+                                 None, spec.name)
     err = C.group_error(student, expected, spec.keys)
     if err <= tol:
         return C.CheckResult(spec.name, "pass", err, "", None, spec.name)
@@ -136,6 +137,13 @@ def _compare(spec, student: dict, expected: dict, tol: float) -> C.CheckResult:
     if steps:
         detail += steps
     return C.CheckResult(spec.name, "fail", err, detail, None, spec.name)
+
+
+def _shape_hint(s: tuple, e: tuple) -> str:
+    """Why a gradient gained an axis of 1: db of shape (1, 4H) where (4H,) belongs (a sum with keepdims=True)."""
+    if len(e) == 1 and s == (1,) + e:
+        return " (summed over the batch with keepdims=True, or kept as a row: it needs the 1 dropped)"
+    return ""
 
 
 def _wrong_steps(spec, s, e, tol: float) -> str:

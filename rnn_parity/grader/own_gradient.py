@@ -102,7 +102,8 @@ def sentence(backward: str, forward: str, errors: dict, tol: float, forward_ok: 
             return head + f", but your {forward} is not {what}: fix the forward, and the backward with it"
         return head
     names = ", ".join("d" + k for k in bad)
-    head = f"{backward} is not the gradient of your {forward} ({names} disagree with finite differences)"
+    verb = "disagrees" if len(bad) == 1 else "disagree"
+    head = f"{backward} is not the gradient of your {forward} ({names} {verb} with finite differences)"
     if forward_ok and backward_ok is False:
         return head + f": your {forward} is right, the mistake is in {backward}"
     if forward_ok is False and backward_ok:

@@ -30,6 +30,7 @@ class GradeReport:
     evidence: dict = field(default_factory=dict, repr=False, compare=False)
     # backward -> {"rel_errors", "consistent", "sentence"}: each backward against its own forward (own_gradient)
     own_gradient: dict = field(default_factory=dict)
+    parts: dict = field(default_factory=dict)  # part -> verdict, for a file with LSTM/GRU parts (grader.parts)
 
     @property
     def exit_code(self) -> int:
@@ -50,9 +51,8 @@ class GradeReport:
         }
         if self.error:
             out["reason"] = self.error
-        part_verdicts = parts.verdicts(self.checks)
-        if part_verdicts:
-            out["parts"] = part_verdicts
+        if self.parts:
+            out["parts"] = self.parts
         if self.own_gradient:
             out["own_gradient"] = {fn: {"consistent": v["consistent"], "sentence": v["sentence"],
                                         "rel_errors": {k: _json_float(e) for k, e in v["rel_errors"].items()}}
@@ -114,10 +114,9 @@ class GradeReport:
                 where = (f"right at the last step (t={T - 1}) and departs at t={s['departs_at_step']}, "
                          f"{s['steps_back']} step{'s' if s['steps_back'] != 1 else ''} back")
             lines += ["", f"  backpropagated signal (over a sequence of length {T}): {where}"]
-        part_verdicts = parts.verdicts(self.checks)
-        if part_verdicts:
+        if self.parts:
             lines += ["", "  parts: " + ", ".join(f"{p.upper()} {v.upper() if v != parts.NOT_WRITTEN else v}"
-                                                  for p, v in part_verdicts.items())]
+                                                  for p, v in self.parts.items())]
         if self.own_gradient:
             lines += ["", "  each backward against your own forward (finite differences):"]
             for v in self.own_gradient.values():

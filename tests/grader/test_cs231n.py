@@ -39,8 +39,9 @@ def _failing(report):
 def test_correct_passes_in_its_layout(name):
     report = grade(str(CS / name))
     assert report.verdict == "pass", report.to_table()
-    assert [c.name for c in report.checks] == CHECKS
-    assert all(c.rel_error < 1e-10 for c in report.checks)
+    rnn = [c for c in report.checks if not c.name.startswith("lstm:")]
+    assert [c.name for c in rnn] == CHECKS
+    assert all(c.rel_error < 1e-10 for c in rnn)
     assert report.info["protocol"] == "cs231n" and report.info["layout"] == CORRECT[name]
 
 
@@ -62,7 +63,7 @@ def test_phrasing_in_the_report(capsys):
     assert code == 1 and out["verdict"] == "fail" and out["protocol"]["protocol"] == "cs231n"
     (finding,) = out["diagnosis"]
     assert finding["wrong_math"] == "dprev_h = dtanh @ Wh" and finding["correct_math"] == "dprev_h = dtanh @ Wh.T"
-    assert [c["name"] for c in out["checks"]] == CHECKS
+    assert [c["name"] for c in out["checks"] if not c["name"].startswith("lstm:")] == CHECKS
 
 
 @pytest.mark.parametrize("name", CORRECT)
@@ -70,7 +71,7 @@ def test_correct_never_fails(name):
     # 20 probe seeds, in this process (the child would run the same code; see inprocess.py)
     proto, module = inprocess.load(CS / name)
     for seed in range(1, 21):
-        results = inprocess.checks(proto, module, seed)
+        results = [c for c in inprocess.checks(proto, module, seed) if not c.name.startswith("lstm:")]
         assert [c.name for c in results] == CHECKS
         worst = max(results, key=lambda c: c.rel_error if c.rel_error is not None else float("inf"))
         assert worst.status == "pass" and worst.rel_error < 1e-9, (seed, worst)
@@ -101,15 +102,18 @@ def test_shape_before_values(tmp_path):
                                ("        db += db_t\n", "        db = db + db_t\n")])
     report = grade(path)
     step_b, b = report.check("step:grad:b"), report.check("grad:b")
-    assert step_b.status == "fail" and step_b.detail == "db of rnn_step_backward has shape (1, 6), expected (6,)"
+    assert step_b.status == "fail" and step_b.detail.startswith(
+        "db of rnn_step_backward has shape (1, 6), expected (6,) (summed over the batch with keepdims=True")
     assert b.status == "fail" and "shape (1, 6), expected (6,)" in b.detail
     assert _failing(report) == ["step:grad:b", "grad:b"]  # the values are right: nothing else fails
 
 
-def test_lstm_functions_are_listed_not_graded():
-    report = grade(str(CS / "correct.py"))
-    assert "lstm_step_forward: not graded (LSTM)" in report.notes
-    assert not any("lstm" in c.name for c in report.checks)
+def test_an_lstm_half_still_the_template_is_not_written_yet_and_the_rnn_half_decides():
+    report = grade(str(CS / "correct.py"))  # lstm_step_forward raises NotImplementedError
+    assert report.verdict == "pass" and report.to_json()["parts"] == {"rnn": "pass", "lstm": "not written yet"}
+    assert ("the LSTM part is not written yet (lstm_step_forward still the template's): not graded"
+            in report.notes), report.notes
+    assert not any(c.name.startswith("lstm:") for c in report.checks)
 
 
 def test_a_file_with_only_the_step_functions(tmp_path):
@@ -117,7 +121,8 @@ def test_a_file_with_only_the_step_functions(tmp_path):
     path = tmp_path / "steps.py"
     path.write_text(text[:text.index("def rnn_forward(")])
     report = grade(str(path))
-    assert report.verdict == "pass" and [c.name for c in report.checks] == CHECKS[:6]
+    assert report.verdict == "pass" and [c.name for c in report.checks] == CHECKS[:6]  # no LSTM: no parts
+    assert "parts" not in report.to_json()
 
 
 def test_the_students_own_argument_names(tmp_path):

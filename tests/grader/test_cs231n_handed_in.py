@@ -24,9 +24,10 @@ def test_handed_in(name, verdict, failing, note):
     assert not note or any(note in n for n in report.notes), report.notes
 
 
-def test_the_lstm_beside_it_is_listed_not_graded():
+def test_the_lstm_step_beside_it_is_graded_as_its_own_part():
     report = grade(str(HANDED_IN / "course_package_imports.py"))
-    assert "lstm_step_forward: not graded (LSTM)" in report.notes
+    assert report.to_json()["parts"] == {"rnn": "pass", "lstm": "pass"}
+    assert report.check("lstm:step:forward").status == "pass"
 
 
 def test_a_template_placeholder_says_none_not_a_shape():

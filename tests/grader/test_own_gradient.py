@@ -40,4 +40,4 @@ def test_sentence_tells_forward_from_backward():
     ok = OG.sentence("lstm_backward", "lstm_forward", {"x": 1e-10}, TOL, forward_ok=False, backward_ok=False)
     assert ok.startswith("lstm_backward is the exact gradient of your lstm_forward") and "is not an LSTM" in ok
     bad = OG.sentence("lstm_backward", "lstm_forward", {"x": 0.3, "Wx": 1e-10}, TOL, True, False)
-    assert "(dx disagree" in bad and "the mistake is in lstm_backward" in bad
+    assert "(dx disagrees" in bad and "the mistake is in lstm_backward" in bad

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import cs231n_lstm as LSTM
 from . import sizes as S
+from .lstm_mistakes import MUTANTS as LSTM_MUTANTS
 from .engine import CheckSpec, Protocol, Recognition, own_function, parameter_names, takes
 from .student import GradeError
 
@@ -60,7 +61,9 @@ class CS231n(Protocol):
         "h0_ignored": ("prev_h = np.zeros((N, H))", "prev_h = h0"),
         "embedding_grad_not_accumulated": ("dW[x] += dout", "np.add.at(dW, x, dout)"),
         "loss_grad_missing_one": ("dx = probs", "dx = probs; dx[range(N * T), y] -= 1"),
+        **LSTM.PHRASING,
     }
+    mutants = LSTM_MUTANTS  # the LSTM mistakes, beside rnn_parity.mutants.CATALOG
 
     # --- child side
 

@@ -204,3 +204,25 @@ def _seq(A, s: dict, pre: str) -> dict:
     back = lambda w: A.from_torch(w.T, GATES, axis=1)  # noqa: E731
     return {pre + "h": tm(r["h"]), pre + "dx": tm(r["dx"]), pre + "dh0": r["dh0"], pre + "dWx": back(r["dWxh"]),
             pre + "dWh": back(r["dWhh"]), pre + "db": A.from_torch(r["db"], GATES)}
+
+
+# the LSTM mistakes (lstm_mistakes) in this file's notation: (wrong, correct)
+PHRASING = {
+    "lstm_upstream_grad_alone": ("dx[:, t], dprev_h, dprev_c, ... = lstm_step_backward(dh[:, t], dprev_c, cache[t])",
+                                 "... = lstm_step_backward(dh[:, t] + dprev_h, dprev_c, cache[t])"),
+    "lstm_cache_holds_overwritten_view": ("prev_h[:] = next_h  (the caches hold prev_h itself)",
+                                          "prev_h = next_h  (a new array each step; or cache prev_h.copy())"),
+    "lstm_gate_grad_missing_activation_derivative": ("di = dnext_c * g  (and df, do, dg likewise)",
+                                                     "di = dnext_c * g * i * (1 - i);  dg = dnext_c * i * (1 - g**2)"),
+    "lstm_gate_grad_of_preactivation": ("di = dc * g * a_i * (1 - a_i)",
+                                        "di = dc * g * i * (1 - i)  (i = sigmoid(a_i), the gate's value)"),
+    "lstm_tanh_applied_twice": ("dc = dnext_c + dnext_h * o * (1 - np.tanh(tanh_c) ** 2)",
+                                "dc = dnext_c + dnext_h * o * (1 - tanh_c ** 2)"),
+    "lstm_tanh_grad_of_cell_state": ("dc = dnext_c + dnext_h * o * (1 - next_c ** 2)",
+                                     "dc = dnext_c + dnext_h * o * (1 - np.tanh(next_c) ** 2)"),
+    "lstm_dc_missing_dh_path": ("dc = dnext_c", "dc = dnext_c + dnext_h * o * (1 - np.tanh(next_c) ** 2)"),
+    "lstm_forget_gate_missing_from_dc_prev": ("dprev_c = dc", "dprev_c = dc * f"),
+    "lstm_gate_order_differs_in_backward": ("da = np.hstack((di, df, dg, do))  (forward slices i, f, o, g)",
+                                            "da = np.hstack((di, df, do, dg))"),
+    "lstm_dh0_never_assigned": ("dh0 = np.zeros((N, H))  (never set)", "dh0 = dprev_h  (after the loop)"),
+}

@@ -1,0 +1,105 @@
+"""LSTM homework mistakes, as mutants of rnn_parity.reference.lstm, for the diagnosis of the LSTM protocols.
+
+The grader's answer key for LSTMs (grader.answers_lstm) runs through reference.lstm, so each mutant here makes
+it compute what a student with that mistake computes. judge.catalog adds these after rnn_parity.mutants.CATALOG
+and skips any whose id the catalogue already has (ids follow its style). Each protocol words them in its own
+notation (its `phrasing`). A db of shape (1, 4H) is a shape mistake: the shape check says it, no mutant.
+"""
+from __future__ import annotations
+
+from ...mutation import Mutant
+
+LSTM = "rnn_parity.reference.lstm"
+_GATE_GRADS = "da = np.concatenate((di * i * (1.0 - i), df * f * (1.0 - f), dg * (1.0 - g * g), do * o * (1.0 - o)), axis=1)"
+
+MUTANTS: tuple = (
+    Mutant(
+        id="lstm_upstream_grad_alone",
+        mistake="In the backward loop, the recurrent gradient from step t+1 is not added to step t's upstream gradient.",
+        explanation="h_t feeds both the output at t and step t+1, so step t's backward must receive dh_t plus the "
+                    "dh_prev that step t+1 sent back. Passing dh_t alone cuts the recurrence: the last step is right, "
+                    "every earlier step misses all later steps' influence (an older notebook's hint taught this).",
+        module=LSTM, correct="dh = dh_next if dys is None else dys[t] + dh_next",
+        wrong="dh = dh_next if dys is None else dys[t]",
+        math_correct="dh_t <- dh_t + dh_prev (from step t+1)", math_wrong="dh_t alone"),
+    Mutant(
+        id="lstm_cache_holds_overwritten_view",
+        mistake="The forward caches an array that a later step overwrites in place, so every step's cache ends up "
+                "holding the last hidden state.",
+        explanation="The forward's results are right (each step read the buffer before it changed), but the backward "
+                    "reads h_{t-1} from the cache and finds h_T there: the recurrent weight's gradient is wrong. Cache "
+                    "a copy (or a fresh array each step), not a buffer you write into.",
+        module=LSTM, correct="        h, c_new, cache = step_forward(xproj[t], hs[t], c, Whh, Whr)\n",
+        wrong="        h, c_new, cache = step_forward(xproj[t], hs[t], c, Whh, Whr)\n"
+              "        cache = cache._replace(h_prev=hs[T])  # one buffer, overwritten by the last step\n",
+        math_correct="cache_t holds h_{t-1}", math_wrong="cache_t holds a view of a buffer that ends as h_T",
+        shows_in="gradients (the forward is right)"),
+    Mutant(
+        id="lstm_gate_grad_missing_activation_derivative",
+        mistake="The gate gradients leave out the sigmoid and tanh derivatives.",
+        explanation="Each gate is an activation of a pre-activation: i = sigmoid(a_i), g = tanh(a_g). The gradient "
+                    "on a_i is di * i * (1 - i), on a_g it is dg * (1 - g^2). Without those factors every weight "
+                    "gradient and every gradient sent back is wrong.",
+        module=LSTM, correct=_GATE_GRADS, wrong="da = np.concatenate((di, df, dg, do), axis=1)",
+        math_correct="da_i = di * i * (1 - i), da_g = dg * (1 - g^2)", math_wrong="da_i = di, da_g = dg"),
+    Mutant(
+        id="lstm_gate_grad_of_preactivation",
+        mistake="The sigmoid and tanh derivatives are taken from the pre-activations instead of the gate values.",
+        explanation="sigmoid'(a) = s (1 - s) with s = sigmoid(a), the gate's value; tanh'(a) = 1 - tanh(a)^2. "
+                    "Writing a * (1 - a) or 1 - a^2 with the pre-activation a evaluates the formula at the wrong point.",
+        module=LSTM, correct=_GATE_GRADS,
+        wrong="H4 = cache.a.shape[1] // 4\n"
+              "    ai, af, ag, ao = (cache.a[:, k * H4:(k + 1) * H4] for k in range(4))\n"
+              "    da = np.concatenate((di * ai * (1.0 - ai), df * af * (1.0 - af), dg * (1.0 - ag * ag), "
+              "do * ao * (1.0 - ao)), axis=1)",
+        math_correct="da_i = di * i * (1 - i)", math_wrong="da_i = di * a_i * (1 - a_i)"),
+    Mutant(
+        id="lstm_tanh_applied_twice",
+        mistake="The derivative of tanh(c_t) applies tanh a second time: 1 - tanh(tanh(c_t))^2.",
+        explanation="The cache already holds tanh(c_t), so tanh'(c_t) = 1 - tanh(c_t)^2 is 1 minus its square. "
+                    "Calling tanh on it again evaluates the derivative at the wrong point: the gradient reaching c_t "
+                    "through h_t is wrong, and every gate's with it.",
+        module=LSTM, correct="dc = dc + dm * o * (1.0 - tanh_c * tanh_c)",
+        wrong="dc = dc + dm * o * (1.0 - np.tanh(tanh_c) ** 2)",
+        math_correct="dc_t += dh_t * o * (1 - tanh(c_t)^2)", math_wrong="dc_t += dh_t * o * (1 - tanh(tanh(c_t))^2)"),
+    Mutant(
+        id="lstm_tanh_grad_of_cell_state",
+        mistake="The derivative of tanh(c_t) is taken from c_t itself: 1 - c_t^2.",
+        explanation="h_t = o * tanh(c_t), so the gradient reaching c_t through h_t carries 1 - tanh(c_t)^2. "
+                    "1 - c_t^2 is the formula for a value that already is a tanh, which c_t is not.",
+        module=LSTM, correct="dc = dc + dm * o * (1.0 - tanh_c * tanh_c)",
+        wrong="c_t = cache.f * cache.c_prev + cache.i * cache.g\n    dc = dc + dm * o * (1.0 - c_t * c_t)",
+        math_correct="dc_t += dh_t * o * (1 - tanh(c_t)^2)", math_wrong="dc_t += dh_t * o * (1 - c_t^2)"),
+    Mutant(
+        id="lstm_dc_missing_dh_path",
+        mistake="The cell state's gradient leaves out the path through h_t = o * tanh(c_t).",
+        explanation="c_t reaches the loss through c_{t+1} and through h_t. The gradient on c_t is dnext_c plus "
+                    "dnext_h * o * (1 - tanh(c_t)^2); with dnext_c alone the input, forget and candidate gates get "
+                    "no gradient from this step's output.",
+        module=LSTM, correct="dc = dc + dm * o * (1.0 - tanh_c * tanh_c)", wrong="dc = dc",
+        math_correct="dc_t = dc_next + dh_t * o * (1 - tanh(c_t)^2)", math_wrong="dc_t = dc_next"),
+    Mutant(
+        id="lstm_forget_gate_missing_from_dc_prev",
+        mistake="The forget gate is missing from the gradient sent back to the previous cell state.",
+        explanation="c_t = f * c_{t-1} + i * g, so dc_{t-1} = dc_t * f. Sending dc_t back unscaled makes every "
+                    "earlier step's cell-state gradient too large.",
+        module=LSTM, correct="dc_prev = dc * f", wrong="dc_prev = dc",
+        math_correct="dc_{t-1} = dc_t * f", math_wrong="dc_{t-1} = dc_t"),
+    Mutant(
+        id="lstm_gate_order_differs_in_backward",
+        mistake="The backward stacks the gate gradients in a different order than the forward slices the gates.",
+        explanation="The forward reads the four gate blocks of the pre-activation in one order; the backward must "
+                    "put each gate's gradient back into the same block. Two blocks swapped send the output gate's "
+                    "gradient to the candidate's weights and back.",
+        module=LSTM, correct=_GATE_GRADS,
+        wrong="da = np.concatenate((di * i * (1.0 - i), df * f * (1.0 - f), do * o * (1.0 - o), dg * (1.0 - g * g)), "
+              "axis=1)",
+        math_correct="the same gate order in both", math_wrong="the g and o blocks swapped in the backward"),
+    Mutant(
+        id="lstm_dh0_never_assigned",
+        mistake="The gradient on the initial hidden state is never assigned: it stays zero.",
+        explanation="After the loop over t, the gradient the first step sent back to h0 is dh0. A dh0 left at its "
+                    "initial zeros (or assigned inside a branch that never runs) drops it.",
+        module=LSTM, correct="    return dA, dh_next, dc_next, dWhr", wrong="    return dA, 0.0 * dh_next, dc_next, dWhr",
+        math_correct="dh0 = dh_prev after the loop", math_wrong="dh0 = 0"),
+)
