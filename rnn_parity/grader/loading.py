@@ -140,18 +140,20 @@ def prepare(source: str, path: str) -> tuple[list, list, bool]:
     pieces: [(label, code object)]: the whole file as one piece (label None), or, definitions only, one piece
     per kept statement (label "line N `text`"), so that one failing import or constant does not stop the rest.
     """
-    from .py2 import to_python3
+    from .py2 import classic_division, to_python3
 
     first = source.split("\n", 1)[0]
     generated = first.startswith(GENERATED)
     ipython = generated and IPYTHON_MARK in first
     notes = []
     source3, fixers = to_python3(source, os.path.basename(path))
+    tree = ast.parse(source3, filename=path)
     if fixers:  # inspect.getsource and tracebacks then read the converted text (same line numbers)
         linecache.cache[path] = (len(source3), None, source3.splitlines(True), path)
-        notes.append(f"converted from Python 2 in memory (fixers: {', '.join(fixers)}); "
-                     "`/` between integers is not changed (Python 3 divides exactly)")
-    tree = ast.parse(source3, filename=path)
+        divisions = classic_division(tree)
+        notes.append(f"converted from Python 2 in memory (fixers: {', '.join(fixers)}); " +
+                     (f"`/` keeps Python 2's meaning ({divisions} division{'s' if divisions != 1 else ''}: "
+                      "floored between integers, as Python 2 did)" if divisions else "no `/` to keep"))
     notes += D.merge_class_pieces(tree)
     why = None if generated else why_definitions_only(tree)
     if why:

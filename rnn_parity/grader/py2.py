@@ -6,13 +6,17 @@
 A file that does not parse as Python 3 is converted whole. One that parses but uses Python 2 builtins it
 does not define (`for t in xrange(n):` next to `print(...)`, which Python 2 ran too) gets only the fixers of
 those names. Any other Python 3 file comes back unchanged. The fixers are 2to3's default set (print,
-xrange, dict methods, except, raw_input, has_key, ...); they keep line numbers, so messages still point at the student's lines. Not converted: `/` between two ints,
-which Python 2 floors and Python 3 does not (2to3 cannot know the operand types; min-char-rnn does
-not rely on it). A file neither Python can parse is refused in one line naming the line.
+xrange, dict methods, except, raw_input, has_key, ...); they keep line numbers, so messages still point at
+the student's lines. `/` keeps Python 2's meaning: classic_division(tree) makes every `a / b` of a Python 2
+file a call of old_div, which floors when both operands are integers (ints, NumPy integers or integer arrays)
+and divides exactly otherwise, decided at run time as futurize's old_div does (real LSTM homework computes
+`H = b.shape[0] / 4`). A file with `from __future__ import division` keeps `/` as written. A file neither
+Python can parse is refused in one line naming the line.
 """
 from __future__ import annotations
 
 import ast
+import numbers
 
 
 
@@ -112,3 +116,53 @@ def _record(fixer, applied: set):
         return new
 
     fixer.transform = recording
+
+
+def old_div(a, b):
+    """Python 2's `a / b`: floor division when both are integers (NumPy integers and integer arrays too)."""
+    def integral(x):
+        if isinstance(x, numbers.Integral):  # int, bool, NumPy integer scalars
+            return True
+        return getattr(getattr(x, "dtype", None), "kind", "") in ("i", "u", "b")
+    return a // b if integral(a) and integral(b) else a / b
+
+
+class _ClassicDivision(ast.NodeTransformer):
+    """`a / b` -> old_div(a, b), and `name /= b` -> `name = old_div(name, b)`, line numbers kept."""
+
+    def _old_div(self, node, left, right):
+        module = ast.Call(func=ast.Name(id="__import__", ctx=ast.Load()), args=[ast.Constant(__name__)],
+                          keywords=[ast.keyword(arg="fromlist", value=ast.List(elts=[ast.Constant("old_div")],
+                                                                               ctx=ast.Load()))])
+        func = ast.Attribute(value=module, attr="old_div", ctx=ast.Load())
+        return ast.copy_location(ast.Call(func=func, args=[left, right], keywords=[]), node)
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Div):
+            return self._old_div(node, node.left, node.right)
+        return node
+
+    def visit_AugAssign(self, node):
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Div) and isinstance(node.target, ast.Name):
+            load = ast.copy_location(ast.Name(id=node.target.id, ctx=ast.Load()), node.target)
+            return ast.copy_location(ast.Assign(targets=[node.target], value=self._old_div(node, load, node.value)),
+                                     node)
+        return node
+
+
+def classic_division(tree: ast.Module) -> int:
+    """Rewrite the `/` of a Python 2 module's tree in place (see the module docstring); the number rewritten.
+    Nothing changes under `from __future__ import division`."""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__" and any(
+                a.name == "division" for a in stmt.names):
+            return 0
+    count = sum(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Div) or
+                isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Div) and isinstance(n.target, ast.Name)
+                for n in ast.walk(tree))
+    if count:
+        _ClassicDivision().visit(tree)
+        ast.fix_missing_locations(tree)
+    return count

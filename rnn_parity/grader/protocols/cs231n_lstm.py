@@ -30,6 +30,7 @@ DEFAULT_NAMES = {"lstm_step_forward": ["x", "prev_h", "prev_c", "Wx", "Wh", "b"]
 STEP_GRADS = ("dx", "dprev_h", "dprev_c", "dWx", "dWh", "db")
 SEQ_GRADS = ("dx", "dh0", "dWx", "dWh", "db")
 SCOPES = [("lstm:step:", "lstm:seq:"), ("lstm:seq:",), ("lstm:step:",)]
+CALLEES = {"lstm_forward": "lstm_step_forward", "lstm_backward": "lstm_step_backward"}  # the loop calls the step
 
 
 def found(module) -> list:
@@ -69,9 +70,6 @@ def probe(probe, p: dict) -> None:
     S.run_at_course_sizes(probe, "lstm:", runs)
     values = {v for s in COURSE_STEP + COURSE_SEQ for v in s} | {4 * s[2] for s in COURSE_STEP + COURSE_SEQ}
     literals = {f: S.size_literals(own_function(module, f), values) for f in have}
-    for seq, step in (("lstm_forward", "lstm_step_forward"), ("lstm_backward", "lstm_step_backward")):
-        if seq in literals and not literals[seq]:
-            literals[seq] = literals.get(step, [])  # the loop calls the step: the size sits there
     info.setdefault("size_literals", {}).update({f: v for f, v in literals.items() if v})
     if info.get("lstm_layout") == "time-major":
         probe.note("lstm_forward takes time-major input x (T, N, D) and returns h (T, N, H) (told from shapes)")
