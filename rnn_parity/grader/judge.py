@@ -143,6 +143,8 @@ def _shape_hint(s: tuple, e: tuple) -> str:
     """Why a gradient gained an axis of 1: db of shape (1, 4H) where (4H,) belongs (a sum with keepdims=True)."""
     if len(e) == 1 and s == (1,) + e:
         return " (summed over the batch with keepdims=True, or kept as a row: it needs the 1 dropped)"
+    if len(e) == 2 and e[1] == 1 and s == e[:1]:
+        return " (summed without keepdims=True: a column bias's gradient is a column too)"
     return ""
 
 

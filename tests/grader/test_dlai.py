@@ -54,8 +54,8 @@ def test_correct_never_fails(name):
     # 20 probe seeds, in this process (the child would run the same code; see inprocess.py)
     proto, module = inprocess.load(DL / name)
     for seed in range(1, 21):
-        results = inprocess.checks(proto, module, seed)
-        assert [c.name for c in results] == CORRECT[name]
+        results = [c for c in inprocess.checks(proto, module, seed) if not c.name.startswith("lstm:")]
+        assert [c.name for c in results] == CORRECT[name]  # (its LSTM half is a stub: graded in test_dlai_lstm)
         worst = max(results, key=lambda c: c.rel_error if c.rel_error is not None else float("inf"))
         assert worst.status == "pass" and worst.rel_error < 1e-9, (seed, worst)
 
@@ -110,8 +110,9 @@ def test_shape_before_values(tmp_path):
                                              ("np.zeros((n_a, n_a)), np.zeros((n_a, 1))", "np.zeros((n_a, n_a)), np.zeros(n_a)")])
     report = grade(path)
     assert _failing(report) == ["step:grad:ba", "grad:ba"]
-    assert report.check("step:grad:ba").detail == \
-        "gradients['dba'] of rnn_cell_backward has shape (6,), expected (6, 1)"
+    assert report.check("step:grad:ba").detail == ("gradients['dba'] of rnn_cell_backward has shape (6,), expected "
+                                                   "(6, 1) (summed without keepdims=True: a column bias's gradient is "
+                                                   "a column too)")
 
 
 def test_a_missing_gradient_key_is_named(tmp_path):
@@ -120,8 +121,10 @@ def test_a_missing_gradient_key_is_named(tmp_path):
     assert "missing 'dxt'" in report.check("step:grad:xt").detail
 
 
-def test_lstm_functions_are_listed_not_graded():
-    assert "lstm_cell_forward: not graded (LSTM)" in grade(str(DL / "correct.py")).notes
+def test_an_lstm_half_still_the_template_is_not_written_yet():
+    report = grade(str(DL / "correct.py"))  # lstm_cell_forward raises NotImplementedError
+    assert report.verdict == "pass" and report.parts == {"rnn": "pass", "lstm": "not written yet"}
+    assert "the LSTM part is not written yet (lstm_cell_forward still the template's): not graded" in report.notes
 
 
 @pytest.mark.parametrize("checks,edit", [

@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import dlai_lstm as LSTM
+from . import sizes as S
 from .engine import CheckSpec, Protocol, Recognition, own_function, takes
+from .lstm_mistakes import MUTANTS as LSTM_MUTANTS
 
 N_X, N_A, N_Y, M, T_X = 4, 6, 3, 5, 3  # all different: transposes and wrong axes show in the shapes
 VOCAB, DINO_A, CLIP_AT, LR = 27, 6, 5.0, 0.05  # Dinosaur Island: 27 characters; optimize clips at 5
@@ -36,8 +39,9 @@ DINOSAUR_SCORE = 20.0  # above any protocol that recognises only helper function
 class DLAI(Protocol):
     name = "dlai"
     title = "deeplearning.ai RNN Step by Step / Dinosaur Island"
-    functions = tuple(ARITY)
-    scopes = [("cell:", "seq:"), ("seq:",), ("cell:",), ("clip:", "opt:"), ("clip:",), ("opt:",)]
+    functions = tuple(ARITY) + LSTM.FUNCTIONS
+    scopes = [("cell:", "seq:"), ("seq:",), ("cell:",), ("clip:", "opt:"), ("clip:",), ("opt:",)] + LSTM.SCOPES
+    mutants = LSTM_MUTANTS  # the LSTM mistakes, beside rnn_parity.mutants.CATALOG
     phrasing = {
         "whh_not_transposed_backward": ("da_prev = np.dot(Waa, dtanh)", "da_prev = np.dot(Waa.T, dtanh)"),
         "whh_not_transposed_forward": ("a_next = np.tanh(np.dot(Wax, xt) + np.dot(Waa.T, a_prev) + ba)",
@@ -62,13 +66,15 @@ class DLAI(Protocol):
         "clip_after_update": ("update_parameters(...) before clip(gradients, 5)",
                               "gradients = clip(gradients, 5), then update_parameters(...)"),
         "loss_grad_missing_one": ("dy = np.copy(y_hat[t])", "dy = np.copy(y_hat[t]); dy[Y[t]] -= 1"),
+        **LSTM.PHRASING,
     }
 
     # --- child side
 
     def recognise(self, module) -> Recognition:
         found = [n for n in ARITY if own_function(module, n) is not None and takes(own_function(module, n), ARITY[n])]
-        core = {"rnn_cell_forward", "rnn_cell_backward", "clip", "optimize"}
+        found += LSTM.found(module)
+        core = {"rnn_cell_forward", "rnn_cell_backward", "clip", "optimize", "lstm_cell_forward", "lstm_cell_backward"}
         if not core & set(found):
             return Recognition(0.0)
         if {"clip", "optimize"} <= set(found):
@@ -98,13 +104,12 @@ class DLAI(Protocol):
         Y = ids + [0]  # the course's newline
         p["opt"] = {"X": X, "Y": Y, "a_prev": g(0, 0.5, (DINO_A, 1)), "parameters": params(VOCAB, DINO_A, VOCAB, "b"),
                     "learning_rate": LR}
+        p["lstm"] = LSTM.plan(seed)
         return p
 
     def probe(self, probe, plan: dict) -> None:
         module, info = probe.module, probe.info
         info["functions"] = have = self.recognise(module).found
-        info["not_graded"] = {n: "LSTM" for n in sorted(vars(module)) if n.startswith("lstm_")
-                              and own_function(module, n) is not None}
         c = _copy(plan["cell"])
         if "rnn_cell_forward" in have:
             with probe.function("rnn_cell_forward", "rnn_cell_backward"):
@@ -156,6 +161,7 @@ class DLAI(Protocol):
                 info["clip_returns_copy"] = all(np.abs(np.asarray(v, dtype=float)).max() <= k["maxValue"]
                                                 for v in out.values()) and \
                     any(not np.array_equal(np.asarray(out[n], dtype=float), k["gradients"][n]) for n in given)
+        LSTM.probe(probe, plan["lstm"], _record_dict)
         o = _copy(plan["opt"])
         if "optimize" in have:
             with probe.function("optimize"):
@@ -201,7 +207,7 @@ class DLAI(Protocol):
             out.append(CheckSpec("optimize:hidden", "optimize", ["opt:a"], "a[len(X) - 1] returned by optimize"))
             out.append(CheckSpec("update", "optimize", [f"opt:step:{n}" for n in DINO],
                                  "the change optimize made to parameters['{key}']"))
-        return out
+        return out + LSTM.checks(info)
 
     def expected_parts(self, plan: dict, info: dict) -> list:
         from .. import answers as A
@@ -209,7 +215,13 @@ class DLAI(Protocol):
         return [lambda: _cell(A, plan["cell"]), lambda: _sequence(A, plan["seq"]),
                 lambda: {f"clip:{n}": v for n, v in A.clip_value(plan["clip"]["gradients"],
                                                                   plan["clip"]["maxValue"]).items()},
-                lambda: _optimize(A, plan["opt"])]
+                lambda: _optimize(A, plan["opt"])] + LSTM.expected_parts(plan["lstm"])
+
+    def refine(self, results: list, specs: list, plan: dict, info: dict, student: dict, expected: dict,
+               tol: float) -> dict:
+        """{function: why} for LSTM functions that pass only at the notebook's own sizes."""
+        return S.hardcoded(results, specs, LSTM.course_sets(plan["lstm"]), "lstm:", student, expected, tol,
+                           info.get("size_literals", {}), LSTM.CALLEES)
 
 
 def _course_cell_cache(xt, a_prev, parameters) -> tuple:
