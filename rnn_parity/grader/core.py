@@ -146,7 +146,7 @@ def _grade_registered(report: GradeReport, proto, obs: dict, seed: int, tol: flo
 
     info = report.info
     plan = proto.plan(seed)
-    report.checks, report.diagnosis = judge(proto, plan, info, obs, tol, diagnose_mistakes)
+    report.checks, report.diagnosis = judge(proto, plan, info, obs, tol, diagnose_mistakes, report.evidence)
     info["check_functions"] = {spec.name: spec.function for spec in proto.checks(plan, info)}
     for fn, why in info.get("not_graded", {}).items():
         report.notes.append(f"{fn}: not graded ({why})")

@@ -77,6 +77,7 @@ def _axis_names(canon: str) -> tuple[str, str]:
 def gradient_figure(name: str, canon: str, item: dict) -> str:
     """Student | reference | difference, side by side; a base64 PNG."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     s, e = _as_matrix(item["student"]), _as_matrix(item["reference"])
     same = s.shape == e.shape
@@ -86,7 +87,7 @@ def gradient_figure(name: str, canon: str, item: dict) -> str:
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     finite = [np.abs(a[np.isfinite(a)]).max(initial=0.0) for _, a in panels[:2]]
     vmax = max(finite + [1e-300])
-    rows, cols = _axis_names(canon)
+    rows, cols = (item["rows"], item["cols"]) if "rows" in item else _axis_names(canon)
     for ax, (title, a) in zip(axes, panels):
         lim = vmax if title != "yours - reference" else max(float(np.abs(a[np.isfinite(a)]).max(initial=0.0)), 1e-300)
         im = ax.imshow(np.where(np.isfinite(a), a, np.nan), cmap="RdBu_r", vmin=-lim, vmax=lim, aspect="auto",
@@ -100,12 +101,17 @@ def gradient_figure(name: str, canon: str, item: dict) -> str:
         else:
             ax.set_xticks([])
         ax.tick_params(labelsize=7)
+        for axis in (ax.xaxis, ax.yaxis):  # rows and columns are indices: no tick between two of them
+            axis.set_major_locator(MaxNLocator(integer=True))
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04).ax.tick_params(labelsize=7)
     err = item.get("rel_error")
     err_s = ("wrong shape" if not same else "not finite" if err is None or not np.isfinite(err)
              else f"relative error {err:.2e}")
-    fig.suptitle(f"d{name[5:] if name.startswith('grad:') else name} on a sequence of length "
-                 f"{item.get('sequence_length', '?')}: {err_s}", fontsize=11)
+    if "title" in item:  # a registered protocol's check: the student's own names and layout
+        fig.suptitle(f"{item['title']}: {err_s}", fontsize=11)
+    else:
+        fig.suptitle(f"d{name[5:] if name.startswith('grad:') else name} on a sequence of length "
+                     f"{item.get('sequence_length', '?')}: {err_s}", fontsize=11)
     fig.tight_layout()
     return _png(fig)
 
@@ -140,9 +146,10 @@ def per_step_figure(evidence: dict, statuses: dict) -> str | None:
     ax.axhline(tol, color="black", lw=1, ls=":", label=f"tolerance {tol:g}")
     ax.set_yscale("log")
     ax.set_ylim(FLOOR / 3, CEILING * 3)
-    ax.set_xlabel("time step t (the probe sequence ends at t)")
+    ax.set_xlabel(evidence.get("per_step_label") or "time step t (the probe sequence ends at t)")
     ax.set_ylabel("relative error")
-    ax.set_title("each check, on sequences of length t+1", fontsize=10)
+    ax.set_title("each check, at each time step" if evidence.get("per_step_label") else
+                 "each check, on sequences of length t+1", fontsize=10)
     ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
     ax.grid(alpha=0.3)
     if signal:
@@ -188,7 +195,7 @@ def render_html(report) -> str:
     meta = []
     if desc:
         meta.append(_e(desc))
-    if report.info.get("step"):
+    if report.info.get("step") and not report.info.get("title"):  # the class and function protocols' probes
         meta.append(f"probes: sequences of lengths {', '.join(map(str, P.MAIN_LENGTHS))} and prefixes "
                     f"1-{P.LOCALIZE_LENGTH} of one more; D={P.D} H={P.H} O={P.O}; seed {report.seed}")
     meta.append(f"graded {time.strftime('%Y-%m-%d %H:%M:%S')}; the implementation ran for {report.seconds:.1f} s")
@@ -211,6 +218,15 @@ def render_html(report) -> str:
         if tol is not None:
             out.append(f'<p class="meta">A check passes when its relative error (norm of the difference over the '
                        f"norm of the reference) is at most {tol:g}.</p>")
+    if report.parts:
+        out.append("<p><b>Parts:</b> " + ", ".join(
+            f'{_e(p.upper())} <span class="{v if v in COLORS else "meta"}" style="color:{COLORS.get(v, "#59636e")}">'
+            f"{_e(v.upper() if v in COLORS else v)}</span>" for p, v in report.parts.items()) + "</p>")
+    if report.own_gradient:
+        out.append("<h2>Your backward against your own forward</h2><ul>" + "".join(
+            f"<li>{_e(v['sentence'])}</li>" for v in report.own_gradient.values()) + "</ul>")
+        out.append('<p class="meta">Central finite differences of your forward, along random directions, against '
+                   "what your backward returns: they agree for an exact gradient, whatever the forward computes.</p>")
     if report.signal:
         s = report.signal
         T = s["sequence_length"]
@@ -238,16 +254,17 @@ def render_html(report) -> str:
                        f"{'' if f.full else '; other failures remain unexplained'}.</p></div>")
 
     grads = ev.get("gradients") or {}
-    failing_grads = [c for c in report.checks if c.group.startswith("grad:") and c.status == "fail"]
+    failing_grads = [c for c in report.checks if c.status == "fail" and c.name in grads and
+                     (c.group.startswith("grad:") or "title" in grads[c.name])]
     if failing_grads:
-        out.append("<h2>Failing gradients</h2>")
-        out.append('<p class="meta">Your gradient, the reference\'s, and their difference, on the full-length '
-                   "probe where they differ most (same colour scale for the first two; red positive, blue "
-                   "negative).</p>")
+        every_grad = all(":grad:" in ":" + c.name for c in failing_grads)
+        out.append("<h2>Failing gradients</h2>" if every_grad else "<h2>Failing results</h2>")
+        out.append('<p class="meta">Your result, the reference\'s, and their difference '
+                   + ("(a value with a time axis drawn one row per time step; " if "title" in
+                      grads[failing_grads[0].name] else "on the full-length probe where they differ most (")
+                   + "same colour scale for the first two; red positive, blue negative).</p>")
         for c in failing_grads:
-            item = grads.get(c.name)
-            if item is None:
-                continue
+            item = grads[c.name]
             png = gradient_figure(c.name, c.group[5:], item)
             out.append(f'<figure><img class="grad-heatmap" alt="{_e(c.name)}: yours, reference, difference" '
                        f'src="data:image/png;base64,{png}"><figcaption><code>{_e(c.name)}</code>: '
@@ -255,10 +272,15 @@ def render_html(report) -> str:
     png = per_step_figure(ev, statuses) if report.checks else None
     if png:
         out.append("<h2>Relative error per time step</h2>")
-        out.append('<p class="meta">Left: every check on the prefixes of one probe sequence, so the point at '
-                   "step t is the result for the sequence that ends at t. Right: the gradient on each step's "
-                   "pre-activation, walking back from the last step. Exact agreement is drawn at 1e-17; "
-                   "a wrong shape or a non-finite result at 1e3.</p>")
+        if ev.get("per_step_label"):
+            out.append('<p class="meta">Every check whose values have a time axis, at each step t of the probe '
+                       "sequence: a forward result departs at its first wrong step, a gradient at its last wrong "
+                       "one (where the error starts, walking back). Exact agreement is drawn at 1e-17.</p>")
+        else:
+            out.append('<p class="meta">Left: every check on the prefixes of one probe sequence, so the point at '
+                       "step t is the result for the sequence that ends at t. Right: the gradient on each step's "
+                       "pre-activation, walking back from the last step. Exact agreement is drawn at 1e-17; "
+                       "a wrong shape or a non-finite result at 1e3.</p>")
         out.append(f'<figure><img class="per-step" alt="relative error per time step" '
                    f'src="data:image/png;base64,{png}"></figure>')
     if report.notes:

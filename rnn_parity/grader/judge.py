@@ -17,8 +17,9 @@ from .protocols.engine import Protocol
 
 
 def judge(proto, plan: dict, info: dict, student: dict, tol: float = C.TOLERANCE,
-          diagnose_mistakes: bool = True) -> tuple[list, list]:
-    """(check results, diagnosis findings) for one graded file."""
+          diagnose_mistakes: bool = True, evidence: dict | None = None) -> tuple[list, list]:
+    """(check results, diagnosis findings) for one graded file. evidence: a dict to fill with the pictures'
+    arrays (grader.protocol_evidence), which also sets each failing check's departs_at."""
     specs = proto.checks(plan, info)
     expected = proto.expected(plan, info)
     crashed, not_run = info.get("crashed", {}), info.get("not_run", {})
@@ -48,6 +49,13 @@ def judge(proto, plan: dict, info: dict, student: dict, tol: float = C.TOLERANCE
     # functions whose failures the child already explained (info["explained"]: function -> why), e.g. an
     # optimize that calls a clip which clips nothing: they say why, and no catalogued mistake is guessed
     explained = dict(info.get("explained", {}))
+    if evidence is not None:
+        try:  # pictures only: never let them stop a grade
+            from .protocol_evidence import evidence as build
+
+            evidence.update(build(specs, results, student, expected, tol))
+        except Exception:  # noqa: BLE001
+            pass
     refine = getattr(proto, "refine", None)  # e.g. functions that pass only at the course's own sizes
     refined = refine(results, specs, plan, info, student, expected, tol) if refine is not None else {}
     explained.update(refined)

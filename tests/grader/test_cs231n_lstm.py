@@ -110,3 +110,19 @@ def test_time_major_lstm_is_told_by_shape(tmp_path):
     report = grade(str(path))
     assert report.verdict == "pass", report.to_table()
     assert any("time-major" in n for n in report.notes)
+
+
+@pytest.mark.parametrize("path, check, step", [
+    (LS / "mistakes" / "upstream_grad_alone.py", "lstm:grad:x", 2),
+    (EXAMPLES / "dlai_lstm" / "mistakes" / "forget_gate_missing_from_dc_prev.py", "lstm:grad:x", 1),
+])
+def test_html_report_draws_each_failing_lstm_check_in_the_students_names(path, check, step):
+    from rnn_parity.grader.html_report import render_html
+
+    report = grade(str(path))
+    page = render_html(report)
+    failing = [c for c in report.checks if c.status == "fail"]
+    assert page.count('class="grad-heatmap"') == len(failing) > 0
+    assert f'alt="{check}: yours, reference, difference"' in page and "<h2>Failing gradients</h2>" in page
+    assert report.check(check).departs_at == step and f"<td>t={step}</td>" in page
+    assert 'class="per-step"' in page and "Your backward against your own forward" in page

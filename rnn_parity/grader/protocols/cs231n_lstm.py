@@ -162,7 +162,15 @@ def checks(info: dict) -> list:
         if "lstm_backward" in have:
             out += [CheckSpec(f"lstm:grad:{arg}", "lstm_backward", [f"lstm:seq:{key}"], f"{key} of lstm_backward",
                               1 if key == "dx" else None) for key, arg in zip(SEQ_GRADS, names["lstm_forward"])]
+    for spec in out:
+        spec.axes = AXES.get(spec.keys[0].rsplit(":", 1)[-1])
     return out
+
+
+AXES = {"dWx": ("D (input)", "4H: gate blocks i | f | o | g"), "dWh": ("H (previous h)", "4H: gate blocks i | f | o | g"),
+        "next_h": ("N (example)", "H (hidden unit)"), "dprev_h": ("N (example)", "H (hidden unit)"),
+        "dprev_c": ("N (example)", "H (cell unit)"), "dh0": ("N (example)", "H (hidden unit)"),
+        "dx": ("N (example)", "D (input)")}
 
 
 def expected_parts(p: dict) -> list:

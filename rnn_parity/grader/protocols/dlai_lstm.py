@@ -150,6 +150,10 @@ def checks(info: dict) -> list:
     if "lstm_backward" in have:
         out += [CheckSpec(f"lstm:grad:{k[1:]}", "lstm_backward", [f"lstm:seq:{k}"], f"gradients['{k}'] of lstm_backward",
                           2 if k == "dx" else None) for k in SEQ_GRADS]
+    for spec in out:
+        key = spec.keys[0].rsplit(":", 1)[-1]
+        spec.axes = ("n_a (hidden unit)", "n_a + n_x: [a_prev; xt]") if key.startswith("dW") else \
+            ("n_a (unit)", "m (example)") if key[0] in "dac" and key not in ("dxt",) else ("n_x (input)", "m (example)")
     return out
 
 

@@ -34,6 +34,7 @@ class CheckSpec:
     keys: list
     what: str = ""  # what the values are, for the detail of a failing check ("dx of rnn_step_backward")
     time_axis: int | None = None  # the values' time axis, if any: a failing check names the wrong steps
+    axes: tuple | None = None  # (rows, columns) of a 2-D value in the course's words, for the report's pictures
 
 
 class Protocol:
