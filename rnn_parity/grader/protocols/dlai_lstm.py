@@ -222,6 +222,8 @@ PHRASING = {
                                         "dft = (...) * c_prev * ft * (1 - ft)"),
     "lstm_tanh_applied_twice": ("ot * (1 - np.square(np.tanh(np.tanh(c_next)))) * da_next",
                                 "ot * (1 - np.square(np.tanh(c_next))) * da_next"),
+    "lstm_candidate_tanh_applied_twice": ("dcct = dc * it * (1 - np.square(np.tanh(cct)))",
+                                          "dcct = dc * it * (1 - np.square(cct))"),
     "lstm_tanh_grad_of_cell_state": ("ot * (1 - np.square(c_next)) * da_next",
                                      "ot * (1 - np.square(np.tanh(c_next))) * da_next"),
     "lstm_dc_missing_dh_path": ("dcct = dc_next * it * (1 - np.square(cct))",

@@ -63,6 +63,16 @@ MUTANTS: tuple = (
         wrong="dc = dc + dm * o * (1.0 - np.tanh(tanh_c) ** 2)",
         math_correct="dc_t += dh_t * o * (1 - tanh(c_t)^2)", math_wrong="dc_t += dh_t * o * (1 - tanh(tanh(c_t))^2)"),
     Mutant(
+        id="lstm_candidate_tanh_applied_twice",
+        mistake="The candidate gate's derivative applies tanh a second time: 1 - tanh(g)^2 where g already is a tanh.",
+        explanation="g = tanh(a_g) is the candidate's value, so tanh'(a_g) = 1 - g^2. Writing 1 - tanh(g)^2 takes "
+                    "the tanh of a tanh: every gradient that passes through the candidate is off (seen in real "
+                    "homework).",
+        module=LSTM, correct=_GATE_GRADS,
+        wrong="da = np.concatenate((di * i * (1.0 - i), df * f * (1.0 - f), dg * (1.0 - np.tanh(g) ** 2), "
+              "do * o * (1.0 - o)), axis=1)",
+        math_correct="da_g = dg * (1 - g^2)", math_wrong="da_g = dg * (1 - tanh(g)^2)"),
+    Mutant(
         id="lstm_tanh_grad_of_cell_state",
         mistake="The derivative of tanh(c_t) is taken from c_t itself: 1 - c_t^2.",
         explanation="h_t = o * tanh(c_t), so the gradient reaching c_t through h_t carries 1 - tanh(c_t)^2. "
