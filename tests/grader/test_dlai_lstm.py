@@ -57,3 +57,13 @@ def test_rnn_and_lstm_parts_of_one_notebook_file(tmp_path):
     assert report.verdict == "fail" and report.to_json()["parts"] == {"rnn": "pass", "lstm": "fail"}
     assert [f.mutant.id for f in report.diagnosis] == ["lstm_upstream_grad_alone"]
     assert report.diagnosis[0].wrong == "gradients = lstm_cell_backward(da[:, :, t], dc_prevt, caches[t])"
+
+
+def test_a_backward_handed_in_alone_is_graded_on_the_courses_cache(tmp_path):
+    text = (DL / "correct.py").read_text()
+    start, end = text.index("def lstm_cell_forward("), text.index("def lstm_cell_backward(")
+    path = tmp_path / "backward_only.py"
+    path.write_text(text[:start] + text[end:])
+    report = grade(str(path))
+    assert report.verdict == "pass" and [c.name for c in report.checks] == [c for c in CHECKS if "grad:" in c]
+    assert any(n.startswith("lstm_backward graded on the course's cache") for n in report.notes), report.notes

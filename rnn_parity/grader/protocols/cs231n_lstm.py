@@ -225,6 +225,8 @@ PHRASING = {
     "lstm_tanh_applied_twice": ("dc = dnext_c + dnext_h * o * (1 - np.tanh(tanh_c) ** 2)",
                                 "dc = dnext_c + dnext_h * o * (1 - tanh_c ** 2)"),
     "lstm_candidate_tanh_applied_twice": ("dg_a = dg * (1 - np.tanh(g) ** 2)", "dg_a = dg * (1 - g ** 2)"),
+    "lstm_dc_prev_not_carried": ("... = lstm_step_backward(dh[:, t] + dprev_h, np.zeros((N, H)), cache[t])",
+                                 "... = lstm_step_backward(dh[:, t] + dprev_h, dprev_c, cache[t])"),
     "lstm_tanh_grad_of_cell_state": ("dc = dnext_c + dnext_h * o * (1 - next_c ** 2)",
                                      "dc = dnext_c + dnext_h * o * (1 - np.tanh(next_c) ** 2)"),
     "lstm_dc_missing_dh_path": ("dc = dnext_c", "dc = dnext_c + dnext_h * o * (1 - np.tanh(next_c) ** 2)"),

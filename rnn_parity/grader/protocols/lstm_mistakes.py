@@ -23,6 +23,15 @@ MUTANTS: tuple = (
         wrong="dh = dh_next if dys is None else dys[t]",
         math_correct="dh_t <- dh_t + dh_prev (from step t+1)", math_wrong="dh_t alone"),
     Mutant(
+        id="lstm_dc_prev_not_carried",
+        mistake="In the backward loop, the cell state's gradient from step t+1 is never passed to step t: it stays zero.",
+        explanation="c_t feeds c_{t+1}, so step t's backward must receive the dc_prev that step t+1 sent back. A "
+                    "variable set to zeros before the loop and never updated (or a fresh zeros each step) drops "
+                    "that path: the last step is right, every earlier step misses the long-term memory's gradient.",
+        module=LSTM, correct="        dh_next, dc_next = dh_prev, dc_prev\n",
+        wrong="        dh_next, dc_next = dh_prev, dc_next\n",
+        math_correct="dc_t <- dc_prev (from step t+1)", math_wrong="dc_t = 0 at every step"),
+    Mutant(
         id="lstm_cache_holds_overwritten_view",
         mistake="The forward caches an array that a later step overwrites in place, so every step's cache ends up "
                 "holding the last hidden state.",
