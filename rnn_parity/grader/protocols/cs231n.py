@@ -209,7 +209,7 @@ class CS231n(Protocol):
         batch = info.get("layout", "batch-major") == "batch-major"
         return [lambda: _step(A, plan["step"]), lambda: _sequence(A, plan["seq"], batch),
                 lambda: _embedding(A, plan["emb"]), lambda: _affine(plan["affine"]),
-                lambda: _loss(A, plan["loss"])] + LSTM.expected_parts(plan["lstm"])
+                lambda: _loss(A, plan["loss"])] + _lstm_parts(plan, info)
 
     def refine(self, results: list, specs: list, plan: dict, info: dict, student: dict, expected: dict,
                tol: float) -> dict:
@@ -291,3 +291,8 @@ def _forward_any_layout(probe, s: dict):
 
 
 PROTOCOL = CS231n()
+
+
+def _lstm_parts(plan: dict, info: dict) -> list:
+    """The LSTM half's expected values, only for a file that has LSTM functions (the replays stay cheap)."""
+    return LSTM.expected_parts(plan["lstm"]) if set(LSTM.FUNCTIONS) & set(info.get("functions", [])) else []

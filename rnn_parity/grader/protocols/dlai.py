@@ -215,7 +215,7 @@ class DLAI(Protocol):
         return [lambda: _cell(A, plan["cell"]), lambda: _sequence(A, plan["seq"]),
                 lambda: {f"clip:{n}": v for n, v in A.clip_value(plan["clip"]["gradients"],
                                                                   plan["clip"]["maxValue"]).items()},
-                lambda: _optimize(A, plan["opt"])] + LSTM.expected_parts(plan["lstm"])
+                lambda: _optimize(A, plan["opt"])] + _lstm_parts(plan, info)
 
     def refine(self, results: list, specs: list, plan: dict, info: dict, student: dict, expected: dict,
                tol: float) -> dict:
@@ -345,3 +345,8 @@ def _record_dict(probe, prefix: str, value, keys: tuple, what: str) -> dict:
 
 
 PROTOCOL = DLAI()
+
+
+def _lstm_parts(plan: dict, info: dict) -> list:
+    """The LSTM half's expected values, only for a file that has LSTM functions (the replays stay cheap)."""
+    return LSTM.expected_parts(plan["lstm"]) if set(LSTM.FUNCTIONS) & set(info.get("functions", [])) else []
