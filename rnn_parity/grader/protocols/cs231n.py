@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import own_gradient as OG
 from . import cs231n_lstm as LSTM
 from . import sizes as S
 from .lstm_mistakes import MUTANTS as LSTM_MUTANTS
@@ -108,6 +109,10 @@ class CS231n(Protocol):
                 if "rnn_step_backward" in have and _has_cache(probe, "rnn_step_forward", "rnn_step_backward"):
                     res = probe.call("rnn_step_backward", c["dnext_h"], cache)
                     _record_grads(probe, "step", res, ("dx", "dprev_h", "dWx", "dWh", "db"), "rnn_step_backward")
+                    step = ("x", "prev_h", "Wx", "Wh", "b")
+                    OG.record(probe, "rnn_step_backward",
+                              lambda a: probe.call("rnn_step_forward", *[a[n] for n in step])[0],
+                              {n: plan["step"][n] for n in step}, [plan["step"]["dnext_h"]], dict(zip(step, res)))
         s = {k: v.copy() for k, v in plan["seq"].items()}
         if "rnn_forward" in have:
             with probe.function("rnn_forward", "rnn_backward"):
@@ -119,6 +124,11 @@ class CS231n(Protocol):
                     dh = s["dh"] if layout == "batch-major" else s["dh"].transpose(1, 0, 2).copy()
                     res = probe.call("rnn_backward", dh, cache)
                     _record_grads(probe, "seq", res, ("dx", "dh0", "dWx", "dWh", "db"), "rnn_backward")
+                    names = ("x", "h0", "Wx", "Wh", "b")
+                    inputs = {n: plan["seq"][n] for n in names}
+                    inputs["x"] = inputs["x"] if layout == "batch-major" else inputs["x"].transpose(1, 0, 2).copy()
+                    OG.record(probe, "rnn_backward", lambda a: probe.call("rnn_forward", *[a[n] for n in names])[0],
+                              inputs, [dh], dict(zip(names, res)))
         e = plan["emb"]
         if "word_embedding_forward" in have:
             with probe.function("word_embedding_forward", "word_embedding_backward"):

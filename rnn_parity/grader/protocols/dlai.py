@@ -119,7 +119,8 @@ class DLAI(Protocol):
                 _record_output(probe, "cell:yt_pred", yt_pred, "yt_pred of rnn_cell_forward")
                 if "rnn_cell_backward" in have:
                     grads = probe.call("rnn_cell_backward", c["da_next"], cache)
-                    _record_dict(probe, "cell", grads, STEP_GRADS, "rnn_cell_backward")
+                    grads = _record_dict(probe, "cell", grads, STEP_GRADS, "rnn_cell_backward")
+                    _own_gradient(probe, "rnn_cell", plan["cell"], ("xt", "a_prev"), "da_next", grads)
         elif "rnn_cell_backward" in have:  # backward only (the forward in another file): the course's cache
             with probe.function("rnn_cell_backward"):
                 cache = _course_cell_cache(c["xt"], c["a_prev"], c["parameters"])
@@ -135,7 +136,8 @@ class DLAI(Protocol):
                 _record_output(probe, "seq:y_pred", y_pred, "y_pred of rnn_forward")
                 if "rnn_backward" in have:
                     grads = probe.call("rnn_backward", s["da"], caches)
-                    _record_dict(probe, "seq", grads, SEQ_GRADS, "rnn_backward")
+                    grads = _record_dict(probe, "seq", grads, SEQ_GRADS, "rnn_backward")
+                    _own_gradient(probe, "rnn", plan["seq"], ("x", "a0"), "da", grads)
         elif "rnn_backward" in have:
             with probe.function("rnn_backward"):
                 caches, a_prev = [], s["a0"]
@@ -222,6 +224,19 @@ class DLAI(Protocol):
         """{function: why} for LSTM functions that pass only at the notebook's own sizes."""
         return S.hardcoded(results, specs, LSTM.course_sets(plan["lstm"]), "lstm:", student, expected, tol,
                            info.get("size_literals", {}), LSTM.CALLEES)
+
+
+def _own_gradient(probe, stem: str, case: dict, states: tuple, upstream: str, grads: dict) -> None:
+    """The backward against finite differences of the file's own forward (grader.own_gradient)."""
+    from .. import own_gradient as OG
+
+    case = _copy(case)
+    weights = ("Wax", "Waa", "ba")
+    inputs = {**{n: case[n] for n in states}, **{n: case["parameters"][n] for n in weights}}
+    rest = {k: v for k, v in case["parameters"].items() if k not in weights}
+    OG.record(probe, f"{stem}_backward", lambda a: probe.call(
+        f"{stem}_forward", *[a[n] for n in states], {**rest, **{n: a[n] for n in weights}})[0],
+        inputs, [case[upstream]], {n: grads["d" + n] for n in states + weights})
 
 
 def _course_cell_cache(xt, a_prev, parameters) -> tuple:
