@@ -227,3 +227,13 @@ def test_an_endless_loop_in_one_function_fails_only_its_checks(tmp_path):
     assert report.verdict == "fail" and report.error is None
     assert _failing(report) == ["temporal_affine:grad:x", "temporal_affine:grad:w", "temporal_affine:grad:b"]
     assert "did not finish within 5 s (an endless loop?)" in report.check("temporal_affine:grad:w").detail
+
+
+def test_a_hidden_size_hard_coded_at_the_notebooks_value_is_named(tmp_path):
+    path = _variant(tmp_path, [("    h = np.zeros((N, T, h0.shape[1]))\n", "    h = np.zeros((N, T, 5))\n")])
+    report = grade(path)
+    line = open(path).read().splitlines().index("    h = np.zeros((N, T, 5))") + 1
+    detail = report.check("forward").detail
+    assert detail.endswith(f"(works only at the notebook's sizes: a size is hard-coded (line {line}: "
+                           "`h = np.zeros((N, T, 5))`))"), detail
+    assert report.check("grad:x").detail == "not run: rnn_forward failed"  # the size sits in the forward

@@ -24,6 +24,9 @@ from .engine import CheckSpec, Protocol, Recognition, own_function, parameter_na
 from .student import GradeError
 
 N, T, D, H = 3, 4, 5, 6  # N != T and D != H: layouts and transposes show in the shapes
+# the notebook's own test sizes: (N, D, H) of its step tests, (N, T, D, H) of its sequence tests
+COURSE_STEP = [(3, 10, 4), (4, 5, 6)]
+COURSE_SEQ = [(2, 3, 4, 5), (2, 10, 3, 5)]
 V, M = 9, 7  # vocabulary (word embedding, softmax loss) and temporal-affine output size
 
 RNN_FUNCTIONS = ("rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward")
@@ -91,6 +94,9 @@ class CS231n(Protocol):
         mask[:, 0] = True
         p["loss"] = {"x": g(0, 1.5, (N, T, V)), "y": rng.integers(0, V, size=(N, T)), "mask": mask}
         p["lstm"] = LSTM.plan(seed)
+        course = np.random.default_rng([seed, 231, 5]).normal  # the notebook's sizes, for hard-coded ones
+        p["course_step"] = [_rnn_step_case(course, *sz) for sz in COURSE_STEP]
+        p["course_seq"] = [_rnn_seq_case(course, *sz) for sz in COURSE_SEQ]
         return p
 
     def probe(self, probe, plan: dict) -> None:
@@ -100,35 +106,14 @@ class CS231n(Protocol):
         info["names"] = {f: _names(module, f) for f in DEFAULT_NAMES}
         info["forward_only"] = []
         have = set(info["functions"])
-        c = {k: v.copy() for k, v in plan["step"].items()}
-        if "rnn_step_forward" in have:
-            with probe.function("rnn_step_forward", "rnn_step_backward"):
-                res = probe.call("rnn_step_forward", c["x"], c["prev_h"], c["Wx"], c["Wh"], c["b"])
-                next_h, cache = _output_and_cache(probe, res, "rnn_step_forward")
-                probe.record("step:next_h", next_h, "next_h")
-                if "rnn_step_backward" in have and _has_cache(probe, "rnn_step_forward", "rnn_step_backward"):
-                    res = probe.call("rnn_step_backward", c["dnext_h"], cache)
-                    _record_grads(probe, "step", res, ("dx", "dprev_h", "dWx", "dWh", "db"), "rnn_step_backward")
-                    step = ("x", "prev_h", "Wx", "Wh", "b")
-                    OG.record(probe, "rnn_step_backward",
-                              lambda a: probe.call("rnn_step_forward", *[a[n] for n in step])[0],
-                              {n: plan["step"][n] for n in step}, [plan["step"]["dnext_h"]], dict(zip(step, res)))
-        s = {k: v.copy() for k, v in plan["seq"].items()}
-        if "rnn_forward" in have:
-            with probe.function("rnn_forward", "rnn_backward"):
-                res, layout = _forward_any_layout(probe, s)
-                info["layout"] = layout
-                h, cache = _output_and_cache(probe, res, "rnn_forward")
-                probe.record("seq:h", h, "h")
-                if "rnn_backward" in have and _has_cache(probe, "rnn_forward", "rnn_backward"):
-                    dh = s["dh"] if layout == "batch-major" else s["dh"].transpose(1, 0, 2).copy()
-                    res = probe.call("rnn_backward", dh, cache)
-                    _record_grads(probe, "seq", res, ("dx", "dh0", "dWx", "dWh", "db"), "rnn_backward")
-                    names = ("x", "h0", "Wx", "Wh", "b")
-                    inputs = {n: plan["seq"][n] for n in names}
-                    inputs["x"] = inputs["x"] if layout == "batch-major" else inputs["x"].transpose(1, 0, 2).copy()
-                    OG.record(probe, "rnn_backward", lambda a: probe.call("rnn_forward", *[a[n] for n in names])[0],
-                              inputs, [dh], dict(zip(names, res)))
+        _probe_rnn_step(probe, plan["step"], have, own=True)
+        _probe_rnn_seq(probe, plan["seq"], have, own=True)
+        runs = [(k, lambda pr, c=c: _probe_rnn_step(pr, c, have)) for k, c in enumerate(plan["course_step"])]
+        runs += [(len(runs) + k, lambda pr, c=c: _probe_rnn_seq(pr, c, have)) for k, c in enumerate(plan["course_seq"])]
+        S.run_at_course_sizes(probe, "", runs)
+        values = {v for sz in COURSE_STEP + COURSE_SEQ for v in sz}
+        info["size_literals"] = {f: lines for f in RNN_FUNCTIONS if f in have
+                                 for lines in [S.size_literals(own_function(module, f), values)] if lines}
         e = plan["emb"]
         if "word_embedding_forward" in have:
             with probe.function("word_embedding_forward", "word_embedding_backward"):
@@ -219,13 +204,39 @@ class CS231n(Protocol):
         batch = info.get("layout", "batch-major") == "batch-major"
         return [lambda: _step(A, plan["step"]), lambda: _sequence(A, plan["seq"], batch),
                 lambda: _embedding(A, plan["emb"]), lambda: _affine(plan["affine"]),
-                lambda: _loss(A, plan["loss"])] + _lstm_parts(plan, info)
+                lambda: _loss(A, plan["loss"]), lambda: _course(A, plan, batch)] + _lstm_parts(plan, info)
 
     def refine(self, results: list, specs: list, plan: dict, info: dict, student: dict, expected: dict,
                tol: float) -> dict:
-        """{function: why} for LSTM functions that pass only at the notebook's own sizes."""
-        return S.hardcoded(results, specs, LSTM.course_sets(plan["lstm"]), "lstm:", student, expected, tol,
-                           info.get("size_literals", {}), LSTM.CALLEES)
+        """{function: why} for the functions that pass only at the notebook's own sizes."""
+        literals = info.get("size_literals", {})
+        rnn = [(s, r) for s, r in zip(specs, results) if not s.name.startswith("lstm:")]
+        found = S.hardcoded([r for _, r in rnn], [s for s, _ in rnn], len(plan["course_step"]) + len(plan["course_seq"]),
+                            "", student, expected, tol, literals, {"rnn_forward": "rnn_step_forward",
+                                                                     "rnn_backward": "rnn_step_backward"})
+        return {**found, **S.hardcoded(results, specs, LSTM.course_sets(plan["lstm"]), "lstm:", student, expected,
+                                       tol, literals, LSTM.CALLEES)}
+
+
+def _rnn_step_case(g, n, d, h) -> dict:
+    return {"x": g(0, 1, (n, d)), "prev_h": g(0, 0.8, (n, h)), "Wx": g(0, 0.5, (d, h)),
+            "Wh": g(0, 0.9 / np.sqrt(h), (h, h)), "b": g(0, 0.3, (h,)), "dnext_h": g(0, 1, (n, h))}
+
+
+def _rnn_seq_case(g, n, t, d, h) -> dict:
+    return {"x": g(0, 1, (n, t, d)), "h0": g(0, 0.8, (n, h)), "Wx": g(0, 0.5, (d, h)),
+            "Wh": g(0, 0.9 / np.sqrt(h), (h, h)), "b": g(0, 0.3, (h,)), "dh": g(0, 1, (n, t, h))}
+
+
+def _course(A, plan: dict, batch: bool) -> dict:
+    """The expected values at the notebook's sizes, under "course<k>:" (see sizes.course_key)."""
+    out = {}
+    for k, c in enumerate(plan["course_step"]):
+        out.update({S.course_key("", k, key): v for key, v in _step(A, c).items()})
+    for k, c in enumerate(plan["course_seq"]):
+        k += len(plan["course_step"])
+        out.update({S.course_key("", k, key): v for key, v in _sequence(A, c, batch).items()})
+    return out
 
 
 def _step(A, c: dict) -> dict:
@@ -253,6 +264,47 @@ def _affine(a: dict) -> dict:
 def _loss(A, lo: dict) -> dict:
     loss, dx = A.cross_entropy(lo["x"], lo["y"], lo["mask"], "sum")
     return {"loss:loss": np.float64(loss / N), "loss:dx": dx / N}  # summed over the scored steps, mean over N
+
+
+def _probe_rnn_step(probe, case: dict, have, own: bool = False) -> None:
+    """rnn_step_forward, then rnn_step_backward on its cache (own: also against its own forward)."""
+    c = {k: v.copy() for k, v in case.items()}
+    if "rnn_step_forward" not in have:
+        return
+    with probe.function("rnn_step_forward", "rnn_step_backward"):
+        res = probe.call("rnn_step_forward", c["x"], c["prev_h"], c["Wx"], c["Wh"], c["b"])
+        next_h, cache = _output_and_cache(probe, res, "rnn_step_forward")
+        probe.record("step:next_h", next_h, "next_h")
+        if "rnn_step_backward" in have and _has_cache(probe, "rnn_step_forward", "rnn_step_backward"):
+            res = probe.call("rnn_step_backward", c["dnext_h"], cache)
+            _record_grads(probe, "step", res, ("dx", "dprev_h", "dWx", "dWh", "db"), "rnn_step_backward")
+            step = ("x", "prev_h", "Wx", "Wh", "b")
+            if own:
+                OG.record(probe, "rnn_step_backward", lambda a: probe.call("rnn_step_forward", *[a[n] for n in step])[0],
+                          {n: case[n] for n in step}, [case["dnext_h"]], dict(zip(step, res)))
+
+
+def _probe_rnn_seq(probe, case: dict, have, own: bool = False) -> None:
+    """rnn_forward in the layout that runs, then rnn_backward on its cache (own: sets info["layout"] too)."""
+    s = {k: v.copy() for k, v in case.items()}
+    if "rnn_forward" not in have:
+        return
+    with probe.function("rnn_forward", "rnn_backward"):
+        res, layout = _forward_any_layout(probe, s)
+        if own:
+            probe.info["layout"] = layout
+        h, cache = _output_and_cache(probe, res, "rnn_forward")
+        probe.record("seq:h", h, "h")
+        if "rnn_backward" in have and _has_cache(probe, "rnn_forward", "rnn_backward"):
+            dh = s["dh"] if layout == "batch-major" else s["dh"].transpose(1, 0, 2).copy()
+            res = probe.call("rnn_backward", dh, cache)
+            _record_grads(probe, "seq", res, ("dx", "dh0", "dWx", "dWh", "db"), "rnn_backward")
+            names = ("x", "h0", "Wx", "Wh", "b")
+            inputs = {n: case[n] for n in names}
+            inputs["x"] = inputs["x"] if layout == "batch-major" else inputs["x"].transpose(1, 0, 2).copy()
+            if own:
+                OG.record(probe, "rnn_backward", lambda a: probe.call("rnn_forward", *[a[n] for n in names])[0],
+                          inputs, [dh], dict(zip(names, res)))
 
 
 def _names(module, fn_name: str) -> list:
