@@ -77,7 +77,7 @@ def _axis_names(canon: str) -> tuple[str, str]:
 def gradient_figure(name: str, canon: str, item: dict) -> str:
     """Student | reference | difference, side by side; a base64 PNG."""
     from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import FixedLocator, MaxNLocator
 
     s, e = _as_matrix(item["student"]), _as_matrix(item["reference"])
     same = s.shape == e.shape
@@ -101,8 +101,8 @@ def gradient_figure(name: str, canon: str, item: dict) -> str:
         else:
             ax.set_xticks([])
         ax.tick_params(labelsize=7)
-        for axis in (ax.xaxis, ax.yaxis):  # rows and columns are indices: no tick between two of them
-            axis.set_major_locator(MaxNLocator(integer=True))
+        for axis, n in ((ax.xaxis, a.shape[1]), (ax.yaxis, a.shape[0])):  # indices: no tick between two
+            axis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1) if n > 1 else FixedLocator([0]))
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04).ax.tick_params(labelsize=7)
     err = item.get("rel_error")
     err_s = ("wrong shape" if not same else "not finite" if err is None or not np.isfinite(err)
