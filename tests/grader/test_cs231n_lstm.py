@@ -16,7 +16,6 @@ MISTAKES = sorted(p.stem for p in (LS / "mistakes").glob("*.py"))
 CHECKS = ["lstm:step:forward", "lstm:step:grad:x", "lstm:step:grad:prev_h", "lstm:step:grad:prev_c",
           "lstm:step:grad:Wx", "lstm:step:grad:Wh", "lstm:step:grad:b", "lstm:forward", "lstm:grad:x",
           "lstm:grad:h0", "lstm:grad:Wx", "lstm:grad:Wh", "lstm:grad:b"]
-SHAPE_ONLY = {"db_keeps_batch_axis"}  # said by the shape check, no mutant
 
 
 def test_correct_passes_with_each_part_and_its_own_gradient(capsys):
@@ -42,20 +41,23 @@ def test_mistake_is_named_in_cs231n_notation(mistake):
     name, results, info, findings = inprocess.grade_in_process(LS / "mistakes" / f"{mistake}.py", diagnose=True)
     failing = [c.name for c in results if c.status == "fail"]
     assert name == "cs231n" and failing, results
-    if mistake in SHAPE_ONLY:
-        assert failing == ["lstm:step:grad:b", "lstm:grad:b"] and not findings
-        assert "has shape (1, 24), expected (24,) (summed over the batch with keepdims=True" in results[6].detail
-        return
-    assert [f.mutant.id for f in findings] == ["lstm_" + mistake], [f.mutant.id for f in findings]
+    assert [f.mutant.id for f in findings] == [mistake], [f.mutant.id for f in findings]
     (finding,) = findings
     assert finding.full and set(finding.explains) == set(failing)
-    assert (finding.wrong, finding.correct) == PROTOCOL.phrasing["lstm_" + mistake]
+    assert (finding.wrong, finding.correct) == PROTOCOL.phrasing[mistake]
+
+
+def test_db_of_shape_1_by_4h_is_said_by_the_shape_check():
+    name, results, info, findings = inprocess.grade_in_process(LS / "handed_in" / "db_keeps_batch_axis.py",
+                                                               diagnose=True)
+    assert [c.name for c in results if c.status == "fail"] == ["lstm:step:grad:b", "lstm:grad:b"] and not findings
+    assert "has shape (1, 24), expected (24,) (summed over the batch with keepdims=True" in results[6].detail
 
 
 def test_a_file_with_rnn_and_lstm_parts_passes_only_if_both_do(tmp_path):
     rnn = (EXAMPLES / "cs231n" / "correct.py").read_text()
     rnn = rnn[:rnn.index("def lstm_step_forward(")]
-    lstm = (LS / "mistakes" / "forget_gate_missing_from_dc_prev.py").read_text()
+    lstm = (LS / "mistakes" / "lstm_forget_gate_missing_from_dc_prev.py").read_text()
     path = tmp_path / "rnn_layers.py"
     path.write_text(rnn + "\n\n" + lstm.split('"""', 2)[2].replace("import numpy as np\n", "", 1))
     report = grade(str(path))
@@ -113,7 +115,7 @@ def test_time_major_lstm_is_told_by_shape(tmp_path):
 
 
 @pytest.mark.parametrize("path, check, step", [
-    (LS / "mistakes" / "upstream_grad_alone.py", "lstm:grad:x", 2),  # (dlai's pictures: the same code path)
+    (LS / "mistakes" / "lstm_upstream_grad_alone.py", "lstm:grad:x", 2),  # (dlai's pictures: the same code path)
 ])
 def test_html_report_draws_each_failing_lstm_check_in_the_students_names(path, check, step):
     from rnn_parity.grader.html_report import render_html

@@ -36,21 +36,23 @@ def test_mistake_is_named_in_the_courses_notation(mistake):
     name, results, info, findings = inprocess.grade_in_process(DL / "mistakes" / f"{mistake}.py", diagnose=True)
     failing = [c.name for c in results if c.status == "fail"]
     assert name == "dlai" and failing, results
-    if mistake == "db_keeps_wrong_shape":  # the shape says it: (n_a,) where (n_a, 1) belongs
-        bf = next(c for c in results if c.name == "lstm:step:grad:bf")
-        assert bf.detail.startswith("gradients['dbf'] of lstm_cell_backward has shape (6,), expected (6, 1) "
-                                    "(summed without keepdims=True"), bf.detail
-        return
-    assert [f.mutant.id for f in findings] == ["lstm_" + mistake], [f.mutant.id for f in findings]
+    assert [f.mutant.id for f in findings] == [mistake], [f.mutant.id for f in findings]
     (finding,) = findings
     assert finding.full and set(finding.explains) == set(failing)
-    assert (finding.wrong, finding.correct) == PROTOCOL.phrasing["lstm_" + mistake]
+    assert (finding.wrong, finding.correct) == PROTOCOL.phrasing[mistake]
+
+
+def test_a_bias_gradient_without_its_column_axis_is_said_by_the_shape_check():
+    _, results, _ = inprocess.grade_in_process(DL / "handed_in" / "db_keeps_wrong_shape.py")
+    bf = next(c for c in results if c.name == "lstm:step:grad:bf")
+    assert bf.detail.startswith("gradients['dbf'] of lstm_cell_backward has shape (6,), expected (6, 1) "
+                                "(summed without keepdims=True"), bf.detail
 
 
 def test_rnn_and_lstm_parts_of_one_notebook_file(tmp_path):
     rnn = (EXAMPLES / "dlai" / "correct.py").read_text()
     rnn = rnn[:rnn.index("def lstm_cell_forward(")]
-    lstm = (DL / "mistakes" / "upstream_grad_alone.py").read_text().split('"""', 2)[2]
+    lstm = (DL / "mistakes" / "lstm_upstream_grad_alone.py").read_text().split('"""', 2)[2]
     path = tmp_path / "step_by_step.py"
     path.write_text(rnn + "\n\n" + lstm.replace("import numpy as np\n", "", 1))
     report = grade(str(path))
