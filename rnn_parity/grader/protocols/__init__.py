@@ -56,6 +56,15 @@ What the engine does with it (rnn_parity.grader.judge, generic for every protoco
       With `scopes`, each mutant is also tried on only the keys starting with one of a scope's prefixes
       (a mistake in rnn_backward's loop leaves a correct rnn_step_backward correct);
     - only a file that cannot be loaded at all is "could not grade" (exit 2).
+
+Optional hooks (see cs231n.py / cs231n_lstm.py for a protocol that uses them all):
+    mutants = (...)        # the protocol's own Mutants (lstm_mistakes.MUTANTS), tried after the catalogue's
+    def refine(self, results, specs, plan, info, student, expected, tol) -> {function: why}
+                           # failures with a known cause (sizes.hardcoded: works only at the notebook's sizes)
+    CheckSpec(..., axes=("D (input)", "4H: gate blocks"))   # the picture's row and column names
+    grader.own_gradient.record(probe, backward, run_forward, inputs, upstream, grads)   # in probe(): the
+                           # backward against finite differences of the file's own forward (report line)
+    check names "lstm:..." / "gru:..." make a part of the file (grader.parts): one verdict per part.
 """
 from __future__ import annotations
 
