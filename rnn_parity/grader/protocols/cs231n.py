@@ -202,9 +202,16 @@ class CS231n(Protocol):
         from .. import answers as A
 
         batch = info.get("layout", "batch-major") == "batch-major"
-        return [lambda: _step(A, plan["step"]), lambda: _sequence(A, plan["seq"], batch),
-                lambda: _embedding(A, plan["emb"]), lambda: _affine(plan["affine"]),
-                lambda: _loss(A, plan["loss"]), lambda: _course(A, plan, batch)] + _lstm_parts(plan, info)
+        have = set(info.get("functions", RNN_FUNCTIONS + OTHER_FUNCTIONS))
+        parts = [("rnn_step_forward", lambda: _step(A, plan["step"])),
+                 ("rnn_forward", lambda: _sequence(A, plan["seq"], batch)),
+                 ("word_embedding_forward", lambda: _embedding(A, plan["emb"])),
+                 ("temporal_affine_forward", lambda: _affine(plan["affine"])),
+                 ("temporal_softmax_loss", lambda: _loss(A, plan["loss"]))]
+        if have & set(RNN_FUNCTIONS):  # the RNN functions at the notebook's own sizes (hard-coded sizes)
+            parts.append(("", lambda: _course(A, plan, batch)))
+        # only the parts of the functions the file has: the diagnosis replays them all, once per mistake
+        return [part for fn, part in parts if not fn or fn in have] + _lstm_parts(plan, info)
 
     def refine(self, results: list, specs: list, plan: dict, info: dict, student: dict, expected: dict,
                tol: float) -> dict:

@@ -214,10 +214,14 @@ class DLAI(Protocol):
     def expected_parts(self, plan: dict, info: dict) -> list:
         from .. import answers as A
 
-        return [lambda: _cell(A, plan["cell"]), lambda: _sequence(A, plan["seq"]),
-                lambda: {f"clip:{n}": v for n, v in A.clip_value(plan["clip"]["gradients"],
-                                                                  plan["clip"]["maxValue"]).items()},
-                lambda: _optimize(A, plan["opt"])] + _lstm_parts(plan, info)
+        have = set(info.get("functions", ARITY))
+        parts = [({"rnn_cell_forward", "rnn_cell_backward"}, lambda: _cell(A, plan["cell"])),
+                 ({"rnn_forward", "rnn_backward"}, lambda: _sequence(A, plan["seq"])),
+                 ({"clip"}, lambda: {f"clip:{n}": v for n, v in A.clip_value(plan["clip"]["gradients"],
+                                                                             plan["clip"]["maxValue"]).items()}),
+                 ({"optimize"}, lambda: _optimize(A, plan["opt"]))]
+        # only the parts of the functions the file has: the diagnosis replays them all, once per mistake
+        return [part for fns, part in parts if fns & have] + _lstm_parts(plan, info)
 
     def refine(self, results: list, specs: list, plan: dict, info: dict, student: dict, expected: dict,
                tol: float) -> dict:
