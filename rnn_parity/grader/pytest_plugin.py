@@ -91,9 +91,9 @@ def diagnosis_text(report) -> str:
     for finding in report.diagnosis or []:
         d = finding.to_json()
         lines.append(f"  {d.get('mistake', '')}")
-        m = getattr(finding, "mutant", None)
-        wrong, correct = getattr(m, "math_wrong", "") or d.get("wrong"), getattr(m, "math_correct", "") or \
-            d.get("correct")
+        # in the protocol's own notation where it has one (finding.wrong), else the catalogue's math
+        wrong, correct = getattr(finding, "wrong", "") or d.get("wrong_math"), getattr(finding, "correct", "") or \
+            d.get("correct_math")
         if wrong and correct:
             lines.append(f"    wrong:   {wrong}\n    correct: {correct}")
     return ("diagnosis:\n" + "\n".join(lines)) if lines else ""
