@@ -192,7 +192,7 @@ LSTM_GRID = [
     "L2-bi-lstm-all-emb-lengths-bf-nobias-f32",
     "L2-bi-lstm-last-ids-short-h0-torchbias-f32-P2",
     "L1-uni-lstm-all-h0-f32-T1-B1",
-    "L1-uni-lstm-all-lengths-D2-H5-O4-P3",
+    "L1-uni-lstm-all-short-bf-D2-H5-O4-P3",
 ]
 # The GRU's b_hn sits inside the reset gate's product, so "torchbias" (a trained b_hh) is its sharpest case.
 GRU_GRID = [
@@ -206,7 +206,7 @@ GRU_GRID = [
     "L2-bi-gru-all-emb-lengths-h0-bf-torchbias-f32",
     "L2-bi-gru-last-ids-short-nobias-f32",
     "L1-uni-gru-all-h0-f32-T1-B1",
-    "L1-uni-gru-all-lengths-D2-H5-O4",
+    "L1-uni-gru-all-short-bf-D2-H5-O4",
 ]
 GRIDS = {"rnn": RNN_GRID, "lstm": LSTM_GRID, "gru": GRU_GRID}
 GRID = [c for cell_grid in GRIDS.values() for c in cell_grid]  # every cell's
