@@ -187,3 +187,14 @@ def test_emb_inputs_are_ids_within_the_vocabulary():
 def test_quick_and_trajectory_cases_parse():
     for c in GRID + QUICK_GRID + [c for _, c in TRAJECTORY_GRID]:
         assert Case.parse(c).id == c
+
+
+def test_the_strategy_draws_every_cell():
+    """The hypothesis-drawn cases reach the LSTM with a projection, the GRU and the RNN (no shrinking: any will do)."""
+    from hypothesis import Phase, find
+
+    quick = settings(max_examples=500, database=None, phases=[Phase.generate])
+    for cell in ("lstm", "gru", "rnn"):
+        found = find(cases(), lambda c, cell=cell: c.cell == cell and (cell != "lstm" or c.proj_size > 0),
+                     settings=quick)
+        assert found.config.cell == cell
