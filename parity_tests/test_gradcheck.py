@@ -21,7 +21,7 @@ def test_gradcheck(case, reduction):
 # kind: Wxh, Whh, bh, bhh (the GRU's b_hh under the reset gate), Whr (the LSTM's projection), E, Why, by, h0, c0.
 # Two layers, so a row of layer 1 checks the gradient that layer 0's output passes down.
 EVERY_ROW = {
-    "lstm": ["L2-uni-lstm-all-lengths-h0-torchbias-P2", "L1-uni-lstm-last-emb-h0-torchbias-P3"],
+    "lstm": ["L2-uni-lstm-all-lengths-h0-torchbias-T3-P3", "L1-uni-lstm-last-emb-h0-torchbias-P3"],
     "gru": ["L2-uni-gru-all-lengths-h0-torchbias", "L1-uni-gru-last-emb-h0-torchbias"],
 }
 KINDS = {"lstm": {"Wxh", "Whh", "bh", "bhh", "Whr", "E", "Why", "by", "h0", "c0", "x"},

@@ -187,7 +187,7 @@ LSTM_GRID = [
     "L2-bi-lstm-last-lengths-torchbias",
     "L2-bi-lstm-all-short-h0-bf-P2",
     "L1-bi-lstm-all-nobias-T1-B1",
-    "L3-uni-lstm-all-lengths-h0-torchbias-T3-P3",
+    "L3-uni-lstm-all-lengths-h0-torchbias-T3",
     "L1-uni-lstm-last-emb-h0-P1",
     "L2-bi-lstm-all-emb-lengths-bf-nobias-f32",
     "L2-bi-lstm-last-ids-short-h0-torchbias-f32-P2",
