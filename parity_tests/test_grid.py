@@ -52,7 +52,8 @@ def _covers_every_option(ids, layers, sizes=True, cell=None):
         if f.name in SIZES and not sizes:
             continue
         values = {getattr(c.config, f.name) for c in grid}
-        assert (len(values) == 1) if f.name in fixed else (len(values) > 1), f"{cell or 'every cell'}: {f.name} {values}"
+        varies = len(values) > 1
+        assert varies != (f.name in fixed), f"{cell or 'every cell'}: {f.name} {values}"
     return grid
 
 

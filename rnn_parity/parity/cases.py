@@ -52,7 +52,8 @@ class Case:
         if self.tokens and self.vocab_size is not None:
             raise ValueError("a case's token ids are one-hot (ids) or embedded (emb), not both")
         if self.cell != "rnn" and self.nonlinearity != "tanh":
-            raise ValueError(f"a case's nonlinearity ({self.nonlinearity!r}) belongs to the rnn cell, not {self.cell!r}")
+            raise ValueError(f"a case's nonlinearity ({self.nonlinearity!r}) belongs to the rnn cell, "
+                             f"not {self.cell!r}")
 
     @property
     def config(self) -> RNNConfig:
@@ -213,7 +214,8 @@ GRID = [c for cell_grid in GRIDS.values() for c in cell_grid]  # every cell's
 
 # Per cell, a few cases that together still touch every option, for `rnn-parity check --quick`.
 QUICK_GRIDS = {
-    "rnn": ["L1-uni-tanh-last-emb", "L2-bi-relu-all-lengths-h0-bf-torchbias", "L1-uni-tanh-all-ids-short-nobias-f32-B1"],
+    "rnn": ["L1-uni-tanh-last-emb", "L2-bi-relu-all-lengths-h0-bf-torchbias",
+            "L1-uni-tanh-all-ids-short-nobias-f32-B1"],
     "lstm": ["L1-uni-lstm-last-emb-P2", "L2-bi-lstm-all-lengths-h0-bf-torchbias-P1",
              "L1-uni-lstm-all-ids-short-nobias-f32-B1"],
     "gru": ["L1-uni-gru-last-emb", "L2-bi-gru-all-lengths-h0-bf-torchbias", "L1-uni-gru-all-ids-short-nobias-f32-B1"],
