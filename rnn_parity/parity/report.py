@@ -1,8 +1,9 @@
 """The report of `rnn-parity check`: every check over the grid, folded into one row per config and quantity.
 
 Each row names its cell (rnn, lstm, gru) beside its config. A row holds the largest absolute and relative
-difference over what it groups, the share of the tolerance used, where that peaks, and PASS/FAIL. Comparisons are grouped by their structured fields
-(group, quantity, member, step), never by parsing their names.
+difference over what it groups, the share of the tolerance used, where that peaks, and PASS/FAIL.
+Comparisons are grouped by their structured fields (group, quantity, member, step), never by parsing
+their names.
 """
 from __future__ import annotations
 
