@@ -177,3 +177,12 @@ def test_unreadable_results_fail_only_their_function(tmp_path):
     report = grade(path)
     assert report.error is None and _failing(report) == DINO_CHECKS[1:]
     assert "optimize: what it returned could not be read (ValueError" in report.check("update").detail
+
+
+def test_a_size_hard_coded_at_the_notebooks_value_is_named(tmp_path):
+    path = _variant(tmp_path, "correct.py", [("    a = np.zeros((n_a, m, T_x))\n", "    a = np.zeros((5, m, T_x))\n")])
+    report = grade(path)
+    line = open(path).read().splitlines().index("    a = np.zeros((5, m, T_x))") + 1
+    assert report.check("forward").detail.endswith(
+        f"(works only at the notebook's sizes: a size is hard-coded (line {line}: `a = np.zeros((5, m, T_x))`))")
+    assert report.check("step:forward").status == "pass"

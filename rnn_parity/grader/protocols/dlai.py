@@ -33,6 +33,7 @@ SEQ_GRADS = ("dx", "da0", "dWax", "dWaa", "dba")
 DINO = ("Wax", "Waa", "Wya", "b", "by")
 COURSE_CACHE_NOTE = ("{0} graded on the course's cache (a_next, a_prev, xt, parameters), built here: "
                      "the file has no {1}")
+COURSE = (3, 5, 2, 10, 4)  # the notebook's own n_x, n_a, n_y, m, T_x: a function that passes only there hard-codes one
 DINOSAUR_SCORE = 20.0  # above any protocol that recognises only helper functions (a file's utils copies)
 
 
@@ -105,48 +106,22 @@ class DLAI(Protocol):
         p["opt"] = {"X": X, "Y": Y, "a_prev": g(0, 0.5, (DINO_A, 1)), "parameters": params(VOCAB, DINO_A, VOCAB, "b"),
                     "learning_rate": LR}
         p["lstm"] = LSTM.plan(seed)
+        g = np.random.default_rng([seed, 2018, 5]).normal  # the notebook's own sizes (hard-coded ones)
+        n_x, n_a, n_y, m, t = COURSE
+        p["course"] = {"cell": {"xt": g(0, 1, (n_x, m)), "a_prev": g(0, 0.8, (n_a, m)), "da_next": g(0, 1, (n_a, m)),
+                                "parameters": params(n_x, n_a, n_y)},
+                       "seq": {"x": g(0, 1, (n_x, m, t)), "a0": g(0, 0.8, (n_a, m)), "da": g(0, 1, (n_a, m, t)),
+                               "parameters": params(n_x, n_a, n_y)}}
         return p
 
     def probe(self, probe, plan: dict) -> None:
         module, info = probe.module, probe.info
         info["functions"] = have = self.recognise(module).found
-        c = _copy(plan["cell"])
-        if "rnn_cell_forward" in have:
-            with probe.function("rnn_cell_forward", "rnn_cell_backward"):
-                res = probe.call("rnn_cell_forward", c["xt"], c["a_prev"], c["parameters"])
-                a_next, yt_pred, cache = probe.unpack(res, 3, "rnn_cell_forward")
-                probe.record("cell:a_next", a_next, "a_next")
-                _record_output(probe, "cell:yt_pred", yt_pred, "yt_pred of rnn_cell_forward")
-                if "rnn_cell_backward" in have:
-                    grads = probe.call("rnn_cell_backward", c["da_next"], cache)
-                    grads = _record_dict(probe, "cell", grads, STEP_GRADS, "rnn_cell_backward")
-                    _own_gradient(probe, "rnn_cell", plan["cell"], ("xt", "a_prev"), "da_next", grads)
-        elif "rnn_cell_backward" in have:  # backward only (the forward in another file): the course's cache
-            with probe.function("rnn_cell_backward"):
-                cache = _course_cell_cache(c["xt"], c["a_prev"], c["parameters"])
-                grads = probe.call("rnn_cell_backward", c["da_next"], cache)
-                _record_dict(probe, "cell", grads, STEP_GRADS, "rnn_cell_backward")
-            probe.note(COURSE_CACHE_NOTE.format("rnn_cell_backward", "rnn_cell_forward"))
-        s = _copy(plan["seq"])
-        if "rnn_forward" in have:
-            with probe.function("rnn_forward", "rnn_backward"):
-                res = probe.call("rnn_forward", s["x"], s["a0"], s["parameters"])
-                a, y_pred, caches = probe.unpack(res, 3, "rnn_forward")
-                probe.record("seq:a", a, "a")
-                _record_output(probe, "seq:y_pred", y_pred, "y_pred of rnn_forward")
-                if "rnn_backward" in have:
-                    grads = probe.call("rnn_backward", s["da"], caches)
-                    grads = _record_dict(probe, "seq", grads, SEQ_GRADS, "rnn_backward")
-                    _own_gradient(probe, "rnn", plan["seq"], ("x", "a0"), "da", grads)
-        elif "rnn_backward" in have:
-            with probe.function("rnn_backward"):
-                caches, a_prev = [], s["a0"]
-                for t in range(s["x"].shape[2]):
-                    caches.append(_course_cell_cache(s["x"][:, :, t], a_prev, s["parameters"]))
-                    a_prev = caches[-1][0]
-                grads = probe.call("rnn_backward", s["da"], (caches, s["x"]))
-                _record_dict(probe, "seq", grads, SEQ_GRADS, "rnn_backward")
-            probe.note(COURSE_CACHE_NOTE.format("rnn_backward", "rnn_forward"))
+        _probe_rnn(probe, plan["cell"], plan["seq"], have, own=True)
+        S.run_at_course_sizes(probe, "", [(0, lambda pr: _probe_rnn(pr, plan["course"]["cell"],
+                                                                     plan["course"]["seq"], have))])
+        info["size_literals"] = {f: lines for f in ARITY if f in have
+                                 for lines in [S.size_literals(own_function(module, f), set(COURSE))] if lines}
         k = _copy(plan["clip"])
         if "clip" in have:
             with probe.function("clip"):
@@ -220,14 +195,66 @@ class DLAI(Protocol):
                  ({"clip"}, lambda: {f"clip:{n}": v for n, v in A.clip_value(plan["clip"]["gradients"],
                                                                              plan["clip"]["maxValue"]).items()}),
                  ({"optimize"}, lambda: _optimize(A, plan["opt"]))]
+        if have & {"rnn_cell_forward", "rnn_cell_backward", "rnn_forward", "rnn_backward"}:
+            parts.append(({""}, lambda: {S.course_key("", 0, k): v for k, v in {
+                **_cell(A, plan["course"]["cell"]), **_sequence(A, plan["course"]["seq"])}.items()}))
         # only the parts of the functions the file has: the diagnosis replays them all, once per mistake
-        return [part for fns, part in parts if fns & have] + _lstm_parts(plan, info)
+        return [part for fns, part in parts if fns & (have | {""})] + _lstm_parts(plan, info)
 
     def refine(self, results: list, specs: list, plan: dict, info: dict, student: dict, expected: dict,
                tol: float) -> dict:
-        """{function: why} for LSTM functions that pass only at the notebook's own sizes."""
-        return S.hardcoded(results, specs, LSTM.course_sets(plan["lstm"]), "lstm:", student, expected, tol,
-                           info.get("size_literals", {}), LSTM.CALLEES)
+        """{function: why} for the functions that pass only at the notebook's own sizes."""
+        literals = info.get("size_literals", {})
+        rnn = [(s, r) for s, r in zip(specs, results) if not s.name.startswith("lstm:")]
+        found = S.hardcoded([r for _, r in rnn], [s for s, _ in rnn], 1, "", student, expected, tol, literals,
+                            {"rnn_forward": "rnn_cell_forward", "rnn_backward": "rnn_cell_backward"})
+        return {**found, **S.hardcoded(results, specs, LSTM.course_sets(plan["lstm"]), "lstm:", student, expected,
+                                       tol, literals, LSTM.CALLEES)}
+
+
+def _probe_rnn(probe, cell: dict, seq: dict, have, own: bool = False) -> None:
+    """The RNN cell and sequence functions on one case (own: the graded sizes, with notes and own gradients)."""
+    c = _copy(cell)
+    if "rnn_cell_forward" in have:
+        with probe.function("rnn_cell_forward", "rnn_cell_backward"):
+            res = probe.call("rnn_cell_forward", c["xt"], c["a_prev"], c["parameters"])
+            a_next, yt_pred, cache = probe.unpack(res, 3, "rnn_cell_forward")
+            probe.record("cell:a_next", a_next, "a_next")
+            _record_output(probe, "cell:yt_pred", yt_pred, "yt_pred of rnn_cell_forward")
+            if "rnn_cell_backward" in have:
+                grads = probe.call("rnn_cell_backward", c["da_next"], cache)
+                grads = _record_dict(probe, "cell", grads, STEP_GRADS, "rnn_cell_backward")
+                if own:
+                    _own_gradient(probe, "rnn_cell", cell, ("xt", "a_prev"), "da_next", grads)
+    elif "rnn_cell_backward" in have:  # backward only (the forward in another file): the course's cache
+        with probe.function("rnn_cell_backward"):
+            cache = _course_cell_cache(c["xt"], c["a_prev"], c["parameters"])
+            grads = probe.call("rnn_cell_backward", c["da_next"], cache)
+            _record_dict(probe, "cell", grads, STEP_GRADS, "rnn_cell_backward")
+        if own:
+            probe.note(COURSE_CACHE_NOTE.format("rnn_cell_backward", "rnn_cell_forward"))
+    s = _copy(seq)
+    if "rnn_forward" in have:
+        with probe.function("rnn_forward", "rnn_backward"):
+            res = probe.call("rnn_forward", s["x"], s["a0"], s["parameters"])
+            a, y_pred, caches = probe.unpack(res, 3, "rnn_forward")
+            probe.record("seq:a", a, "a")
+            _record_output(probe, "seq:y_pred", y_pred, "y_pred of rnn_forward")
+            if "rnn_backward" in have:
+                grads = probe.call("rnn_backward", s["da"], caches)
+                grads = _record_dict(probe, "seq", grads, SEQ_GRADS, "rnn_backward")
+                if own:
+                    _own_gradient(probe, "rnn", seq, ("x", "a0"), "da", grads)
+    elif "rnn_backward" in have:
+        with probe.function("rnn_backward"):
+            caches, a_prev = [], s["a0"]
+            for t in range(s["x"].shape[2]):
+                caches.append(_course_cell_cache(s["x"][:, :, t], a_prev, s["parameters"]))
+                a_prev = caches[-1][0]
+            grads = probe.call("rnn_backward", s["da"], (caches, s["x"]))
+            _record_dict(probe, "seq", grads, SEQ_GRADS, "rnn_backward")
+        if own:
+            probe.note(COURSE_CACHE_NOTE.format("rnn_backward", "rnn_forward"))
 
 
 def _own_gradient(probe, stem: str, case: dict, states: tuple, upstream: str, grads: dict) -> None:
