@@ -145,6 +145,7 @@ def _grade_registered(report: GradeReport, proto, obs: dict, seed: int, tol: flo
 
     info = report.info
     report.checks, report.diagnosis = judge(proto, proto.plan(seed), info, obs, tol, diagnose_mistakes)
+    report.notes += info.pop("settled", [])  # what the answer key was read to depend on (a GRU's convention)
     for fn, why in info.get("not_graded", {}).items():
         report.notes.append(f"{fn}: not graded ({why})")
     if report.error:

@@ -1,0 +1,130 @@
+"""What the gated-cell protocols (dlfs2's LSTM/GRU layers, karpathy, cmu) share.
+
+Child side (NumPy only): `own_check` records the finite differences of the student's own forward next to
+what its backward returned. Parent side (imports rnn_parity.grader.conventions lazily): `settle` reads from
+the student's forward which gate order and convention (GRU) or variant (LSTM) it implements, so that its
+backward is judged in that same convention, and says so.
+
+Gate orders are tuples of canonical gate indices, one per block of the student's packed columns:
+LSTM canonical i, f, g, o (DLFS2's f, g, i, o is (1, 2, 0, 3); Karpathy's IFOG is (0, 1, 3, 2));
+GRU canonical r, z, n (DLFS2's z, r, n is (1, 0, 2)).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .engine import CheckSpec
+from .own_fd import own_gradients
+from .student import call_student
+
+LSTM_GATES, GRU_GATES = "ifgo", "rzn"
+OWN = "own:"  # observation prefix of the finite differences of the student's own forward
+
+
+def gate_names(order, cell: str) -> str:
+    names = LSTM_GATES if cell == "lstm" else GRU_GATES
+    return ", ".join(names[g] for g in order)
+
+
+# ------------------------------------------------------------------------------------------ child side
+
+
+def own_check(probe, fn: str, prefix: str, forward, arrays: dict, upstream: list, keys: dict):
+    """Record, under OWN + prefix, the gradient of the student's forward w.r.t. `arrays` (name -> input),
+    for the observation keys `keys` (array name -> key suffix, "x" -> "dx"); probe.info["own_precision"].
+
+    forward(arrays) -> list of outputs, calling the student's code (constructors included) afresh.
+    A crash here is the forward's (it already ran once): charged to `fn`.
+    """
+    def run(values):
+        return forward(values)
+
+    grads, prec = call_student(probe.progress, probe.file, f"{fn} (finite differences)", own_gradients, run,
+                               arrays, upstream)
+    for name, suffix in keys.items():
+        probe.obs[f"{OWN}{prefix}{suffix}"] = grads[name]
+    probe.info.setdefault("own_precision", {})[prefix] = prec
+
+
+def own_spec(cell_prefix: str, fn: str, prefix: str, keys: list, info: dict) -> CheckSpec:
+    """The check of a backward against the finite differences of the same class's forward."""
+    from ...reference.tolerances import OWN_GRADIENT_REL_ERROR  # parent side: checks() runs in the grader
+
+    prec = info.get("own_precision", {}).get(prefix, "float64")
+    return CheckSpec(f"{cell_prefix}own-gradient", fn, [prefix + k for k in keys], f"{{key}} of {fn}", against=OWN,
+                     tol=OWN_GRADIENT_REL_ERROR[prec])
+
+
+# ----------------------------------------------------------------------------------------- parent side
+
+
+def settle(info: dict, where: str, label: str, student_h, candidates: dict, default, cell: str,
+           tol: float) -> list:
+    """Choose, among `candidates` ({label tuple: zero-argument callable -> the output it predicts}), the one
+    the student's output `student_h` matches within tol; info["conventions"][where] = that label, or
+    `default` when none matches. Returns the report's note (one line)."""
+    from .. import conventions as CV
+
+    chosen = info.setdefault("conventions", {})
+    if student_h is None:
+        chosen[where] = list(default)
+        return []
+    outs = {}
+    for key, predict in candidates.items():
+        try:
+            outs[key] = predict()
+        except Exception:  # noqa: BLE001 - a candidate that cannot run on these shapes is not the one
+            continue
+    found, err = CV.closest(student_h, outs, tol)
+    chosen[where] = list(found if found is not None else default)
+    if found is None:
+        what = "an LSTM" if cell == "lstm" else "a GRU in any of the four conventions"
+        near, near_err = CV.closest(student_h, outs, float("inf"))
+        nearest = f"; nearest: {describe(near, cell)} (off by {near_err:.1e})" if near is not None else ""
+        return [f"{label}: the forward is not {what}{nearest}; its backward is judged against "
+                f"{describe(tuple(default), cell)}"]
+    return [f"{label}: the forward is {describe(found, cell)}; judged in that convention"
+            if cell == "gru" else f"{label}: the forward is {describe(found, cell)}"]
+
+
+def describe(label, cell: str) -> str:
+    from .. import conventions as CV
+
+    order = tuple(label[0])
+    gates = f"gate columns {gate_names(order, cell)}"
+    if cell == "lstm":
+        return f"{CV.describe_lstm(label[1])}, {gates}"
+    return f"a GRU, {CV.describe_gru((label[1], label[2]))}, {gates}"
+
+
+def label_of(info: dict, where: str, default) -> tuple:
+    """The settled label as a tuple (its order a tuple too), or the default."""
+    label = info.get("conventions", {}).get(where) or list(default)
+    return (tuple(label[0]),) + tuple(label[1:])
+
+
+def lstm_candidates(predict, default_order) -> dict:
+    """{(order, variant): callable} for every gate order and LSTM variant; predict(order, variant) -> h."""
+    from .. import conventions as CV
+
+    orders = [tuple(default_order)] + [o for o in CV.permutations(4) if o != tuple(default_order)]
+    return {(o, v): (lambda o=o, v=v: predict(o, v)) for o in orders for v in CV.LSTM_VARIANTS}
+
+
+def gru_candidates(predict, default_order) -> dict:
+    """{(order, reset, update): callable} for every gate order and GRU convention."""
+    from .. import conventions as CV
+
+    orders = [tuple(default_order)] + [o for o in CV.permutations(3) if o != tuple(default_order)]
+    return {(o, r, u): (lambda o=o, r=r, u=u: predict(o, (r, u))) for o in orders for r, u in CV.GRU_CONVENTIONS}
+
+
+def forward_tol() -> float:
+    from ..checks import TOLERANCE
+
+    # float32 buffers in a forward (DLFS2's dtype='f') round at ~6e-8: well inside the grader's tolerance
+    return TOLERANCE
+
+
+def as_array(x):
+    return None if x is None else np.asarray(x, dtype=np.float64)
