@@ -152,8 +152,9 @@ PHRASING_DLFS2 = {
     "lstm_dh0_never_assigned": ("self.dh = None", "self.dh = dh  (after the loop over t)"),
     "lstm_cache_view_overwritten": ("self.c[...] = c_next  (every layer cached the same self.c)",
                                     "self.c = c_next  (a new array per step)"),
-    "gru_interpolation_reversed_backward": ("dh_hat = dh_next * (1 - z); dh_prev = dh_next * z",
-                                            "dh_hat = dh_next * z; dh_prev = dh_next * (1 - z)"),
+    "gru_interpolation_reversed_backward": ("dh_hat and dh_prev weighted by each other's gate (dh_hat = dh_next * "
+                                            "(the weight of h_prev in the forward))", "dh_hat = dh_next * (the weight "
+                                            "of h_hat in the forward); dh_prev = dh_next * (the weight of h_prev) + ..."),
     "gru_gate_sigmoid_grad_missing": ("dt = dz", "dt = dz * z * (1 - z)"),
     "gru_candidate_tanh_grad_missing": ("dt = dh_hat", "dt = dh_hat * (1 - h_hat ** 2)"),
     "gru_candidate_tanh_twice": ("dt = dh_hat * (1 - np.tanh(h_hat) ** 2)", "dt = dh_hat * (1 - h_hat ** 2)"),
@@ -172,15 +173,18 @@ PHRASING_KARPATHY = {
                                           "dIFOGf[t,:,d:2*d] = C[t-1] * dC[t]"),
     "lstm_dh0_never_assigned": ("dh0 = None", "dh0 = dHin[0,:,input_size+1:]"),
     "lstm_cache_view_overwritten": ("cache['C'] = C  (then overwritten)", "cache['C'] = C.copy()"),
-    "gru_interpolation_reversed_backward": ("dN = dH * Z; dhprev += dH * (1 - Z)", "dN = dH * (1 - Z); dhprev += dH * Z"),
+    "gru_interpolation_reversed_backward": ("dN and dh_prev weighted by each other's gate: dN = dH * (the weight of "
+                                            "h_prev in the forward)", "dN = dH * (the weight of N in the forward), "
+                                            "dh_prev = dH * (the weight of h_prev) + ..."),
     "gru_gate_sigmoid_grad_missing": ("dRZ = dRZf", "dRZ = dRZf * RZf * (1 - RZf)"),
     "gru_candidate_tanh_grad_missing": ("dN = dNf", "dN = dNf * (1 - Nf ** 2)"),
     "gru_candidate_tanh_twice": ("dN = dNf * (1 - np.tanh(Nf) ** 2)", "dN = dNf * (1 - Nf ** 2)"),
     "gru_dh0_never_assigned": ("dh0 = None", "dh0 = dHin[0,:,input_size+1:]"),
 }
 PHRASING_CMU = {
-    "gru_interpolation_reversed_backward": ("dn = delta * self.z; dh_prev_t = delta * (1 - self.z) + ...",
-                                            "dn = delta * (1 - self.z); dh_prev_t = delta * self.z + ..."),
+    "gru_interpolation_reversed_backward": ("dn and dh_prev_t weighted by each other's gate (dn = delta * (the "
+                                            "weight of h_prev_t in the forward))", "dn = delta * (the weight of n in "
+                                            "the forward); dh_prev_t = delta * (the weight of h_prev_t) + ..."),
     "gru_gate_sigmoid_grad_missing": ("dz_act = dz", "dz_act = dz * self.z * (1 - self.z)"),
     "gru_candidate_tanh_grad_missing": ("dn_act = dn", "dn_act = dn * (1 - self.n ** 2)"),
     "gru_candidate_tanh_twice": ("dn_act = dn * (1 - np.tanh(self.n) ** 2)", "dn_act = dn * (1 - self.n ** 2)"),

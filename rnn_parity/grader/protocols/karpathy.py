@@ -182,7 +182,7 @@ class Karpathy(Protocol):
             by_state = {("dc0" if n.lower().startswith("c") else "dh0"): n for n in states}
             pairs = [("dX", X), ("dW", W)] + [(k, by_state.get(k, k[1:])) for k in state_keys]
             for key, name in pairs:
-                out.append(CheckSpec(f"{cell}:grad:{name}", bn, [f"{cell}:{key}"], f"{{key}} of {bn}",
+                out.append(CheckSpec(f"{cell}:grad:{name}", bn, [f"{cell}:{key}"], f"d{name} of {bn}",
                                      time_axis=0 if key == "dX" else None))
             out.append(G.own_spec(f"{cell}:", bn, f"{cell}:", [k for k, _ in pairs], info))
         return out
