@@ -1,0 +1,175 @@
+"""cmu: GRU cells in the style of CMU 11-785's homework (one example at a time, column-vector weights).
+
+    cell = GRUCell(in_dim, hidden_dim)   holding Wrx Wzx Wnx (h, d), Wrh Wzh Wnh (h, h) and biases
+                                          brx bzx bnx brh bzh bnh (or bir biz bin bhr bhz bhn), (h,)
+    h_t = cell.forward(x, h_prev_t)       x (d,), h_prev_t (h,) -> (h,)
+    dx, dh_prev_t = cell.backward(delta)  delta (h,); the weight gradients on self: dWrx, ..., dbrx, ...
+torch's convention: r = sigmoid(Wrx x + brx + Wrh h + brh), z likewise, n = tanh(Wnx x + bnx + r * (Wnh h + bnh)),
+h_t = (1 - z) * n + z * h. A cell in another GRU convention is graded in its own (rnn_parity.grader.conventions).
+The weights are set on the cell as the course's autograder does (init_weights(...) when the class has it).
+"""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from . import gated as G
+from .engine import CheckSpec, Protocol, Recognition, parameter_names
+from .gated_mistakes import CATALOG, PHRASING_CMU
+
+D, H = 5, 6
+WEIGHTS = ("Wrx", "Wzx", "Wnx", "Wrh", "Wzh", "Wnh")
+BIASES = (("brx", "bzx", "bnx", "brh", "bzh", "bnh"), ("bir", "biz", "bin", "bhr", "bhz", "bhn"))
+DEFAULT = ((0, 1, 2), "after", "old")
+
+
+def _source(cls) -> str:
+    try:
+        return inspect.getsource(cls)
+    except (OSError, TypeError):
+        return ""
+
+
+def find(module):
+    """The module's own class with forward(x, h), backward(delta) and the six weights Wrx ... Wnh, or None."""
+    for name, cls in vars(module).items():
+        if not (inspect.isclass(cls) and cls.__module__ == module.__name__):
+            continue
+        if not all(callable(getattr(cls, m, None)) for m in ("forward", "backward")):
+            continue
+        src = _source(cls)
+        if all(w in src for w in WEIGHTS) and len(parameter_names(cls.forward)) == 3:
+            return cls
+    return None
+
+
+def _biases(cls) -> tuple:
+    src = _source(cls)
+    return next((names for names in BIASES if all(n in src for n in names)), BIASES[0])
+
+
+class CMU(Protocol):
+    name = "cmu"
+    title = "CMU 11-785-style GRU cell (GRUCell: Wrx ... Wnh, forward(x, h), backward(delta))"
+    functions = ("GRUCell(in_dim, hidden_dim).forward(x, h_prev_t)", "GRUCell.backward(delta)")
+    catalog = CATALOG
+    phrasing = PHRASING_CMU
+
+    # --- child side
+
+    def recognise(self, module) -> Recognition:
+        cls = find(module)
+        return Recognition(12.0, [cls.__name__]) if cls else Recognition(0.0)
+
+    def plan(self, seed: int) -> dict:
+        g = np.random.default_rng([seed, 11785]).normal
+        out = {w: g(0, 0.6, (H, D) if w.endswith("x") else (H, H)) for w in WEIGHTS}
+        out.update({k: g(0, 0.4, (H,)) for k in ("bx_r", "bx_z", "bx_n", "bh_r", "bh_z", "bh_n")})
+        out.update(x=g(0, 1, (D,)), h=g(0, 0.8, (H,)), delta=g(0, 1, (H,)))
+        return out
+
+    def probe(self, probe, plan: dict) -> None:
+        cls = find(probe.module)
+        if cls is None:
+            return
+        fn, bn = f"{cls.__name__}.forward", f"{cls.__name__}.backward"
+        biases = _biases(cls)
+        probe.info["functions"] += [fn, bn]
+        probe.info["cmu"] = {"class": cls.__name__, "biases": list(biases),
+                             "names": parameter_names(cls.forward)[1:]}
+        c = {k: np.array(v) for k, v in plan.items()}
+        with probe.function(fn, bn):
+            self._probe_cell(probe, cls, biases, c, fn, bn)
+
+    def _probe_cell(self, probe, cls, biases, c, fn, bn):
+        def build(v):
+            cell = cls(D, H)
+            values = [v[w] for w in WEIGHTS] + [v[k] for k in ("bx_r", "bx_z", "bx_n", "bh_r", "bh_z", "bh_n")]
+            init = getattr(cell, "init_weights", None)
+            if callable(init) and len(parameter_names(init)) == 12:
+                init(*values)
+            else:
+                for name, value in zip(WEIGHTS + biases, values):
+                    setattr(cell, name, value)
+            return cell
+
+        def run(v):
+            cell = build(v)
+            return cell, cell.forward(v["x"], v["h"])
+
+        fresh = {k: v.copy() for k, v in c.items()}
+        cell, h = probe.call_as(fn, run, fresh)
+        probe.record("gru:step:h", h, "h_t")
+        res = probe.unpack(probe.call_as(bn, cell.backward, c["delta"].copy()), 2, bn)
+        for key, value, n in (("dx", res[0], D), ("dh", res[1], H)):
+            probe.record(f"gru:step:{key}", _vector(value, n), key)
+        for name in WEIGHTS + biases:
+            grad = getattr(cell, "d" + name, None)
+            if grad is not None:
+                probe.record(f"gru:step:d{name}", _vector(grad, H) if name in biases else grad, "d" + name)
+        arrays = {k: c[k] for k in ("x", "h") + WEIGHTS + ("bx_r", "bx_z", "bx_n", "bh_r", "bh_z", "bh_n")}
+        keys = {"x": "dx", "h": "dh", **{w: "d" + w for w in WEIGHTS},
+                **{k: "d" + b for k, b in zip(("bx_r", "bx_z", "bx_n", "bh_r", "bh_z", "bh_n"), biases)}}
+        G.own_check(probe, bn, "gru:step:", lambda v: [run(v)[1]], arrays, [c["delta"]], keys)
+
+    # --- parent side
+
+    def settle(self, plan: dict, info: dict, student: dict) -> list:
+        if "cmu" not in info:
+            return []
+        cands = G.gru_candidates(lambda order, conv: _run(plan, conv, False)["gru:step:h"], DEFAULT[0])
+        cands = {k: v for k, v in cands.items() if k[0] == DEFAULT[0]}  # named weights: no order to read
+        return G.settle(info, "gru", f"{info['cmu']['class']}.forward", student.get("gru:step:h"), cands, DEFAULT,
+                        "gru", G.forward_tol())
+
+    def checks(self, plan: dict, info: dict) -> list:
+        if "cmu" not in info:
+            return []
+        meta = info["cmu"]
+        fn, bn = f"{meta['class']}.forward", f"{meta['class']}.backward"
+        x, h = (meta["names"] + ["x", "h_prev_t"])[:2]
+        out = [CheckSpec("gru:step:forward", fn, ["gru:step:h"], f"h_t of {fn}")]
+        pairs = [("dx", x), ("dh", h)] + [("d" + n, n) for n in WEIGHTS + tuple(meta["biases"])]
+        for key, name in pairs:
+            out.append(CheckSpec(f"gru:step:grad:{name}", bn, [f"gru:step:{key}"], f"d{name} of {bn}"))
+        out.append(G.own_spec("gru:step:", bn, "gru:step:", [k for k, _ in pairs], info))
+        return out
+
+    def expected_parts(self, plan: dict, info: dict) -> list:
+        if "cmu" not in info:
+            return []
+        label = G.label_of(info, "gru", DEFAULT)
+        biases = tuple(info["cmu"]["biases"])
+        return [lambda: _run(plan, label[1:], True, biases)]
+
+
+def _vector(value, n: int):
+    """(n,) from a (1, n) row (older handouts' shape); anything else as it is (its shape check says so)."""
+    a = np.asarray(value)
+    return a.reshape(n) if a.shape == (1, n) else a
+
+
+def _run(c: dict, conv: tuple, backward: bool, biases: tuple = BIASES[0]) -> dict:
+    from .. import conventions as CV
+
+    Wx = np.hstack([c[w].T for w in WEIGHTS[:3]])
+    Wh = np.hstack([c[w].T for w in WEIGHTS[3:]])
+    bx = np.concatenate([c[k] for k in ("bx_r", "bx_z", "bx_n")])
+    bh = np.concatenate([c[k] for k in ("bh_r", "bh_z", "bh_n")])
+    r = CV.gru(c["x"][None, None], c["h"][None], Wx, Wh, bx, bh, tuple(conv),
+               dh=c["delta"][None, None] if backward else None)
+    out = {"gru:step:h": r["h"][0, 0]}
+    if not backward:
+        return out
+    out.update({"gru:step:dx": r["dx"][0, 0], "gru:step:dh": r["dh0"][0]})
+    for k, w in enumerate(WEIGHTS[:3]):
+        out[f"gru:step:d{w}"] = r["dWx"][:, k * H:(k + 1) * H].T
+        out[f"gru:step:d{biases[k]}"] = r["dbx"][k * H:(k + 1) * H]
+    for k, w in enumerate(WEIGHTS[3:]):
+        out[f"gru:step:d{w}"] = r["dWh"][:, k * H:(k + 1) * H].T
+        out[f"gru:step:d{biases[3 + k]}"] = r["dbh"][k * H:(k + 1) * H]
+    return out
+
+
+PROTOCOL = CMU()
