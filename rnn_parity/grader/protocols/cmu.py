@@ -24,11 +24,16 @@ BIASES = (("brx", "bzx", "bnx", "brh", "bzh", "bnh"), ("bir", "biz", "bin", "bhr
 DEFAULT = ((0, 1, 2), "after", "old")
 
 
-def _source(cls) -> str:
-    try:
-        return inspect.getsource(cls)
-    except (OSError, TypeError):
-        return ""
+def _source(cls) -> set:
+    """The attribute and global names the class's methods use (self.Wrx = ... puts "Wrx" there): read from
+    the code objects, so it works whatever the file (a notebook's generated module, Python 2 converted)."""
+    names, todo = set(), [f.__code__ for f in vars(cls).values() if hasattr(f, "__code__")]
+    todo += [f.__func__.__code__ for f in vars(cls).values() if hasattr(getattr(f, "__func__", None), "__code__")]
+    while todo:
+        code = todo.pop()
+        names.update(code.co_names)
+        todo += [c for c in code.co_consts if hasattr(c, "co_names")]
+    return names
 
 
 def find(module):

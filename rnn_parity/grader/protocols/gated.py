@@ -128,3 +128,25 @@ def forward_tol() -> float:
 
 def as_array(x):
     return None if x is None else np.asarray(x, dtype=np.float64)
+
+
+def own_gradient_notes(results: list) -> list:
+    """One line per class whose own-gradient check and forward check disagree: which half is wrong."""
+    by_name = {r.name: r for r in results}
+    notes = []
+    for r in results:
+        if not r.name.endswith("own-gradient") or r.rel_error is None:
+            continue
+        prefix = r.name[: -len("own-gradient")]
+        fwd = by_name.get(prefix + "forward")
+        if fwd is None:
+            continue
+        cell = "the standard LSTM" if prefix.startswith("lstm") else "a GRU" if prefix.startswith("gru") else "right"
+        part = prefix.rstrip(":")
+        if r.status == "pass" and fwd.status == "fail":
+            notes.append(f"{part}: your backward is the exact gradient of your forward, but your forward is not "
+                         f"{cell} ({prefix}forward)")
+        elif r.status == "fail" and fwd.status == "pass":
+            notes.append(f"{part}: your forward is {cell}, but your backward is not its gradient "
+                         f"({prefix}own-gradient)")
+    return notes

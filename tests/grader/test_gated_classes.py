@@ -1,0 +1,126 @@
+"""The gated class protocols (dlfs2's LSTM/GRU layers, karpathy, cmu): correct files pass under 20 probe seeds
+in every GRU convention, each catalogued mistake is named, the backward is checked against the finite
+differences of the student's own forward, and check names carry the cell."""
+import re
+
+import pytest
+
+from rnn_parity.grader import grade
+from rnn_parity.grader.protocols.gated_mistakes import BY_ID
+
+from .conftest import EXAMPLES
+from .inprocess import grade_in_process
+
+FOLDERS = {"gated_dlfs2": "dlfs2", "gated_karpathy": "karpathy", "gated_cmu": "cmu"}
+CORRECT = [(f, p.name) for f in FOLDERS for p in sorted((EXAMPLES / f).glob("correct*.py"))]
+MISTAKES = [(f, p.name) for f in FOLDERS for p in sorted((EXAMPLES / f).glob("mistake_*.py"))]
+CONVENTION_OF = {"correct.py": None, "correct_gru_torch_convention.py": ["after", "old"],
+                 "correct_gru_reset_before.py": ["before", "new"], "correct_reset_before.py": ["before", "new"]}
+
+
+def _mistake_id(name: str) -> str:
+    stem = name[len("mistake_"):-3]
+    return re.sub(r"_(torch_convention|reset_before)$", "", stem)
+
+
+@pytest.mark.parametrize("folder,name", CORRECT)
+def test_correct_files_pass_under_20_seeds(folder, name):
+    for seed in range(20):
+        proto, results, info = grade_in_process(EXAMPLES / folder / name, seed)
+        assert proto == FOLDERS[folder]
+        failed = [(r.name, r.detail) for r in results if r.status != "pass"]
+        assert not failed, (seed, failed)
+        assert any(r.name.endswith("own-gradient") for r in results)
+
+
+@pytest.mark.parametrize("folder,name", MISTAKES)
+def test_each_mistake_is_named(folder, name):
+    _, results, info, findings = grade_in_process(EXAMPLES / folder / name, 0, diagnose=True)
+    assert any(r.status == "fail" for r in results)
+    assert [f.mutant.id for f in findings] == [_mistake_id(name)], [r.name for r in results if r.status == "fail"]
+    assert findings[0].notation, "phrased in the protocol's own notation"
+
+
+def test_every_catalogued_gated_mistake_has_an_example():
+    assert {_mistake_id(n) for _, n in MISTAKES} == set(BY_ID)
+
+
+def _swap(text: str, pairs) -> str:
+    for a, b in pairs:
+        assert text.count(a) == 1, a
+        text = text.replace(a, b)
+    return text
+
+
+# The other two GRU conventions, made from the CMU examples: update gate on the new state with the reset after
+# the product, and on the old state with the reset before it. Both are correct GRUs.
+UPDATE_NEW = [("return (1 - self.z) * self.n + self.z * h_prev_t", "return self.z * self.n + (1 - self.z) * h_prev_t"),
+              ("dn = delta * (1 - self.z)", "dn = delta * self.z"),
+              ("dz = delta * (self.hidden - self.n)", "dz = delta * (self.n - self.hidden)"),
+              ("dh_prev_t = delta * self.z +", "dh_prev_t = delta * (1 - self.z) +")]
+UPDATE_OLD = [(b, a) for a, b in UPDATE_NEW]
+
+
+@pytest.mark.parametrize("source,pairs,convention", [("correct.py", UPDATE_NEW, ["after", "new"]),
+                                                    ("correct_reset_before.py", UPDATE_OLD, ["before", "old"])])
+def test_every_gru_convention_is_a_correct_gru(tmp_path, source, pairs, convention):
+    path = tmp_path / f"cell_{'_'.join(convention)}.py"
+    path.write_text(_swap((EXAMPLES / "gated_cmu" / source).read_text(), pairs))
+    for seed in range(3):
+        _, results, info = grade_in_process(path, seed)
+        assert all(r.status == "pass" for r in results), [(r.name, r.detail) for r in results if r.status != "pass"]
+        assert info["conventions"]["gru"][1:] == convention
+
+
+def test_the_report_names_the_convention_and_the_cell_in_check_names():
+    report = grade(str(EXAMPLES / "gated_cmu" / "correct_reset_before.py"))
+    assert report.verdict == "pass", report.to_table()
+    assert any("reset before the recurrent product" in n and "update gate on the new state" in n for n in report.notes)
+    assert report.to_json()["protocol"]["conventions"]["gru"][1:] == ["before", "new"]
+    names = [c.name for c in report.checks]
+    assert names[:3] == ["gru:step:forward", "gru:step:grad:x", "gru:step:grad:h_prev_t"]
+    assert "gru:step:grad:Wrx" in names and names[-1] == "gru:step:own-gradient"
+
+
+def test_check_names_use_the_students_names():
+    _, results, _ = grade_in_process(EXAMPLES / "gated_karpathy" / "correct.py")
+    assert {"lstm:forward", "lstm:grad:X", "lstm:grad:WLSTM", "lstm:grad:c0", "lstm:grad:h0", "gru:grad:WGRU",
+            "lstm:own-gradient"} <= {r.name for r in results}
+    _, results, _ = grade_in_process(EXAMPLES / "gated_dlfs2" / "correct.py")
+    assert {"lstm:step:forward", "lstm:step:grad:c_prev", "lstm:grad:Wx", "lstm:grad:xs", "lstm:grad:h0",
+            "gru:step:grad:h_prev", "gru:own-gradient"} <= {r.name for r in results}
+
+
+def test_own_gradient_tells_a_wrong_forward_from_a_wrong_backward():
+    # a forward that is not the standard LSTM, with the exact gradient of itself as backward
+    report = grade(str(EXAMPLES / "gated_dlfs2" / "variant_lstm_no_cell_tanh.py"))
+    status = {c.name: c.status for c in report.checks}
+    assert status["lstm:step:forward"] == status["lstm:forward"] == "fail"
+    assert status["lstm:step:own-gradient"] == status["lstm:own-gradient"] == "pass"
+    assert any("without tanh on the cell output" in n for n in report.notes)
+    assert any("your backward is the exact gradient of your forward" in n for n in report.notes)
+    # the reverse: a right forward, a backward that is not its gradient
+    _, results, _ = grade_in_process(EXAMPLES / "gated_cmu" / "mistake_gru_candidate_tanh_twice.py")
+    status = {r.name: r.status for r in results}
+    assert status["gru:step:forward"] == "pass" and status["gru:step:own-gradient"] == "fail"
+
+
+def test_a_crash_fails_only_its_own_function(tmp_path):
+    src = (EXAMPLES / "gated_karpathy" / "correct.py").read_text()
+    path = tmp_path / "crash.py"
+    path.write_text(src.replace("        WGRU, d = cache[\"WGRU\"], cache[\"d\"]\n",
+                                "        WGRU, d = cache[\"WGRU\"], cache[\"d\"]\n        raise ValueError('not yet')\n"))
+    _, results, info = grade_in_process(path)
+    status = {r.name: r.status for r in results}
+    assert status["gru:forward"] == "pass" and status["gru:grad:WGRU"] == "fail"
+    assert all(s == "pass" for n, s in status.items() if n.startswith("lstm:"))
+    assert "not yet" in next(r.detail for r in results if r.name == "gru:grad:WGRU")
+
+
+def test_a_template_stub_is_not_written_yet(tmp_path):
+    src = (EXAMPLES / "gated_dlfs2" / "correct.py").read_text()
+    path = tmp_path / "stub.py"
+    path.write_text(src.replace("        return dA @ Wx.T, dA @ Wh.T, dc_prev\n", "        return None, None, None\n"))
+    _, results, _ = grade_in_process(path)
+    detail = next(r.detail for r in results if r.name == "lstm:step:grad:x")
+    assert "None" in detail and "not computed yet" in detail
