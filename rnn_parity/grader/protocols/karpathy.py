@@ -161,7 +161,6 @@ class Karpathy(Protocol):
                     for conv in convs:
                         label = (o, conv, lay) if cell == "lstm" else (o,) + tuple(conv) + (lay,)
                         cands[label] = (lambda label=label: _run(cell, c, label, False)[f"{cell}:h"])
-            cands = dict(sorted(cands.items(), key=lambda kv: kv[0] != DEFAULT[cell]))
             notes += G.settle(info, cell, meta["forward"], student.get(f"{cell}:h"), cands, DEFAULT[cell], cell,
                               G.forward_tol())
             label = G.label_of(info, cell, DEFAULT[cell])
