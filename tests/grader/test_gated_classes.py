@@ -124,3 +124,15 @@ def test_a_template_stub_is_not_written_yet(tmp_path):
     _, results, _ = grade_in_process(path)
     detail = next(r.detail for r in results if r.name == "lstm:step:grad:x")
     assert "None" in detail and "not computed yet" in detail
+
+
+@pytest.mark.parametrize("index,protocol", [(0, "dlfs2"), (1, "karpathy"), (2, "cmu")])
+def test_the_docs_minimal_examples_pass(tmp_path, index, protocol):
+    page = (EXAMPLES.parent / "docs" / "protocols" / "gated_classes.md").read_text()
+    block = re.findall(r"```python\n(.*?)```", page, re.S)[index]
+    path = tmp_path / f"doc_{protocol}.py"
+    path.write_text(block)
+    name, results, _ = grade_in_process(path, 1)
+    assert name == protocol
+    assert results and all(r.status == "pass" for r in results), [(r.name, r.detail) for r in results
+                                                                   if r.status != "pass"]
