@@ -4,6 +4,7 @@
                                           brx bzx bnx brh bzh bnh (or bir biz bin bhr bhz bhn), (h,)
     h_t = cell.forward(x, h_prev_t)       x (d,), h_prev_t (h,) -> (h,)
     dx, dh_prev_t = cell.backward(delta)  delta (h,); the weight gradients on self: dWrx, ..., dbrx, ...
+Older handouts name the candidate's weights Wx, Wh (no n), have no biases, and pass delta as a (1, h) row.
 torch's convention: r = sigmoid(Wrx x + brx + Wrh h + brh), z likewise, n = tanh(Wnx x + bnx + r * (Wnh h + bnh)),
 h_t = (1 - z) * n + z * h. A cell in another GRU convention is graded in its own (rnn_parity.grader.conventions).
 The weights are set on the cell as the course's autograder does (init_weights(...) when the class has it).
@@ -17,9 +18,12 @@ import numpy as np
 from . import gated as G
 from .engine import CheckSpec, Protocol, Recognition, parameter_names
 from .gated_mistakes import CATALOG, PHRASING_CMU
+from .student import GradeError, call_student
 
 D, H = 5, 6
-WEIGHTS = ("Wrx", "Wzx", "Wnx", "Wrh", "Wzh", "Wnh")
+WEIGHTS = ("Wrx", "Wzx", "Wnx", "Wrh", "Wzh", "Wnh")  # canonical names: the plan's keys
+WEIGHT_SETS = (WEIGHTS, ("Wrx", "Wzx", "Wx", "Wrh", "Wzh", "Wh"))
+BIAS_KEYS = ("bx_r", "bx_z", "bx_n", "bh_r", "bh_z", "bh_n")  # the plan's keys, in the order of each set
 BIASES = (("brx", "bzx", "bnx", "brh", "bzh", "bnh"), ("bir", "biz", "bin", "bhr", "bhz", "bhn"))
 DEFAULT = ((0, 1, 2), "after", "old")
 
@@ -43,15 +47,20 @@ def find(module):
             continue
         if not all(callable(getattr(cls, m, None)) for m in ("forward", "backward")):
             continue
-        src = _source(cls)
-        if all(w in src for w in WEIGHTS) and len(parameter_names(cls.forward)) == 3:
+        if _weights(cls) and len(parameter_names(cls.forward)) == 3:
             return cls
     return None
 
 
-def _biases(cls) -> tuple:
+def _weights(cls) -> tuple:
     src = _source(cls)
-    return next((names for names in BIASES if all(n in src for n in names)), BIASES[0])
+    return next((names for names in WEIGHT_SETS if all(w in src for w in names)), ())
+
+
+def _biases(cls) -> tuple:
+    """The class's six bias names, or () for a cell without biases."""
+    src = _source(cls)
+    return next((names for names in BIASES if all(n in src for n in names)), ())
 
 
 class CMU(Protocol):
@@ -70,7 +79,7 @@ class CMU(Protocol):
     def plan(self, seed: int) -> dict:
         g = np.random.default_rng([seed, 11785]).normal
         out = {w: g(0, 0.6, (H, D) if w.endswith("x") else (H, H)) for w in WEIGHTS}
-        out.update({k: g(0, 0.4, (H,)) for k in ("bx_r", "bx_z", "bx_n", "bh_r", "bh_z", "bh_n")})
+        out.update({k: g(0, 0.4, (H,)) for k in BIAS_KEYS})
         out.update(x=g(0, 1, (D,)), h=g(0, 0.8, (H,)), delta=g(0, 1, (H,)))
         return out
 
@@ -79,23 +88,24 @@ class CMU(Protocol):
         if cls is None:
             return
         fn, bn = f"{cls.__name__}.forward", f"{cls.__name__}.backward"
-        biases = _biases(cls)
+        weights, biases = _weights(cls), _biases(cls)
         probe.info["functions"] += [fn, bn]
-        probe.info["cmu"] = {"class": cls.__name__, "biases": list(biases),
+        probe.info["cmu"] = {"class": cls.__name__, "weights": list(weights), "biases": list(biases),
                              "names": parameter_names(cls.forward)[1:]}
         c = {k: np.array(v) for k, v in plan.items()}
         with probe.function(fn, bn):
-            self._probe_cell(probe, cls, biases, c, fn, bn)
+            self._probe_cell(probe, cls, weights, biases, c, fn, bn)
 
-    def _probe_cell(self, probe, cls, biases, c, fn, bn):
+    def _probe_cell(self, probe, cls, weights, biases, c, fn, bn):
+        names = weights + biases
         def build(v):
             cell = cls(D, H)
-            values = [v[w] for w in WEIGHTS] + [v[k] for k in ("bx_r", "bx_z", "bx_n", "bh_r", "bh_z", "bh_n")]
+            values = [v[w] for w in WEIGHTS] + ([v[k] for k in BIAS_KEYS] if biases else [])
             init = getattr(cell, "init_weights", None)
-            if callable(init) and len(parameter_names(init)) == 12:
+            if callable(init) and len(parameter_names(init)) == len(values):
                 init(*values)
             else:
-                for name, value in zip(WEIGHTS + biases, values):
+                for name, value in zip(names, values):
                     setattr(cell, name, value)
             return cell
 
@@ -103,27 +113,42 @@ class CMU(Protocol):
             cell = build(v)
             return cell, cell.forward(v["x"], v["h"])
 
-        fresh = {k: v.copy() for k, v in c.items()}
-        cell, h = probe.call_as(fn, run, fresh)
+        cell, h = probe.call_as(fn, run, {k: v.copy() for k, v in c.items()})
         probe.record("gru:step:h", h, "h_t")
-        res = probe.unpack(probe.call_as(bn, cell.backward, c["delta"].copy()), 2, bn)
+        cell, res = self._backward(probe, run, cell, c, bn)
         for key, value, n in (("dx", res[0], D), ("dh", res[1], H)):
             probe.record(f"gru:step:{key}", _vector(value, n), key)
-        for name in WEIGHTS + biases:
+        for canon, name in zip(WEIGHTS + BIAS_KEYS, names):
             grad = getattr(cell, "d" + name, None)
             if grad is not None:
-                probe.record(f"gru:step:d{name}", _vector(grad, H) if name in biases else grad, "d" + name)
-        arrays = {k: c[k] for k in ("x", "h") + WEIGHTS + ("bx_r", "bx_z", "bx_n", "bh_r", "bh_z", "bh_n")}
-        keys = {"x": "dx", "h": "dh", **{w: "d" + w for w in WEIGHTS},
-                **{k: "d" + b for k, b in zip(("bx_r", "bx_z", "bx_n", "bh_r", "bh_z", "bh_n"), biases)}}
-        G.own_check(probe, bn, "gru:step:", lambda v: [run(v)[1]], arrays, [c["delta"]], keys)
+                probe.record(f"gru:step:d{canon}", _vector(grad, H) if canon in BIAS_KEYS else grad, "d" + name)
+        arrays = {k: c[k] for k in ("x", "h") + WEIGHTS + (BIAS_KEYS if biases else ())}
+        keys = {"x": "dx", "h": "dh", **{k: "d" + k for k in WEIGHTS + BIAS_KEYS}}
+        G.own_check(probe, bn, "gru:step:", lambda v: [run(v)[1]], arrays, [c["delta"]],
+                    {k: s for k, s in keys.items() if k in arrays})
+
+    @staticmethod
+    def _backward(probe, run, cell, c, bn):
+        """(cell, (dx, dh)): delta as (h,); when that raises or returns dx, dh of other sizes, delta as a (1, h)
+        row on a fresh cell (older handouts), and the report says so."""
+        try:
+            res = probe.unpack(call_student(probe.progress, probe.file, bn, cell.backward, c["delta"].copy()), 2, bn)
+            if np.size(res[0]) == D and np.size(res[1]) == H:
+                return cell, res
+        except GradeError:
+            pass
+        cell, _ = probe.call_as(f"{bn.split('.')[0]}.forward", run, {k: v.copy() for k, v in c.items()})
+        res = probe.unpack(probe.call_as(bn, cell.backward, c["delta"].copy()[None]), 2, bn)
+        probe.note(f"{bn} takes delta as a (1, hidden_dim) row: graded with it")
+        return cell, res
 
     # --- parent side
 
     def settle(self, plan: dict, info: dict, student: dict) -> list:
         if "cmu" not in info:
             return []
-        cands = G.gru_candidates(lambda order, conv: _run(plan, conv, False)["gru:step:h"], DEFAULT[0])
+        biased = bool(info["cmu"]["biases"])
+        cands = G.gru_candidates(lambda order, conv: _run(plan, conv, False, biased)["gru:step:h"], DEFAULT[0])
         cands = {k: v for k, v in cands.items() if k[0] == DEFAULT[0]}  # named weights: no order to read
         return G.settle(info, "gru", f"{info['cmu']['class']}.forward", student.get("gru:step:h"), cands, DEFAULT,
                         "gru", G.forward_tol())
@@ -135,7 +160,8 @@ class CMU(Protocol):
         fn, bn = f"{meta['class']}.forward", f"{meta['class']}.backward"
         x, h = (meta["names"] + ["x", "h_prev_t"])[:2]
         out = [CheckSpec("gru:step:forward", fn, ["gru:step:h"], f"h_t of {fn}")]
-        pairs = [("dx", x), ("dh", h)] + [("d" + n, n) for n in WEIGHTS + tuple(meta["biases"])]
+        canon = WEIGHTS + (BIAS_KEYS if meta["biases"] else ())
+        pairs = [("dx", x), ("dh", h)] + [("d" + k, n) for k, n in zip(canon, meta["weights"] + meta["biases"])]
         for key, name in pairs:
             out.append(CheckSpec(f"gru:step:grad:{name}", bn, [f"gru:step:{key}"], f"d{name} of {bn}"))
         out.append(G.own_spec("gru:step:", bn, "gru:step:", [k for k, _ in pairs], info))
@@ -145,23 +171,23 @@ class CMU(Protocol):
         if "cmu" not in info:
             return []
         label = G.label_of(info, "gru", DEFAULT)
-        biases = tuple(info["cmu"]["biases"])
-        return [lambda: _run(plan, label[1:], True, biases)]
+        return [lambda: _run(plan, label[1:], True, bool(info["cmu"]["biases"]))]
 
 
 def _vector(value, n: int):
-    """(n,) from a (1, n) row (older handouts' shape); anything else as it is (its shape check says so)."""
+    """(n,) from a (1, n) row or an (n, 1) column (older handouts' shapes); anything else as it is (its shape
+    check says so)."""
     a = np.asarray(value)
-    return a.reshape(n) if a.shape == (1, n) else a
+    return a.reshape(n) if a.shape in ((1, n), (n, 1)) else a
 
 
-def _run(c: dict, conv: tuple, backward: bool, biases: tuple = BIASES[0]) -> dict:
+def _run(c: dict, conv: tuple, backward: bool, biased: bool = True) -> dict:
     from .. import conventions as CV
 
     Wx = np.hstack([c[w].T for w in WEIGHTS[:3]])
     Wh = np.hstack([c[w].T for w in WEIGHTS[3:]])
-    bx = np.concatenate([c[k] for k in ("bx_r", "bx_z", "bx_n")])
-    bh = np.concatenate([c[k] for k in ("bh_r", "bh_z", "bh_n")])
+    bx = np.concatenate([c[k] for k in BIAS_KEYS[:3]]) * biased
+    bh = np.concatenate([c[k] for k in BIAS_KEYS[3:]]) * biased
     r = CV.gru(c["x"][None, None], c["h"][None], Wx, Wh, bx, bh, tuple(conv),
                dh=c["delta"][None, None] if backward else None)
     out = {"gru:step:h": r["h"][0, 0]}
@@ -170,10 +196,10 @@ def _run(c: dict, conv: tuple, backward: bool, biases: tuple = BIASES[0]) -> dic
     out.update({"gru:step:dx": r["dx"][0, 0], "gru:step:dh": r["dh0"][0]})
     for k, w in enumerate(WEIGHTS[:3]):
         out[f"gru:step:d{w}"] = r["dWx"][:, k * H:(k + 1) * H].T
-        out[f"gru:step:d{biases[k]}"] = r["dbx"][k * H:(k + 1) * H]
+        out[f"gru:step:d{BIAS_KEYS[k]}"] = r["dbx"][k * H:(k + 1) * H]
     for k, w in enumerate(WEIGHTS[3:]):
         out[f"gru:step:d{w}"] = r["dWh"][:, k * H:(k + 1) * H].T
-        out[f"gru:step:d{biases[3 + k]}"] = r["dbh"][k * H:(k + 1) * H]
+        out[f"gru:step:d{BIAS_KEYS[3 + k]}"] = r["dbh"][k * H:(k + 1) * H]
     return out
 
 
