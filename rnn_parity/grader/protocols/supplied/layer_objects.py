@@ -1,6 +1,6 @@
 """rnn-parity's stand-ins for the activation and loss objects that tutorial RNN classes import from a helper
-module they did not hand in (`from rnn_utils import Softmax, Tanh, CrossEntropyLoss`): one object per time
-step, each with forward(...) and backward(...).
+module they did not hand in (`from rnn_utils import Softmax, Tanh, CrossEntropyLoss`; a CMU GRUCell's
+`from activation import *`): one object per time step, each with forward(...) and backward(...).
 
 Written from the math for the grader; NumPy only. Column convention: x (n, 1) or (n, m), classes on axis 0.
 """
@@ -9,7 +9,19 @@ import numpy as np
 __all__ = ["Tanh", "Sigmoid", "Softmax", "CrossEntropyLoss"]
 
 
-class Tanh:
+class _Activation:
+    """CMU 11-785's activation API as well: act(x) is act.forward(x), act.state the output it kept, and
+    act.derivative() the derivative there (a GRUCell's r_act, z_act, h_act)."""
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    @property
+    def state(self):
+        return self.out
+
+
+class Tanh(_Activation):
     """forward(x) -> tanh(x); backward(dout) -> dout * (1 - tanh(x)^2), from the output it kept."""
 
     def forward(self, x):
@@ -17,10 +29,13 @@ class Tanh:
         return self.out
 
     def backward(self, dout):
-        return dout * (1.0 - self.out ** 2)
+        return dout * self.derivative()
+
+    def derivative(self):
+        return 1.0 - self.out ** 2
 
 
-class Sigmoid:
+class Sigmoid(_Activation):
     """forward(x) -> 1 / (1 + exp(-x)); backward(dout) -> dout * s * (1 - s)."""
 
     def forward(self, x):
@@ -28,7 +43,10 @@ class Sigmoid:
         return self.out
 
     def backward(self, dout):
-        return dout * self.out * (1.0 - self.out)
+        return dout * self.derivative()
+
+    def derivative(self):
+        return self.out * (1.0 - self.out)
 
 
 class Softmax:
