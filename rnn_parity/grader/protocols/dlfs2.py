@@ -136,7 +136,8 @@ class DLFS2(Protocol):
         info["names"] = {k: parameter_names(c.__init__)[1:4] + parameter_names(c.forward)[1:]
                          for k, c in classes.items()}
         graded = {c.__name__ for c in classes.values()} | {c.__name__ for c in gated_classes.values()}
-        info["not_graded"] = {n: "LSTM/GRU" if _other_cell(n) else "not an RNN layer: dlfs2 grades RNN and TimeRNN"
+        info["not_graded"] = {n: "an LSTM/GRU layer of another shape" if _other_cell(n) else
+                              "not a recurrent layer: dlfs2 grades RNN, LSTM and GRU layers"
                               for n, c in vars(probe.module).items()
                               if inspect.isclass(c) and c.__module__ == probe.module.__name__ and n not in graded
                               and (_other_cell(n) or callable(getattr(c, "backward", None)))}
