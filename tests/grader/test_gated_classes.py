@@ -136,3 +136,50 @@ def test_the_docs_minimal_examples_pass(tmp_path, index, protocol):
     assert name == protocol
     assert results and all(r.status == "pass" for r in results), [(r.name, r.detail) for r in results
                                                                    if r.status != "pass"]
+
+
+GRU_NO_BIAS = '''
+import numpy as np
+
+def sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+class GRU:
+    def __init__(self, Wx, Wh):
+        self.Wx, self.Wh = Wx, Wh
+        self.dWx = self.dWh = None
+
+    def forward(self, x, h_prev):
+        H = self.Wh.shape[0]
+        z = sigmoid(x @ self.Wx[:, :H] + h_prev @ self.Wh[:, :H])
+        r = sigmoid(x @ self.Wx[:, H:2 * H] + h_prev @ self.Wh[:, H:2 * H])
+        hh = np.tanh(x @ self.Wx[:, 2 * H:] + (r * h_prev) @ self.Wh[:, 2 * H:])
+        self.cache = (x, h_prev, z, r, hh)
+        return (1 - z) * h_prev + z * hh
+
+    def backward(self, dh_next):
+        H = self.Wh.shape[0]
+        x, h_prev, z, r, hh = self.cache
+        dt = dh_next * z * (1 - hh ** 2)
+        dhr = dt @ self.Wh[:, 2 * H:].T
+        dz = dh_next * (hh - h_prev) * z * (1 - z)
+        dr = dhr * h_prev * r * (1 - r)
+        dA = np.hstack((dz, dr, dt))
+        self.dWx = x.T @ dA
+        self.dWh = np.hstack((h_prev.T @ dz, h_prev.T @ dr, (r * h_prev).T @ dt))
+        return dA @ self.Wx.T, dh_next * (1 - z) + dhr * r + np.hstack((dz, dr)) @ self.Wh[:, :2 * H].T
+'''
+
+
+def test_a_dlfs2_gru_without_bias_keeping_its_gradients_as_attributes(tmp_path):
+    # seen in public DLFS2 homework: GRU(Wx, Wh) without b, self.dWx / self.dWh instead of self.grads
+    path = tmp_path / "gru_layers.py"
+    path.write_text(GRU_NO_BIAS)
+    _, results, info = grade_in_process(path)
+    assert [r.name for r in results] == ["gru:step:forward", "gru:step:grad:x", "gru:step:grad:h_prev",
+                                         "gru:step:grad:Wx", "gru:step:grad:Wh", "gru:step:own-gradient"]
+    assert all(r.status == "pass" for r in results), [(r.name, r.detail) for r in results]
+    path.write_text(GRU_NO_BIAS.replace("dz = dh_next * (hh - h_prev) * z * (1 - z)", "dz = dh_next * (hh - h_prev)")
+                    .replace("dr = dhr * h_prev * r * (1 - r)", "dr = dhr * h_prev"))
+    _, results, _, findings = grade_in_process(path, diagnose=True)
+    assert [f.mutant.id for f in findings] == ["gru_gate_sigmoid_grad_missing"]
