@@ -32,8 +32,8 @@ LSTM_VARIANTS = ("standard", "no_cell_tanh")
 
 def describe_gru(convention: tuple) -> str:
     reset, update = convention
-    r = ("reset after the recurrent product, n = tanh(Wx + r*(Uh + b))" if reset == "after"
-         else "reset before the recurrent product, n = tanh(Wx + U(r*h) + b)")
+    r = ("reset after the recurrent product, n = tanh(W x + r * (U h))" if reset == "after"
+         else "reset before the recurrent product, n = tanh(W x + U (r * h))")
     u = "update gate on the old state, h = (1-z)*n + z*h_prev" if update == "old" else \
         "update gate on the new state, h = z*n + (1-z)*h_prev"
     owner = {("after", "old"): "torch's", ("before", "new"): "DLFS2's"}.get(convention, "")

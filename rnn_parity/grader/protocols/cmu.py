@@ -151,7 +151,7 @@ class CMU(Protocol):
         cands = G.gru_candidates(lambda order, conv: _run(plan, conv, False, biased)["gru:step:h"], DEFAULT[0])
         cands = {k: v for k, v in cands.items() if k[0] == DEFAULT[0]}  # named weights: no order to read
         return G.settle(info, "gru", f"{info['cmu']['class']}.forward", student.get("gru:step:h"), cands, DEFAULT,
-                        "gru", G.forward_tol())
+                        "gru", G.forward_tol(), columns=False)  # named weights: no columns to order
 
     def checks(self, plan: dict, info: dict) -> list:
         if "cmu" not in info:

@@ -160,8 +160,8 @@ def _probe_one(probe, cls, cell, kind, c, bias, stateful, fn):
     fixed = {k: v for k, v in c.items() if k not in arrays}
     upstream = [c["dhs"]] if kind == "time" else [c["dh_next"]] + ([c["dc_next"]] if cell == "lstm" else [])
     keys = {k: ("dh0" if k == "h0" else "d" + k) for k in arrays}
-    G.own_check(probe, fn, p, lambda v: _forward(probe, cls, cell, kind, {**fixed, **v}, bias, stateful)[1],
-                arrays, upstream, keys)
+    G.own_check(probe, f"{name}.backward", p,
+                lambda v: _forward(probe, cls, cell, kind, {**fixed, **v}, bias, stateful)[1], arrays, upstream, keys)
 
 
 def _weight_grads(probe, obj, shared: list, bias: bool, name: str) -> dict:

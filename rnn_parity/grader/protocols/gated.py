@@ -15,7 +15,6 @@ import numpy as np
 
 from .engine import CheckSpec
 from .own_fd import own_projections, project
-from .student import call_student
 
 LSTM_GATES, GRU_GATES = "ifgo", "rzn"
 OWN = "own:"  # observation prefix of the finite differences of the student's own forward
@@ -35,10 +34,10 @@ def own_check(probe, fn: str, prefix: str, forward, arrays: dict, upstream: list
     on the same directions: keys "proj:" + prefix + "dx" and OWN + "proj:" + prefix + "dx".
 
     forward(arrays) -> list of outputs, calling the student's code (constructors included) afresh; keys: array
-    name -> key suffix ("x" -> "dx"). A crash here is charged to the function being graded.
+    name -> key suffix ("x" -> "dx"). fn: the backward whose gradients are checked; a crash here is its.
     """
-    found, prec = call_student(probe.progress, probe.file, f"{fn} (finite differences)", own_projections, forward,
-                               arrays, upstream)
+    # charged to fn (the backward being checked), under the per-call time limit like any call of student code
+    found, prec = probe.call_as(fn, own_projections, forward, arrays, upstream, label=f"{fn} (finite differences)")
     for name, suffix in keys.items():
         grad = probe.obs.get(prefix + suffix)
         if grad is None:
@@ -69,7 +68,7 @@ def own_spec(cell_prefix: str, fn: str, prefix: str, keys: list, info: dict) -> 
 
 
 def settle(info: dict, where: str, label: str, student_h, candidates: dict, default, cell: str,
-           tol: float) -> list:
+           tol: float, columns: bool = True) -> list:
     """Choose, among `candidates` ({label tuple: zero-argument callable -> the output it predicts}), the one
     the student's output `student_h` matches within tol; info["conventions"][where] = that label, or
     `default` when none matches. Returns the report's note (one line)."""
@@ -93,21 +92,20 @@ def settle(info: dict, where: str, label: str, student_h, candidates: dict, defa
     if found is None:
         what = "an LSTM" if cell == "lstm" else "a GRU in any of the four conventions"
         near, near_err = CV.closest(student_h, outs, float("inf"))
-        nearest = f"; nearest: {describe(near, cell)} (off by {near_err:.1e})" if near is not None else ""
+        nearest = f"; nearest: {describe(near, cell, columns)} (off by {near_err:.1e})" if near is not None else ""
         return [f"{label}: the forward is not {what}{nearest}; its backward is judged against "
-                f"{describe(tuple(default), cell)}"]
-    return [f"{label}: the forward is {describe(found, cell)}; judged in that convention"
-            if cell == "gru" else f"{label}: the forward is {describe(found, cell)}"]
+                f"{describe(tuple(default), cell, columns)}"]
+    return [f"{label}: the forward is {describe(found, cell, columns)}; judged in that convention"
+            if cell == "gru" else f"{label}: the forward is {describe(found, cell, columns)}"]
 
 
-def describe(label, cell: str) -> str:
+def describe(label, cell: str, columns: bool = True) -> str:
     from .. import conventions as CV
 
-    order = tuple(label[0])
-    gates = f"gate columns {gate_names(order, cell)}"
+    gates = f", gate columns {gate_names(tuple(label[0]), cell)}" if columns else ""
     if cell == "lstm":
-        return f"{CV.describe_lstm(label[1])}, {gates}"
-    return f"a GRU, {CV.describe_gru((label[1], label[2]))}, {gates}"
+        return f"{CV.describe_lstm(label[1])}{gates}"
+    return f"a GRU, {CV.describe_gru((label[1], label[2]))}{gates}"
 
 
 def label_of(info: dict, where: str, default) -> tuple:
