@@ -183,3 +183,15 @@ def test_a_dlfs2_gru_without_bias_keeping_its_gradients_as_attributes(tmp_path):
                     .replace("dr = dhr * h_prev * r * (1 - r)", "dr = dhr * h_prev"))
     _, results, _, findings = grade_in_process(path, diagnose=True)
     assert [f.mutant.id for f in findings] == ["gru_gate_sigmoid_grad_missing"]
+
+
+def test_a_time_layer_taking_batch_and_time_sizes(tmp_path):
+    # seen in public DLFS2 homework: TimeLSTM(Wx, Wh, b, batch_size, time_size, stateful=True)
+    src = (EXAMPLES / "gated_dlfs2" / "correct.py").read_text()
+    path = tmp_path / "time_layers.py"
+    path.write_text(_swap(src, [("class TimeLSTM:\n    def __init__(self, Wx, Wh, b, stateful=False):",
+                                 "class TimeLSTM:\n    def __init__(self, Wx, Wh, b, batch_size, time_size, "
+                                 "stateful=True):\n        self.N, self.T = batch_size, time_size")]))
+    _, results, info = grade_in_process(path)
+    assert info["gated"]["lstm:time"]["stateful"]
+    assert all(r.status == "pass" for r in results), [(r.name, r.detail) for r in results if r.status != "pass"]

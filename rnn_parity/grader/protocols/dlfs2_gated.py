@@ -101,7 +101,24 @@ def probe_all(probe, plan: dict, classes: dict):
 
 
 def _build(probe, cls, values: dict, bias: bool, stateful: bool | None):
-    args = (values["Wx"], values["Wh"]) + ((values["b"],) if bias else ()) + ((True,) if stateful else ())
+    """cls(Wx, Wh[, b], ...): the arguments after the weights by name (stateful, and the batch_size / time_size
+    some homework constructors take); one with a default is left to it."""
+    args = [values["Wx"], values["Wh"]] + ([values["b"]] if bias else [])
+    sig = inspect.signature(cls.__init__).parameters
+    for name in list(sig)[1 + len(args):]:
+        low, p = name.lower(), sig[name]
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            break
+        if "state" in low:
+            args.append(bool(stateful))
+        elif "batch" in low:
+            args.append(N)
+        elif "time" in low or "seq" in low:
+            args.append(T)
+        elif p.default is p.empty:
+            args.append(None)
+        else:
+            break
     return call_student(probe.progress, probe.file, f"{cls.__name__}(Wx, Wh, ...)", cls, *args)
 
 
