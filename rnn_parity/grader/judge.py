@@ -67,8 +67,10 @@ def judge(proto, plan: dict, info: dict, student: dict, tol: float = C.TOLERANCE
     failing = {r.group for r in results if r.status == "fail" and function_of.get(r.group) not in explained}
     if diagnose_mistakes and failing & set(comparable.keys):
         scopes = getattr(proto, "scopes", None) or [("",)]
-        known = {m.id for m in M.CATALOG}
-        catalog = M.CATALOG + tuple(m for m in getattr(proto, "catalog", ()) if m.id not in known)
+        # a protocol's own mutant replaces a shared one of the same id: it is written for that protocol's
+        # answer key (the gated protocols' conventions.py), one mistake keeping one name
+        own = tuple(getattr(proto, "catalog", ()))
+        catalog = tuple(m for m in M.CATALOG if m.id not in {o.id for o in own}) + own
         candidates = [Scoped(m, tuple(scope)) for m in catalog for scope in scopes]
         replays = ScopedReplay(proto, plan, info, expected)
         findings = search(replays, comparable, student, expected, {}, tol, catalog=candidates, failing=failing,

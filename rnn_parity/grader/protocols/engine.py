@@ -100,7 +100,7 @@ class Protocol:
         return []
 
     # extra mutants (rnn_parity.mutation.Mutant) the diagnosis tries besides rnn_parity.mutants.CATALOG;
-    # one whose id the catalogue already has is left out
+    # one whose id the catalogue also has replaces the catalogue's there (it is written for this answer key)
     catalog: tuple = ()
 
 

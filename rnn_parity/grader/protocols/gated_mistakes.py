@@ -3,7 +3,7 @@
 Each is a source edit of rnn_parity.reference.lstm / .gru (the reference's cells) or of
 rnn_parity.grader.conventions (the GRU with the reset before the product, the time loops), applied by
 rnn_parity.mutation like the shared catalogue (rnn_parity.mutants). A protocol lists them as its `catalog`;
-an id the shared catalogue already has is taken from there instead (see judge). The protocols phrase them in
+an id the shared catalogue also has is replaced there by this one (see judge). The protocols phrase them in
 their own notation (PHRASING_* below: (wrong, correct)).
 
 Importing this module imports no reference code (the edits name modules, the parent applies them).
@@ -52,7 +52,7 @@ CATALOG = (
                "do * ao * (1.0 - ao)), axis=1)\n"),
         math_correct="da_i = di * i * (1 - i)", math_wrong="da_i = di * a_i * (1 - a_i)"),
     Mutant(
-        id="lstm_cell_tanh_twice",
+        id="lstm_tanh_applied_twice",
         mistake="tanh is applied twice: the cell's derivative is 1 - tanh(tanh(c))^2.",
         explanation="h = o * tanh(c), so dc += dh * o * (1 - tanh(c)^2). Taking tanh of the cached tanh(c) "
                     "once more evaluates the derivative at the wrong point.",
@@ -60,14 +60,14 @@ CATALOG = (
         wrong="    dc = dc + dm * o * (1.0 - np.tanh(tanh_c) ** 2)",
         math_correct="dc += dh * o * (1 - tanh(c)^2)", math_wrong="dc += dh * o * (1 - tanh(tanh(c))^2)"),
     Mutant(
-        id="lstm_forget_gate_missing_from_dprev_c",
+        id="lstm_forget_gate_missing_from_dc_prev",
         mistake="The gradient on the previous cell state misses the forget gate.",
         explanation="c_t = f * c_{t-1} + i * g, so dc_{t-1} = dc_t * f. Passing dc_t back unchanged makes the "
                     "cell gradient of every earlier step too large.",
         module=LSTM, correct="    dc_prev = dc * f\n", wrong="    dc_prev = dc\n",
         math_correct="dc_prev = dc * f", math_wrong="dc_prev = dc"),
     Mutant(
-        id="lstm_gate_slices_swapped_backward",
+        id="lstm_gate_order_differs_in_backward",
         mistake="The backward stacks the gate gradients in another order than the forward slices the gates.",
         explanation="The columns of Wx, Wh and b belong to the gates in the forward's slice order; a backward that "
                     "stacks di and df the other way round puts each gate's gradient in another gate's columns.",
@@ -83,7 +83,7 @@ CATALOG = (
         module=CONV, correct="out.update(dx=dA.dot(Wx.T), dh0=dh0,", wrong="out.update(dx=dA.dot(Wx.T), dh0=0.0 * dh0,",
         math_correct="dh0 = dh  (after the loop)", math_wrong="dh0 = 0", shows_in="dh0"),
     Mutant(
-        id="lstm_cache_view_overwritten",
+        id="lstm_cache_holds_overwritten_view",
         mistake="The forward caches a view of the cell state that a later step overwrites.",
         explanation="Each step's cache must hold the c_prev it read. Caching the array that the next step then "
                     "writes into (c[...] = c_next) leaves every cache holding the last cell state: the forward "
@@ -144,13 +144,13 @@ PHRASING_DLFS2 = {
     "lstm_candidate_tanh_grad_missing": ("dg = ds * i", "dg = ds * i * (1 - g ** 2)"),
     "lstm_gate_grad_of_preactivation": ("df = ds * c_prev * A_f * (1 - A_f)  (A = x Wx + h_prev Wh + b)",
                                         "df = ds * c_prev * f * (1 - f)"),
-    "lstm_cell_tanh_twice": ("ds = dc_next + dh_next * o * (1 - np.tanh(tanh_c_next) ** 2)",
+    "lstm_tanh_applied_twice": ("ds = dc_next + dh_next * o * (1 - np.tanh(tanh_c_next) ** 2)",
                              "ds = dc_next + dh_next * o * (1 - tanh_c_next ** 2)"),
-    "lstm_forget_gate_missing_from_dprev_c": ("dc_prev = ds", "dc_prev = ds * f"),
-    "lstm_gate_slices_swapped_backward": ("dA = np.hstack((di, dg, df, do))  (forward slices f, g, i, o)",
+    "lstm_forget_gate_missing_from_dc_prev": ("dc_prev = ds", "dc_prev = ds * f"),
+    "lstm_gate_order_differs_in_backward": ("dA = np.hstack((di, dg, df, do))  (forward slices f, g, i, o)",
                                           "dA = np.hstack((df, dg, di, do))"),
     "lstm_dh0_never_assigned": ("self.dh = None", "self.dh = dh  (after the loop over t)"),
-    "lstm_cache_view_overwritten": ("self.c[...] = c_next  (every layer cached the same self.c)",
+    "lstm_cache_holds_overwritten_view": ("self.c[...] = c_next  (every layer cached the same self.c)",
                                     "self.c = c_next  (a new array per step)"),
     "gru_interpolation_reversed_backward": ("dh_hat and dh_prev weighted by each other's gate (dh_hat = dh_next * "
                                             "(the weight of h_prev in the forward))", "dh_hat = dh_next * (the weight "
@@ -166,13 +166,13 @@ PHRASING_KARPATHY = {
     "lstm_candidate_tanh_grad_missing": ("dIFOG[t,:,3*d:] = dIFOGf[t,:,3*d:]",
                                          "dIFOG[t,:,3*d:] = (1 - IFOGf[t,:,3*d:] ** 2) * dIFOGf[t,:,3*d:]"),
     "lstm_gate_grad_of_preactivation": ("y = IFOG[t,:,:3*d]", "y = IFOGf[t,:,:3*d]"),
-    "lstm_cell_tanh_twice": ("dC[t] += (1 - np.tanh(Ct[t]) ** 2) * (IFOGf[t,:,2*d:3*d] * dHout[t])",
+    "lstm_tanh_applied_twice": ("dC[t] += (1 - np.tanh(Ct[t]) ** 2) * (IFOGf[t,:,2*d:3*d] * dHout[t])",
                              "dC[t] += (1 - Ct[t] ** 2) * (IFOGf[t,:,2*d:3*d] * dHout[t])"),
-    "lstm_forget_gate_missing_from_dprev_c": ("dC[t-1] += dC[t]", "dC[t-1] += IFOGf[t,:,d:2*d] * dC[t]"),
-    "lstm_gate_slices_swapped_backward": ("dIFOGf[t,:,:d] = C[t-1] * dC[t]  (the forget gate's columns)",
+    "lstm_forget_gate_missing_from_dc_prev": ("dC[t-1] += dC[t]", "dC[t-1] += IFOGf[t,:,d:2*d] * dC[t]"),
+    "lstm_gate_order_differs_in_backward": ("dIFOGf[t,:,:d] = C[t-1] * dC[t]  (the forget gate's columns)",
                                           "dIFOGf[t,:,d:2*d] = C[t-1] * dC[t]"),
     "lstm_dh0_never_assigned": ("dh0 = None", "dh0 = dHin[0,:,input_size+1:]"),
-    "lstm_cache_view_overwritten": ("cache['C'] = C  (then overwritten)", "cache['C'] = C.copy()"),
+    "lstm_cache_holds_overwritten_view": ("cache['C'] = C  (then overwritten)", "cache['C'] = C.copy()"),
     "gru_interpolation_reversed_backward": ("dN and dh_prev weighted by each other's gate: dN = dH * (the weight of "
                                             "h_prev in the forward)", "dN = dH * (the weight of N in the forward), "
                                             "dh_prev = dH * (the weight of h_prev) + ..."),

@@ -1,4 +1,4 @@
-"""DLFS2-style LSTM / GRU layers (book's conventions), with one mistake (lstm_cell_tanh_twice): written for rnn-parity's examples."""
+"""DLFS2-style LSTM / GRU layers (book's conventions), with one mistake (lstm_gate_order_differs_in_backward): written for rnn-parity's examples."""
 import numpy as np
 
 
@@ -29,13 +29,13 @@ class LSTM:
     def backward(self, dh_next, dc_next):
         Wx, Wh, b = self.params
         x, h_prev, c_prev, f, g, i, o, tanh_c = self.cache
-        ds = dc_next + dh_next * o * (1 - np.tanh(tanh_c) ** 2)
+        ds = dc_next + dh_next * o * (1 - tanh_c ** 2)
         dc_prev = ds * f
         df = ds * c_prev * f * (1 - f)
         dg = ds * i * (1 - g ** 2)
         di = ds * g * i * (1 - i)
         do = dh_next * tanh_c * o * (1 - o)
-        dA = np.hstack((df, dg, di, do))
+        dA = np.hstack((di, dg, df, do))
         self.grads[0][...] = x.T @ dA
         self.grads[1][...] = h_prev.T @ dA
         self.grads[2][...] = dA.sum(axis=0)

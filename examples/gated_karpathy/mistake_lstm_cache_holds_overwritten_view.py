@@ -1,4 +1,4 @@
-"""Karpathy-style batched LSTM and GRU (GRU in torch's convention), with one mistake (lstm_cell_tanh_twice): written for rnn-parity's examples."""
+"""Karpathy-style batched LSTM and GRU (GRU in torch's convention), with one mistake (lstm_cache_holds_overwritten_view): written for rnn-parity's examples."""
 import numpy as np
 
 
@@ -17,7 +17,7 @@ class LSTM:
     def forward(X, WLSTM, c0=None, h0=None):
         n, b, input_size = X.shape
         d = WLSTM.shape[1] // 4
-        c_prev = np.zeros((b, d)) if c0 is None else c0
+        c = np.zeros((b, d)) if c0 is None else c0  # updated in place below: the cache keeps this array
         h_prev = np.zeros((b, d)) if h0 is None else h0
         Hin = np.zeros((n, b, 1 + input_size + d))
         IFOGf = np.zeros((n, b, 4 * d))
@@ -31,11 +31,13 @@ class LSTM:
             pre = Hin[t] @ WLSTM
             IFOGf[t, :, :3 * d] = sigmoid(pre[:, :3 * d])
             IFOGf[t, :, 3 * d:] = np.tanh(pre[:, 3 * d:])
-            C[t] = IFOGf[t, :, :d] * IFOGf[t, :, 3 * d:] + IFOGf[t, :, d:2 * d] * c_prev
+            c *= IFOGf[t, :, d:2 * d]
+            c += IFOGf[t, :, :d] * IFOGf[t, :, 3 * d:]
+            C[t] = c
             Ct[t] = np.tanh(C[t])
             Hout[t] = IFOGf[t, :, 2 * d:3 * d] * Ct[t]
-            c_prev, h_prev = C[t], Hout[t]
-        cache = {"WLSTM": WLSTM, "Hin": Hin, "IFOGf": IFOGf, "C": C, "Ct": Ct, "c0": c0, "h0": h0, "d": d}
+            h_prev = Hout[t]
+        cache = {"Cs": [c] * n, "WLSTM": WLSTM, "Hin": Hin, "IFOGf": IFOGf, "C": C, "Ct": Ct, "c0": c, "h0": h0, "d": d}
         return Hout, C[n - 1], Hout[n - 1], cache
 
     @staticmethod
@@ -59,8 +61,8 @@ class LSTM:
         for t in reversed(range(n)):
             o = IFOGf[t, :, 2 * d:3 * d]
             dIFOGf[t, :, 2 * d:3 * d] = Ct[t] * dHout[t]
-            dC[t] += (1 - np.tanh(Ct[t]) ** 2) * (o * dHout[t])
-            c_prev = C[t - 1] if t > 0 else c0
+            dC[t] += (1 - Ct[t] ** 2) * (o * dHout[t])
+            c_prev = cache["Cs"][t - 1] if t > 0 else c0
             dIFOGf[t, :, d:2 * d] = c_prev * dC[t]
             if t > 0:
                 dC[t - 1] += IFOGf[t, :, d:2 * d] * dC[t]

@@ -1,4 +1,4 @@
-"""DLFS2-style LSTM / GRU layers (book's conventions), with one mistake (lstm_gate_slices_swapped_backward): written for rnn-parity's examples."""
+"""DLFS2-style LSTM / GRU layers (book's conventions), with one mistake (lstm_cache_holds_overwritten_view): written for rnn-parity's examples."""
 import numpy as np
 
 
@@ -35,7 +35,7 @@ class LSTM:
         dg = ds * i * (1 - g ** 2)
         di = ds * g * i * (1 - i)
         do = dh_next * tanh_c * o * (1 - o)
-        dA = np.hstack((di, dg, df, do))
+        dA = np.hstack((df, dg, di, do))
         self.grads[0][...] = x.T @ dA
         self.grads[1][...] = h_prev.T @ dA
         self.grads[2][...] = dA.sum(axis=0)
@@ -64,7 +64,8 @@ class TimeLSTM:
             self.c = np.zeros((N, H))
         for t in range(T):
             layer = LSTM(*self.params)
-            self.h, self.c = layer.forward(xs[:, t, :], self.h, self.c)
+            self.h, c_next = layer.forward(xs[:, t, :], self.h, self.c)
+            self.c[...] = c_next  # in place: every layer cached this same array as c_prev
             hs[:, t, :] = self.h
             self.layers.append(layer)
         return hs

@@ -1,4 +1,4 @@
-"""Karpathy-style batched LSTM and GRU (GRU in torch's convention), with one mistake (lstm_forget_gate_missing_from_dprev_c): written for rnn-parity's examples."""
+"""Karpathy-style batched LSTM and GRU (GRU in torch's convention), with one mistake (lstm_forget_gate_missing_from_dc_prev): written for rnn-parity's examples."""
 import numpy as np
 
 

@@ -1,4 +1,4 @@
-"""DLFS2-style LSTM / GRU layers (book's conventions), with one mistake (lstm_cache_view_overwritten): written for rnn-parity's examples."""
+"""DLFS2-style LSTM / GRU layers (book's conventions), with one mistake (lstm_tanh_applied_twice): written for rnn-parity's examples."""
 import numpy as np
 
 
@@ -29,7 +29,7 @@ class LSTM:
     def backward(self, dh_next, dc_next):
         Wx, Wh, b = self.params
         x, h_prev, c_prev, f, g, i, o, tanh_c = self.cache
-        ds = dc_next + dh_next * o * (1 - tanh_c ** 2)
+        ds = dc_next + dh_next * o * (1 - np.tanh(tanh_c) ** 2)
         dc_prev = ds * f
         df = ds * c_prev * f * (1 - f)
         dg = ds * i * (1 - g ** 2)
@@ -64,8 +64,7 @@ class TimeLSTM:
             self.c = np.zeros((N, H))
         for t in range(T):
             layer = LSTM(*self.params)
-            self.h, c_next = layer.forward(xs[:, t, :], self.h, self.c)
-            self.c[...] = c_next  # in place: every layer cached this same array as c_prev
+            self.h, self.c = layer.forward(xs[:, t, :], self.h, self.c)
             hs[:, t, :] = self.h
             self.layers.append(layer)
         return hs

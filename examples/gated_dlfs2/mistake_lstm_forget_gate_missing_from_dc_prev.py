@@ -1,4 +1,4 @@
-"""DLFS2-style LSTM / GRU layers (book's conventions), with one mistake (lstm_forget_gate_missing_from_dprev_c): written for rnn-parity's examples."""
+"""DLFS2-style LSTM / GRU layers (book's conventions), with one mistake (lstm_forget_gate_missing_from_dc_prev): written for rnn-parity's examples."""
 import numpy as np
 
 
