@@ -195,3 +195,15 @@ def test_a_time_layer_taking_batch_and_time_sizes(tmp_path):
     _, results, info = grade_in_process(path)
     assert info["gated"]["lstm:time"]["stateful"]
     assert all(r.status == "pass" for r in results), [(r.name, r.detail) for r in results if r.status != "pass"]
+
+
+@pytest.mark.parametrize("folder,old,new,check", [
+    ("gated_karpathy", "        return Hout, C[n - 1], Hout[n - 1], cache\n", "        pass\n", "lstm:forward"),
+    ("gated_cmu", "        return dx, dh_prev_t\n", "        pass\n", "gru:step:grad:x"),
+    ("gated_dlfs2", "        return dA @ Wx.T, dh_prev\n", "        pass\n", "gru:step:grad:x")])
+def test_a_pass_template_is_not_written_yet(tmp_path, folder, old, new, check):
+    path = tmp_path / "template.py"
+    path.write_text(_swap((EXAMPLES / folder / "correct.py").read_text(), [(old, new)]))
+    _, results, _ = grade_in_process(path)
+    detail = next(r.detail for r in results if r.name == check)
+    assert "not written yet" in detail, detail

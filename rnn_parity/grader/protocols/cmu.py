@@ -132,13 +132,14 @@ class CMU(Protocol):
         """(cell, (dx, dh)): delta as (h,); when that raises or returns dx, dh of other sizes, delta as a (1, h)
         row on a fresh cell (older handouts), and the report says so."""
         try:
-            res = probe.unpack(call_student(probe.progress, probe.file, bn, cell.backward, c["delta"].copy()), 2, bn)
+            first = call_student(probe.progress, probe.file, bn, cell.backward, c["delta"].copy())
+            res = G.returned(probe, first, 2, bn)
             if np.size(res[0]) == D and np.size(res[1]) == H:
                 return cell, res
         except GradeError:
             pass
         cell, _ = probe.call_as(f"{bn.split('.')[0]}.forward", run, {k: v.copy() for k, v in c.items()})
-        res = probe.unpack(probe.call_as(bn, cell.backward, c["delta"].copy()[None]), 2, bn)
+        res = G.returned(probe, probe.call_as(bn, cell.backward, c["delta"].copy()[None]), 2, bn)
         probe.note(f"{bn} takes delta as a (1, hidden_dim) row: graded with it")
         return cell, res
 

@@ -1,6 +1,7 @@
 """dlfs2's gated layers: the LSTM / TimeLSTM and GRU / TimeGRU classes of "Deep Learning from Scratch 2".
 
-    LSTM(Wx, Wh, b): forward(x, h_prev, c_prev) -> (h_next, c_next); backward(dh_next, dc_next) -> (dx, dh_prev, dc_prev)
+    LSTM(Wx, Wh, b): forward(x, h_prev, c_prev) -> (h_next, c_next)
+                     backward(dh_next, dc_next) -> (dx, dh_prev, dc_prev)
     TimeLSTM(Wx, Wh, b, stateful): forward(xs) -> hs; backward(dhs) -> dxs; set_state(h, c); self.dh
     GRU(Wx, Wh[, b]): forward(x, h_prev) -> h_next; backward(dh_next) -> (dx, dh_prev)
     TimeGRU(Wx, Wh[, b], stateful): forward(xs) -> hs; backward(dhs) -> dxs; set_state(h); self.dh
@@ -132,10 +133,7 @@ def _forward(probe, cls, cell, kind, values, bias, stateful):
             call_student(probe.progress, probe.file, f"{cls.__name__}.set_state", obj.set_state, *state)
         return obj, [obj.forward(v["xs"])]
     if cell == "lstm":
-        res = obj.forward(v["x"], v["h_prev"], v["c_prev"])
-        if not isinstance(res, (tuple, list)) or len(res) != 2:
-            probe.fail(f"{cls.__name__}.forward must return (h_next, c_next)")
-        return obj, list(res)
+        return obj, list(G.returned(probe, obj.forward(v["x"], v["h_prev"], v["c_prev"]), 2, f"{cls.__name__}.forward"))
     return obj, [obj.forward(v["x"], v["h_prev"])]
 
 
@@ -151,12 +149,12 @@ def _probe_one(probe, cls, cell, kind, c, bias, stateful, fn):
         res = probe.call_as(f"{name}.backward", obj.backward, c["dhs"].copy())
         inputs = {"xs": res}
     elif cell == "lstm":
-        res = probe.unpack(probe.call_as(f"{name}.backward", obj.backward, c["dh_next"].copy(),
-                                         c["dc_next"].copy()), 3, f"{name}.backward")
+        res = G.returned(probe, probe.call_as(f"{name}.backward", obj.backward, c["dh_next"].copy(),
+                                              c["dc_next"].copy()), 3, f"{name}.backward")
         inputs = dict(zip(("x", "h_prev", "c_prev"), res))
     else:
-        res = probe.unpack(probe.call_as(f"{name}.backward", obj.backward, c["dh_next"].copy()), 2,
-                           f"{name}.backward")
+        res = G.returned(probe, probe.call_as(f"{name}.backward", obj.backward, c["dh_next"].copy()), 2,
+                         f"{name}.backward")
         inputs = dict(zip(("x", "h_prev"), res))
     for k, v in inputs.items():
         probe.record(p + "d" + k, v, "d" + k)

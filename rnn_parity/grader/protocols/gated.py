@@ -28,6 +28,13 @@ def gate_names(order, cell: str) -> str:
 # ------------------------------------------------------------------------------------------ child side
 
 
+def returned(probe, value, n: int, fn: str) -> tuple:
+    """The n values a student function returned; None (a template's `pass`) is "not written yet"."""
+    if value is None:
+        probe.fail(f"{fn} returned None: not written yet (the template's `pass` is still there?)")
+    return probe.unpack(value, n, fn) if n > 1 else (value,)
+
+
 def own_check(probe, fn: str, prefix: str, forward, arrays: dict, upstream: list, keys: dict):
     """Record, next to the gradients the backward gave (probe.obs[prefix + "dx"], ...), the directional
     derivatives of the student's own forward (own_fd.own_projections) and the backward's gradients projected

@@ -60,7 +60,8 @@ def _callables(probe, cls, fwd: str, bwd: str):
     """(forward, backward) callables: the static functions, or the methods of an instance."""
     if isinstance(inspect.getattr_static(cls, fwd), staticmethod):
         return getattr(cls, fwd), getattr(cls, bwd)
-    obj = probe.call_as(f"{cls.__name__}()", cls) if takes(cls, 0) else probe.call_as(f"{cls.__name__}(D, H)", cls, D, H)
+    name = cls.__name__
+    obj = probe.call_as(f"{name}()", cls) if takes(cls, 0) else probe.call_as(f"{name}(D, H)", cls, D, H)
     return getattr(obj, fwd), getattr(obj, bwd)
 
 
@@ -119,6 +120,8 @@ class Karpathy(Protocol):
         def run(v):
             args = [v["X"], v["W"]] + _state_args(states, {"c": v.get("c0"), "h": v["h0"]})
             res = forward(*args)
+            if res is None:
+                probe.fail(f"{fname} returned None: not written yet (the template's `pass` is still there?)")
             if not isinstance(res, (tuple, list)) or len(res) < 2:
                 probe.fail(f"{fname} must return (Hout, ..., cache)")
             return list(res)
@@ -132,7 +135,7 @@ class Karpathy(Protocol):
             probe.record(f"{cell}:{k}", v, k)
         ups = {"c": c["dcn"], "h": c["dhn"]} if meta["finals"] else {"c": None, "h": None}
         bargs = [c["dHout"].copy(), res[-1]] + _state_args(bparams[2:2 + len(names)], ups)
-        grads = probe.unpack(probe.call_as(bname, backward, *bargs), 2 + len(names), bname)
+        grads = G.returned(probe, probe.call_as(bname, backward, *bargs), 2 + len(names), bname)
         keys = ("dX", "dW") + (("dc0", "dh0") if cell == "lstm" else ("dh0",))
         for k, v in zip(keys, grads):
             if v is None and k in ("dc0", "dh0"):  # never assigned: its own check fails, the others still count
