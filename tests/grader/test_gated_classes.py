@@ -207,3 +207,17 @@ def test_a_pass_template_is_not_written_yet(tmp_path, folder, old, new, check):
     _, results, _ = grade_in_process(path)
     detail = next(r.detail for r in results if r.name == check)
     assert "not written yet" in detail, detail
+
+
+def test_a_cmu_cell_graded_away_from_its_activation_module(tmp_path):
+    # the handout's cell imports Sigmoid / Tanh from mytorch, which a student grading gru_cell.py alone lacks:
+    # rnn-parity's stand-ins serve act(x), act.derivative() and act.backward(dout, state=...)
+    src = (EXAMPLES / "gated_cmu" / "correct.py").read_text()
+    head, cell = src.split("class GRUCell:")
+    path = tmp_path / "gru_cell.py"
+    path.write_text("import numpy as np\nfrom mytorch.nn.activation import *\n\n\nclass GRUCell:" + _swap(cell, [
+        ("dn_act = dn * self.h_act.derivative()", "dn_act = self.h_act.backward(dn, state=self.n)"),
+        ("dz_act = dz * self.z_act.derivative()", "dz_act = self.z_act.backward(dz)")]))
+    report = grade(str(path))
+    assert report.verdict == "pass", report.to_table()
+    assert any("Sigmoid, Tanh from rnn-parity's definitions" in n for n in report.notes)

@@ -55,7 +55,8 @@ def layer_classes(module) -> dict:
 
 
 def _weight_names(names) -> bool:
-    x, h = (n.lower().replace("_", "") for n in names)
+    """(Wx, Wh) however spelled: W_x/W_h, Wxh/Whh, weight_x/weight_h."""
+    x, h = (n.lower().replace("_", "").replace("weight", "w") for n in names)
     return x.startswith("wx") and h.startswith("wh")
 
 

@@ -10,8 +10,9 @@ __all__ = ["Tanh", "Sigmoid", "Softmax", "CrossEntropyLoss"]
 
 
 class _Activation:
-    """CMU 11-785's activation API as well: act(x) is act.forward(x), act.state the output it kept, and
-    act.derivative() the derivative there (a GRUCell's r_act, z_act, h_act)."""
+    """CMU 11-785's activation API as well: act(x) is act.forward(x), act.state the output it kept,
+    act.derivative() the derivative there, and backward(dout, state=output) at a given output (a GRUCell's
+    r_act, z_act, h_act)."""
 
     def __call__(self, x):
         return self.forward(x)
@@ -28,8 +29,8 @@ class Tanh(_Activation):
         self.out = np.tanh(x)
         return self.out
 
-    def backward(self, dout):
-        return dout * self.derivative()
+    def backward(self, dout, state=None):
+        return dout * (self.derivative() if state is None else 1.0 - np.asarray(state) ** 2)
 
     def derivative(self):
         return 1.0 - self.out ** 2
@@ -42,8 +43,9 @@ class Sigmoid(_Activation):
         self.out = 1.0 / (1.0 + np.exp(-x))
         return self.out
 
-    def backward(self, dout):
-        return dout * self.derivative()
+    def backward(self, dout, state=None):
+        s = self.out if state is None else np.asarray(state)
+        return dout * s * (1.0 - s)
 
     def derivative(self):
         return self.out * (1.0 - self.out)
