@@ -69,7 +69,7 @@ def judge(proto, plan: dict, info: dict, student: dict, tol: float = C.TOLERANCE
         scopes = getattr(proto, "scopes", None) or [("",)]
         # a protocol's own mutant replaces a shared one of the same id: it is written for that protocol's
         # answer key (the gated protocols' conventions.py), one mistake keeping one name
-        own = tuple(getattr(proto, "catalog", ()))
+        own = tuple(getattr(proto, "mutants", ()))
         catalog = tuple(m for m in M.CATALOG if m.id not in {o.id for o in own}) + own
         candidates = [Scoped(m, tuple(scope)) for m in catalog for scope in scopes]
         replays = ScopedReplay(proto, plan, info, expected)

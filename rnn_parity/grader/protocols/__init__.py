@@ -43,7 +43,7 @@ Writing a protocol (one module, <= 400 lines; add its name to registry.MODULES):
         def checks(self, plan, info) -> [CheckSpec(name, function, keys, what)]   # report order
         def settle(self, plan, info, student) -> [note]   # optional: what the answer key depends on, read from the
             # student's forward (a GRU's convention) into info, before checks()/expected(); the notes go in the report
-        catalog = (Mutant, ...)   # optional: more mistakes to diagnose (one of an id rnn_parity.mutants also has replaces it)
+        mutants = (Mutant, ...)   # optional: more mistakes to diagnose (one of an id rnn_parity.mutants also has replaces it)
         # CheckSpec(..., against="own:", tol=...): compare with the student's OWN observations under that prefix
         # (the finite differences of the student's forward), never diagnosed
         def expected_parts(self, plan, info) -> [callable() -> {key: array}]   # one per function group:

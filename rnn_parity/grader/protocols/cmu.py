@@ -67,7 +67,7 @@ class CMU(Protocol):
     name = "cmu"
     title = "CMU 11-785-style GRU cell (GRUCell: Wrx ... Wnh, forward(x, h), backward(delta))"
     functions = ("GRUCell(in_dim, hidden_dim).forward(x, h_prev_t)", "GRUCell.backward(delta)")
-    catalog = CATALOG
+    mutants = CATALOG
     phrasing = PHRASING_CMU
 
     # --- child side

@@ -83,7 +83,7 @@ class DLFS2(Protocol):
     # the gated layers' keys start "lstm:step:", "gru:time:", ...: a mistake may sit in one layer only
     scopes = [("step:", "time:", "lstm:", "gru:"), ("time:", "lstm:time:", "gru:time:"),
               ("step:", "lstm:step:", "gru:step:")]
-    catalog = gated.CATALOG
+    mutants = gated.CATALOG
     phrasing = {
         "whh_not_transposed_backward": ("dh_prev = np.dot(dt, Wh)", "dh_prev = np.dot(dt, Wh.T)"),
         "whh_not_transposed_forward": ("t = np.dot(h_prev, Wh.T) + np.dot(x, Wx) + b",

@@ -101,7 +101,7 @@ class Protocol:
 
     # extra mutants (rnn_parity.mutation.Mutant) the diagnosis tries besides rnn_parity.mutants.CATALOG;
     # one whose id the catalogue also has replaces the catalogue's there (it is written for this answer key)
-    catalog: tuple = ()
+    mutants: tuple = ()
 
 
 def own_function(module, name: str):

@@ -64,11 +64,11 @@ def own_check(probe, fn: str, prefix: str, forward, arrays: dict, upstream: list
 def own_spec(cell_prefix: str, fn: str, prefix: str, keys: list, info: dict) -> CheckSpec:
     """The check of a backward against the finite differences of the same class's forward (directional
     derivatives along a few random directions per input)."""
-    from ...reference.tolerances import OWN_GRADIENT_REL_ERROR  # parent side: checks() runs in the grader
+    from ...reference.tolerances import OWN_DIFFERENCES_REL_ERROR  # parent side: checks() runs in the grader
 
     prec = info.get("own_precision", {}).get(prefix, "float64")
     return CheckSpec(f"{cell_prefix}own-gradient", fn, [f"proj:{prefix}{k}" for k in keys],
-                     f"{{key}} of {fn} (along random directions)", against=OWN, tol=OWN_GRADIENT_REL_ERROR[prec])
+                     f"{{key}} of {fn} (along random directions)", against=OWN, tol=OWN_DIFFERENCES_REL_ERROR[prec])
 
 
 # ----------------------------------------------------------------------------------------- parent side

@@ -80,7 +80,7 @@ class Karpathy(Protocol):
     functions = ("LSTM.forward(X, WLSTM, c0, h0)", "LSTM.backward(dHout, cache, dcn, dhn)",
                  "GRU.forward(X, WGRU, h0)", "GRU.backward(dHout, cache, dhn)")
     scopes = [("lstm:", "gru:"), ("lstm:",), ("gru:",)]
-    catalog = CATALOG
+    mutants = CATALOG
     phrasing = PHRASING_KARPATHY
 
     # --- child side

@@ -13,7 +13,7 @@ and the norm of the K projections of an error tracks the error's own norm.
 
 A forward that keeps float32 somewhere (DLFS2's `np.empty(..., dtype='f')`) rounds L at ~1e-7: the step is then
 1e-2, where rounding (~1e-6 / 2e-2) and truncation (step^2/6 |f'''|) both stay near 1e-4, and the parent's
-tolerance follows (reference/tolerances.py OWN_GRADIENT_REL_ERROR).
+tolerance follows (reference/tolerances.py OWN_DIFFERENCES_REL_ERROR).
 """
 from __future__ import annotations
 
