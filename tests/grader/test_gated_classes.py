@@ -221,3 +221,17 @@ def test_a_cmu_cell_graded_away_from_its_activation_module(tmp_path):
     report = grade(str(path))
     assert report.verdict == "pass", report.to_table()
     assert any("Sigmoid, Tanh from rnn-parity's definitions" in n for n in report.notes)
+
+
+def test_a_forward_in_no_convention_is_said_and_judged_against_the_courses(tmp_path):
+    # b_hn outside the reset gate: none of the four GRU conventions; the backward is its own forward's gradient
+    path = tmp_path / "gru_cell.py"
+    path.write_text(_swap((EXAMPLES / "gated_cmu" / "correct.py").read_text(), [
+        ("self.hn = self.Wnh @ h_prev_t + self.bnh\n        self.n = self.h_act(self.Wnx @ x + self.bnx + self.r * self.hn)",
+         "self.hn = self.Wnh @ h_prev_t\n        self.n = self.h_act(self.Wnx @ x + self.bnx + self.r * self.hn + self.bnh)"),
+        ("self.dbnh = dhn", "self.dbnh = dn_act")]))
+    report = grade(str(path))
+    status = {c.name: c.status for c in report.checks}
+    assert status["gru:step:forward"] == "fail" and status["gru:step:own-gradient"] == "pass"
+    assert any("not a GRU in any of the four conventions" in n and "torch's convention" in n for n in report.notes)
+    assert report.to_json()["protocol"]["conventions"]["gru"][1:] == ["after", "old"]

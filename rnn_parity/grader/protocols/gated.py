@@ -99,9 +99,12 @@ def settle(info: dict, where: str, label: str, student_h, candidates: dict, defa
     if found is None:
         what = "an LSTM" if cell == "lstm" else "a GRU in any of the four conventions"
         near, near_err = CV.closest(student_h, outs, float("inf"))
+        judged = describe(tuple(default), cell, columns)
+        if near is not None and tuple(near) == tuple(default):
+            return [f"{label}: the forward is not {what}; nearest, off by {near_err:.1e}: {judged}, against which "
+                    "its backward is judged"]
         nearest = f"; nearest: {describe(near, cell, columns)} (off by {near_err:.1e})" if near is not None else ""
-        return [f"{label}: the forward is not {what}{nearest}; its backward is judged against "
-                f"{describe(tuple(default), cell, columns)}"]
+        return [f"{label}: the forward is not {what}{nearest}; its backward is judged against {judged}"]
     return [f"{label}: the forward is {describe(found, cell, columns)}; judged in that convention"
             if cell == "gru" else f"{label}: the forward is {describe(found, cell, columns)}"]
 
