@@ -147,10 +147,6 @@ def forward_tol() -> float:
     return TOLERANCE
 
 
-def as_array(x):
-    return None if x is None else np.asarray(x, dtype=np.float64)
-
-
 def own_gradient_notes(results: list) -> list:
     """One line per class whose own-gradient check and forward check disagree: which half is wrong."""
     by_name = {r.name: r for r in results}
