@@ -25,6 +25,11 @@ import numpy as np
 from ..reference import activations as ref_act
 from ..reference import gru as ref_gru
 from ..reference import lstm as ref_lstm
+from .checks import TOLERANCE
+
+# A forward matches a convention within the grader's own tolerance: float32 buffers in a forward (DLFS2's
+# dtype='f') round at ~6e-8, well inside it; two conventions differ by far more on the probes
+FORWARD_TOL = TOLERANCE
 
 GRU_CONVENTIONS = (("after", "old"), ("after", "new"), ("before", "old"), ("before", "new"))
 LSTM_VARIANTS = ("standard", "no_cell_tanh")
