@@ -235,3 +235,28 @@ def test_a_forward_in_no_convention_is_said_and_judged_against_the_courses(tmp_p
     assert status["gru:step:forward"] == "fail" and status["gru:step:own-gradient"] == "pass"
     assert any("not a GRU in any of the four conventions" in n and "torch's convention" in n for n in report.notes)
     assert report.to_json()["protocol"]["conventions"]["gru"][1:] == ["after", "old"]
+
+
+def test_a_karpathy_forward_without_initial_states(tmp_path):
+    # GRU.forward(X, WGRU) starting from zeros: graded from zeros, its dh0 still checked
+    path = tmp_path / "gru.py"
+    path.write_text(_swap((EXAMPLES / "gated_karpathy" / "correct.py").read_text(), [
+        ("def forward(X, WGRU, h0=None):", "def forward(X, WGRU):"),
+        ("        h_prev = np.zeros((b, d)) if h0 is None else h0\n        Hout = np.zeros((n, b, d))\n        steps",
+         "        h_prev = np.zeros((b, d))\n        Hout = np.zeros((n, b, d))\n        steps")]))
+    _, results, info = grade_in_process(path)
+    assert info["karpathy"]["gru"]["states"] == []
+    assert all(r.status == "pass" for r in results), [(r.name, r.detail) for r in results if r.status != "pass"]
+
+
+def test_finite_differences_that_cannot_be_taken_fail_only_the_own_gradient_check(tmp_path):
+    # a forward that refuses inputs other than the ones it was first given (here: a cached first X)
+    path = tmp_path / "gru.py"
+    path.write_text(_swap((EXAMPLES / "gated_karpathy" / "correct.py").read_text(), [
+        ("    def forward(X, WGRU, h0=None):\n", "    def forward(X, WGRU, h0=None):\n"
+         "        if getattr(GRU, 'seen', None) is not None and not np.array_equal(GRU.seen, WGRU):\n"
+         "            raise RuntimeError('weights changed')\n        GRU.seen = WGRU.copy()\n")]))
+    _, results, _ = grade_in_process(path)
+    status = {r.name: (r.status, r.detail) for r in results if r.name.startswith("gru:")}
+    assert status["gru:own-gradient"][0] == "fail" and "weights changed" in status["gru:own-gradient"][1]
+    assert all(s == "pass" for n, (s, _) in status.items() if n != "gru:own-gradient"), status

@@ -15,6 +15,7 @@ import numpy as np
 
 from .engine import CheckSpec
 from .own_fd import own_projections, project
+from .student import GradeError
 
 LSTM_GATES, GRU_GATES = "ifgo", "rzn"
 OWN = "own:"  # observation prefix of the finite differences of the student's own forward
@@ -41,10 +42,17 @@ def own_check(probe, fn: str, prefix: str, forward, arrays: dict, upstream: list
     on the same directions: keys "proj:" + prefix + "dx" and OWN + "proj:" + prefix + "dx".
 
     forward(arrays) -> list of outputs, calling the student's code (constructors included) afresh; keys: array
-    name -> key suffix ("x" -> "dx"). fn: the backward whose gradients are checked; a crash here is its.
+    name -> key suffix ("x" -> "dx"). fn: the backward whose gradients are checked.
     """
-    # charged to fn (the backward being checked), under the per-call time limit like any call of student code
-    found, prec = probe.call_as(fn, own_projections, forward, arrays, upstream, label=f"{fn} (finite differences)")
+    # under the per-call time limit like any call of student code; a failure here fails the own-gradient check
+    # only: the backward's checks against the answer key still stand
+    try:
+        found, prec = probe.call_as(fn, own_projections, forward, arrays, upstream, label=f"{fn} (finite differences)")
+    except GradeError as e:
+        for suffix in keys.values():
+            probe.info.setdefault("unusable", {})[f"proj:{prefix}{suffix}"] = \
+                f"the finite differences of the forward could not be taken: {e.message}"
+        return
     for name, suffix in keys.items():
         grad = probe.obs.get(prefix + suffix)
         if grad is None:

@@ -65,13 +65,15 @@ def _callables(probe, cls, fwd: str, bwd: str):
     return getattr(obj, fwd), getattr(obj, bwd)
 
 
+def _kind(name: str) -> str:
+    """"c" for a cell-state argument (c0, cprev, prev_c, dcn, cell), "h" for a hidden one (h0, hprev, dhn)."""
+    low = name.lower().lstrip("d")
+    return "c" if low.startswith("c") or low.endswith("c") or "cell" in low else "h"
+
+
 def _state_args(names: list, values: dict) -> list:
-    """The state arguments in the order the signature names them: c*/dc* -> the cell's, h*/dh* -> the hidden's."""
-    out = []
-    for n in names:
-        low = n.lower().lstrip("d")
-        out.append(values["c"] if low.startswith("c") else values["h"])
-    return out
+    """The state arguments in the order the signature names them."""
+    return [values[_kind(n)] for n in names]
 
 
 class Karpathy(Protocol):
@@ -116,9 +118,11 @@ class Karpathy(Protocol):
         forward, backward = _callables(probe, cls, fwd, bwd)
         states = fparams[2:2 + (2 if cell == "lstm" else 1)]
         meta = probe.info["karpathy"][cell]
+        meta["states"] = sorted({_kind(n) for n in states})  # the initial states the forward takes (else zeros)
+        c = {**c, **{f"{k}0": np.zeros((B, H)) for k in "ch" if k not in meta["states"]}}
 
         def run(v):
-            args = [v["X"], v["W"]] + _state_args(states, {"c": v.get("c0"), "h": v["h0"]})
+            args = [v["X"], v["W"]] + _state_args(states, {"c": v.get("c0"), "h": v.get("h0")})
             res = forward(*args)
             if res is None:
                 probe.fail(f"{fname} returned None: not written yet (the template's `pass` is still there?)")
@@ -142,7 +146,7 @@ class Karpathy(Protocol):
                 probe.note(f"{bname} returns None for {k}: taken as zeros")
                 v = np.zeros((B, H))
             probe.record(f"{cell}:{k}", v, k)
-        arrays = {k: c[k] for k in ("X", "W", "h0") + (("c0",) if cell == "lstm" else ())}
+        arrays = {k: c[k] for k in ("X", "W") + tuple(f"{s}0" for s in meta["states"])}
         upstream = [c["dHout"]] + ([c["dcn"], c["dhn"]] if cell == "lstm" else [c["dhn"]]) if meta["finals"] \
             else [c["dHout"]]
         G.own_check(probe, bname, f"{cell}:", lambda v: run(v)[:len(upstream)], arrays, upstream,
@@ -163,7 +167,7 @@ class Karpathy(Protocol):
                 for o in orders:
                     for conv in convs:
                         label = (o, conv, lay) if cell == "lstm" else (o,) + tuple(conv) + (lay,)
-                        cands[label] = (lambda label=label: _run(cell, c, label, False)[f"{cell}:h"])
+                        cands[label] = (lambda label=label, c=_given(c, meta): _run(cell, c, label, False)[f"{cell}:h"])
             notes += G.settle(info, cell, meta["forward"], student.get(f"{cell}:h"), cands, DEFAULT[cell], cell,
                               G.forward_tol())
             label = G.label_of(info, cell, DEFAULT[cell])
@@ -186,7 +190,8 @@ class Karpathy(Protocol):
             for key, name in pairs:
                 out.append(CheckSpec(f"{cell}:grad:{name}", bn, [f"{cell}:{key}"], f"d{name} of {bn}",
                                      time_axis=0 if key == "dX" else None))
-            out.append(G.own_spec(f"{cell}:", bn, f"{cell}:", [k for k, _ in pairs], info))
+            taken = [k for k, _ in pairs if k not in ("dc0", "dh0") or k[1] in meta.get("states", "ch")]
+            out.append(G.own_spec(f"{cell}:", bn, f"{cell}:", taken, info))  # a state it does not take: no differences
         return out
 
     def expected_parts(self, plan: dict, info: dict) -> list:
@@ -195,9 +200,14 @@ class Karpathy(Protocol):
             label = G.label_of(info, cell, DEFAULT[cell])
             if cell == "lstm":
                 label = (label[0], "standard", label[2])  # a variant's forward fails; backward judged as the LSTM's
-            parts.append(lambda cell=cell, label=label, finals=bool(meta.get("finals")):
-                         _run(cell, plan[cell], label, True, finals))
+            parts.append(lambda cell=cell, label=label, meta=meta:
+                         _run(cell, _given(plan[cell], meta), label, True, bool(meta.get("finals"))))
         return parts
+
+
+def _given(c: dict, meta: dict) -> dict:
+    """The plan's inputs as the forward saw them: zeros for an initial state it does not take."""
+    return {**c, **{f"{k}0": np.zeros((B, H)) for k in "ch" if k not in meta.get("states", "ch")}}
 
 
 def _rows(layout: str) -> tuple:
