@@ -18,6 +18,7 @@ Shapes: D input, H hidden, K = H * dirs, O output, V vocabulary.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Mapping
@@ -64,7 +65,8 @@ class Reading:
         if self.head is None:
             parts.append(f"no head: the hidden states are the output (identity head, O = {f['output_size']})")
         else:
-            parts.append(f"head {self.head} ({f['output_size']}, {f['hidden_size'] * (2 if f['bidirectional'] else 1)})"
+            width = (f.get("proj_size") or f["hidden_size"]) * (2 if f["bidirectional"] else 1)
+            parts.append(f"head {self.head} ({f['output_size']}, {width})"
                          + (", tied to the embedding (same values)" if self.tied else ""))
         return " -> ".join(parts)
 
@@ -231,7 +233,7 @@ def _refuse_weight_norm(short: Mapping, back: Mapping) -> None:
 
 def _complete(rec: Part, units, loose, short, back, roles, wrappers):
     """Every (Reading, leftover keys, score) of recurrence `rec` with each embedding and head it allows."""
-    K = rec.H * rec.dirs
+    K = rec.S * rec.dirs
     free = [u for u in units if u.weight not in rec.keys]
     emb_options = [None] if roles.get("embedding") == "none" else [None] + [
         u for u in free if u.bias is None and u.shape[1] == rec.D and _matches(u.name, roles.get("embedding"), back)]
@@ -252,10 +254,15 @@ def _complete(rec: Part, units, loose, short, back, roles, wrappers):
                           if np.shape(short[k]) == (emb.shape[0],) and _matches(module_of(k), roles.get("head"), back)]
         if roles.get("head") not in (None, "none"):
             heads = heads[1:]
-        for head, transpose in heads:
+        # a bidirectional head's column halves: [forward ; backward] (cat(h_n[-2], h_n[-1])) first, then the
+        # other order (cat(h_n[-1], h_n[-2])): the same shapes, told apart only by running the model
+        halves = (False, True) if rec.dirs == 2 else (False,)
+        for (head, transpose), swap in itertools.product(heads, halves):
+            if head is None and swap:
+                continue
             O = K if head is None else (head.shape[1] if transpose else head.shape[0])
             bias = head.bias if head is not None else None
-            if head is not None and head.bare:
+            if head is not None and bias is None:  # a bare matrix, or Linear(K, O, bias=False) + a Parameter (O,)
                 fits = [k for k in loose if np.shape(short[k]) == (O,) and k not in rec.keys]
                 bias = fits[0] if len(fits) == 1 else None
             used = set(rec.keys) | {k for k in (getattr(emb, "weight", None), getattr(head, "weight", None), bias) if k}
@@ -263,7 +270,7 @@ def _complete(rec: Part, units, loose, short, back, roles, wrappers):
             if emb is not None:
                 sources.append(Source(emb.weight, (EMBEDDING,)))
             if head is not None:
-                sources.append(Source(head.weight, ("Why",), transpose))
+                sources.append(Source(head.weight, ("Why",), transpose, halves=swap))
                 if bias:
                     sources.append(Source(bias, ("by",)))
             order = {k: i for i, k in enumerate(short)}
@@ -273,14 +280,18 @@ def _complete(rec: Part, units, loose, short, back, roles, wrappers):
             square_bare = head is not None and head.bare and head.shape[0] == head.shape[1]
             open_variant = "; ".join(v for v in (
                 rec.open_question,
-                f"whether the square bare head {head.name!r} is used as h @ W or h @ W.T" if square_bare else "") if v)
-            variant = rec.variant
+                f"whether the square bare head {head.name!r} is used as h @ W or h @ W.T" if square_bare else "",
+                "whether the last Linear reads the directions as [forward ; backward] or [backward ; forward]"
+                if head is not None and rec.dirs == 2 else "") if v)
+            variant = ", ".join(v for v in (rec.variant, "" if head is None or rec.dirs == 1 else
+                                            "head on [backward ; forward]" if swap else "head on [forward ; backward]")
+                                if v)
             head_label = None if head is None else module_label(head.name)
             if head is not None and head.bare:  # say how the bare matrix is applied
                 head_label += f" used as h @ {head.name}" + ("" if transpose else ".T")
             fields = dict(input_size=rec.D, hidden_size=rec.H, output_size=O, num_layers=rec.layers,
                           bidirectional=rec.dirs == 2, bias=rec.bias,
-                          vocab_size=None if emb is None else emb.shape[0])
+                          vocab_size=None if emb is None else emb.shape[0], cell=rec.cell, proj_size=rec.proj)
             reading = Reading(fields, sources, rec.desc, None if emb is None else module_label(emb.name),
                               head_label, tied, rec.hand_written, wrappers,
                               variant, open_variant)
