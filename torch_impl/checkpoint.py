@@ -113,6 +113,23 @@ def widen(sd: dict, notes: list) -> dict:
             for k, v in sd.items()}
 
 
+def shared(sd: Mapping) -> list[list[str]]:
+    """Groups of keys whose tensors are one (the same storage, offset, shape and strides): a module registered
+    under two names, e.g. one nn.GRU applied twice as gru1 and gru2. torch.save keeps the sharing."""
+    groups: dict = {}
+    for k, v in sd.items():
+        if isinstance(v, torch.Tensor) and v.numel():
+            where = (v.untyped_storage().data_ptr(), v.storage_offset(), tuple(v.shape), v.stride())
+            groups.setdefault(where, []).append(k)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def _shared_note(sd: Mapping) -> list[str]:
+    modules = sorted({tuple(sorted({k.rsplit(".", 1)[0] for k in g})) for g in shared(sd)})
+    return [f"{' and '.join(map(repr, m))} hold the same tensors (one module applied {len(m)} times): read as "
+            f"{len(m)} layers with equal weights; written back they must stay equal" for m in modules if len(m) > 1]
+
+
 def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False, variant: int | None = None):
     """(Params, Reading) from a checkpoint file, a checkpoint dict, a state_dict or a module, by structure.
 
@@ -128,7 +145,7 @@ def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False,
         sd, stored, notes = load_checkpoint(obj_or_path)
     else:
         sd, stored, notes = unwrap(obj_or_path)
-    notes = list(notes)
+    notes = list(notes) + _shared_note(sd)
     sd = widen(sd, notes)
     arrays = {k: as_numpy(v, k, "read_checkpoint") for k, v in sd.items()}
     readings = find_readings(arrays, map)
@@ -309,6 +326,10 @@ def write_like(params: Params, like, map=None, variant: int | None = None, readi
         else:
             value = _stored(arrays, src, c).reshape(theirs[src.key].shape)  # a column bias (n, 1) holds an (n,) one
         out[src.key] = torch.tensor(np.ascontiguousarray(value).astype(dtype, copy=False))
+    for group in shared(sd):  # one tensor in their model: the values written under its names must agree
+        if any(k in out for k in group) and not all(torch.equal(out[group[0]], out[k]) for k in group[1:]):
+            raise RNNParityError(f"write_like: their {', '.join(group[:2])} are one tensor (one module applied twice), "
+                                 "but the weights hold different values there: their model can hold one")
     if keep_wrappers:
         return {k: out[k] for k in sd}
     back, _ = strip_wrappers(sd)

@@ -262,7 +262,8 @@ def _bare_pairs(bare: list[Unit], arrays: Mapping, loose) -> list[Part]:
         H = r.shape[0]
         if r.shape != (H, H):
             continue
-        biases = [k for k in loose if np.shape(arrays[k]) == (H,)]
+        # a row bias b_h (1, H) next to W_xh / W_hh is the recurrence's (x @ W + b broadcasts it), not a head
+        biases = [k for k in loose if np.shape(arrays[k]) == (H,)] + [u.weight for u in bare if u.shape == (1, H)]
         if len(biases) > 2:
             continue
         biases.sort(key=lambda k: hint(k, "recurrent"))  # a b_hh goes second: it is the bhh
@@ -270,7 +271,7 @@ def _bare_pairs(bare: list[Unit], arrays: Mapping, loose) -> list[Part]:
             else "single"
         bsrc = [Source(b, (ref,)) for b, ref in zip(biases, ("bh", "bhh" if bias == "torch" else None))]
         for i in bare:
-            if i is r or H not in i.shape:
+            if i is r or H not in i.shape or i.weight in biases:
                 continue
             for t_in in ([False] if i.shape[0] == H else []) + ([True] if i.shape[1] == H else []):
                 D = i.shape[0] if t_in else i.shape[1]

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..reference.errors import RNNParityError
 from ..reference.params import EMBEDDING
+from .gated import fused, per_gate
 from .recurrence import (Part, Source, Unit, hand_written, hint, linear_units, module_label, module_of, rnn_groups,
                          rnn_part, stack)
 
@@ -107,9 +108,16 @@ def parse_map(text_or_dict) -> dict:
             if not sep or not role:
                 raise RNNParityError(f"--map: expected role=PREFIX, got {item.strip()!r}; {MAP_HINT}")
             items[role] = prefix
-    unknown = sorted(set(items) - {"rnn", "head", "embedding"})
+    unknown = sorted(set(items) - {"rnn", "head", "embedding", "gates"})
     if unknown:
-        raise RNNParityError(f"--map: unknown role(s) {unknown}; the roles are rnn, head and embedding")
+        raise RNNParityError(f"--map: unknown role(s) {unknown}; the roles are rnn, head, embedding and gates")
+    if "gates" in items:  # a hand-written cell's stored gate order, in torch's letters: ifog, zrn
+        from .gated import parse_gates
+
+        gates = str(items["gates"]).strip()
+        if parse_gates(gates, "lstm") is None and parse_gates(gates, "gru") is None:
+            raise RNNParityError(f"--map gates={gates}: expected the stored order of an LSTM's i, f, g (or c), o or "
+                                 "a GRU's r, z, n (or h), e.g. gates=ifog or gates=zrn")
     return {role: str(prefix).strip() for role, prefix in items.items()}
 
 
@@ -157,7 +165,9 @@ def _find_readings(arrays: Mapping, map=None) -> list[Reading]:
     if groups:
         recs = stack([rnn_part(p, g, short) for p, g in groups.items()])
     else:
-        recs = hand_written(units, short, loose)
+        stated = roles.get("gates")
+        recs = hand_written(units, short, loose) + fused(units, short, loose, stated) + \
+            per_gate(units, short, loose, stated)
         if roles.get("rnn"):
             wanted = [p.strip() for p in roles["rnn"].split("+")]  # input first, then recurrent
             recs = [r for r in recs if len(r.modules) == len(wanted)
@@ -203,7 +213,7 @@ def _find_readings(arrays: Mapping, map=None) -> list[Reading]:
     partial.sort(key=lambda t: (len(t[2]), -t[0]))
     score, reading, leftover, rec = partial[0]
     tied = [r for s, r, left, _ in partial if len(left) == len(leftover) and s == score]
-    if roles and len(tied) == 1:  # the user chose the parts: what they left out is theirs to leave out
+    if set(roles) - {"gates"} and len(tied) == 1:  # the user chose the parts: what they left out is theirs to leave out
         ignored = ", ".join(back[k] for k in sorted(leftover))
         return [replace(reading, notes=(f"--map: ignored the tensors outside the mapped parts: {ignored}",))]
     message = _leftover_message(reading, rec, sorted(leftover), short, back)
@@ -289,6 +299,8 @@ def _complete(rec: Part, units, loose, short, back, roles, wrappers):
             head_label = None if head is None else module_label(head.name)
             if head is not None and head.bare:  # say how the bare matrix is applied
                 head_label += f" used as h @ {head.name}" + ("" if transpose else ".T")
+            if head is not None and bias and bias != head.bias and not head.bare:
+                head_label += f" + bias {module_label(bias)}"  # Linear(K, O, bias=False) + a Parameter (O,)
             fields = dict(input_size=rec.D, hidden_size=rec.H, output_size=O, num_layers=rec.layers,
                           bidirectional=rec.dirs == 2, bias=rec.bias,
                           vocab_size=None if emb is None else emb.shape[0], cell=rec.cell, proj_size=rec.proj)
