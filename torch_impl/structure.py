@@ -117,7 +117,7 @@ def parse_map(text_or_dict) -> dict:
         gates = str(items["gates"]).strip()
         if parse_gates(gates, "lstm") is None and parse_gates(gates, "gru") is None:
             raise RNNParityError(f"--map gates={gates}: expected the stored order of an LSTM's i, f, g (or c), o or "
-                                 "a GRU's r, z, n (or h), e.g. gates=ifog or gates=zrn")
+                                 "a GRU's r, z, n (or h), written without commas, e.g. gates=ifog or gates=zrn")
     return {role: str(prefix).strip() for role, prefix in items.items()}
 
 

@@ -401,6 +401,7 @@ RUN = {
     "SentimentLSTM": ("last", True, lambda m, x: m(x), None),
     "SentimentSwapped": ("last", True, lambda m, x: m(x), None),
     "Forecaster": ("last", False, bf, None),
+    "BiForecaster": ("last", False, bf, None),
     "ProjLSTM": ("last", False, lambda m, x: m(x), None),
     "TwoLSTMs": ("last", False, bf, None),
     "ReusedGRU": ("last", False, lambda m, x: m(x), None),
