@@ -26,7 +26,7 @@ TORCH_ORDER = {"lstm": "ifgo", "gru": "rzn"}
 CELL_OF = {4: "lstm", 3: "gru"}
 # Gate tokens in names (after the common prefix and suffix of a group of names are removed).
 GATE_WORDS = {
-    "lstm": {"i": ("i", "in", "inp", "input", "ig", "ingate"), "f": ("f", "forget", "fg", "forgetgate"),
+    "lstm": {"i": ("i", "in", "inp", "input", "ig", "ingate"), "f": ("f", "forget", "forgot", "fg", "forgetgate"),
              "g": ("g", "c", "j", "cell", "cand", "candidate", "tilde", "ctilde", "c_tilde", "ct", "cellgate"),
              "o": ("o", "out", "output", "og", "outgate")},
     "gru": {"r": ("r", "reset", "rg"), "z": ("z", "u", "update", "ug", "zg"),
@@ -184,6 +184,36 @@ def _name_gates(tokens: list[str], cell: str) -> str | None:
     return "".join(out) if len(set(out)) == len(out) else None
 
 
+def per_gate_cat(units: list[Unit], stated: str | None = None) -> list[Part]:
+    """Four per-gate Linears (H, D+H) on cat(x_t, h_{t-1}) (i_gate_linear, f_gate_linear, ...): an LSTM (a GRU's
+    candidate reads cat(x, r * h), a function no nn.GRU holds)."""
+    parts, by_shape = [], {}
+    for u in units:
+        if not u.bare and u.shape[1] > u.shape[0]:
+            by_shape.setdefault(u.shape, []).append(u)
+    for (H, width), group in by_shape.items():
+        for combo in itertools.combinations(group, 4):
+            tokens = _token_split([u.name for u in combo])
+            named = _name_gates(tokens, "lstm") if tokens else None
+            if named is None and len(group) != 4:
+                continue
+            orders = _orders("lstm", named, stated)
+            desc = f"4 per-gate Linears {', '.join(module_label(u.name) for u in combo)} on a cat of x_t and h_{{t-1}}"
+            keys = frozenset([u.weight for u in combo] + [u.bias for u in combo if u.bias])
+            bias = "single" if all(u.bias for u in combo) else "none" if not any(u.bias for u in combo) else None
+            if bias is None:
+                continue
+            for cat, refs in (("cat(x_t, h_{t-1})", ("Wxh", "Whh")), ("cat(h_{t-1}, x_t)", ("Whh", "Wxh"))):
+                for order in orders:
+                    src = []
+                    for u, gate in zip(combo, order):
+                        g = (TORCH_ORDER["lstm"].index(gate),)
+                        src += [Source(u.weight, refs, rows=g)] + ([Source(u.bias, ("bh",), rows=g)] if u.bias else [])
+                    parts.append(_part("lstm", H, width - H, bias, src, keys, desc, (combo[0].name,), -1, order,
+                                       orders, named, stated, cat))
+    return parts
+
+
 def per_gate(units: list[Unit], arrays: Mapping, loose, stated: str | None = None) -> list[Part]:
     """G input weights (H, D) and G recurrent (H, H) (Linears, or bare (in, out) parameters used as x @ W),
     paired by the tokens their names differ in; biases: the Linears' own, or G top-level ones."""
@@ -223,6 +253,8 @@ def _input_groups(units, rgroup, H, G, r_tok, bare):
             tok = _token_split([u.name for u in combo])
             if tok is not None and sorted(tok) == sorted(r_tok):
                 yield [combo[tok.index(k)] for k in r_tok], t
+            elif len(group) == G:  # names that do not pair (linear_forget_w1 / linear_forget_r1): in the order
+                yield list(combo), t  # they were defined, the recurrent ones' too; only running the model checks it
 
 
 def _per_gate_parts(cell, H, igroup, rgroup, tokens, t, arrays, loose, units, stated) -> list[Part]:

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..reference.errors import RNNParityError
 from ..reference.params import EMBEDDING
-from .gated import fused, per_gate
+from .gated import fused, per_gate, per_gate_cat
 from .recurrence import (Part, Source, Unit, hand_written, hint, linear_units, module_label, module_of, rnn_groups,
                          rnn_part, stack)
 
@@ -167,7 +167,7 @@ def _find_readings(arrays: Mapping, map=None) -> list[Reading]:
     else:
         stated = roles.get("gates")
         recs = hand_written(units, short, loose) + fused(units, short, loose, stated) + \
-            per_gate(units, short, loose, stated)
+            per_gate(units, short, loose, stated) + per_gate_cat(units, stated)
         if roles.get("rnn"):
             wanted = [p.strip() for p in roles["rnn"].split("+")]  # input first, then recurrent
             recs = [r for r in recs if len(r.modules) == len(wanted)

@@ -415,3 +415,45 @@ RUN = {
     "BiasParamHead": ("last", False, lambda m, x: m(x), None),
     "RowBiasRNN": ("all", False, lambda m, x: m(x), None),
 }
+
+
+class GateCatLinears(nn.Module):
+    """Four per-gate Linears on cat(x, h), named i_gate_linear, f_gate_linear, c_gate_linear, o_gate_linear."""
+
+    def __init__(self):
+        super().__init__()
+        for g in ("i", "f", "c", "o"):
+            setattr(self, f"{g}_gate_linear", nn.Linear(D + H, H))
+        self.out = nn.Linear(H, O)
+
+    def forward(self, x):
+        h = c = torch.zeros(x.size(1), H, dtype=x.dtype)
+        for x_t in x:
+            xh = torch.cat([x_t, h], 1)
+            i, f, o = (torch.sigmoid(getattr(self, f"{g}_gate_linear")(xh)) for g in "ifo")
+            c = f * c + i * torch.tanh(self.c_gate_linear(xh))
+            h = o * torch.tanh(c)
+        return self.out(h)
+
+
+class UnpairedNames(nn.Module):
+    """Per-gate Linears whose names do not pair (w1..w4 on x, r1..r4 on h) and do not name their gate."""
+
+    def __init__(self):
+        super().__init__()
+        for k in range(1, 5):
+            setattr(self, f"linear_gate_w{k}", nn.Linear(D, H))
+            setattr(self, f"linear_gate_r{k}", nn.Linear(H, H, bias=False))
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        h = c = torch.zeros(x.size(1), H, dtype=x.dtype)
+        for x_t in x:  # gate k: 1 forget, 2 input, 3 candidate, 4 output
+            a = [getattr(self, f"linear_gate_w{k}")(x_t) + getattr(self, f"linear_gate_r{k}")(h) for k in range(1, 5)]
+            c = torch.sigmoid(a[0]) * c + torch.sigmoid(a[1]) * torch.tanh(a[2])
+            h = torch.sigmoid(a[3]) * torch.tanh(c)
+        return self.fc(h)
+
+
+RUN.update({"GateCatLinears": ("last", False, lambda m, x: m(x), None),
+            "UnpairedNames": ("last", False, lambda m, x: m(x), None)})

@@ -19,7 +19,7 @@ B = 3
 # read by their shapes alone (the rest needs the model run: gate orders, reset position, halves order)
 BY_SHAPES = ("WordLanguageModel", "WordGRU", "LSTMTagger", "CharRNN", "CharGRU", "SentimentLSTM", "Forecaster",
              "ProjLSTM", "TwoLSTMs", "ReusedGRU", "LSTMCellLoop", "GRUCellLoop", "D2LScratchLSTM", "GateLinears",
-             "BiasParamHead")
+             "BiasParamHead", "GateCatLinears")
 WRAPPERS = [
     lambda sd: sd,
     lambda sd: {"module." + k: v for k, v in sd.items()},
@@ -90,6 +90,7 @@ def test_write_like_gives_back_their_state_dict_bit_for_bit(i, name):
     ("X2HGRU", "gates z, r, n"),
     ("SentimentSwapped", "head on [backward ; forward]"),
     ("RowBiasRNN", "x @ W_xh, h @ W_hh"),
+    ("UnpairedNames", "gates f, i, g, o"),
 ])
 def test_running_the_model_settles_what_the_shapes_cannot(name, variant):
     model = trained(name)
