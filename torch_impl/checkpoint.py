@@ -125,7 +125,10 @@ def shared(sd: Mapping) -> list[list[str]]:
 
 
 def _shared_note(sd: Mapping) -> list[str]:
-    modules = sorted({tuple(sorted({k.rsplit(".", 1)[0] for k in g})) for g in shared(sd)})
+    from .recurrence import RNN_KEY
+
+    recurrent = [g for g in shared(sd) if all(RNN_KEY.match(k.rsplit(".", 1)[-1]) for k in g)]  # not a tied head
+    modules = sorted({tuple(sorted({k.rsplit(".", 1)[0] for k in g})) for g in recurrent})
     return [f"{' and '.join(map(repr, m))} hold the same tensors (one module applied {len(m)} times): read as "
             f"{len(m)} layers with equal weights; written back they must stay equal" for m in modules if len(m) > 1]
 
