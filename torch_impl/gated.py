@@ -32,6 +32,7 @@ GATE_WORDS = {
     "gru": {"r": ("r", "reset", "rg"), "z": ("z", "u", "update", "ug", "zg"),
             "n": ("n", "h", "c", "g", "new", "cand", "candidate", "tilde", "htilde", "h_tilde", "hc")},
 }
+MAX_GROUP = 12  # same-shaped weights searched for per-gate groups (C(12, 4) = 495): a large model is not a cell
 GRU_RESET = "where the reset gate acts (after the recurrent product as in torch, or before it)"
 
 
@@ -192,6 +193,8 @@ def per_gate_cat(units: list[Unit], stated: str | None = None) -> list[Part]:
         if not u.bare and u.shape[1] > u.shape[0]:
             by_shape.setdefault(u.shape, []).append(u)
     for (H, width), group in by_shape.items():
+        if len(group) > MAX_GROUP:
+            continue
         for combo in itertools.combinations(group, 4):
             tokens = _token_split([u.name for u in combo])
             named = _name_gates(tokens, "lstm") if tokens else None
@@ -222,7 +225,7 @@ def per_gate(units: list[Unit], arrays: Mapping, loose, stated: str | None = Non
     for u in units:
         by_shape.setdefault(u.shape, []).append(u)
     for (H, H2), recs in by_shape.items():
-        if H != H2 or len(recs) < 3:
+        if H != H2 or not 3 <= len(recs) <= MAX_GROUP:
             continue
         for G in (4, 3):
             cell = CELL_OF[G]
@@ -249,6 +252,8 @@ def _input_groups(units, rgroup, H, G, r_tok, bare):
             if rows == H and (D != H or u.shape == (H, H)):
                 shapes.setdefault((D, t), []).append(u)
     for (D, t), group in shapes.items():
+        if len(group) > MAX_GROUP:
+            continue
         for combo in itertools.combinations(group, G):
             tok = _token_split([u.name for u in combo])
             if tok is not None and sorted(tok) == sorted(r_tok):
