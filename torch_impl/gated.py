@@ -270,12 +270,17 @@ def _per_gate_parts(cell, H, igroup, rgroup, tokens, t, arrays, loose, units, st
     ib = [u.bias for u in igroup] if all(u.bias for u in igroup) else None
     rb = [u.bias for u in rgroup] if all(u.bias for u in rgroup) else None
     if ib is None and rb is None and igroup[0].bare:
+        # one group of G top-level biases (d2l's b_i), or two (torch's names: b_ii.. on x, b_hi.. on h)
         cands = _biases(arrays, loose, units, H)
-        for combo in itertools.combinations(cands, G):
+        found = []
+        for combo in itertools.combinations(cands, G) if len(cands) <= 2 * G else ():
             tok = _token_split(list(combo))
             if tok is not None and sorted(tok) == sorted(tokens):
-                ib = [combo[tok.index(k)] for k in tokens]
-                break
+                found.append([combo[tok.index(k)] for k in tokens])
+        if len(found) == 2 and not set(found[0]) & set(found[1]):
+            ib, rb = sorted(found, key=lambda g: hint(os.path.commonprefix(g), "recurrent"))
+        elif found:
+            ib = found[0]
     letters = TORCH_ORDER[cell]
     orders = _orders(cell, named, stated)
     desc = (f"{G} per-gate {'parameters' if igroup[0].bare else 'Linears'} "

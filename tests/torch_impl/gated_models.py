@@ -457,3 +457,51 @@ class UnpairedNames(nn.Module):
 
 RUN.update({"GateCatLinears": ("last", False, lambda m, x: m(x), None),
             "UnpairedNames": ("last", False, lambda m, x: m(x), None)})
+
+
+class CustomLSTM(nn.Module):
+    """The 'LSTM by hand' blog shape: U_* (D, H) on x, V_* (H, H) on h, b_* (H,), gates i, f, c, o, x @ U."""
+
+    def __init__(self):
+        super().__init__()
+        for g in "ifco":
+            setattr(self, f"U_{g}", nn.Parameter(0.3 * torch.randn(D, H)))
+            setattr(self, f"V_{g}", nn.Parameter(0.3 * torch.randn(H, H)))
+            setattr(self, f"b_{g}", nn.Parameter(torch.zeros(H)))
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        h = c = torch.zeros(x.size(1), H, dtype=x.dtype)
+        for x_t in x:
+            a = {g: x_t @ getattr(self, f"U_{g}") + h @ getattr(self, f"V_{g}") + getattr(self, f"b_{g}") for g in "ifco"}
+            c = torch.sigmoid(a["f"]) * c + torch.sigmoid(a["i"]) * torch.tanh(a["c"])
+            h = torch.sigmoid(a["o"]) * torch.tanh(c)
+        return self.fc(h)
+
+
+class TorchNamesLSTM(nn.Module):
+    """torch's own names by hand: w_ii (H, D), w_hi (H, H) applied as W @ x, two column-bias groups
+    b_ii, b_hi (H, 1); gates i, f, g, o; no head."""
+
+    def __init__(self):
+        super().__init__()
+        for g in "ifgo":
+            setattr(self, f"w_i{g}", nn.Parameter(0.3 * torch.randn(H, D)))
+            setattr(self, f"w_h{g}", nn.Parameter(0.3 * torch.randn(H, H)))
+            setattr(self, f"b_i{g}", nn.Parameter(torch.zeros(H, 1)))
+            setattr(self, f"b_h{g}", nn.Parameter(torch.zeros(H, 1)))
+
+    def forward(self, x):
+        h = c = torch.zeros(H, x.size(1), dtype=x.dtype)
+        outs = []
+        for x_t in x:
+            a = {g: getattr(self, f"w_i{g}") @ x_t.T + getattr(self, f"b_i{g}") + getattr(self, f"w_h{g}") @ h
+                 + getattr(self, f"b_h{g}") for g in "ifgo"}
+            c = torch.sigmoid(a["f"]) * c + torch.sigmoid(a["i"]) * torch.tanh(a["g"])
+            h = torch.sigmoid(a["o"]) * torch.tanh(c)
+            outs.append(h.T)
+        return torch.stack(outs)
+
+
+RUN.update({"CustomLSTM": ("last", False, lambda m, x: m(x), None),
+            "TorchNamesLSTM": ("all", False, lambda m, x: m(x), None)})

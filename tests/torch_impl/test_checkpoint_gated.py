@@ -19,7 +19,7 @@ B = 3
 # read by their shapes alone (the rest needs the model run: gate orders, reset position, halves order)
 BY_SHAPES = ("WordLanguageModel", "WordGRU", "LSTMTagger", "CharRNN", "CharGRU", "SentimentLSTM", "Forecaster",
              "ProjLSTM", "TwoLSTMs", "ReusedGRU", "LSTMCellLoop", "GRUCellLoop", "D2LScratchLSTM", "GateLinears",
-             "BiasParamHead", "GateCatLinears")
+             "BiasParamHead", "GateCatLinears", "CustomLSTM", "TorchNamesLSTM")
 WRAPPERS = [
     lambda sd: sd,
     lambda sd: {"module." + k: v for k, v in sd.items()},
@@ -186,3 +186,23 @@ def test_malformed_groups_are_one_line(edit, message):
     with pytest.raises(RNNParityError, match=message) as info:
         read_checkpoint(sd)
     assert "\n" not in str(info.value)
+
+
+def test_damaged_checkpoints_read_or_refuse_in_one_line():
+    """Seeded damage to real-shaped state_dicts (a key dropped, reshaped, resized, duplicated, NaN): each reads
+    or is refused with an RNNParityError, never another exception."""
+    rng = np.random.default_rng(0)
+    names = sorted(gm.RUN)
+    for trial in range(40):
+        name = names[trial % len(names)]
+        sd = dict(trained(name, seed=trial).state_dict())
+        key = list(sd)[rng.integers(len(sd))]
+        v = sd[key]
+        sd.update([{key: v.reshape(-1)}, {key: v.unsqueeze(0)}, {key + "_2": v}, {key: torch.full_like(v, np.nan)},
+                   {key: torch.zeros(*[s + 1 for s in v.shape])}][trial % 5])
+        if trial % 7 == 0:
+            sd.pop(list(sd)[0])
+        try:
+            read_checkpoint(sd, config={"nonlinearity": "tanh"})
+        except RNNParityError as e:
+            assert "\n" not in str(e)
