@@ -231,7 +231,8 @@ def params_of(reading: Reading, arrays: Mapping, config: RNNConfig) -> Params:
             n = shapes[ref][0] // config.gates
             whole = out.setdefault(ref, np.zeros(shapes[ref], piece.dtype))
             for j, g in enumerate(src.rows):
-                whole[g * n:(g + 1) * n] = piece[j * n:(j + 1) * n]
+                block = piece[j * n:(j + 1) * n]
+                whole[g * n:(g + 1) * n] = -block if g in src.negate else block  # negation is exact
                 filled.setdefault(ref, set()).add(g)
     gaps = [ref for ref, blocks in filled.items() if len(blocks) != config.gates]
     if gaps:
@@ -258,7 +259,7 @@ def _stored(arrays: Mapping, src, config: RNNConfig) -> np.ndarray:
         a = arrays[ref]
         if src.rows is not None:
             n = a.shape[0] // config.gates
-            a = np.concatenate([a[g * n:(g + 1) * n] for g in src.rows])
+            a = np.concatenate([-a[g * n:(g + 1) * n] if g in src.negate else a[g * n:(g + 1) * n] for g in src.rows])
         pieces.append(a)
     value = np.concatenate(pieces, axis=-1)  # one part: a copy of it
     value = _swap_halves(value) if src.halves else value

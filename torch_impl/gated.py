@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import os
+from dataclasses import replace
 from typing import Mapping
 
 import numpy as np
@@ -30,7 +31,7 @@ GATE_WORDS = {
              "g": ("g", "c", "j", "cell", "cand", "candidate", "tilde", "ctilde", "c_tilde", "ct", "cellgate"),
              "o": ("o", "out", "output", "og", "outgate")},
     "gru": {"r": ("r", "reset", "rg"), "z": ("z", "u", "update", "ug", "zg"),
-            "n": ("n", "h", "c", "g", "new", "cand", "candidate", "tilde", "htilde", "h_tilde", "hc")},
+            "n": ("n", "h", "c", "g", "new", "cand", "candidate", "tilde", "htilde", "h_tilde", "hc", "hidden", "hid")},
 }
 MAX_GROUP = 12  # same-shaped weights searched for per-gate groups (C(12, 4) = 495): a large model is not a cell
 GRU_RESET = "where the reset gate acts (after the recurrent product as in torch, or before it)"
@@ -302,3 +303,50 @@ def _per_gate_parts(cell, H, igroup, rgroup, tokens, t, arrays, loose, units, st
         out.append(_part(cell, H, D, bias, src, keys, desc, [u.name for u in igroup], score, order, orders,
                          named, stated, how))
     return out
+
+
+def split_gru(units: list[Unit], stated: str | None = None) -> list[Part]:
+    """A GRU fused as (z, r) + n: Linears x2h (2H, D) + h2h (2H, H) for the two sigmoid gates, and x2n (H, D) +
+    h2n (H, H) for the candidate. Which of z and r comes first is open (a variant each)."""
+    parts = []
+    linear = [u for u in units if not u.bare]
+    for h2 in linear:
+        H = h2.shape[1]
+        if h2.shape != (2 * H, H):
+            continue
+        for x2, hn, xn in itertools.product(linear, repeat=3):
+            D = x2.shape[1]
+            if x2.shape != (2 * H, D) or hn.shape != (H, H) or xn.shape != (H, D) or len({x2, hn, xn, h2}) < 4:
+                continue
+            pairs = ((x2, h2), (xn, hn))
+            if any(bool(x.bias) != bool(xn.bias) or bool(h.bias) != bool(hn.bias) for x, h in pairs):
+                continue  # biases on one pair and not the other: not one cell's
+            desc = (f"Linears {module_label(x2.name)} {x2.shape} + {module_label(h2.name)} {h2.shape} for two gates, "
+                    f"{module_label(xn.name)} {xn.shape} + {module_label(hn.name)} {hn.shape} for the candidate")
+            keys = frozenset(k for u in (x2, h2, xn, hn) for k in (u.weight, u.bias) if k)
+            orders = [o for o in ("rzn", "zrn") if not stated or parse_gates(stated, "gru") == o]
+            for order in orders:
+                src, bias = [], "none"
+                for (x, h), rows in zip(pairs, (_rows(order[:2], "gru"), (2,))):
+                    src += [Source(x.weight, ("Wxh",), rows=rows), Source(h.weight, ("Whh",), rows=rows)]
+                    bsrc, bias = _bias_sources(x.bias, h.bias, "gru", rows, None)
+                    if bsrc is None:
+                        break
+                    src += bsrc
+                else:
+                    parts.append(_part("gru", H, D, bias, src, keys, desc, (x2.name, h2.name),
+                                       hint(h2.name, "recurrent") + hint(x2.name, "input"), order, orders, None,
+                                       stated))
+    return parts
+
+
+def gated_parts(units: list[Unit], arrays: Mapping, loose, stated: str | None = None) -> list[Part]:
+    """Every hand-written gated reading; each GRU one also as h = (1-z)*h + z*n (Wikipedia's "fully gated unit",
+    where z weighs the candidate): torch's GRU with the z gate's weights and biases negated, exactly."""
+    parts = fused(units, arrays, loose, stated) + per_gate(units, arrays, loose, stated) + \
+        per_gate_cat(units, stated) + split_gru(units, stated)
+    z = TORCH_ORDER["gru"].index("z")
+    flipped = [p._replace(sources=tuple(replace(s, negate=(z,)) if s.rows and z in s.rows else s for s in p.sources),
+                          variant=p.variant + ", h = (1-z)*h + z*n")
+               for p in parts if p.cell == "gru"]
+    return parts + flipped

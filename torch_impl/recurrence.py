@@ -39,6 +39,7 @@ class Source:
     transpose: bool = False  # stored as the transpose (a bare (K, O) head used as h @ W)
     rows: tuple | None = None  # gated cells: the reference's gate blocks (torch's order) its rows hold, in order
     halves: bool = False  # a bidirectional head stored [backward ; forward]: its column halves swapped
+    negate: tuple = ()  # gate blocks stored negated (a GRU written h = (1-z)*h + z*n holds -z's pre-activation)
 
 
 class Unit(NamedTuple):

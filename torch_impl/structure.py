@@ -27,7 +27,7 @@ import numpy as np
 
 from ..reference.errors import RNNParityError
 from ..reference.params import EMBEDDING
-from .gated import fused, per_gate, per_gate_cat
+from .gated import gated_parts
 from .recurrence import (Part, Source, Unit, hand_written, hint, linear_units, module_label, module_of, rnn_groups,
                          rnn_part, stack)
 
@@ -166,8 +166,7 @@ def _find_readings(arrays: Mapping, map=None) -> list[Reading]:
         recs = stack([rnn_part(p, g, short) for p, g in groups.items()])
     else:
         stated = roles.get("gates")
-        recs = hand_written(units, short, loose) + fused(units, short, loose, stated) + \
-            per_gate(units, short, loose, stated) + per_gate_cat(units, stated)
+        recs = hand_written(units, short, loose) + gated_parts(units, short, loose, stated)
         if roles.get("rnn"):
             wanted = [p.strip() for p in roles["rnn"].split("+")]  # input first, then recurrent
             recs = [r for r in recs if len(r.modules) == len(wanted)

@@ -505,3 +505,44 @@ class TorchNamesLSTM(nn.Module):
 
 RUN.update({"CustomLSTM": ("last", False, lambda m, x: m(x), None),
             "TorchNamesLSTM": ("all", False, lambda m, x: m(x), None)})
+
+
+class SplitGRU(nn.Module):
+    """A GRU fused as (z, r) + n: x2h/h2h of 2H for z and r, x2r/h2r of H for the candidate, reset after the
+    recurrent product (so torch's function)."""
+
+    def __init__(self):
+        super().__init__()
+        self.x2h, self.h2h = nn.Linear(D, 2 * H), nn.Linear(H, 2 * H)
+        self.x2r, self.h2r = nn.Linear(D, H), nn.Linear(H, H)
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        h = torch.zeros(x.size(1), H, dtype=x.dtype)
+        for x_t in x:
+            z, r = torch.sigmoid(self.x2h(x_t) + self.h2h(h)).chunk(2, -1)
+            g = torch.tanh(self.h2r(h) * r + self.x2r(x_t))
+            h = z * h + (1 - z) * g
+        return self.fc(h)
+
+
+class ListGRU(nn.Module):
+    """Per-gate Linears in ModuleLists (in2hid.0..2 on x, hid2hid.0..2 on h): names that say no gate."""
+
+    def __init__(self):
+        super().__init__()
+        self.in2hid = nn.ModuleList([nn.Linear(D, H) for _ in range(3)])
+        self.hid2hid = nn.ModuleList([nn.Linear(H, H) for _ in range(3)])
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        h = torch.zeros(x.size(1), H, dtype=x.dtype)
+        for x_t in x:
+            r = torch.sigmoid(self.in2hid[0](x_t) + self.hid2hid[0](h))
+            z = torch.sigmoid(self.in2hid[1](x_t) + self.hid2hid[1](h))
+            n = torch.tanh(self.in2hid[2](x_t) + r * self.hid2hid[2](h))
+            h = (1 - z) * h + z * n  # z weighs the candidate (Wikipedia's form): torch's with z's sign flipped
+        return self.fc(h)
+
+
+RUN.update({"SplitGRU": ("last", False, lambda m, x: m(x), None), "ListGRU": ("last", False, lambda m, x: m(x), None)})

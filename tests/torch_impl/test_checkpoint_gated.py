@@ -91,6 +91,8 @@ def test_write_like_gives_back_their_state_dict_bit_for_bit(i, name):
     ("SentimentSwapped", "head on [backward ; forward]"),
     ("RowBiasRNN", "x @ W_xh, h @ W_hh"),
     ("UnpairedNames", "gates f, i, g, o"),
+    ("SplitGRU", "gates z, r, n"),
+    ("ListGRU", "gates r, z, n (torch's), h = (1-z)*h + z*n"),
 ])
 def test_running_the_model_settles_what_the_shapes_cannot(name, variant):
     model = trained(name)
