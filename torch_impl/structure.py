@@ -290,7 +290,8 @@ def _complete(rec: Part, units, loose, short, back, roles, wrappers):
             open_variant = "; ".join(v for v in (
                 rec.open_question,
                 f"whether the square bare head {head.name!r} is used as h @ W or h @ W.T" if square_bare else "",
-                "whether the last Linear reads the directions as [forward ; backward] or [backward ; forward]"
+                "whether the last Linear reads cat(h_n[-2], h_n[-1]) = [forward ; backward], cat(h_n[-1], h_n[-2]) or "
+                "out[:, -1] (whose backward half has seen one step)"
                 if head is not None and rec.dirs == 2 else "") if v)
             variant = ", ".join(v for v in (rec.variant, "" if head is None or rec.dirs == 1 else
                                             "head on [backward ; forward]" if swap else "head on [forward ; backward]")

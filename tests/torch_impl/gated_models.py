@@ -70,10 +70,15 @@ class CharRNN(nn.Module):
         self.dropout = nn.Dropout(0.5)
         self.fc = nn.Linear(n_hidden, len(tokens))
 
-    def forward(self, x, hidden=None):
+    def forward(self, x, hidden):
         r_output, hidden = self.lstm(x, hidden)
         out = self.dropout(r_output).contiguous().view(-1, self.n_hidden)
         return self.fc(out), hidden
+
+    def init_hidden(self, batch_size):
+        weight = next(self.parameters()).data
+        zeros = weight.new(self.n_layers, batch_size, self.n_hidden).zero_()
+        return (zeros, zeros.clone()) if isinstance(self.lstm, nn.LSTM) else zeros
 
 
 class CharGRU(CharRNN):
@@ -384,7 +389,7 @@ def run_tagger(m, x):
 
 
 def run_char(m, x):
-    return m(x.transpose(0, 1))[0].view(x.shape[1], x.shape[0], -1).transpose(0, 1)
+    return m(x.transpose(0, 1), m.init_hidden(x.shape[1]))[0].view(x.shape[1], x.shape[0], -1).transpose(0, 1)
 
 
 def bf(m, x):
@@ -546,3 +551,17 @@ class ListGRU(nn.Module):
 
 
 RUN.update({"SplitGRU": ("last", False, lambda m, x: m(x), None), "ListGRU": ("last", False, lambda m, x: m(x), None)})
+
+
+class LitForecaster(nn.Module):
+    """A Lightning forecaster's shape: built from its hyper-parameters (saved in the .ckpt as hyper_parameters),
+    batch_first LSTM with dropout, Linear on out[:, -1]."""
+
+    def __init__(self, n_features, hidden_size, num_layers, dropout=0.2):
+        super().__init__()
+        self.lstm = nn.LSTM(n_features, hidden_size, num_layers, batch_first=True, dropout=dropout)
+        self.linear = nn.Linear(hidden_size, 1)
+
+    def forward(self, x):
+        lstm_out, _ = self.lstm(x)
+        return self.linear(lstm_out[:, -1])

@@ -114,3 +114,17 @@ def test_a_malformed_lstm_group_is_one_line(tmp_path, monkeypatch, capsys):
     torch.save(sd, tmp_path / "theirs.pt")
     code, out, err = convert(monkeypatch, capsys, tmp_path / "theirs.pt", tmp_path / "port.npz")
     assert code == 2 and not (tmp_path / "port.npz").exists() and err.count("\n") == 1, err
+
+
+def test_a_lightning_forecaster_is_built_from_its_hyper_parameters(tmp_path, monkeypatch, capsys):
+    torch.manual_seed(0)
+    model = gm.LitForecaster(gm.D, gm.H, 2)
+    hp = {"n_features": gm.D, "hidden_size": gm.H, "num_layers": 2, "dropout": 0.2}
+    torch.save({"state_dict": model.state_dict(), "hyper_parameters": hp, "optimizer_states": [{}], "epoch": 9,
+                "pytorch-lightning_version": "2.1.0"}, tmp_path / "epoch=9.ckpt")
+    code, out, err = convert(monkeypatch, capsys, tmp_path / "epoch=9.ckpt", tmp_path / "port.safetensors",
+                             "--model", f"{MODELS}:LitForecaster")
+    assert code == 0, out + err
+    assert "built LitForecaster(n_features=4, hidden_size=6, num_layers=2, dropout=0.2)" in out
+    assert "LSTM cells, head at the last step; input layout (B, T)" in out
+    assert load_weights(tmp_path / "port.safetensors").config.batch_first
