@@ -123,8 +123,14 @@ def run_model(model, x: np.ndarray, layout: str, hidden: tuple, forward_fn: Call
         outs = []
         for t in range(x.shape[0]):
             res = model(xt[t], h)
-            # (output, hidden), or the new hidden alone (an RNNCell wrapper without a head: it is the output)
-            out, h = res[:2] if isinstance(res, (tuple, list)) and len(res) >= 2 else (res, res)
+            # (output, hidden), or the new hidden alone (an RNNCell wrapper without a head: it is the output); an
+            # LSTM cell's new (h, c) alone: h is its output
+            pair = isinstance(res, (tuple, list)) and len(res) >= 2
+            if pair and len(hidden) > 2 and len(res) == 2 and all(isinstance(r, torch.Tensor) for r in res) \
+                    and res[1].shape[-1] == hidden[2] and isinstance(h, tuple):
+                out, h = res[0], tuple(res)
+            else:
+                out, h = res[:2] if pair else (res, res)
             outs.append(torch.as_tensor(_as_array(out)))
         return torch.stack(outs).numpy()
     try:

@@ -565,3 +565,28 @@ class LitForecaster(nn.Module):
     def forward(self, x):
         lstm_out, _ = self.lstm(x)
         return self.linear(lstm_out[:, -1])
+
+
+class StepLSTMCell(nn.Module):
+    """An LSTM cell module called one step at a time, forward(input, (h, c)) -> the new (h, c); gates i, f, o, g."""
+
+    def __init__(self):
+        super().__init__()
+        self.x2h, self.h2h = nn.Linear(D, 4 * H), nn.Linear(H, 4 * H)
+
+    def forward(self, input, hx):
+        hx, cx = hx
+        i, f, o, g = (self.x2h(input) + self.h2h(hx)).chunk(4, -1)
+        cy = torch.sigmoid(f) * cx + torch.sigmoid(i) * torch.tanh(g)
+        return torch.sigmoid(o) * torch.tanh(cy), cy
+
+
+def run_steps(m, x):
+    state, outs = (torch.zeros(x.size(1), H, dtype=x.dtype),) * 2, []
+    for x_t in x:
+        state = m(x_t, state)
+        outs.append(state[0])
+    return torch.stack(outs)
+
+
+RUN.update({"LitForecaster": ("last", False, bf, None), "StepLSTMCell": ("all", False, run_steps, None)})

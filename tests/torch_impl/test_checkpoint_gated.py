@@ -93,6 +93,7 @@ def test_write_like_gives_back_their_state_dict_bit_for_bit(i, name):
     ("UnpairedNames", "gates f, i, g, o"),
     ("SplitGRU", "gates z, r, n"),
     ("ListGRU", "gates r, z, n (torch's), h = (1-z)*h + z*n"),
+    ("StepLSTMCell", "gates i, f, o, g"),
 ])
 def test_running_the_model_settles_what_the_shapes_cannot(name, variant):
     model = trained(name)
@@ -194,7 +195,7 @@ def test_damaged_checkpoints_read_or_refuse_in_one_line():
     """Seeded damage to real-shaped state_dicts (a key dropped, reshaped, resized, duplicated, NaN): each reads
     or is refused with an RNNParityError, never another exception."""
     rng = np.random.default_rng(0)
-    names = sorted(gm.RUN)
+    names = sorted(set(gm.RUN) - {"LitForecaster"})  # built with arguments
     for trial in range(40):
         name = names[trial % len(names)]
         sd = dict(trained(name, seed=trial).state_dict())
