@@ -1,4 +1,4 @@
-"""Find a vanilla RNN in a torch state_dict by the shapes of its tensors, not by their names.
+"""Find an RNN, LSTM or GRU in a torch state_dict by the shapes of its tensors, not by their names.
 
     recurrence  an nn.RNN (or nn.RNNCell) key group under any prefix, several of them stacked, or a
                 hand-written one from Linear layers: input (H, D) + recurrent (H, H), or one (H, D+H)
@@ -354,12 +354,12 @@ def _explained(reading: Reading, zeros: list, losses: list, short, back, arrays)
 
 def _leftover_message(reading: Reading, rec: Part, leftover: list, short, back) -> str:
     """The one line that says why no reading explains every tensor."""
-    K = rec.H * rec.dirs
+    K = rec.S * rec.dirs
     for k in leftover:
         shape = tuple(np.shape(short[k]))
         if len(shape) == 1 and shape[0] == K and module_of(k) and f"{module_of(k)}.bias" in leftover:
             return (f"{module_of(back[k])!r} ({K},) weight and bias act on the hidden states: a normalization layer "
-                    "(LayerNorm, BatchNorm) between the RNN and the head; rnn-parity ports embedding -> vanilla RNN "
+                    "(LayerNorm, BatchNorm) between the RNN and the head; rnn-parity ports embedding -> one RNN stack "
                     "-> one linear head with nothing between")
         if _initial_state(k, short[k], rec):
             return (f"{back[k]} {shape} is a learned initial hidden state (nonzero): the reference's weights hold no "
@@ -378,14 +378,17 @@ def _leftover_message(reading: Reading, rec: Part, leftover: list, short, back) 
             # (H, D+H) only because the embedding's width is E; the embedding then feeds nothing.
             return (f"no recurrence: {back[k]} {shape} is an embedding (no bias) whose {shape[1]}-wide vectors the "
                     f"Linear {module_label(rec.modules[0])} reads directly, a feed-forward model (nn.EmbeddingBag "
-                    "-> Linear?); rnn-parity ports embedding -> vanilla RNN -> one linear head")
+                    "-> Linear?); rnn-parity ports embedding -> one RNN/LSTM/GRU stack -> one linear head")
+        if rec.dirs == 2 and shape[1] == rec.S and reading.head is None:
+            return (f"{back[k]} {shape} reads one direction's {rec.S} of the {K} a bidirectional stack's last step holds "
+                    "(h_n[-1] is the backward direction only): rnn-parity ports a head on both directions")
         if rec.hand_written and shape[1] == rec.D + rec.H:
             return (f"{back[k]} {shape} = (O, D+H) reads cat(x_t, h_{{t-1}}), not h_t: an output that sees the input "
-                    "directly has no vanilla-RNN head (Why h_t + by) to port to")
+                    "directly has no RNN head (Why h_t + by) to port to")
         if reading.head is not None and shape[1] == reading.fields["output_size"]:
             return (f"{back[k]} {shape} takes the output of the head {reading.head}: a head of more than one layer; "
                     "rnn-parity ports one linear head")
     listed = ", ".join(f"{back[k]} {tuple(np.shape(short[k]))}" for k in leftover[:8])
     more = f" and {len(leftover) - 8} more" if len(leftover) > 8 else ""
     return (f"{len(leftover)} key(s) left over after reading {reading.describe()}: {listed}{more}; "
-            f"rnn-parity ports embedding -> vanilla RNN -> one linear head; {MAP_HINT}")
+            f"rnn-parity ports embedding -> one RNN/LSTM/GRU stack -> one linear head; {MAP_HINT}")

@@ -178,6 +178,13 @@ def test_proj_size_and_float64():
     assert params.config.proj_size == gm.P and params.dtype == np.float64 and params["Whr"].shape == (gm.P, gm.H)
 
 
+def test_a_head_on_one_direction_of_a_bidirectional_stack_is_refused():
+    sd = {**torch.nn.LSTM(gm.D, gm.H, bidirectional=True).state_dict(), **torch.nn.Linear(gm.H, gm.O).state_dict()}
+    with pytest.raises(RNNParityError, match=r"^fc\.weight \(3, 6\) reads one direction's 6 of the 12 a bidirectional "
+                                             r"stack's last step holds \(h_n\[-1\] is the backward direction only\)"):
+        read_checkpoint({("fc." + k if k in ("weight", "bias") else "lstm." + k): v for k, v in sd.items()})
+
+
 @pytest.mark.parametrize("edit, message", [
     (lambda sd: sd.update({"lstm.weight_hh_l0": torch.zeros(24, 5)}), r"^the RNN 'lstm': lstm\.weight_hh_l0 is"),
     (lambda sd: sd.pop("lstm.bias_hh_l1"), r"^the RNN 'lstm': bias_hh_l1 missing, expected \(24,\)"),
