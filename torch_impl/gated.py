@@ -83,7 +83,7 @@ def _biases(arrays: Mapping, loose, units, n: int) -> list[str]:
     return found + [u.weight for u in units if u.bare and u.shape in ((1, n), (n, 1))]
 
 
-def _bias_sources(ib, rb, cell, rows, keys):
+def _bias_sources(ib, rb, cell, rows):
     """Sources and the bias mode for an input-side and a recurrent-side bias (either may be None)."""
     if ib and rb:
         return [Source(ib, ("bh",), rows=rows), Source(rb, ("bhh",), rows=rows)], "torch"
@@ -137,22 +137,24 @@ def fused(units: list[Unit], arrays: Mapping, loose, stated: str | None = None) 
     return parts
 
 
-def _variants(cell, H, D, weights, ib, rb, desc, modules, score, stated, extra="", named=None) -> list[Part]:
-    """One Part per gate order (and its variant string)."""
-    orders = _orders(cell, named, stated)
+def _variants(cell, H, D, weights, ib, rb, desc, modules, score, stated, extra="") -> list[Part]:
+    """One Part per stored gate order of a fused cell (its names cannot tell it)."""
+    orders = _orders(cell, None, stated)
     out = []
     for order in orders:
         rows = _rows(order, cell)
-        bsrc, bias = _bias_sources(ib, rb, cell, rows, None)
+        bsrc, bias = _bias_sources(ib, rb, cell, rows)
         if bsrc is None:
             return []
         src = [Source(k, refs, t, rows=rows) for k, refs, t in weights] + bsrc
         keys = frozenset([k for k, _, _ in weights] + [b for b in (ib, rb) if b])
-        out.append(_part(cell, H, D, bias, src, keys, desc, modules, score, order, orders, named, stated, extra))
+        out.append(_part(cell, H, D, bias, src, keys, desc, modules, score, order, orders, None, stated, extra))
     return out
 
 
 def _part(cell, H, D, bias, src, keys, desc, modules, score, order, orders, named, stated, extra=""):
+    """The Part of one gate order, with what is left open: the order (when several are read), the cat's order,
+    a square parameter's orientation, and for a GRU where its reset gate acts."""
     variant = ", ".join(v for v in (extra, _pretty(order, cell)) if v)
     if named and not stated:
         variant += ", told by their names"
@@ -293,7 +295,7 @@ def _per_gate_parts(cell, H, igroup, rgroup, tokens, t, arrays, loose, units, st
         for j, gate in enumerate(order):
             g = (letters.index(gate),)
             src += [Source(igroup[j].weight, ("Wxh",), t, rows=g), Source(rgroup[j].weight, ("Whh",), t, rows=g)]
-            bsrc, bias = _bias_sources(ib[j] if ib else None, rb[j] if rb else None, cell, g, None)
+            bsrc, bias = _bias_sources(ib[j] if ib else None, rb[j] if rb else None, cell, g)
             if bsrc is None:
                 return []
             src += bsrc
@@ -329,7 +331,7 @@ def split_gru(units: list[Unit], stated: str | None = None) -> list[Part]:
                 src, bias = [], "none"
                 for (x, h), rows in zip(pairs, (_rows(order[:2], "gru"), (2,))):
                     src += [Source(x.weight, ("Wxh",), rows=rows), Source(h.weight, ("Whh",), rows=rows)]
-                    bsrc, bias = _bias_sources(x.bias, h.bias, "gru", rows, None)
+                    bsrc, bias = _bias_sources(x.bias, h.bias, "gru", rows)
                     if bsrc is None:
                         break
                     src += bsrc
