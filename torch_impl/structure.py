@@ -272,7 +272,8 @@ def _complete(rec: Part, units, loose, short, back, roles, wrappers):
             O = K if head is None else (head.shape[1] if transpose else head.shape[0])
             bias = head.bias if head is not None else None
             if head is not None and bias is None:  # a bare matrix, or Linear(K, O, bias=False) + a Parameter (O,)
-                fits = [k for k in loose if np.shape(short[k]) == (O,) and k not in rec.keys]
+                fits = [k for k in loose if np.shape(short[k]) == (O,) and k not in rec.keys
+                        and not _loss_buffer(k, short[k])]
                 bias = fits[0] if len(fits) == 1 else None
             used = set(rec.keys) | {k for k in (getattr(emb, "weight", None), getattr(head, "weight", None), bias) if k}
             sources = list(rec.sources)
@@ -380,8 +381,8 @@ def _leftover_message(reading: Reading, rec: Part, leftover: list, short, back) 
                     f"Linear {module_label(rec.modules[0])} reads directly, a feed-forward model (nn.EmbeddingBag "
                     "-> Linear?); rnn-parity ports embedding -> one RNN/LSTM/GRU stack -> one linear head")
         if rec.dirs == 2 and shape[1] == rec.S and reading.head is None:
-            return (f"{back[k]} {shape} reads one direction's {rec.S} of the {K} a bidirectional stack's last step holds "
-                    "(h_n[-1] is the backward direction only): rnn-parity ports a head on both directions")
+            return (f"{back[k]} {shape} reads one direction's {rec.S} of the {K} a bidirectional stack's last step "
+                    "holds (h_n[-1] is the backward direction only): rnn-parity ports a head on both directions")
         if rec.hand_written and shape[1] == rec.D + rec.H:
             return (f"{back[k]} {shape} = (O, D+H) reads cat(x_t, h_{{t-1}}), not h_t: an output that sees the input "
                     "directly has no RNN head (Why h_t + by) to port to")

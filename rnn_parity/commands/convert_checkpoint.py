@@ -194,6 +194,6 @@ def _read_back_check(path, params, variant, map, seed) -> str:
     failed = [r for r in results if not r.passed]
     if failed:
         raise RNNParityError(f"{path}: the stock {stock(c)} + Linear check failed: {failed[0].message.splitlines()[0]}")
-    return (f"verified against a stock {stock(c)} + Linear only: OUT reads back by structure as the same model, bit for "
-            f"bit at its dtype (reference vs torch: largest difference {max(r.max_abs for r in results):.2g}); "
+    return (f"verified against a stock {stock(c)} + Linear only: OUT reads back by structure as the same model, "
+            f"bit for bit at its dtype (reference vs torch: largest difference {max(r.max_abs for r in results):.2g}); "
             "pass --model FILE.py:NAME to run your own model on it")

@@ -478,7 +478,8 @@ class CustomLSTM(nn.Module):
     def forward(self, x):
         h = c = torch.zeros(x.size(1), H, dtype=x.dtype)
         for x_t in x:
-            a = {g: x_t @ getattr(self, f"U_{g}") + h @ getattr(self, f"V_{g}") + getattr(self, f"b_{g}") for g in "ifco"}
+            a = {g: x_t @ getattr(self, f"U_{g}") + h @ getattr(self, f"V_{g}") + getattr(self, f"b_{g}")
+                 for g in "ifco"}
             c = torch.sigmoid(a["f"]) * c + torch.sigmoid(a["i"]) * torch.tanh(a["c"])
             h = torch.sigmoid(a["o"]) * torch.tanh(c)
         return self.fc(h)

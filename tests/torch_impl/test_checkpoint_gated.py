@@ -107,7 +107,8 @@ def test_running_the_model_settles_what_the_shapes_cannot(name, variant):
 
 def test_without_the_model_a_gate_order_is_refused_with_its_candidates():
     with pytest.raises(RNNParityError, match=r"^the shapes cannot tell the gate order; the order inside the cat "
-                                             r"\(candidates: \(1\) cat\(x_t, h_\{t-1\}\), gates i, f, g, o \(torch's\); "
+                                             r"\(candidates: \(1\) cat\(x_t, h_\{t-1\}\), gates i, f, g, o "
+                                             r"\(torch's\); "
                                              r"\(2\) cat\(x_t, h_\{t-1\}\), gates i, f, o, g; .* and 42 more\); "
                                              r"pass --model") as info:
         read_checkpoint(trained("CatLSTM").state_dict())
