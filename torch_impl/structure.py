@@ -182,8 +182,11 @@ def _find_readings(arrays: Mapping, map=None) -> list[Reading]:
     for rec in recs:
         for reading, leftover, score in _complete(rec, units, loose, short, back, roles, wrappers):
             (partial if leftover else complete).append((score, reading, leftover, rec))
+    explainable = {k for k, a in short.items() if _loss_buffer(k, a) or not np.any(a)}  # a cheap filter first
     for item in list(partial):  # zero initial states (an h0 buffer: the default) and a loss's class weights
         score, reading, leftover, rec = item
+        if not leftover <= explainable:
+            continue
         zeros = sorted(k for k in leftover if _initial_state(k, short[k], rec) and not np.any(short[k]))
         losses = sorted(k for k in leftover if _loss_buffer(k, short[k]))
         if leftover and len(zeros) + len(losses) == len(leftover):
@@ -243,6 +246,7 @@ def _refuse_weight_norm(short: Mapping, back: Mapping) -> None:
 def _complete(rec: Part, units, loose, short, back, roles, wrappers):
     """Every (Reading, leftover keys, score) of recurrence `rec` with each embedding and head it allows."""
     K = rec.S * rec.dirs
+    order = {k: i for i, k in enumerate(short)}
     free = [u for u in units if u.weight not in rec.keys]
     emb_options = [None] if roles.get("embedding") == "none" else [None] + [
         u for u in free if u.bias is None and u.shape[1] == rec.D and _matches(u.name, roles.get("embedding"), back)]
@@ -283,7 +287,6 @@ def _complete(rec: Part, units, loose, short, back, roles, wrappers):
                 sources.append(Source(head.weight, ("Why",), transpose, halves=swap))
                 if bias:
                     sources.append(Source(bias, ("by",)))
-            order = {k: i for i, k in enumerate(short)}
             sources = tuple(replace(s, key=back[s.key]) for s in sorted(sources, key=lambda s: order[s.key]))
             tied = (emb is not None and head is not None and head.shape == emb.shape
                     and np.array_equal(np.asarray(short[emb.weight]), np.asarray(short[head.weight])))
