@@ -1,13 +1,16 @@
 """Verify a port against the user's own model: run it and the reference on the same random inputs and find
 the reading that reproduces it.
 
-What is tried: each reading the shapes allow (structure.py: the order inside a cat, how a square bare
-parameter is applied), tanh and relu, the head at the last step or at every step, then nothing,
+What is tried: each reading the shapes allow (structure.py and gated.py: the order inside a cat, how a square
+bare parameter is applied, a hand-written cell's gate order, the order of a bidirectional head's halves),
+tanh and relu for a vanilla recurrence, the head at the last step or at every step (and, for a bidirectional
+stack, the every-step head's last step: out[:, -1]), then nothing,
 softmax, log-softmax or sigmoid; the model's input layout (its nn.RNN's first, then the other, unless
 --layout says); without an embedding, dense inputs, token ids the model one-hots itself, and for D = 1 a
 (B, T) series the model unsqueezes itself. A module whose forward takes (input, hidden) and has no nn.RNN
 (the char-RNN tutorial's shape) is run one step per call, and so is an nn.RNN one when whole sequences fail
-(a step may return (output, hidden) or the new hidden alone); a forward(x, lengths) gets full lengths, and a
+(a step may return (output, hidden), the new hidden alone, or an LSTM cell's new (h, c)); an LSTM's state
+argument is the pair (h0, c0); a forward(x, lengths) gets full lengths, and a
 model that builds its state for self.batch_size, or reshapes to self.sequence_length, is run at that size.
 
 Their model is imported and loaded by user_model.py, only after the checkpoint was read safely
