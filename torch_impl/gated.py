@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 from dataclasses import replace
 from typing import Mapping
 
@@ -351,4 +352,30 @@ def gated_parts(units: list[Unit], arrays: Mapping, loose, stated: str | None = 
     flipped = [p._replace(sources=tuple(replace(s, negate=(z,)) if s.rows and z in s.rows else s for s in p.sources),
                           variant=p.variant + ", h = (1-z)*h + z*n")
                for p in parts if p.cell == "gru"]
-    return parts + flipped
+    parts += flipped
+    return parts + stack_cells(parts)
+
+
+def stack_cells(parts: list[Part]) -> list[Part]:
+    """Hand-written cells in a numbered list (cells.0.x2h, cells.1.x2h, ...: a ModuleList of LSTMCells) as the
+    layers of one stack: the same code, so the same gate order in every layer; layer k > 0 reads H inputs."""
+    groups: dict = {}
+    for p in parts:
+        prefixes = {m.rsplit(".", 1)[0] if "." in m else "" for m in p.modules}
+        m = re.fullmatch(r"(.*?)(\d+)", prefixes.pop()) if len(prefixes) == 1 else None
+        if m:
+            shape = (m[1], p.cell, p.H, p.bias, p.variant, re.sub(r"\d+", "#", p.desc))
+            groups.setdefault(shape, {})[int(m[2])] = p
+    stacked = []
+    for (base, cell, H, bias, variant, desc), layers in groups.items():
+        L = len(layers)
+        if L < 2 or sorted(layers) != list(range(L)) or any(layers[k].D != H for k in range(1, L)):
+            continue
+        sources = []
+        for k in range(L):
+            suffix = f"_l{k}" if k else ""
+            sources += [replace(s, parts=tuple(r + suffix if r else r for r in s.parts)) for s in layers[k].sources]
+        p0 = layers[0]
+        stacked.append(p0._replace(keys=frozenset().union(*(p.keys for p in layers.values())), layers=L,
+                                   sources=tuple(sources), desc=p0.desc.replace(f"{base}0", f"{base}#"), modules=tuple(m for p in layers.values() for m in p.modules)))
+    return stacked

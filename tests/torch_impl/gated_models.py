@@ -591,3 +591,38 @@ def run_steps(m, x):
 
 
 RUN.update({"LitForecaster": ("last", False, bf, None), "StepLSTMCell": ("all", False, run_steps, None)})
+
+
+class LSTMCellScratch(nn.Module):
+    """A hand-written LSTM cell: x2h + h2h of 4H, gates i, f, g, o."""
+
+    def __init__(self, d, h):
+        super().__init__()
+        self.x2h, self.h2h = nn.Linear(d, 4 * h), nn.Linear(h, 4 * h)
+
+    def forward(self, x, state):
+        h, c = state
+        i, f, g, o = (self.x2h(x) + self.h2h(h)).chunk(4, 1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return torch.sigmoid(o) * torch.tanh(c), c
+
+
+class CellListLSTM(nn.Module):
+    """Two hand-written cells in a ModuleList (rnn_cell_list.0, rnn_cell_list.1): one two-layer stack."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn_cell_list = nn.ModuleList([LSTMCellScratch(D, H), LSTMCellScratch(H, H)])
+        self.fc = nn.Linear(H, O)
+
+    def forward(self, x):
+        states = [(torch.zeros(x.size(1), H, dtype=x.dtype),) * 2 for _ in self.rnn_cell_list]
+        for x_t in x:
+            inp = x_t
+            for k, cell in enumerate(self.rnn_cell_list):
+                states[k] = cell(inp, states[k])
+                inp = states[k][0]
+        return self.fc(inp)
+
+
+RUN.update({"CellListLSTM": ("last", False, lambda m, x: m(x), None)})
