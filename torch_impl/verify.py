@@ -121,6 +121,7 @@ def run_model(model, x: np.ndarray, layout: str, hidden: tuple, forward_fn: Call
         init = getattr(model, "init_hidden", None) or getattr(model, "initHidden", None)
         if isinstance(_has_rnn(model), nn.RNNBase):  # an nn.RNN fed one step per call takes (L*dirs, B, H)
             h = init(B) if init is not None and len(_required(init)) == 1 else _zero_state(hidden, B, dtype, True)
+            h = tuple(t.to(dtype) for t in h) if isinstance(h, tuple) else h.to(dtype)  # an LSTM's (h0, c0)
         else:
             h = _zero_state(hidden, B, dtype, False)
         outs = []
