@@ -626,3 +626,32 @@ class CellListLSTM(nn.Module):
 
 
 RUN.update({"CellListLSTM": ("last", False, lambda m, x: m(x), None)})
+
+
+class StepCharLSTM(nn.Module):
+    """char-rnn.pytorch's shape: embedding, nn.LSTM fed one step per call, forward(input, hidden), init_hidden."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Embedding(V, H)
+        self.rnn = nn.LSTM(H, H, 2)
+        self.decoder = nn.Linear(H, V)
+
+    def forward(self, input, hidden):
+        output, hidden = self.rnn(self.encoder(input).view(1, input.size(0), -1), hidden)
+        return self.decoder(output.view(input.size(0), -1)), hidden
+
+    def init_hidden(self, batch_size):
+        return (torch.zeros(2, batch_size, H), torch.zeros(2, batch_size, H))
+
+
+def run_char_steps(m, x):
+    hidden = tuple(h.double() for h in m.init_hidden(x.shape[1]))
+    outs = []
+    for x_t in x:
+        out, hidden = m(x_t, hidden)
+        outs.append(out)
+    return torch.stack(outs)
+
+
+RUN.update({"StepCharLSTM": ("all", True, run_char_steps, None)})

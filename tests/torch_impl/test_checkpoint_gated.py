@@ -95,6 +95,7 @@ def test_write_like_gives_back_their_state_dict_bit_for_bit(i, name):
     ("ListGRU", "gates r, z, n (torch's), h = (1-z)*h + z*n"),
     ("StepLSTMCell", "gates i, f, o, g"),
     ("CellListLSTM", "gates i, f, g, o (torch's)"),
+    ("StepCharLSTM", ""),
 ])
 def test_running_the_model_settles_what_the_shapes_cannot(name, variant):
     model = trained(name)
