@@ -265,7 +265,8 @@ def _bare_pairs(bare: list[Unit], arrays: Mapping, loose) -> list[Part]:
             continue
         # a row bias b_h (1, H) next to W_xh / W_hh is the recurrence's (x @ W + b broadcasts it), not a head
         biases = [k for k in loose if np.shape(arrays[k]) == (H,)] + [u.weight for u in bare if u.shape == (1, H)]
-        if len(biases) > 2:
+        columns = sum(u.shape == (H, 1) for u in bare)  # column biases (H, 1), read as such on a second pass
+        if len(biases) + columns > 2:  # more H-long biases than one recurrence holds: a gated cell's, not this
             continue
         biases.sort(key=lambda k: hint(k, "recurrent"))  # a b_hh goes second: it is the bhh
         bias = "none" if not biases else "torch" if len(biases) == 2 and np.any(np.asarray(arrays[biases[1]])) \
