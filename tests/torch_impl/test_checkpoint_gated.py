@@ -163,6 +163,10 @@ def test_a_bias_parameter_beside_a_bias_free_head_is_its_bias():
     model = trained("BiasParamHead")
     params, reading = read_checkpoint(model.state_dict())
     assert reading.head == "'W' + bias 'b'" and np.array_equal(params["by"], model.b.detach().numpy())
+    vanilla = {**{"rnn." + k: v for k, v in torch.nn.RNN(gm.D, gm.H).state_dict().items()},
+               "W.weight": model.W.weight.detach(), "b": model.b.detach()}  # the same head on an nn.RNN
+    params, reading = read_checkpoint(vanilla, config={"nonlinearity": "tanh"})
+    assert reading.head == "'W' + bias 'b'" and list(write_like(params, vanilla)) == list(vanilla)
 
 
 def test_a_row_bias_is_the_recurrence_bias_not_a_head():
