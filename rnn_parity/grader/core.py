@@ -18,6 +18,7 @@ from .guard import inert_imports, scan, why
 from .harness import run_child
 from .options import GradeOptions
 from .protocols import registry
+from .protocols.gated import own_gradient_notes
 from .report import GradeReport
 from .sandbox import SandboxUnavailable, choose
 
@@ -148,6 +149,8 @@ def _grade_registered(report: GradeReport, proto, obs: dict, seed: int, tol: flo
     plan = proto.plan(seed)
     report.checks, report.diagnosis = judge(proto, plan, info, obs, tol, diagnose_mistakes, report.evidence)
     info["check_functions"] = {spec.name: spec.function for spec in proto.checks(plan, info)}
+    report.notes += info.pop("settled", [])  # what the answer key was read to depend on (a GRU's convention)
+    report.notes += own_gradient_notes(report.checks)  # which half is wrong: the forward or the backward
     for fn, why in info.get("not_graded", {}).items():
         report.notes.append(f"{fn}: not graded ({why})")
     if report.error:

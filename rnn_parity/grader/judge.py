@@ -20,6 +20,8 @@ def judge(proto, plan: dict, info: dict, student: dict, tol: float = C.TOLERANCE
           diagnose_mistakes: bool = True, evidence: dict | None = None) -> tuple[list, list]:
     """(check results, diagnosis findings) for one graded file. evidence: a dict to fill with the pictures'
     arrays (grader.protocol_evidence), which also sets each failing check's departs_at."""
+    if "settled" not in info:  # what the answer key depends on, read from the student's forward (once)
+        info["settled"] = proto.settle(plan, info, student)
     specs = proto.checks(plan, info)
     expected = proto.expected(plan, info)
     crashed, not_run = info.get("crashed", {}), info.get("not_run", {})
@@ -42,6 +44,14 @@ def judge(proto, plan: dict, info: dict, student: dict, tol: float = C.TOLERANCE
         if missing:
             results.append(C.CheckResult(spec.name, "fail", None, f"{spec.function} did not produce {missing[0]}",
                                          None, spec.name))
+            continue
+        if spec.against:  # the student's backward against the finite differences of the student's forward
+            own = {k: student.get(spec.against + k) for k in spec.keys}
+            if any(v is None for v in own.values()):
+                results.append(C.CheckResult(spec.name, "fail", None, f"{spec.function} did not run its forward "
+                                             "for the finite differences", None, spec.name))
+            else:
+                results.append(_compare(spec, student, own, tol if spec.tol is None else spec.tol))
             continue
         for k in spec.keys:
             comparable.add(spec.name, k)
@@ -78,10 +88,11 @@ def judge(proto, plan: dict, info: dict, student: dict, tol: float = C.TOLERANCE
 
 
 def catalog(proto) -> list:
-    """The mutants the diagnosis tries: rnn_parity.mutants.CATALOG, then the protocol's own (proto.mutants,
-    e.g. LSTM mistakes) whose ids the catalogue does not have yet."""
-    ids = {m.id for m in M.CATALOG}
-    return list(M.CATALOG) + [m for m in getattr(proto, "mutants", ()) if m.id not in ids]
+    """The mutants the diagnosis tries: rnn_parity.mutants.CATALOG and the protocol's own (proto.mutants). A
+    protocol's own mutant replaces a shared one of the same id: it is written for that protocol's answer key
+    (the gated protocols' conventions.py, the LSTM protocols' lstm_mistakes.py), one mistake keeping one name."""
+    own = tuple(getattr(proto, "mutants", ()))
+    return [m for m in M.CATALOG if m.id not in {o.id for o in own}] + list(own)
 
 
 @dataclass(frozen=True)
@@ -138,7 +149,8 @@ def _compare(spec, student: dict, expected: dict, tol: float) -> C.CheckResult:
         return C.CheckResult(spec.name, "pass", err, "", None, spec.name)
     worst = max(spec.keys, key=lambda k: C.rel_error(student[k], expected[k],
                                                       1e-3 * max(float(np.linalg.norm(expected[j])) for j in spec.keys)))
-    detail = f"{_what(spec, worst)} differs from the right values"
+    right = "the finite differences of your own forward" if spec.against else "the right values"
+    detail = f"{_what(spec, worst)} differs from {right}"
     if not np.all(np.isfinite(student[worst])):
         detail = f"{_what(spec, worst)} holds NaN or Inf"
     steps = _wrong_steps(spec, student[worst], expected[worst], tol)

@@ -35,6 +35,10 @@ class CheckSpec:
     what: str = ""  # what the values are, for the detail of a failing check ("dx of rnn_step_backward")
     time_axis: int | None = None  # the values' time axis, if any: a failing check names the wrong steps
     axes: tuple | None = None  # (rows, columns) of a 2-D value in the course's words, for the report's pictures
+    # set: compare with the student's OWN observations under this key prefix (the finite differences of the
+    # student's own forward), not with the answer key; tol: that comparison's tolerance. Never diagnosed.
+    against: str = ""
+    tol: float | None = None
 
 
 class Protocol:
@@ -90,6 +94,15 @@ class Protocol:
 
     def describe(self, info: dict) -> str:
         return self.title
+
+    def settle(self, plan: dict, info: dict, student: dict) -> list:
+        """Parent side, before expected(): read from the student's observations what the answer key depends
+        on (the GRU convention a forward implements), into info; returns notes for the report."""
+        return []
+
+    # extra mutants (rnn_parity.mutation.Mutant) the diagnosis tries besides rnn_parity.mutants.CATALOG;
+    # one whose id the catalogue also has replaces the catalogue's there (it is written for this answer key)
+    mutants: tuple = ()
 
 
 def own_function(module, name: str):
