@@ -108,13 +108,14 @@ def test_shape_before_values(tmp_path):
     assert _failing(report) == ["step:grad:b", "grad:b"]  # the values are right: nothing else fails
 
 
-def test_an_lstm_half_still_the_template_is_not_written_yet_and_the_rnn_half_decides():
-    report = grade(str(CS / "correct.py"))  # lstm_step_forward raises NotImplementedError
-    assert report.verdict == "pass" and report.to_json()["parts"] == {"rnn": "pass", "lstm": "not written yet"}
-    assert ("the LSTM part is not written yet (lstm_step_forward still the template's): not graded"
-            in report.notes), report.notes
-    assert not any(c.name.startswith("lstm:") for c in report.checks)
-
+def test_an_lstm_half_still_the_template_is_not_written_yet(tmp_path):
+    path = tmp_path / "rnn_layers.py"
+    path.write_text((CS / "correct.py").read_text() + "\n\ndef lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):\n"
+                    "    raise NotImplementedError\n")
+    report = grade(str(path))
+    assert report.verdict == "fail" and report.to_json()["parts"] == {"rnn": "pass", "lstm": "not written yet"}
+    assert any(n.startswith("the LSTM part is not written yet") for n in report.notes), report.notes
+    assert "NotImplementedError" in report.check("lstm:step:forward").detail
 
 def test_a_file_with_only_the_step_functions(tmp_path):
     text = (CS / "correct.py").read_text()

@@ -56,7 +56,6 @@ def test_db_of_shape_1_by_4h_is_said_by_the_shape_check():
 
 def test_a_file_with_rnn_and_lstm_parts_passes_only_if_both_do(tmp_path):
     rnn = (EXAMPLES / "cs231n" / "correct.py").read_text()
-    rnn = rnn[:rnn.index("def lstm_step_forward(")]
     lstm = (LS / "mistakes" / "lstm_forget_gate_missing_from_dc_prev.py").read_text()
     path = tmp_path / "rnn_layers.py"
     path.write_text(rnn + "\n\n" + lstm.split('"""', 2)[2].replace("import numpy as np\n", "", 1))

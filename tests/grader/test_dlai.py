@@ -121,35 +121,14 @@ def test_a_missing_gradient_key_is_named(tmp_path):
     assert "missing 'dxt'" in report.check("step:grad:xt").detail
 
 
-def test_an_lstm_half_still_the_template_is_not_written_yet():
-    report = grade(str(DL / "correct.py"))  # lstm_cell_forward raises NotImplementedError
-    assert report.verdict == "pass" and report.parts == {"rnn": "pass", "lstm": "not written yet"}
-    assert "the LSTM part is not written yet (lstm_cell_forward still the template's): not graded" in report.notes
-
-
-@pytest.mark.parametrize("checks,edit", [
-    ("step:output output", ("    yt_pred = softmax(np.dot(Wya, a_next) + by)", "    yt_pred = softmax(np.dot(Wya, a_next))")),
-    ("optimize:loss", ("    return loss, gradients, a[len(X) - 1]", "    return loss / len(X), gradients, a[len(X) - 1]")),
-    ("optimize:hidden", ("    return loss, gradients, a[len(X) - 1]", "    return loss, gradients, a[len(X) - 2]")),
-    ("update", ("    parameters = update_parameters(parameters, gradients, learning_rate)",
-                "    parameters = update_parameters(parameters, gradients, learning_rate / 2)")),
-])
-def test_each_check_can_fail(tmp_path, checks, edit):
-    source = "correct.py" if checks.startswith("step") else "correct_dinosaur.py"
-    report = grade(_variant(tmp_path, source, [edit]))
-    assert _failing(report) == checks.split(), report.to_table()
-
-
-@pytest.mark.parametrize("block,checks", [(0, STEP_CHECKS), (1, DINO_CHECKS)])
-def test_the_documented_examples_pass(tmp_path, block, checks):
-    import re
-
-    doc = (EXAMPLES.parent / "docs" / "protocols" / "dlai.md").read_text()
-    path = tmp_path / "notebook.py"
-    path.write_text(re.findall(r"```python\n(.*?)```", doc, re.S)[block])
+def test_an_lstm_half_still_the_template_is_not_written_yet(tmp_path):
+    path = tmp_path / "step_by_step.py"
+    path.write_text((DL / "correct.py").read_text() + "\n\ndef lstm_cell_forward(xt, a_prev, c_prev, parameters):\n"
+                    "    pass\n")
     report = grade(str(path))
-    assert report.verdict == "pass" and [c.name for c in report.checks] == checks
-
+    assert report.verdict == "fail" and report.parts == {"rnn": "pass", "lstm": "not written yet"}
+    assert "returned None" in report.check("lstm:step:forward").detail or \
+        "not written yet" in report.check("lstm:step:forward").detail, report.to_table()
 
 def test_a_notebook_as_handed_in(tmp_path):
     """The notebook's own imports (rnn_utils, public_tests) are missing and its test cells call helpers that

@@ -51,7 +51,6 @@ def test_a_bias_gradient_without_its_column_axis_is_said_by_the_shape_check():
 
 def test_rnn_and_lstm_parts_of_one_notebook_file(tmp_path):
     rnn = (EXAMPLES / "dlai" / "correct.py").read_text()
-    rnn = rnn[:rnn.index("def lstm_cell_forward(")]
     lstm = (DL / "mistakes" / "lstm_upstream_grad_alone.py").read_text().split('"""', 2)[2]
     path = tmp_path / "step_by_step.py"
     path.write_text(rnn + "\n\n" + lstm.replace("import numpy as np\n", "", 1))

@@ -60,7 +60,3 @@ def rnn_backward(da, caches):
         dba += gradients["dba"]
     da0 = da_prevt
     return {"dx": dx, "da0": da0, "dWax": dWax, "dWaa": dWaa, "dba": dba}
-
-
-def lstm_cell_forward(xt, a_prev, c_prev, parameters):
-    raise NotImplementedError("the LSTM part is optional")

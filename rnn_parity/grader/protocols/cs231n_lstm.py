@@ -82,6 +82,8 @@ def _probe_step(probe, c: dict, have: list, own: bool = False) -> None:
     args = [c[k].copy() for k in ("x", "prev_h", "prev_c", "Wx", "Wh", "b")]
     with probe.function("lstm_step_forward", "lstm_step_backward"):
         res = probe.call("lstm_step_forward", *args)
+        if res is None:  # the template's body (`pass`) still there
+            probe.fail("lstm_step_forward returned None: not written yet (the template's `pass` is still there?)")
         next_h, next_c, cache = probe.unpack(res, 3, "lstm_step_forward")
         probe.record("lstm:step:next_h", next_h, "next_h")
         probe.record("lstm:step:next_c", next_c, "next_c")

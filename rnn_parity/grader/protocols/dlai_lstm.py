@@ -89,6 +89,7 @@ def _probe(probe, case: dict, have: list, record_dict, own: bool = False) -> Non
     if "lstm_cell_forward" in have:
         with probe.function("lstm_cell_forward", "lstm_cell_backward"):
             res = probe.call("lstm_cell_forward", c["xt"], c["a_prev"], c["c_prev"], c["parameters"])
+            _written(probe, res, "lstm_cell_forward")
             a_next, c_next, yt_pred, cache = probe.unpack(res, 4, "lstm_cell_forward")
             probe.record("lstm:cell:a_next", a_next, "a_next")
             probe.record("lstm:cell:c_next", c_next, "c_next")
@@ -119,6 +120,7 @@ def _probe(probe, case: dict, have: list, record_dict, own: bool = False) -> Non
     if "lstm_forward" in have:
         with probe.function("lstm_forward", "lstm_backward"):
             res = probe.call("lstm_forward", s["x"], s["a0"], s["parameters"])
+            _written(probe, res, "lstm_forward")
             a, y, c_all, caches = probe.unpack(res, 4, "lstm_forward")
             probe.record("lstm:seq:a", a, "a")
             probe.record("lstm:seq:y", y, "y")
@@ -142,6 +144,11 @@ def course_cache(xt, a_prev, c_prev, p: dict) -> tuple:
     cct, ot = np.tanh(p["Wc"] @ concat + p["bc"]), sig(p["Wo"] @ concat + p["bo"])
     c_next = ft * c_prev + it * cct
     return ot * np.tanh(c_next), c_next, a_prev, c_prev, ft, it, cct, ot, xt, p
+
+
+def _written(probe, res, fn: str) -> None:
+    if res is None:  # the template's body (`pass`) still there
+        probe.fail(f"{fn} returned None: not written yet (the template's `pass` is still there?)")
 
 
 def _params(arrays: dict) -> dict:
