@@ -165,7 +165,7 @@ def _read_back_check(path, params, variant, map, seed) -> str:
     from ..reference import forward
     from ..torch_impl import to_torch
     from ..torch_impl.checkpoint import read_checkpoint
-    from .convert_stock import _check_inputs
+    from .convert_stock import _check_inputs, torch_state
 
     c = params.config
     again, _ = read_checkpoint(path, map=map, variant=variant,
@@ -184,7 +184,7 @@ def _read_back_check(path, params, variant, map, seed) -> str:
     for kind, (x, h0, lengths) in _check_inputs(again.config, again.dtype, seed).items():
         logits, _, _ = forward(again, x, h0=h0, lengths=lengths)
         with torch.no_grad():
-            t_logits, _ = model(torch.from_numpy(x), torch.from_numpy(h0), lengths=torch.from_numpy(lengths))
+            t_logits, _ = model(torch.from_numpy(x), torch_state(h0), lengths=torch.from_numpy(lengths))
         results.append(compare(f"logits ({kind})", logits, t_logits))
     failed = [r for r in results if not r.passed]
     if failed:

@@ -1,0 +1,133 @@
+"""Check a Keras port with Keras itself: Keras 3 on the torch backend (no TensorFlow), an optional extra
+(pip install "rnn-parity[keras]"). Keras reads the file with its own model.load_weights, only after read.py
+accepted it, into a model built here from the settings config.py read (never from the file's config), or
+into the user's own model (--model FILE.py:NAME, a function returning it); its output on random inputs must
+match the reference's forward on the port at float32 tolerance.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import os
+import warnings
+
+import numpy as np
+
+from ...reference.errors import RNNParityError
+from ...reference.model import forward as reference_forward
+from ...reference.params import Params
+from ...reference.tolerances import parity_tolerance
+from .config import parse_layers
+
+CHECK_B, CHECK_T = 3, 7  # T != B, so a transposed output cannot match by accident
+NO_KERAS = "Keras 3 is not installed (pip install \"rnn-parity[keras]\")"
+
+
+def keras_module():
+    """Keras 3 on the torch backend, or None when it is not installed."""
+    if importlib.util.find_spec("keras") is None:
+        return None
+    os.environ["KERAS_BACKEND"] = "torch"  # read at import: no TensorFlow
+    with contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import keras
+    if int(keras.__version__.split(".")[0]) < 3 or keras.backend.backend() != "torch":
+        return None
+    return keras
+
+
+def require_keras(why: str):
+    keras = keras_module()
+    if keras is None:
+        raise RNNParityError(f"{why} needs {NO_KERAS}")
+    return keras
+
+
+def build(keras, reading):
+    """A Keras model of the layers read (same classes and settings, so that Keras's own loader places the file's
+    weights in it as it would in theirs)."""
+    L, c = keras.layers, reading.config
+    emb = next((x for x in reading.layers if x.kind == "embedding"), None)
+    stack = [keras.Input(shape=(None,), dtype="int32") if emb else keras.Input(shape=(None, c.input_size))]
+    for x in reading.layers:
+        if x.kind == "embedding":
+            stack.append(L.Embedding(x.input_dim, x.units, mask_zero=x.mask_zero))
+        elif x.kind == "rnn":
+            cls = x.cls.removeprefix("Bidirectional(").rstrip(")")
+            kw = {"units": x.units, "return_sequences": x.return_sequences, "use_bias": x.use_bias}
+            if cls == "SimpleRNN":
+                kw["activation"] = x.activation
+            layer = getattr(L, cls)(**kw)
+            stack.append(L.Bidirectional(layer, merge_mode="concat") if x.bidirectional else layer)
+        else:
+            dense = L.Dense(x.units, activation=x.activation, use_bias=x.use_bias)
+            stack.append(L.TimeDistributed(dense) if x.cls.startswith("TimeDistributed") else dense)
+    return keras.Sequential(stack)
+
+
+def user_model(keras, spec: str):
+    """--model FILE.py:NAME for Keras: NAME() returns their keras.Model (their own code: importing it runs it)."""
+    from ..user_model import _first_line, load_object
+
+    obj = load_object(spec, "--model")
+    try:
+        model = obj() if callable(obj) and not isinstance(obj, keras.Model) else obj
+    except Exception as e:  # noqa: BLE001
+        raise RNNParityError(f"--model {spec}: calling it failed ({type(e).__name__}: {_first_line(e)})") from None
+    if not isinstance(model, keras.Model):
+        raise RNNParityError(f"--model {spec} returned a {type(model).__name__}, not a Keras model")
+    return model
+
+
+def layers_of(model, spec: str) -> list:
+    """The layers of the user's own Keras model (its config is theirs: trusted like their code)."""
+    return parse_layers(json.loads(model.to_json()), f"--model {spec}")[0]
+
+
+def load_into(model, path, what: str) -> None:
+    """Keras's own reading of the file (model.load_weights); a refusal in one line."""
+    from ..user_model import _first_line
+
+    try:
+        with contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.load_weights(os.fspath(path))
+    except Exception as e:  # noqa: BLE001 - Keras's message, in one line
+        raise RNNParityError(f"{what}: Keras's model.load_weights({os.path.basename(os.fspath(path))}) failed "
+                             f"({type(e).__name__}: {_first_line(e)[:300]})") from None
+
+
+def _head(logits: np.ndarray, act: str) -> np.ndarray:
+    if act == "softmax" or act == "log_softmax":
+        z = logits - logits.max(axis=-1, keepdims=True)
+        log_p = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+        return log_p if act == "log_softmax" else np.exp(log_p)
+    return {"linear": lambda z: z, "sigmoid": lambda z: 0.5 * (1 + np.tanh(0.5 * z)), "tanh": np.tanh,
+            "relu": lambda z: np.maximum(z, 0)}[act](logits)
+
+
+def compare(model, params: Params, reading, seed: int = 0, what: str = "Keras") -> float:
+    """Largest |Keras - reference| on random batch-major inputs; refuses above the float32 forward tolerance."""
+    import torch
+
+    c, rng = params.config, np.random.default_rng(seed)
+    emb = next((x for x in reading.layers if x.kind == "embedding"), None)
+    if c.vocab_size is not None:  # token 0 is padding to a mask_zero Embedding: draw real tokens
+        x = rng.integers(1 if emb is not None and emb.mask_zero else 0, c.vocab_size, size=(CHECK_B, CHECK_T))
+    else:
+        x = rng.standard_normal((CHECK_B, CHECK_T, c.input_size)).astype(np.float32)
+    with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):
+        theirs = np.asarray(model(x.astype(np.int32) if c.vocab_size else x).detach().cpu().numpy(), np.float64)
+    p64 = Params({k: v.astype(np.float64) for k, v in params.items()}, c)
+    logits, _, _ = reference_forward(p64, x if c.vocab_size else x.astype(np.float64))
+    mine = _head(logits, reading.head_activation)
+    if mine.shape != theirs.shape:
+        raise RNNParityError(f"{what}'s output has shape {theirs.shape}, the port's {mine.shape}: not the same model")
+    tol = parity_tolerance("forward", "float32")
+    diff = float(np.abs(mine - theirs).max()) if np.isfinite(theirs).all() else float("inf")
+    if not np.all(np.abs(mine - theirs) <= tol.atol + tol.rtol * np.abs(theirs)):
+        raise RNNParityError(f"{what} and the port differ by {diff:.3g} on random inputs (above the float32 forward "
+                             f"tolerance rtol={tol.rtol:g}, atol={tol.atol:g}): nothing written")
+    return diff
