@@ -161,3 +161,48 @@ def keras_forward(layers: list, x: np.ndarray) -> np.ndarray:
                  "softmax": lambda z: np.exp(z - z.max(-1, keepdims=True)) / np.exp(z - z.max(-1, keepdims=True)).sum(
                      -1, keepdims=True)}[dense.get("activation", "linear")](x)
     return x
+
+
+def _snake(cls: str) -> str:
+    return {"SimpleRNN": "simple_rnn", "TimeDistributed": "time_distributed"}.get(cls, cls.lower())
+
+
+def write_keras3(path, layers: list, config: dict | None = None):
+    """Keras 3's layout by hand: a .keras zip (config.json + model.weights.h5) or, for *.weights.h5, the weights
+    file alone: layers/<class>[_N]/[cell|forward_layer/cell|layer]/vars/0, 1, ..."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        f.create_group("vars")
+        counts = {}
+        for x in layers:
+            base = _snake(x["class_name"])
+            key = base if base not in counts else f"{base}_{counts[base]}"
+            counts[base] = counts.get(base, 0) + 1
+            g = f.create_group(f"layers/{key}")
+            g.create_group("vars")
+            arrays = list(x["weights"].values())
+            if x["class_name"] in CELL_GATES:
+                targets = [("cell/vars", arrays)]
+            elif x["class_name"] == "Bidirectional":
+                half = len(arrays) // 2
+                targets = [("forward_layer/cell/vars", arrays[:half]), ("backward_layer/cell/vars", arrays[half:])]
+            elif x["class_name"] == "TimeDistributed":
+                targets = [("layer/vars", arrays)]
+            else:
+                targets = [("vars", arrays)]
+            for where, items in targets:
+                v = g.require_group(where)
+                for i, a in enumerate(items):
+                    v.create_dataset(str(i), data=a)
+    data = buffer.getvalue()
+    if str(path).endswith(".weights.h5"):
+        with open(path, "wb") as out:
+            out.write(data)
+        return
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
+        z.writestr("config.json", json.dumps(config or model_config(layers)))
+        z.writestr("model.weights.h5", data)

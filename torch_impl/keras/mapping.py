@@ -19,7 +19,7 @@ from ...reference.config import RNNConfig
 from ...reference.errors import RNNParityError
 from ...reference.params import EMBEDDING, Params, layer_keys, param_shapes
 from .config import Layer, parse_layers
-from .read import open_keras
+from .read import damaged, open_keras
 from .weights import fill_from_config, layers_from_weights
 
 SIDES = ("forward", "backward")
@@ -72,7 +72,7 @@ def read_keras(path, overrides: dict | None = None, like_layers: list | None = N
     like_layers: the layers of a config from elsewhere (the user's Keras model) for a weights-only file."""
     overrides = dict(overrides or {})
     name = os.path.basename(os.fspath(path))
-    with open_keras(path) as kf:
+    with open_keras(path) as kf, damaged(name):
         notes = []
         if kf.config is not None or like_layers is not None:
             if kf.config is not None:

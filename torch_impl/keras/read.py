@@ -9,6 +9,7 @@ filter (compression: Keras writes none, and a filter could expand without bound)
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -180,6 +181,19 @@ def _classify(f, path, name, size, config, closers) -> KerasFile:
     kf = KerasFile(path, kind, config, root, layout, version, closers)
     kf.size = size
     return kf
+
+
+@contextlib.contextmanager
+def damaged(name: str):
+    """Whatever h5py raises while walking a damaged file (KeyError, OSError, ValueError, ...) as one line."""
+    try:
+        yield
+    except RNNParityError:
+        raise
+    except (MemoryError, RecursionError) as e:
+        raise RNNParityError(f"{name}: refused ({type(e).__name__} while walking the file)") from None
+    except Exception as e:  # noqa: BLE001 - a damaged HDF5 structure, in h5py's words
+        raise RNNParityError(f"{name} is a damaged HDF5 file: {_first(e)}") from None
 
 
 def read_dataset(ds, where: str, size: int) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ...reference.errors import RNNParityError
 from ...reference.fsutil import atomic_write
-from .read import _h5py, open_keras, read_dataset
+from .read import _h5py, damaged, open_keras, read_dataset
 
 SKIP = ("optimizer", "optimizer_weights")  # training state: not the model's
 
@@ -43,7 +43,7 @@ def write_keras(out, arrays: dict, reading, like) -> int:
             by_path[path] = arrays[x.name, *key]
     h5py = _h5py()
     buffer = io.BytesIO()
-    with open_keras(like) as kf, h5py.File(buffer, "w") as dst:
+    with open_keras(like) as kf, h5py.File(buffer, "w") as dst, damaged(os.path.basename(os.fspath(like))):
         left = dict(by_path)
         if kf.layout == "keras2":
             for k, v in kf.root.file.attrs.items():  # keras_version, backend (model_config stays theirs)
