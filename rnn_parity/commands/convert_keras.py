@@ -46,19 +46,21 @@ def _verify_read(args, params, reading, keras, model) -> str:
 
     if model is not None:
         load_into(model, args.input, f"your model {args.model}")
-        diff = compare(model, params, reading, args.seed, f"your model {args.model}")
+        diff, ran_in = compare(model, params, reading, args.seed, f"your model {args.model}")
         return (f"verified against your Keras model {args.model}: Keras's own reading of {args.input} "
-                f"(model.load_weights) computes what the port computes (largest difference {diff:.2g})")
+                f"(model.load_weights) computes what the port computes (largest difference {diff:.2g}, Keras in "
+                f"{ran_in})")
     if keras is None:
         what = ONLY_REFERENCE if reading.has_config else \
             "verified against the reference's reading of the saved weights and the stated defaults only"
         return f"{what} ({NO_KERAS}: then Keras itself checks it, or pass --model FILE.py:NAME)"
     built = build(keras, reading)
     load_into(built, args.input, "Keras")
-    diff = compare(built, params, reading, args.seed, f"Keras {keras.__version__}")
+    diff, ran_in = compare(built, params, reading, args.seed, f"Keras {keras.__version__}")
     what = "the saved config" if reading.has_config else "the layers the weights show, with the stated defaults"
-    return (f"verified against Keras {keras.__version__} (torch backend) running {what}: its own reading of the file "
-            f"matches the port (largest difference {diff:.2g}); pass --model FILE.py:NAME to check your own model")
+    return (f"verified against Keras {keras.__version__} (torch backend, {ran_in}) running {what}: its own reading of "
+            f"the file matches the port (largest difference {diff:.2g}); pass --model FILE.py:NAME to check your "
+            "own model")
 
 
 def _read(args) -> int:
@@ -78,7 +80,7 @@ def _read(args) -> int:
     lines += [f"note: {note}" for note in reading.notes]
     lines.append(f"reading: {reading.describe()}")
     lines.append(_verify_read(args, params, reading, keras, model))
-    return run_stock(args, params, lines)
+    return run_stock(args, params, lines, run_in="float64")  # float32 rounding grows with width: test the port
 
 
 def _load_in(args):
@@ -142,14 +144,14 @@ def _write(args) -> int:
         who = f"your model {args.model}" if model is not None else f"Keras {keras.__version__}"
         try:
             load_into(target, args.output, who)
-            diff = compare(target, params, like, args.seed, who)
+            diff, ran_in = compare(target, params, like, args.seed, who)
         except RNNParityError:
             import os
 
             os.remove(args.output)  # written only when verified
             raise
         verified = (f"verified: {who}'s model.load_weights() accepts OUT and computes the reference's function "
-                    f"(largest difference {diff:.2g}, float32 tolerance)")
+                    f"(largest difference {diff:.2g}, Keras in {ran_in})")
     else:
         verified = f"{ONLY_REFERENCE}: OUT reads back as these weights ({NO_KERAS}: then Keras itself loads it)"
     for line in lines:

@@ -154,3 +154,15 @@ def test_without_keras_says_what_was_verified(tmp_path, monkeypatch, capsys, sav
     assert "verified against the reference's reading of the saved config only" in text, text
     code, _, err = convert(monkeypatch, capsys, saved["sentiment", ".keras"], tmp_path / "e.pt", "--model", "x.py:f")
     assert code == 2 and "needs Keras 3" in err, err
+
+
+def test_functional_chain_and_a_branching_model(tmp_path, monkeypatch, capsys):
+    x = keras.Input((None, 3))
+    chain = keras.Model(x, L.Dense(2)(L.GRU(4)(L.Dropout(0.1)(x))))
+    chain.save(tmp_path / "chain.keras")
+    code, text, err = convert(monkeypatch, capsys, tmp_path / "chain.keras", tmp_path / "chain.pt")
+    assert code == 0 and "verified against Keras" in text, err
+    branch = keras.Model(x, L.Dense(1)(L.Concatenate()([L.LSTM(4)(x), L.GRU(4)(x)])))
+    branch.save(tmp_path / "branch.keras")
+    code, _, err = convert(monkeypatch, capsys, tmp_path / "branch.keras", tmp_path / "branch.pt")
+    assert code == 2 and "one chain of layers" in err and not (tmp_path / "branch.pt").exists(), err
