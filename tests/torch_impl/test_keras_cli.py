@@ -73,7 +73,8 @@ def test_keras_to_torch_computes_what_keras_computes(tmp_path, monkeypatch, caps
     out = tmp_path / "out.pt"
     code, text, err = convert(monkeypatch, capsys, saved[name, fmt], out)
     assert code == 0, err
-    assert "verified against Keras" in text and "torch backend" in text, text
+    assert "verified against Keras" in text and "torch backend, float64" in text, text
+    assert keras.config.floatx() == "float32" and keras.config.dtype_policy().name == "float32", "Keras's globals leaked"
     # independent of the port's own checks: the stock torch model the .pt loads into vs Keras's model
     params = load_weights(out)
     rng = np.random.default_rng(7)

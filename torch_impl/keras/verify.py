@@ -56,13 +56,16 @@ def require_keras(why: str):
 
 @contextlib.contextmanager
 def float64(keras):
-    """Keras layers created inside are float64 unless they say otherwise."""
-    before = keras.config.floatx()
+    """Keras layers created inside are float64 unless they say otherwise (floatx and the global dtype policy, which
+    Keras caches on first use, both set and both restored)."""
+    floatx, policy = keras.config.floatx(), keras.config.dtype_policy()
     keras.config.set_floatx("float64")
+    keras.config.set_dtype_policy("float64")
     try:
         yield
     finally:
-        keras.config.set_floatx(before)
+        keras.config.set_floatx(floatx)
+        keras.config.set_dtype_policy(policy)
 
 
 def build(keras, reading):
@@ -162,11 +165,11 @@ def compare(model, params: Params, reading, seed: int = 0, what: str = "Keras") 
         x = rng.integers(1 if emb is not None and emb.mask_zero else 0, c.vocab_size, size=(CHECK_B, CHECK_T))
     else:
         x = rng.standard_normal((CHECK_B, CHECK_T, c.input_size))
-    ran_in = "float64" if getattr(model, "compute_dtype", "float32") == "float64" else "float32"
+    # the dtype its weights are held in (a Dense's output may still come back float32: see the module's docstring)
+    ran_in = "float64" if all(str(w.dtype) == "float64" for w in model.weights) else "float32"
     keras = sys.modules["keras"]
     with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()), float64(keras):  # Keras's matmul promotes by floatx
         out = model(x.astype(np.int32) if c.vocab_size else x.astype(ran_in))
-        ran_in = "float64" if str(out.dtype).endswith("float64") else "float32"
         theirs = np.asarray(out.detach().cpu().numpy(), np.float64)
     if ran_in == "float32" and not c.vocab_size:
         x = x.astype(np.float32)  # the inputs Keras saw
