@@ -75,7 +75,8 @@ def _read(args) -> int:
         like_layers = layers_of(model, args.model)
     params, reading = read_keras(args.input, overrides, like_layers)
     n = sum(len(x.arrays) for x in reading.layers)
-    lines = [f"read {args.input}: a {reading.kind} (Keras {'3' if reading.layout == 'keras3' else '2'} weights layout), "
+    version = "3" if reading.layout == "keras3" else "2"
+    lines = [f"read {args.input}: a {reading.kind} (Keras {version} weights layout), "
              f"{n} arrays, {reading.dtype}"]
     lines += [f"note: {note}" for note in reading.notes]
     lines.append(f"reading: {reading.describe()}")

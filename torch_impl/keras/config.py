@@ -90,7 +90,8 @@ def _check_chain(layers: list, name: str) -> None:
         lname = _name(layer)
         nodes = layer.get("inbound_nodes") or []
         if isinstance(nodes, list) and len(nodes) > 1:
-            raise RNNParityError(f"{name}: layer {lname!r} is called {len(nodes)} times (shared): not one chain of layers")
+            raise RNNParityError(f"{name}: layer {lname!r} is called {len(nodes)} times (shared): not one chain of "
+                                 "layers")
         sources = _inbound(nodes)
         if previous is not None and sources != {previous}:
             raise RNNParityError(f"{name}: layer {lname!r} takes the outputs of {sorted(sources)}, not of "
@@ -148,7 +149,8 @@ def parse_layers(model: dict, name: str, legacy: bool = False) -> tuple[list, li
                 notes.append(f"skipped {cls} {lname!r} (it does nothing at inference)")
             continue
         if cls == "Lambda":
-            raise RNNParityError(f"{where}: a Lambda layer holds code, which rnn-parity never runs from a file: refused")
+            raise RNNParityError(f"{where}: a Lambda layer holds code, which rnn-parity never runs from a file: "
+                                 "refused")
         if ported and ported[-1].kind == "dense":
             if cls == "Activation" and ported[-1].activation == "linear":
                 ported[-1].activation = _activation(config.get("activation"), where)
@@ -223,10 +225,10 @@ def check_stack(layers: list, name: str) -> None:
     for x in rnns[1:]:
         for setting in ("cls", "units", "activation", "use_bias"):
             if getattr(x, setting) != getattr(first, setting):
+                what = {"units": "widths", "cls": "cells"}.get(setting, setting + "s")
                 raise RNNParityError(f"{name}: layer {x.name!r} has {setting}={getattr(x, setting)!r} but "
                                      f"{first.name!r} has {getattr(first, setting)!r}: layers of different "
-                                     f"{'widths' if setting == 'units' else 'cells' if setting == 'cls' else setting + 's'}"
-                                     " are not one torch stack: refused")
+                                     f"{what} are not one torch stack: refused")
     for x in rnns[:-1]:
         if not x.return_sequences:
             raise RNNParityError(f"{name}: layer {x.name!r} has return_sequences=False but feeds another recurrent "

@@ -137,8 +137,9 @@ def _params(layers: list, name: str, overrides: dict, has_config: bool):
         if stated:
             values = {"output": output, "nonlinearity": nonlinearity}
             said = ", ".join(f"{k}={values[k]!r}" for k in stated)
-            notes.append(f"a weights-only file: assumed {said} and a linear head (set them with --config, or give "
-                         "the model with --model)")
+            notes.append(f"a weights-only file: assumed {said}, a linear head and Keras 3's tanh/sigmoid gates (a "
+                         "Keras 2 model's hard_sigmoid gates would be another function): set them with --config, or "
+                         "give your model with --model")
     O = dense.units if dense else H * dirs
     bias = ("torch" if cell == "gru" else "single") if first.use_bias else "none"
     config = RNNConfig(input_size=D, hidden_size=H, output_size=O, num_layers=len(rnns), nonlinearity=nonlinearity,
@@ -234,7 +235,8 @@ def to_keras(params: Params, reading: KerasReading) -> dict:
         bhh = params[keys.bhh] if keys.bhh else None
         if not x.use_bias:
             if any(b is not None and np.any(b) for b in (bh, bhh)):
-                raise RNNParityError(f"their layer {x.name!r} has no bias (use_bias=False), but the weights' is nonzero")
+                raise RNNParityError(f"their layer {x.name!r} has no bias (use_bias=False), but the weights' is "
+                                     "nonzero")
             continue
         zeros = np.zeros(c.gates * H, params.dtype)
         bh = zeros if bh is None else bh

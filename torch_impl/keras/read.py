@@ -131,7 +131,8 @@ def _open_zip(path: str, name: str) -> KerasFile:
 
 def _read_entry(z: zipfile.ZipFile, entry: str, name: str, limit: int) -> bytes:
     info = z.getinfo(entry)
-    if info.file_size > limit or (info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1)):
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > limit or (info.file_size > RATIO_FROM and ratio > MAX_RATIO):
         raise RNNParityError(f"{name}: {entry} would expand to {info.file_size} bytes from {info.compress_size} "
                              "(a zip bomb, or far beyond any RNN's weights): refused")
     try:

@@ -168,7 +168,7 @@ def compare(model, params: Params, reading, seed: int = 0, what: str = "Keras") 
     # the dtype its weights are held in (a Dense's output may still come back float32: see the module's docstring)
     ran_in = "float64" if all(str(w.dtype) == "float64" for w in model.weights) else "float32"
     keras = sys.modules["keras"]
-    with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()), float64(keras):  # Keras's matmul promotes by floatx
+    with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()), float64(keras):
         out = model(x.astype(np.int32) if c.vocab_size else x.astype(ran_in))
         theirs = np.asarray(out.detach().cpu().numpy(), np.float64)
     if ran_in == "float32" and not c.vocab_size:

@@ -215,7 +215,8 @@ def _shape_settings(layer: Layer, name: str) -> None:
         layer.return_sequences = True  # all but the last; mapping.py settles the last from --config
         bias = layer.arrays.get(("forward", "bias"))
         if layer.cell == "gru" and bias is not None and bias.ndim == 1:
-            raise RNNParityError(f"{name}: layer {layer.name!r}: a GRU bias of shape {bias.shape} is reset_after=False's,"
+            raise RNNParityError(f"{name}: layer {layer.name!r}: a GRU bias of shape {bias.shape} is "
+                                 "reset_after=False's,"
                                  " a different function that no nn.GRU computes (keras-team/keras#15915): refused")
         if layer.cell == "lstm" and bias is not None and bias.shape[-1] == 8 * H:
             raise RNNParityError(f"{name}: layer {layer.name!r}: an LSTM bias of 8H is CuDNNLSTM's two biases: refused")

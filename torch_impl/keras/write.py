@@ -31,8 +31,10 @@ def write_keras(out, arrays: dict, reading, like) -> int:
     read as `reading`); returns the number of arrays written."""
     want = out_layout(out)
     if want != reading.layout:
-        suffix = "name OUT *.weights.h5 (or .keras)" if reading.layout == "keras3" else "name OUT *.h5 (not .weights.h5)"
-        raise RNNParityError(f"Keras reads {os.path.basename(os.fspath(out))} as a {'Keras 3' if want == 'keras3' else 'Keras 2'}"
+        suffix = "name OUT *.weights.h5 (or .keras)" if reading.layout == "keras3" else \
+            "name OUT *.h5 (not .weights.h5)"
+        reads_as = "Keras 3" if want == "keras3" else "Keras 2"
+        raise RNNParityError(f"Keras reads {os.path.basename(os.fspath(out))} as a {reads_as}"
                              f" weights file, but {os.path.basename(os.fspath(like))} has "
                              f"{'Keras 3' if reading.layout == 'keras3' else 'Keras 2'}'s layout: {suffix}")
     if os.fspath(out).lower().endswith(".keras") and not os.fspath(like).lower().endswith(".keras"):
