@@ -57,10 +57,11 @@ def input_projection(params: Params, keys: LayerKeys, x_in: np.ndarray, token_id
         xproj = Wxh.T[x_in]
     else:
         xproj = x_in @ Wxh.T
+    # In place: xproj is a fresh array either way, and a (T, B, G*H) temporary per bias costs more than its sum.
     if keys.bh:
-        xproj = xproj + params[keys.bh]
+        xproj += params[keys.bh]
     if keys.bhh and fold_bhh:
-        xproj = xproj + params[keys.bhh]
+        xproj += params[keys.bhh]
     return xproj
 
 
