@@ -9,6 +9,10 @@ kernels, since older OpenBLAS builds went wrong on their CPUs). The runner times
 two worker processes: with the environment as it is, and with the other setting (the variable unset
 where it was set, OPENBLAS_CORETYPE=Haswell where it was not). Every row records the kernel in force, read
 back with threadpoolctl. Each worker pairs reference and torch interleaved, round by round (_timing).
+
+torch runs a float32 LSTM through oneDNN's fused RNN primitive (one kernel for a step's gates, where the
+reference makes a NumPy call per operation). Those rows also time torch with oneDNN switched off
+(torch.backends.mkldnn.flags(enabled=False)): the same unfused path torch takes for float64 and the GRU.
 """
 from __future__ import annotations
 
@@ -47,6 +51,20 @@ def _grad_diff(params, grads, model) -> float:
                for key, ref in torch_key_map(params.config).items() if ref)
 
 
+def _without_onednn(step):
+    import warnings
+
+    import torch
+
+    def torch_unfused():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a note about TF32 on Intel GPUs, each time the flag is set
+            with torch.backends.mkldnn.flags(enabled=False):
+                return step()
+
+    return torch_unfused
+
+
 def run(opts: dict, log=print) -> dict:
     """Every cell, dtype and size, in this worker's environment (one thread)."""
     info = _env.runtime_info()
@@ -60,9 +78,12 @@ def run(opts: dict, log=print) -> dict:
                 _, grads = contenders["reference"]()
                 contenders["torch"]()
                 diff = _grad_diff(params, grads, model)
+                if cell == "lstm" and dtype == "float32":
+                    contenders["torch_unfused"] = _without_onednn(contenders["torch"])
                 t = _timing.measure(contenders, repeats=opts["repeats"], warmup=opts["warmup"],
                                     min_time=opts["min_time"])
                 ref_s, torch_s = t["reference"]["median_s"], t["torch"]["median_s"]
+                unfused_s = t["torch_unfused"]["median_s"] if "torch_unfused" in t else None
                 rows.append({
                     "cell": cell, "dtype": dtype, "T": T, "B": B, "D": D, "H": H, "blas_setting": setting,
                     "blas_kernel": kernel, "torch_threads": info["torch_threads"],
@@ -72,9 +93,13 @@ def run(opts: dict, log=print) -> dict:
                     "torch_repeats_ms": [x * 1e3 for x in t["torch"]["repeats_s"]],
                     "calls_per_repeat": {k: v["calls_per_repeat"] for k, v in t.items()},
                     "max_abs_grad_diff": diff, "load_average": _env.load_average(),
+                    "torch_unfused_ms": None if unfused_s is None else unfused_s * 1e3,
+                    "ratio_to_unfused": None if unfused_s is None else ref_s / unfused_s,
                 })
                 log(f"  gated {cell} {dtype} (T,B,D,H)={(T, B, D, H)} [{setting}, kernel {kernel}]: reference "
-                    f"{ref_s * 1e3:.3f} ms, torch {torch_s * 1e3:.3f} ms, ratio {ref_s / torch_s:.2f}")
+                    f"{ref_s * 1e3:.3f} ms, torch {torch_s * 1e3:.3f} ms, ratio {ref_s / torch_s:.2f}"
+                    + ("" if unfused_s is None else f"; torch without oneDNN {unfused_s * 1e3:.3f} ms, "
+                                                    f"ratio {ref_s / unfused_s:.2f}"))
     return {"rows": rows, "runtime": info}
 
 

@@ -94,6 +94,7 @@ def test_gated_section_rows_checks_and_report():
     for r in rows:
         assert r["reference_ms"] > 0 and r["torch_ms"] > 0 and r["ratio"] == r["reference_ms"] / r["torch_ms"]
         assert r["max_abs_grad_diff"] < (1e-10 if r["dtype"] == "float64" else 1e-4), r
+        assert (r["torch_unfused_ms"] is not None) == ((r["cell"], r["dtype"]) == ("lstm", "float32"))
     other = {**part, "rows": [{**r, "blas_setting": "OPENBLAS_CORETYPE=Haswell"} for r in rows]}
     section = gated.combine([part, other], opts)
     assert len(section["checks"]) == 4 and all(c["target"].startswith("gated, ") for c in section["checks"])
