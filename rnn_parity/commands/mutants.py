@@ -15,19 +15,21 @@ import time
 
 from ..errors import RNNParityError
 
-CELL_CHOICES = ("rnn", "lstm", "gru", "all")
+CELL_CHOICES = ("rnn", "lstm", "gru", "all")  # as `rnn-parity check --cell`
 
 
 def add_arguments(parser):
     parser.add_argument("--list", action="store_true", help="list the catalog (id, mistake, wrong line) and exit")
     parser.add_argument("--only", metavar="ID", action="append", default=[],
                         help="score only this mutant (repeatable)")
-    parser.add_argument("--cell", choices=CELL_CHOICES, default="all",
+    parser.add_argument("--cell", default="all", metavar="{rnn,lstm,gru,all}",
                         help="score only the mistakes of this cell's catalogue (default: all)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show the first failing comparison of each")
 
 
 def _chosen(args, mutants) -> list:
+    if args.cell not in CELL_CHOICES:  # checked here, not by argparse choices: one line naming every choice
+        raise RNNParityError(f"--cell must be one of {', '.join(CELL_CHOICES)}, got {args.cell!r}")
     catalogue = mutants.ALL if args.cell == "all" else mutants.for_cell(args.cell)
     if not args.only:
         return list(catalogue)

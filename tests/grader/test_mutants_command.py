@@ -60,3 +60,6 @@ def test_unknown_id(capsys):
     assert "unknown mutant id" in capsys.readouterr().err
     assert main(["mutants", "--cell", "lstm", "--only", "gru_bhn_outside_reset"]) == 2
     assert "not in the lstm catalogue" in capsys.readouterr().err
+    assert main(["mutants", "--cell", "transformer"]) == 2
+    err = capsys.readouterr().err
+    assert "--cell must be one of rnn, lstm, gru, all, got 'transformer'" in err and len(err.strip().splitlines()) == 1
