@@ -107,12 +107,11 @@ def test_gated_mutant_fails_its_check(mutant_id):
     assert all_passed(run()), "the mutant must be gone after the with block"
 
 
-@pytest.mark.parametrize("mutant_id", ["lstm_h_without_tanh", "lstm_dh_path_into_dc_dropped",
-                                       "gru_interpolation_reversed_backward"])
-def test_finite_differences_see_an_inconsistent_backward_only(mutant_id):
-    """check_grad compares the reference with itself: it catches a backward that does not match the forward,
-    and cannot see h = o*c written consistently in both (that needs forward parity against torch)."""
-    mutant = mutants.get(mutant_id)
+@pytest.mark.parametrize("mutant", mutants.GATED, ids=lambda m: m.id)
+def test_finite_differences_see_an_inconsistent_backward_only(mutant):
+    """check_grad compares the reference with itself: it catches every gated mistake whose backward does not
+    match its forward, without torch, and cannot see h = o*c written consistently in both (that needs
+    forward parity against torch)."""
     with mutants.applied(mutant):
         finite_differences_pass = all_passed(probes(f"{mutant.cell} gradcheck")())
-    assert finite_differences_pass == (mutant_id == "lstm_h_without_tanh")
+    assert finite_differences_pass == (mutant.id == "lstm_h_without_tanh")

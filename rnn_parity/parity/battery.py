@@ -49,11 +49,11 @@ GATED_BATTERY = (
     Probe("lstm vjp", "L1-uni-lstm-all-h0-T4", "vjp"),
     Probe("lstm forward", "L1-bi-lstm-all-lengths-h0-P2", "forward"),  # projection, lengths, both directions
     Probe("lstm vjp", "L1-bi-lstm-all-lengths-h0-P2", "vjp"),
-    Probe("lstm gradcheck", "L1-uni-lstm-all-h0-T3-B2", "gradcheck"),
+    Probe("lstm gradcheck", "L1-bi-lstm-all-lengths-h0-P2-T3-B2", "gradcheck"),
     Probe("gru forward", "L1-uni-gru-all-h0-torchbias-T4", "forward"),
     Probe("gru vjp", "L1-uni-gru-all-h0-torchbias-T4", "vjp"),
     Probe("gru vjp", "L1-bi-gru-last-lengths-torchbias", "vjp"),
-    Probe("gru gradcheck", "L1-uni-gru-all-h0-torchbias-T3-B2", "gradcheck"),
+    Probe("gru gradcheck", "L1-bi-gru-all-lengths-h0-torchbias-T3-B2", "gradcheck"),
 )
 BATTERY = BATTERY + GATED_BATTERY
 
