@@ -71,10 +71,10 @@ def test_every_mutant_is_killed(mutant, battery_passes_unbroken):
 # "forward": a mistake made in the forward, caught by forward parity against torch.
 GATED_CAUGHT_BY = {
     "lstm_forget_gate_missing_from_dc_prev": ("vjp", "vjp dc0"),
-    "lstm_dh_path_into_dc_dropped": ("vjp", "vjp grad Wxh"),
-    "lstm_tanh_grad_of_c": ("vjp", "vjp grad Whh"),
+    "lstm_dc_missing_dh_path": ("vjp", "vjp grad Wxh"),
+    "lstm_tanh_grad_of_cell_state": ("vjp", "vjp grad Whh"),
     "lstm_sigmoid_grad_of_preactivation": ("vjp", "vjp grad bh"),
-    "lstm_gate_order_mismatch": ("vjp", "vjp grad Wxh"),
+    "lstm_gate_order_differs_in_backward": ("vjp", "vjp grad Wxh"),
     "lstm_h_without_tanh": ("forward", "forward h_n"),
     "lstm_cell_grad_not_carried": ("vjp", "vjp dc0"),
     "lstm_dc_prev_from_incoming_only": ("vjp", "vjp dc0"),

@@ -34,7 +34,7 @@ LSTM_MUTANTS: tuple[Mutant, ...] = (
         math_correct="dc_{t-1} = dc_t * f_t", math_wrong="dc_{t-1} = dc_t", shows_in="gradients (T > 1), dc0",
         cell="lstm"),
     Mutant(
-        id="lstm_dh_path_into_dc_dropped",
+        id="lstm_dc_missing_dh_path",
         mistake="The gradient on h_t never reaches the cell state: dc_t keeps only what step t+1 sent back.",
         explanation="h_t = o_t * tanh(c_t), so c_t gets dh_t * o_t * (1 - tanh(c_t)^2) on top of dc from step t+1 "
                     "(CS231n's dnext_h path). Dropping it leaves i, f and g with only the gradient coming through "
@@ -43,7 +43,7 @@ LSTM_MUTANTS: tuple[Mutant, ...] = (
         math_correct="dc_t = dc_t(from t+1) + dh_t * o_t * (1 - tanh(c_t)^2)", math_wrong="dc_t = dc_t(from t+1)",
         cell="lstm"),
     Mutant(
-        id="lstm_tanh_grad_of_c",
+        id="lstm_tanh_grad_of_cell_state",
         mistake="tanh' of the cell state is taken as 1 - c**2 instead of 1 - tanh(c)**2.",
         explanation="h_t = o_t * tanh(c_t), and tanh'(c) = 1 - tanh(c)^2: the cache's tanh(c_t) is what gets "
                     "squared. Squaring c_t itself is the derivative at the wrong point, and since |c| is not bounded "
@@ -65,7 +65,7 @@ LSTM_MUTANTS: tuple[Mutant, ...] = (
         math_correct="da_i = di * i * (1 - i)  (and f, o alike)", math_wrong="da_i = di * a_i * (1 - a_i)",
         cell="lstm"),
     Mutant(
-        id="lstm_gate_order_mismatch",
+        id="lstm_gate_order_differs_in_backward",
         mistake="The backward stacks the gate gradients as i, f, o, g while the forward slices the gates as i, f, g, o.",
         explanation="The 4H rows of W and b hold the gates in one order (torch's i, f, g, o); the gradient on a "
                     "must be stacked in the same order. CS231n's assignment uses i, f, o, g: a backward carried over "

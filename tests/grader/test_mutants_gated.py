@@ -13,10 +13,10 @@ from rnn_parity.mutants_gated import GATED
 # The mistakes issue 19 asks for, by the id that makes each one.
 REQUIRED = {
     "the forget gate missing from dc_prev": "lstm_forget_gate_missing_from_dc_prev",
-    "the dnext_h path into dc dropped": "lstm_dh_path_into_dc_dropped",
-    "tanh' taken of c instead of tanh(c)": "lstm_tanh_grad_of_c",
+    "the dnext_h path into dc dropped": "lstm_dc_missing_dh_path",
+    "tanh' taken of c instead of tanh(c)": "lstm_tanh_grad_of_cell_state",
     "a sigmoid derivative taken from the pre-activation": "lstm_sigmoid_grad_of_preactivation",
-    "gate slices in one order in forward and another in backward": "lstm_gate_order_mismatch",
+    "gate slices in one order in forward and another in backward": "lstm_gate_order_differs_in_backward",
     "h = o*c without the tanh": "lstm_h_without_tanh",
     "the cell gradient not carried back through time": "lstm_cell_grad_not_carried",
     "the GRU's interpolation reversed in the forward only": "gru_interpolation_reversed_forward",
