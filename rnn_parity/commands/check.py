@@ -2,8 +2,9 @@
 grid of configs.
 
 --cell picks the cells whose grids run; the default, all, runs the Elman RNN's, the LSTM's and the GRU's.
-One row per config and quantity (each row names its cell) with the largest absolute and relative difference, the share of the
-tolerance it used and PASS/FAIL; a summary line; exit status 0 only if every comparison passes.
+One row per config and quantity (each row names its cell) with the largest absolute and relative difference,
+the share of the tolerance it used and PASS/FAIL; a summary line per cell and dtype; exit status 0 only if
+every comparison passes.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from ..errors import RNNParityError
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true",
-                        help="a few configs that still touch every option, and two trajectories (a few seconds)")
+                        help="per cell, a few configs that still touch every option, two trajectories and two gradchecks")
     parser.add_argument("--cell", default="all", metavar="{rnn,lstm,gru,all}",
                         help="whose grid to run: rnn, lstm, gru, or all three (default)")
     parser.add_argument("--device", default="cpu",

@@ -254,5 +254,4 @@ def check_gradcheck(s: Setup, reduction: str = "sum") -> list[Comparison]:
 __all__ = ["CLIP_METHODS", "GRADCHECK_EPSILON", "LOSS_QUANTITIES", "check_clip", "check_forward", "check_gradcheck",
            "check_loss", "check_vjp", "clip_numpy", "clip_torch", "clipping_active", "forward_numpy",
            "forward_torch", "grads_named", "loss_numpy", "loss_torch", "parity", "parts", "state_named", "time_major",
-           "torch_grads",
-           "vjp_numpy", "vjp_torch"]
+           "torch_grads", "vjp_numpy", "vjp_torch"]

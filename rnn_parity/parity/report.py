@@ -1,8 +1,9 @@
 """The report of `rnn-parity check`: every check over the grid, folded into one row per config and quantity.
 
-Each row names its cell (rnn, lstm, gru) beside its config. A row holds the largest absolute and relative difference over what it groups, the share of the
-tolerance used, where that peaks, and PASS/FAIL. Comparisons are grouped by their structured fields
-(group, quantity, member, step), never by parsing their names.
+Each row names its cell (rnn, lstm, gru) beside its config. A row holds the largest absolute and relative
+difference over what it groups, the share of the tolerance used, where that peaks, and PASS/FAIL.
+Comparisons are grouped by their structured fields (group, quantity, member, step), never by parsing
+their names.
 """
 from __future__ import annotations
 
@@ -211,12 +212,13 @@ def summary_lines(rows: list[Row]) -> list[str]:
 def format_report(rows: list[Row], seconds: float | None = None, device: str = "cpu") -> str:
     width = max([len("config")] + [len(r.config) for r in rows])
     qwidth = max([len("quantity")] + [len(r.quantity) for r in rows])
-    header = (f"{'cell':<4}  {'config':<{width}}  {'quantity':<{qwidth}}  {'max abs':>9}  {'max rel':>9}  {'of tol':>6}  "
-              f"result  worst at")
+    header = (f"{'cell':<4}  {'config':<{width}}  {'quantity':<{qwidth}}  {'max abs':>9}  {'max rel':>9}  "
+              f"{'of tol':>6}  result  worst at")
     lines = [header, "-" * len(header)]
     for r in rows:
         lines.append(f"{r.cell:<4}  {r.config:<{width}}  {r.quantity:<{qwidth}}  {_fmt(r.max_abs):>9}  "
-                     f"{_fmt(r.max_rel):>9}  {_used(r.used):>6}  {'PASS' if r.passed else 'FAIL':<6}  {r.worst}".rstrip())
+                     f"{_fmt(r.max_rel):>9}  {_used(r.used):>6}  {'PASS' if r.passed else 'FAIL':<6}  "
+                     f"{r.worst}".rstrip())
     failed = [r for r in rows if not r.passed]
     if failed:
         lines.append("")

@@ -95,7 +95,7 @@ TRAJECTORY_GRID = [
     ("adam-clipnorm", "L1-bi-gru-all-lengths-nobias"),
     ("adam-amsgrad-wd-clipvalue", "L2-bi-gru-last-h0-torchbias"),
     ("seeds-sgd", "L1-uni-gru-last-ids-D8-H6-O2-B1"),
-    ("tbptt-adam-clipvalue", "L1-uni-gru-all-ids-D6-T4-B2-torchbias"),
+    ("tbptt-adam-clipvalue", "L1-uni-gru-all-ids-torchbias-D6-T4-B2"),
     ("adam-clipnorm", "L2-bi-gru-all-lengths-h0-torchbias-f32"),
     ("sgd-momentum-clipnorm", "L1-uni-gru-last-emb-f32"),
 ]
