@@ -20,7 +20,7 @@ from .trajectory import check_trajectory
 
 
 class Probe(NamedTuple):
-    label: str  # what kind of check: forward, vjp, loss, clip, trajectory, trainer, gradcheck
+    label: str  # what kind of check: forward, vjp, loss, clip, trajectory, trainer, gradcheck ("lstm vjp": gated)
     case: str  # a case id
     check: str  # "forward" | "vjp" | "loss" | "clip" | "gradcheck" | "trajectory:<recipe>" | "trainer:<recipe>"
 
@@ -29,7 +29,7 @@ class Probe(NamedTuple):
         return case(self.case).cell
 
 
-BATTERY = (
+RNN_BATTERY = (
     Probe("forward", "L1-uni-tanh-last", "forward"),
     Probe("forward", "L1-uni-tanh-all-ids-h0-T4", "forward"),
     Probe("vjp", "L1-uni-tanh-last", "vjp"),
@@ -55,7 +55,7 @@ GATED_BATTERY = (
     Probe("gru vjp", "L1-bi-gru-last-lengths-torchbias", "vjp"),
     Probe("gru gradcheck", "L1-bi-gru-all-lengths-h0-torchbias-T3-B2", "gradcheck"),
 )
-BATTERY = BATTERY + GATED_BATTERY
+BATTERY = RNN_BATTERY + GATED_BATTERY
 
 
 def battery_for(cell: str) -> tuple:
@@ -112,5 +112,5 @@ def first_failure(probes=None) -> str:
     return "" if failing is None else failing[1]
 
 
-__all__ = ["BATTERY", "GATED_BATTERY", "Probe", "battery_for", "first_failing", "first_failure", "probe_failure",
+__all__ = ["BATTERY", "GATED_BATTERY", "RNN_BATTERY", "Probe", "battery_for", "first_failing", "first_failure", "probe_failure",
            "run_probe"]
