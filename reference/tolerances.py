@@ -30,7 +30,8 @@ GRADCHECK_EPSILON = 1e-6
 TRAJECTORY_FLOAT64 = 1e-9
 
 # Trajectories in float32, documented per N: max |param_mine - param_theirs| after at most N steps.
-# Measured (parity suite, lr 1e-2..5e-2, clipping active): <= 6.6e-7 after 50 steps, <= 2.3e-6 after 200.
+# Measured (rnn-parity check, every cell, lr 1e-2..5e-2, clipping active): <= 1.9e-6 after 50 steps (RNN and LSTM;
+# GRU 9.5e-7); the RNN measured <= 2.3e-6 after 200.
 TRAJECTORY_FLOAT32 = {50: 1e-5, 200: 1e-4}
 
 
