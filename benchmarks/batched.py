@@ -46,10 +46,10 @@ def contenders(params, x: np.ndarray, targets: np.ndarray):
     return {"reference": reference, "torch": torch_step}, model
 
 
-def make_pair(T: int, B: int, D: int, H: int, dtype: str, seed: int = 0):
+def make_pair(T: int, B: int, D: int, H: int, dtype: str, seed: int = 0, cell: str = "rnn"):
     from rnn_parity.reference import RNNConfig, init_params
 
-    config = RNNConfig(input_size=D, hidden_size=H, output_size=D, output="all")
+    config = RNNConfig(input_size=D, hidden_size=H, output_size=D, output="all", cell=cell)
     params = init_params(config, seed=seed, dtype=dtype)
     rng = np.random.default_rng([seed, T, B, D, H])
     x = rng.standard_normal((T, B, D)).astype(dtype)

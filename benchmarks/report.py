@@ -99,6 +99,35 @@ def _batched(s: dict) -> list[str]:
     return out
 
 
+def _gated(s: dict) -> list[str]:
+    st = s["settings"]
+    out = [f"The batched call of Benchmark 2 with cell=\"lstm\" and cell=\"gru\" (nn.LSTM / nn.GRU in TorchRNN): output "
+           f"{st['output']}, input {st['input']}, bias {st['bias']}, init {st['init']}, {st['threads']} thread. "
+           f"Each pair measured in one process, interleaved; median of {st['repeats']} repeats of at least "
+           f"{st['min_seconds_per_repeat']} s each, after {st['warmup_rounds']} warm-up round(s). ratio = reference / "
+           "torch. The section runs twice, in two worker processes: with the OpenBLAS kernel setting of the "
+           "environment and with the other one (OPENBLAS_CORETYPE unset, or forced to Haswell); 'kernel' is the one "
+           "in force, read back with threadpoolctl. load = the 1-minute load average after the measurement. torch runs "
+           "a float32 LSTM through oneDNN's fused RNN kernel; those rows also time torch with oneDNN off (the "
+           "unfused path it takes for float64 and the GRU): 'no oneDNN'.", ""]
+    groups: dict[tuple, list] = {}
+    for r in s["rows"]:
+        groups.setdefault((r["cell"], r["blas_setting"]), []).append(r)
+    for (cell, setting), rows in groups.items():
+        out.append(f"**{cell.upper()}, {setting}** (kernel {rows[0]['blas_kernel']}; torch threads "
+                   f"{rows[0]['torch_threads']}, numpy BLAS threads {rows[0]['numpy_blas_threads']})")
+        out.append("")
+        out += _table(["dtype", "(T, B, D, H)", "reference ms", "torch ms", "ratio", "torch ms, no oneDNN",
+                       "ratio to it", "max abs grad diff", "load"],
+                      [[r["dtype"], f"({r['T']}, {r['B']}, {r['D']}, {r['H']})", f"{r['reference_ms']:.3f}",
+                        f"{r['torch_ms']:.3f}", f"{r['ratio']:.2f}",
+                        "-" if r.get("torch_unfused_ms") is None else f"{r['torch_unfused_ms']:.3f}",
+                        "-" if r.get("ratio_to_unfused") is None else f"{r['ratio_to_unfused']:.2f}",
+                        f"{r['max_abs_grad_diff']:.1e}",
+                        f"{r['load_average'][0]:.2f}" if r.get("load_average") else "n/a"] for r in rows])
+    return out
+
+
 def _long(s: dict) -> list[str]:
     st = s["settings"]
     out = [f"One sequence, B={st['B']}, H={st['H']}, {st['input']}, output {st['output']}, {st['dtype']}; "
@@ -149,7 +178,7 @@ def _profile(s: dict) -> list[str]:
     return out
 
 
-RENDERERS = {"sentiment": _sentiment, "batched": _batched, "long": _long, "suite": _suite, "profile": _profile,
+RENDERERS = {"sentiment": _sentiment, "batched": _batched, "gated": _gated, "long": _long, "suite": _suite, "profile": _profile,
              "processes": _processes}
 
 

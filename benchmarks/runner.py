@@ -1,7 +1,7 @@
 """`rnn-parity bench`: runs the benchmark sections, each in its own worker process, and writes
 results.json and results.md.
 
-Sections (in run order): sentiment, batched, long, profile, processes, suite. Every timed section runs in
+Sections (in run order): sentiment, batched, gated, long, profile, processes, suite. Every timed section runs in
 a fresh worker with its thread counts fixed at start-up (1 thread, or all cores for the second half of
 "batched"); "processes" and "suite" run their commands as subprocesses of the parent.
 """
@@ -22,6 +22,7 @@ from .batched import SIZES
 SECTIONS: dict[str, tuple[str, tuple | None]] = {
     "sentiment": ("sentiment", (1,)),
     "batched": ("batched", (1, None)),
+    "gated": ("gated", (1,)),
     "long": ("long_sequences", (1,)),
     "profile": ("profiling", (1,)),
     "processes": ("processes", None),
@@ -43,13 +44,19 @@ def default_options(quick: bool) -> dict:
             "thread_settings": [1, None], "process_epochs": 1000, "process_rounds": 3}
 
 
-def _run_worker(module: str, opts: dict, threads: int | None, log) -> dict:
+def _run_worker(module: str, opts: dict, threads: int | None, log, env_overrides: dict | None = None) -> dict:
+    """One worker process; env_overrides: variables to set (None: unset) over the thread environment."""
     with tempfile.TemporaryDirectory(prefix="rnn-parity-bench-") as tmp:
         options_path, result_path = Path(tmp) / "options.json", Path(tmp) / "result.json"
         options_path.write_text(json.dumps({**opts, "threads": threads or _env.cpu_count()}), encoding="utf-8")
         cmd = [sys.executable, "-m", "rnn_parity.benchmarks.worker", module, str(options_path), str(result_path)]
-        proc = subprocess.run(cmd, env=_env.thread_env(threads), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True)
+        env = _env.thread_env(threads)
+        for var, value in (env_overrides or {}).items():
+            if value is None:
+                env.pop(var, None)
+            else:
+                env[var] = value
+        proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         for line in proc.stderr.splitlines():
             if line.startswith("  "):
                 log(line)
@@ -68,8 +75,11 @@ def run_section(name: str, opts: dict, log) -> dict:
         else:
             if name == "batched":
                 settings = tuple(opts["thread_settings"])
-            parts = [_run_worker(module_name, opts, threads, log) for threads in settings]
             module = importlib.import_module(f"rnn_parity.benchmarks.{module_name}")
+            if name == "gated":  # one thread, once per OpenBLAS kernel setting
+                parts = [_run_worker(module_name, opts, 1, log, env) for env in module.blas_settings()]
+            else:
+                parts = [_run_worker(module_name, opts, threads, log) for threads in settings]
             if hasattr(module, "combine"):
                 record = module.combine(parts, opts)
                 record["runtime"] = [p["runtime"] for p in parts]

@@ -6,7 +6,8 @@ import numpy as np
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-a)), written as (1 + tanh(a/2)) / 2: the same function, and it never overflows."""
-    s = np.tanh(a * 0.5)
+    s = np.multiply(a, 0.5)
+    np.tanh(s, out=s)
     s += 1.0
     s *= 0.5
     return s

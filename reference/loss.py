@@ -58,12 +58,14 @@ def scored_positions(params: Params, cache: model.ForwardCache):
     return mask.T if params.config.batch_first else mask
 
 
-def loss_and_all_grads(params: Params, x, targets, h0=None, lengths=None, reduction: str = "sum", dh_n=None):
-    """Like loss_and_grads, also returning dx, dh0 and h_n (for gradcheck and truncated BPTT)."""
+def loss_and_all_grads(params: Params, x, targets, h0=None, lengths=None, reduction: str = "sum", dh_n=None,
+                       need_dx: bool = True):
+    """Like loss_and_grads, also returning dx, dh0 and h_n (for gradcheck and truncated BPTT); need_dx as
+    model.backward's (False: dx is None)."""
     logits, h_n, cache = model.forward(params, x, h0=h0, lengths=lengths)
     targets = check_targets(targets, logits.shape, params.config.output_size)
     loss, dlogits = softmax_cross_entropy(logits, targets, scored_positions(params, cache), reduction)
-    grads, dx, dh0 = model.backward(params, cache, dlogits, dh_n)
+    grads, dx, dh0 = model.backward(params, cache, dlogits, dh_n, need_dx)
     return loss, grads, dx, dh0, h_n
 
 
@@ -73,5 +75,5 @@ def loss_and_grads(params: Params, x, targets, h0=None, lengths=None, reduction:
     targets: (B,) for output="last"; (T, B) for "all" ((B, T) if batch_first), padded steps ignored.
     Returns (loss: float, grads: Params).
     """
-    loss, grads, _, _, _ = loss_and_all_grads(params, x, targets, h0, lengths, reduction)
+    loss, grads, _, _, _ = loss_and_all_grads(params, x, targets, h0, lengths, reduction, need_dx=False)
     return loss, grads

@@ -57,10 +57,11 @@ def input_projection(params: Params, keys: LayerKeys, x_in: np.ndarray, token_id
         xproj = Wxh.T[x_in]
     else:
         xproj = x_in @ Wxh.T
+    # In place: xproj is a fresh array either way, and a (T, B, G*H) temporary per bias costs more than its sum.
     if keys.bh:
-        xproj = xproj + params[keys.bh]
+        xproj += params[keys.bh]
     if keys.bhh and fold_bhh:
-        xproj = xproj + params[keys.bhh]
+        xproj += params[keys.bhh]
     return xproj
 
 
@@ -162,13 +163,15 @@ def final_state_grad(dh_n, config: RNNConfig, B: int, dtype) -> tuple:
     return tuple(grads)
 
 
-def backward(params: Params, cache: ForwardCache, dlogits, dh_n=None):
+def backward(params: Params, cache: ForwardCache, dlogits, dh_n=None, need_dx: bool = True):
     """Backpropagation through time.
 
     dlogits: upstream gradient, the shape of forward's logits. dh_n: (L*dirs, B, S) upstream gradient on
     h_n (e.g. from the next chunk in truncated BPTT) or None; for the LSTM the pair (dh_n, dc_n).
-    Returns grads (Params, same names as params), dx (the shape of x; None for token ids) and
-    dh0 (L*dirs, B, S); for the LSTM dh0 is the pair (dh0, dc0).
+    need_dx: False when the caller drops dx (training): the (T*B, G*H) x (G*H, D) product of layer 0's input
+    gradient is then skipped, as torch skips it for an input that needs no grad (an embedding still gets it).
+    Returns grads (Params, same names as params), dx (the shape of x; None for token ids or need_dx=False)
+    and dh0 (L*dirs, B, S); for the LSTM dh0 is the pair (dh0, dc0).
     """
     config = cache.config
     S, dirs, L = config.state_size, config.num_directions, config.num_layers
@@ -199,7 +202,8 @@ def backward(params: Params, cache: ForwardCache, dlogits, dh_n=None):
     for layer in reversed(range(L)):
         x_in = cache.inputs[layer]
         token_ids = cache.token_ids and layer == 0
-        din = None if token_ids else np.zeros(x_in.shape, dtype)
+        skip = token_ids or (layer == 0 and not need_dx and cache.ids is None)
+        din = None if skip else np.zeros(x_in.shape, dtype)
         if cache.mask is not None and dout is not None:
             dout = dout * cache.mask  # padded outputs are constant zeros: no gradient flows through them
         for keys in keys_by_layer(config)[layer]:

@@ -18,7 +18,8 @@ def train_step(params, optimizer, x, targets, h0=None, lengths=None, reduction: 
     truncated BPTT, as min-char-rnn carries hprev. A non-finite gradient raises ValueError naming it,
     and params are left as they were.
     """
-    value, grads, _, _, h_n = loss.loss_and_all_grads(params, x, targets, h0, lengths, reduction, dh_n)
+    value, grads, _, _, h_n = loss.loss_and_all_grads(params, x, targets, h0, lengths, reduction, dh_n,
+                                                      need_dx=False)
     grads = apply_update(params, grads, optimizer, clip_value, clip_norm)
     return value, grads, h_n
 

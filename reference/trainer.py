@@ -154,7 +154,7 @@ class Trainer:
         targets = check_targets(targets, logits.shape, self.config.output_size)
         value, dlogits = loss.softmax_cross_entropy(logits, targets, loss.scored_positions(params, cache),
                                                     self.reduction)
-        grads, _, _ = model.backward(params, cache, dlogits, dh_n)
+        grads, _, _ = model.backward(params, cache, dlogits, dh_n, need_dx=False)
         for name, view in self.grads.items():
             np.copyto(view, grads[name])
         return value, logits, h_n

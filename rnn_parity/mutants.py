@@ -9,13 +9,15 @@ mutated code in for the duration of a `with` block:
     with applied(CATALOG[0]):
         reference.forward(...)        # now runs the mistake
 
-The grader replays a student's calls on each mutant and names the mistake whose results the
-student's match; `rnn-parity mutants` checks that the parity suite kills every one.
+The grader replays a student's calls on each mutant of CATALOG (the RNN's) and names the mistake whose
+results the student's match; `rnn-parity mutants` checks that the parity suite kills every one of ALL,
+the RNN's and the gated cells' (GATED, from rnn_parity.mutants_gated).
 
 NumPy only: importing this module never imports torch.
 """
 from __future__ import annotations
 
+from .mutants_gated import GATED as _GATED
 from .mutation import CatalogDriftError, Edit, Mutant, applied, compatible, mutated_sources  # noqa: F401
 
 LAYERS = "rnn_parity.reference.layers"
@@ -269,7 +271,19 @@ CATALOG += (
         shows_in="gradient of the bias (batches of more than one)"),
 )
 
-BY_ID = {m.id: m for m in CATALOG}
+# The gated cells' mistakes (rnn_parity.mutants_gated). CATALOG stays the RNN's, the one the grader replays
+# for RNN code; ALL is the whole catalogue, which `rnn-parity mutants` scores and the parity suite must kill.
+GATED = _GATED
+ALL: tuple[Mutant, ...] = CATALOG + GATED
+CELLS = ("rnn", "lstm", "gru")
+BY_ID = {m.id: m for m in ALL}
+
+
+def for_cell(cell: str) -> tuple[Mutant, ...]:
+    """The catalogue of one cell: "rnn" (CATALOG), "lstm" or "gru"."""
+    if cell not in CELLS:
+        raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {cell!r}")
+    return tuple(m for m in ALL if m.cell == cell)
 
 
 def get(mutant_id: str) -> Mutant:

@@ -38,6 +38,7 @@ class Mutant:
     shows_in: str = "gradients"  # which results reveal it (for people reading the catalog)
     extra_edits: tuple = field(default_factory=tuple)  # more Edit()s: the same mistake elsewhere (fused.py)
     graded: bool = True  # False: the grader's plans (plain SGD) cannot show it; the parity suite must
+    cell: str = "rnn"  # whose catalogue: "rnn" (the RNN and the shared code: loss, optimizers...), "lstm", "gru"
 
     @property
     def edits(self) -> tuple:

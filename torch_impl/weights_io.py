@@ -110,7 +110,10 @@ def load_weights(path, config: RNNConfig | dict | None = None, scheme: str = "au
     arrays, stored = reader(path)
     what = f"load_weights({os.path.basename(path)})"
     arrays = {k: as_numpy(v, k, what) for k, v in arrays.items()}
-    if scheme != "auto" or detect_scheme(arrays):
+    # A seed scheme holds an RNN only: a file that records a gated cell keeps the reference's names even where
+    # they spell a scheme's (an LSTM's Wxh, Whh, bh, Why, by are karpathy's names).
+    gated = (stored or {}).get("cell", "rnn") != "rnn"
+    if scheme != "auto" or (detect_scheme(arrays) and not gated):
         overrides = {**(stored or {}), **_as_dict(config)}
         if stored is None:
             _warn_assumed(path, overrides, stacklevel=2)  # point at load_weights' caller

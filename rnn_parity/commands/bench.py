@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import RNNParityError
 
-NAMES = ("sentiment", "batched", "long", "profile", "processes", "suite")
+NAMES = ("sentiment", "batched", "gated", "long", "profile", "processes", "suite")
 
 
 def _positive_int(text: str) -> int:

@@ -21,8 +21,10 @@ from .convert_stock import parse_config, run_stock  # noqa: F401 - parse_config 
 def add_arguments(parser) -> None:
     from ..torch_impl import SCHEMES
 
-    parser.add_argument("input", metavar="IN", help="weight file to read (.npz, .pt, .safetensors)")
-    parser.add_argument("output", metavar="OUT", help="weight file to write (.npz, .pt, .safetensors)")
+    parser.add_argument("input", metavar="IN",
+                        help="weight file to read (.npz, .pt, .safetensors; Keras .keras, .h5, .weights.h5)")
+    parser.add_argument("output", metavar="OUT",
+                        help="weight file to write (.npz, .pt, .safetensors; Keras .weights.h5/.h5/.keras with --like)")
     parser.add_argument("--scheme", default="auto", choices=("auto", *SCHEMES),
                         help="naming scheme of IN's arrays when they are seed-style (default: detect)")
     parser.add_argument("--to-scheme", choices=tuple(SCHEMES),
@@ -47,12 +49,16 @@ def add_arguments(parser) -> None:
                              "readings fit (head=none: no head; rnn=i2h+h2h for a hand-written pair); gates=ifog: "
                              "the order a hand-written LSTM/GRU stores its gates in")
     parser.add_argument("--like", metavar="THEIR.pt",
-                        help="write OUT as a state_dict with the key names and dtypes of this checkpoint")
+                        help="write OUT as a state_dict with the key names and dtypes of this checkpoint (or, for a "
+                             "Keras OUT, in the layout of this Keras file)")
 
 
 def run(args) -> int:
     from .convert_checkpoint import run_like, run_read, wants_structure
+    from .convert_keras import run_keras, wants_keras
 
+    if wants_keras(args):  # .keras, .h5, .weights.h5 on either side
+        return run_keras(args)
     if args.forward and not args.model:
         raise RNNParityError("--forward needs --model FILE.py:NAME")
     if args.like or (args.model and not wants_structure(args)):

@@ -29,6 +29,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-control", action="store_true",
                         help="skip the control run (a NumPy copy started one ulp away), about 25%% faster")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.add_argument("--cell", default="rnn", metavar="{rnn,lstm,gru}",
+                        help="the seed's Elman RNN (default), or the same task with an LSTM or a GRU "
+                             "(torch's default init and a learning rate of their own; files sentiment-CELL.*)")
 
 
 def run(args) -> int:
@@ -41,6 +44,7 @@ def run(args) -> int:
         raise RNNParityError(f"--epochs must be a positive integer, got {args.epochs}")
     if args.seed < 0:
         raise RNNParityError(f"--seed must be >= 0, got {args.seed}")
+    cell = training.check_cell(args.cell)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise RNNParityError(f"--out {str(out)!r} is a file, not a directory")
@@ -48,22 +52,24 @@ def run(args) -> int:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise RNNParityError(f"cannot create the output directory {str(out)!r}: {e.strerror or e}") from None
-    plot_path = check_writable(out / "sentiment.png", "plot")
-    weights_path = out / "sentiment.npz"
+    stem = "sentiment" if cell == "rnn" else f"sentiment-{cell}"  # a gated run leaves the RNN's files alone
+    plot_path = check_writable(out / f"{stem}.png", "plot")
+    weights_path = out / f"{stem}.npz"
 
     task = training.load_task("sentiment")
-    p = task.defaults
+    p = task.recipe(cell)
     print("rnn-parity demo: the sentiment task of seeds 000/004, NumPy reference and torch side by side")
     print(f"  {len(task.train)} training / {len(task.test)} test phrases, {len(task.vocab)}-word vocabulary, "
-          f"many-to-one RNN with H={p.hidden}")
-    print(f"  one init (randn/1000, zero biases, seed {args.seed}) converted to torch with to_torch; the same "
+          f"many-to-one {cell.upper()} with H={p.hidden}")
+    init = "randn/1000, zero biases" if cell == "rnn" else f"{training.INIT_LABELS[p.init]}, as nn.{cell.upper()}'s"
+    print(f"  one init ({init}, seed {args.seed}) converted to torch with to_torch; the same "
           f"shuffled example order for both")
     print(f"  per-example SGD lr {p.lr:g}, element-wise clip [-{p.clip_value:g}, {p.clip_value:g}], "
           f"{args.epochs} epochs, float64")
     print()
     start = time.perf_counter()
     result = training.train(task, framework="both", epochs=args.epochs, seed=args.seed,
-                            progress=False if args.no_progress else None, control=not args.no_control)
+                            progress=False if args.no_progress else None, control=not args.no_control, cell=cell)
     plot_training(result, plot_path)
     save_weights(result.params["numpy"], str(weights_path))
     seconds = time.perf_counter() - start

@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--framework", default="both", metavar="{numpy,torch,both}",
                         help="which implementation trains; 'both' runs them in lockstep from the same "
                              "converted weights and reports their largest parameter difference (default: both)")
+    parser.add_argument("--cell", default="rnn", metavar="{rnn,lstm,gru}",
+                        help="the recurrent cell: the seeds' Elman RNN (default), or an LSTM or GRU (nn.LSTM/nn.GRU), "
+                             "which start from torch's default init with a learning rate of their own per task")
     parser.add_argument("--epochs", type=int, default=None, help="passes over the training set (default: the seed's)")
     parser.add_argument("--hidden", type=int, default=None, help="hidden size H (default: the seed's)")
     parser.add_argument("--lr", type=float, default=None, help="SGD learning rate (default: the seed's)")
@@ -61,6 +64,7 @@ def check_common(args) -> None:
 
     if args.task not in training.TASKS:
         raise RNNParityError(f"unknown task {args.task!r}; choose one of {', '.join(training.TASKS)}")
+    training.check_cell(getattr(args, "cell", "rnn"))
     if args.framework not in training.FRAMEWORK_CHOICES:
         raise RNNParityError(f"unknown framework {args.framework!r}; "
                              f"choose one of {', '.join(training.FRAMEWORK_CHOICES)}")
@@ -91,7 +95,8 @@ def check_common(args) -> None:
 
 def summary_lines(result) -> list[str]:
     """The end-of-run summary: each framework's final numbers, the parameter difference, the time."""
-    lines = [f"{result.task.name}: {result.settings['epochs']} epochs x {result.settings['examples']} examples, "
+    cell = result.settings.get("cell", "rnn")
+    lines = [f"{result.task.name}{'' if cell == 'rnn' else ' (' + cell.upper() + ')'}: {result.settings['epochs']} epochs x {result.settings['examples']} examples, "
              f"H={result.settings['hidden']}, lr {result.settings['lr']:g}, "
              f"clip {result.settings['clip_value'] if result.settings['clip_value'] is not None else 'none'}, "
              f"init {result.settings['init']}, seed {result.settings['seed']}, {result.settings['dtype']}"]
@@ -143,15 +148,29 @@ def keep_last_good(stopped, save: str | None) -> str:
     return f"{when} ({fw}) are in {target}{note}"
 
 
+def gated_recipe_line(task_name: str, cell: str, lr: float | None) -> str:
+    """What a gated cell's run starts from, said before it trains: the seeds only ever train the RNN."""
+    from .. import training
+
+    recipe = training.load_task(task_name).recipe(cell)
+    chosen = "given with --lr" if lr is not None else f"this task's {cell.upper()} default"
+    article = "an" if cell == "lstm" else "a"
+    return (f"{task_name} with {article} {cell.upper()} (nn.{cell.upper()}): init "
+            f"{training.INIT_LABELS[recipe.init]}, lr {lr if lr is not None else recipe.lr:g} ({chosen}); "
+            f"size, clip and epochs are the seed's")
+
+
 def run(args) -> int:
     from .. import training
 
     check_common(args)
+    if args.cell != "rnn":
+        print(gated_recipe_line(args.task, args.cell, args.lr))
     try:
         result = training.train(args.task, framework=args.framework, epochs=args.epochs, hidden=args.hidden,
                                 lr=args.lr, clip=args.clip, clip_norm=args.clip_norm, seed=args.seed,
                                 log_every=args.log_every, progress=False if args.no_progress else None,
-                                control=args.control)
+                                control=args.control, cell=args.cell)
     except training.TrainingDiverged as e:
         raise RNNParityError(f"{e}; {keep_last_good(e, args.save)}") from None
     except training.TrainingInterrupted as e:

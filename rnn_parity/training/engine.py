@@ -8,6 +8,7 @@ Divergence and Ctrl-C keep the last good weights (the end of the last completed 
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import time
@@ -19,8 +20,8 @@ import numpy as np
 from ..errors import RNNParityError
 from ..reference import Params, RNNConfig, layer_keys
 from .runners import NumpyRunner, StepRefused, TorchRunner
-from .tasks import (FRAMEWORK_CHOICES, FRAMEWORKS, Batch, Task, init_task_params, load_task, make_batch, tally,
-                    task_h0)
+from .tasks import (FRAMEWORK_CHOICES, FRAMEWORKS, Batch, Task, check_cell, init_task_params, load_task, make_batch,
+                    tally, task_h0)
 
 
 class TrainingDiverged(RNNParityError):
@@ -109,7 +110,8 @@ def _check_settings(epochs, hidden, lr, clip_value_, clip_norm, log_every):
 def train(task: Task | str, framework: str = "both", epochs: int | None = None, hidden: int | None = None,
           lr: float | None = None, clip: float | None | str = "seed", clip_norm: float | None = None,
           seed: int = 0, log_every: int | None = None, progress: bool | None = None,
-          log: Callable[[str], None] | None = None, dtype: str = "float64", control: bool = False) -> TrainResult:
+          log: Callable[[str], None] | None = None, dtype: str = "float64", control: bool = False,
+          cell: str = "rnn") -> TrainResult:
     """Train `task` in one framework or both in lockstep.
 
     clip: "seed" (the task's element-wise clip), a number, or None (no element-wise clipping).
@@ -118,27 +120,40 @@ def train(task: Task | str, framework: str = "both", epochs: int | None = None, 
     log: called with each report line (default: print to stdout, through tqdm.write while a bar shows).
     control: also train a second NumPy copy whose Whh starts one ulp away, and record how far the two
       drift apart: the run's own sensitivity to float64 rounding, the yardstick for numpy-vs-torch.
+    cell: "rnn" (the seeds' model), "lstm" or "gru"; a gated cell takes task.recipe(cell)'s init and lr.
     """
     task = load_task(task) if isinstance(task, str) else task
     if framework not in FRAMEWORK_CHOICES:
         raise RNNParityError(f"unknown framework {framework!r}; choose one of {', '.join(FRAMEWORK_CHOICES)}")
     if control and framework == "torch":
         raise RNNParityError("the one-ulp control is a NumPy run: use it with --framework numpy or both")
-    defaults = task.defaults
+    defaults = task.recipe(check_cell(cell))
     epochs = defaults.epochs if epochs is None else epochs
     lr = defaults.lr if lr is None else lr
     clip_value = defaults.clip_value if clip == "seed" else clip
     log_every = log_every or max(1, min(defaults.log_every, epochs))
     _check_settings(epochs, hidden, lr, clip_value, clip_norm, log_every)
-    settings = dict(framework=framework, epochs=epochs, hidden=task.config(hidden).hidden_size, lr=lr,
+    settings = dict(framework=framework, cell=cell, epochs=epochs, hidden=task.config(hidden).hidden_size, lr=lr,
                     clip_value=clip_value, clip_norm=clip_norm, seed=seed, init=defaults.init, dtype=dtype,
                     log_every=log_every, examples=len(task.train), test_examples=len(task.test), control=control)
-    if framework == "numpy":
-        return _Run(task, settings, hidden).go(progress, log)
-    from ..torch_impl.threads import torch_threads
+    with _blas_threads(cell):
+        if framework == "numpy":
+            return _Run(task, settings, hidden).go(progress, log)
+        from ..torch_impl.threads import torch_threads
 
-    with torch_threads(1):  # tiny models: one intra-op thread is fastest (see torch_threads)
-        return _Run(task, settings, hidden).go(progress, log)
+        with torch_threads(1):  # tiny models: one intra-op thread is fastest (see torch_threads)
+            return _Run(task, settings, hidden).go(progress, log)
+
+
+def _blas_threads(cell: str):
+    """One BLAS thread for a gated cell's run. Its flat gradient (4x the RNN's) crosses OpenBLAS's threading
+    threshold for dot products, and on a busy 2-core machine the threaded dot of the per-step finite screen
+    took 2 ms instead of 3 us. The RNN's stays below it, so its runs skip threadpoolctl (and its import)."""
+    if cell == "rnn":
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
 
 
 class _NoBar:
@@ -182,11 +197,9 @@ class _Run:
         self.task, self.settings, self.epochs = task, settings, opts["epochs"]
         framework = opts["framework"]
         self.frameworks = FRAMEWORKS if framework == "both" else (framework,)
-        self.config = config = task.config(hidden)
+        self.config = config = task.config(hidden, opts["cell"])
         params0 = init_task_params(config, opts["init"], seed=opts["seed"], dtype=opts["dtype"])
-        h0 = task_h0(task, config, opts["seed"])
-        if h0 is not None:
-            h0 = h0.astype(opts["dtype"])
+        h0 = task_h0(task, config, opts["seed"], opts["dtype"])
         runner_args = (opts["lr"], opts["clip_value"], opts["clip_norm"], h0)
         self.runners = [(NumpyRunner if fw == "numpy" else TorchRunner)(params0.copy(), *runner_args)
                         for fw in self.frameworks]

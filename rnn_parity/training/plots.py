@@ -40,7 +40,8 @@ def plot_training(result, path) -> Path:
     axes = fig.subplots(n_panels, 1, sharex=True)
     s = result.settings
     clip = f"clip {s['clip_value']:g}" if s.get("clip_value") else "no clip"
-    fig.suptitle(f"{result.task.name}: {' vs '.join(result.frameworks)}, {s['dtype']}, "
+    cell = "" if s.get("cell", "rnn") == "rnn" else f" ({s['cell'].upper()})"
+    fig.suptitle(f"{result.task.name}{cell}: {' vs '.join(result.frameworks)}, {s['dtype']}, "
                  f"H={s['hidden']}, SGD lr {s['lr']:g}, {clip}, seed {s['seed']}", fontsize=11)
 
     # Step 0 is the evaluation before training (the same init for every framework).

@@ -10,7 +10,7 @@ from .. import datasets as ds
 from ..errors import RNNParityError
 from ..reference import Params, RNNConfig, forward
 from ..reference.loss import softmax
-from .tasks import Example, Task, make_batch
+from .tasks import Example, Task, make_batch, repeat_state
 
 
 def check_params_fit(params: Params, task: Task) -> RNNConfig:
@@ -78,9 +78,7 @@ def position_accuracy(params: Params, task: Task, examples: list[Example] | None
     """Accuracy of the argmax prediction at each time step (many-to-many tasks), over `examples` (default: test)."""
     examples = task.test if examples is None else examples
     batch = make_batch(examples, task.output)
-    if h0 is not None:
-        h0 = np.repeat(h0, batch.x.shape[1], axis=1)
-    logits, _, _ = forward(params, batch.x, h0, batch.lengths)
+    logits, _, _ = forward(params, batch.x, repeat_state(h0, batch.x.shape[1]), batch.lengths)
     correct = logits.argmax(axis=-1) == batch.y
     mask = np.ones_like(correct) if batch.mask is None else batch.mask
     return (correct & mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)

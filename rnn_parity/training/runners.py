@@ -14,7 +14,7 @@ import numpy as np
 
 from ..reference import SGD, Params, Trainer, forward
 from ..reference.validate import first_nonfinite_in
-from .tasks import Batch, Example
+from .tasks import Batch, Example, repeat_state
 
 
 class StepRefused(Exception):
@@ -60,7 +60,7 @@ class NumpyRunner:
         return self.params.copy()
 
     def logits(self, batch: Batch) -> np.ndarray:
-        h0 = None if self.h0 is None else np.repeat(self.h0, batch.x.shape[1], axis=1)
+        h0 = repeat_state(self.h0, batch.x.shape[1])
         with np.errstate(all="ignore"):
             logits, _, _ = forward(self.params, batch.x, h0, batch.lengths)
         return logits
@@ -87,7 +87,9 @@ class TorchRunner:
         # foreach: the same update (p += -lr * g) in one call for all tensors; ~10% faster per step on CPU
         self.optimizer = torch.optim.SGD(trainable, lr=lr, foreach=True)
         self.clip_value, self.clip_norm = clip_value, clip_norm
-        self.h0 = None if h0 is None else torch.from_numpy(np.array(h0))
+        # An LSTM's state is the pair (h0, c0), as nn.LSTM takes it.
+        self.h0 = None if h0 is None else tuple(map(torch.from_numpy, map(np.array, h0))) if isinstance(h0, tuple) \
+            else torch.from_numpy(np.array(h0))
         # reference name -> the live torch parameter (SGD updates it in place)
         self._named = [(ref, self.model.get_parameter(key)) for key, ref in torch_key_map(self.config).items() if ref]
 
@@ -122,7 +124,9 @@ class TorchRunner:
 
     def logits(self, batch: Batch) -> np.ndarray:
         torch = self.torch
-        h0 = None if self.h0 is None else self.h0.repeat(1, batch.x.shape[1], 1)
+        B = batch.x.shape[1]
+        h0 = None if self.h0 is None else tuple(s.repeat(1, B, 1) for s in self.h0) if isinstance(self.h0, tuple) \
+            else self.h0.repeat(1, B, 1)
         with torch.no_grad():
             logits, _ = self.model(self._one_hot(batch.x), h0, batch.lengths)
         return logits.numpy()

@@ -44,7 +44,7 @@ def _names(result, params, fw, seed) -> list[str]:
 
 def _recurrent(result, params, fw, seed) -> list[str]:
     task = result.task
-    h0 = task_h0(task, result.config, result.settings["seed"])
+    h0 = task_h0(task, result.config, result.settings["seed"], result.settings["dtype"])
     acc = position_accuracy(params, task, task.train, h0=h0)
     ex = task.train[0]
     batch = make_batch(task.train, task.output)

@@ -6,7 +6,7 @@ optimizer step (rnn_parity.training.engine).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -14,6 +14,7 @@ import numpy as np
 from .. import datasets as ds
 from ..errors import RNNParityError
 from ..reference import Params, RNNConfig, init_params
+from ..reference.config import CELLS
 from ..reference.loss import log_softmax
 
 FRAMEWORKS = ("numpy", "torch")
@@ -71,9 +72,14 @@ class Task:
     h0_scale: float | None = None  # a seeded N(0, 1) * scale initial state (seed 002's a0); None: zeros
     notes: str = ""
 
-    def config(self, hidden: int | None = None) -> RNNConfig:
+    def config(self, hidden: int | None = None, cell: str = "rnn") -> RNNConfig:
         return RNNConfig(input_size=len(self.vocab), hidden_size=hidden or self.defaults.hidden,
-                         output_size=len(self.classes), output=self.output)
+                         output_size=len(self.classes), output=self.output, cell=cell)
+
+    def recipe(self, cell: str = "rnn") -> TaskDefaults:
+        """The defaults for `cell`: the seed's own for the RNN; for a gated cell the seed's size, clip and
+        epochs with GATED_RECIPES' init and learning rate."""
+        return self.defaults if cell == "rnn" else replace(self.defaults, **GATED_RECIPES[cell][self.name])
 
 
 TASK_DEFAULTS: dict[str, TaskDefaults] = {
@@ -89,6 +95,27 @@ TASK_DEFAULTS: dict[str, TaskDefaults] = {
                           source="seed 002: n_x=27, H=100, random a0, SGD lr 0.01, no clipping; init randn*0.01 "
                                  "(the seed's randn is unscaled), 300 steps"),
 }
+
+
+# The seeds train Elman RNNs only. For an LSTM or a GRU a user keeps the task's size, clip and epochs, takes
+# torch's default init (every tensor ~ U(-1/sqrt(H), 1/sqrt(H)), what nn.LSTM/nn.GRU start from) and picks a
+# learning rate that trains: gated cells take larger steps than the seeds' RNN lrs (a sigmoid gate passes a
+# quarter of the gradient at most). The lrs below reach the accuracies recorded in docs/training.md.
+GATED_RECIPES: dict[str, dict[str, dict]] = {
+    "lstm": {"sentiment": dict(init="torch", lr=5e-2), "fibonacci": dict(init="torch", lr=1e-2),
+             "names": dict(init="torch", lr=1e-2), "recurrent": dict(init="torch", lr=1e-1)},
+    "gru": {"sentiment": dict(init="torch", lr=5e-2), "fibonacci": dict(init="torch", lr=1e-2),
+            "names": dict(init="torch", lr=1e-2), "recurrent": dict(init="torch", lr=1e-1)},
+}
+INIT_LABELS = {"sentiment": "randn/1000, zero biases", "fibonacci": "randn*0.1, zero biases",
+               "dlai": "randn*0.01, zero biases", "torch": "torch's default, U(-1/sqrt(H), 1/sqrt(H)) for every tensor",
+               "randn": "randn*0.01, zero biases"}
+
+
+def check_cell(cell: str) -> str:
+    if cell not in CELLS:
+        raise RNNParityError(f"unknown cell {cell!r}; choose one of {', '.join(CELLS)}")
+    return cell
 
 
 def _sentiment() -> Task:
@@ -152,12 +179,28 @@ def load_task(name: str) -> Task:
         raise RNNParityError(f"unknown task {name!r}; choose one of {', '.join(TASKS)}") from None
 
 
-def task_h0(task: Task, config: RNNConfig, seed: int):
-    """The task's h0 for one sequence, (1, 1, H), or None."""
+def task_h0(task: Task, config: RNNConfig, seed: int, dtype=None):
+    """The task's h0 for one sequence, (1, 1, H), or None; an LSTM's is the pair (h0, zeros c0): seed 002
+    draws its a0 at random and has no cell state to draw. dtype: cast to it (None: float64)."""
     if task.h0_scale is None:
         return None
     rng = np.random.default_rng([seed, 2])
-    return rng.standard_normal((config.num_layers * config.num_directions, 1, config.hidden_size)) * task.h0_scale
+    n = config.num_layers * config.num_directions
+    h0 = rng.standard_normal((n, 1, config.state_size)) * task.h0_scale
+    if dtype is not None:
+        h0 = h0.astype(dtype)
+    if config.has_cell_state:
+        return h0, np.zeros((n, 1, config.hidden_size), dtype=h0.dtype)
+    return h0
+
+
+def repeat_state(h0, batch: int):
+    """A one-sequence state (h0 (n, 1, S), or an LSTM's pair) repeated over `batch` sequences; None stays None."""
+    if h0 is None:
+        return None
+    if isinstance(h0, tuple):
+        return tuple(np.repeat(s, batch, axis=1) for s in h0)
+    return np.repeat(h0, batch, axis=1)
 
 
 # --------------------------------------------------------------------------------------------

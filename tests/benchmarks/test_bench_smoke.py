@@ -79,3 +79,32 @@ def test_classic_loop_runs_as_seed_000s_script(capsys):
     cmds = processes.commands(7, "OUT")
     assert set(cmds) == {"classic", "train", "demo"}
     assert cmds["classic"][-2:] == ["--epochs", "7"] and "numpy" in cmds["train"] and "OUT" in cmds["demo"]
+
+
+def test_gated_section_rows_checks_and_report():
+    """The gated section in-process at one tiny size: a row per cell and dtype with matching gradients, a
+    check per cell and OpenBLAS setting, and the report's table."""
+    from rnn_parity.benchmarks import gated, report
+
+    opts = {"sizes": [[3, 2, 4, 5]], "repeats": 1, "warmup": 0, "min_time": 0.0, "seed": 0, "threads": 1}
+    part = gated.run(opts, log=lambda line: None)
+    rows = part["rows"]
+    assert [(r["cell"], r["dtype"]) for r in rows] == [("lstm", "float64"), ("lstm", "float32"),
+                                                       ("gru", "float64"), ("gru", "float32")]
+    for r in rows:
+        assert r["reference_ms"] > 0 and r["torch_ms"] > 0 and r["ratio"] == r["reference_ms"] / r["torch_ms"]
+        assert r["max_abs_grad_diff"] < (1e-10 if r["dtype"] == "float64" else 1e-4), r
+        assert (r["torch_unfused_ms"] is not None) == ((r["cell"], r["dtype"]) == ("lstm", "float32"))
+    other = {**part, "rows": [{**r, "blas_setting": "OPENBLAS_CORETYPE=Haswell"} for r in rows]}
+    section = gated.combine([part, other], opts)
+    assert len(section["checks"]) == 4 and all(c["target"].startswith("gated, ") for c in section["checks"])
+    md = "\n".join(report.RENDERERS["gated"]({**section, "status": "ok"}))
+    assert "**LSTM, " in md and "**GRU, " in md and "(3, 2, 4, 5)" in md
+
+
+def test_gated_section_flips_the_openblas_kernel_setting():
+    from rnn_parity.benchmarks import gated
+
+    assert gated.blas_settings({}) == [{}, {"OPENBLAS_CORETYPE": "Haswell"}]
+    assert gated.blas_settings({"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "1"}) == [
+        {}, {"OPENBLAS_CORETYPE": None, "OPENBLAS_L2_SIZE": None}]

@@ -54,8 +54,9 @@ def _trainer_run(params, x, targets, h0):
 
 def test_catalog_shape():
     assert len(mutants.CATALOG) >= 12
-    assert len(mutants.BY_ID) == len(mutants.CATALOG)
-    for m in mutants.CATALOG:
+    assert len(mutants.BY_ID) == len(mutants.ALL) == len(mutants.CATALOG) + len(mutants.GATED)
+    assert {m.cell for m in mutants.CATALOG} == {"rnn"}
+    for m in mutants.ALL:
         assert m.mistake.endswith(".") and m.mistake.count(". ") == 0, m.id
         assert m.explanation and m.math_correct and m.math_wrong, m.id
         assert m.module.startswith("rnn_parity.reference."), m.id

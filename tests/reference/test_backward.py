@@ -102,3 +102,21 @@ def test_classic_mistakes_fail_gradcheck(mistake, monkeypatch):
     rows = {r.name: r for r in run_gradcheck(dict(T=5, B=2, bidirectional=True, output="all", h0=True))}
     assert must_fail <= {n for n, r in rows.items() if not r.passed}, \
         f"{mistake}: expected {sorted(must_fail)} to fail, failing: {sorted(n for n, r in rows.items() if not r.passed)}"
+
+
+@pytest.mark.parametrize("cell, vocab", [("lstm", None), ("gru", None), ("rnn", 7), ("lstm", 7)])
+def test_backward_without_dx_gives_the_same_grads(cell, vocab):
+    """need_dx=False (what training and loss_and_grads use) skips layer 0's input gradient only: every
+    parameter's gradient, an embedding table's included, is the same bit for bit, and dx is None."""
+    from rnn_parity.reference import RNNConfig, backward, forward, init_params
+
+    config = RNNConfig(3, 4, 2, num_layers=2, bidirectional=True, output="all", cell=cell, vocab_size=vocab)
+    params = init_params(config, seed=1)
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, vocab, size=(5, 3)) if vocab else rng.standard_normal((5, 3, 3))
+    logits, _, cache = forward(params, x, lengths=np.array([5, 2, 4]))
+    dlogits = rng.standard_normal(logits.shape)
+    grads, dx, _ = backward(params, cache, dlogits)
+    lean, no_dx, _ = backward(params, cache, dlogits, need_dx=False)
+    assert no_dx is None and (dx is None) == bool(vocab)
+    assert set(lean) == set(grads) and all(np.array_equal(lean[k], grads[k]) for k in grads)

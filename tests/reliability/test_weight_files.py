@@ -72,9 +72,9 @@ def test_a_single_npy_named_npz(cli, tmp_path):
 
 
 def test_unknown_suffix_and_missing_file(cli, tmp_path, good_files):
-    other = tmp_path / "w.h5"
+    other = tmp_path / "w.dat"
     other.write_bytes(good_files[".npz"].read_bytes())
-    convert_error(cli, other, tmp_path, "unknown weight file suffix '.h5'")
+    convert_error(cli, other, tmp_path, "unknown weight file suffix '.dat'")
     convert_error(cli, tmp_path / "absent.pt", tmp_path, "no such file")
 
 

@@ -38,6 +38,15 @@ def test_save_load_is_bit_exact_with_config(tmp_path, config, suffix):
     assert sorted(os.listdir(tmp_path)) == [f"w{suffix}"]  # no temporary file left behind
 
 
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_one_layer_gated_npz_is_not_read_as_a_seed_scheme(tmp_path, cell):
+    """A one-layer gated model with one bias has the names of the karpathy scheme (Wxh, Whh, bh, Why, by);
+    its stored config says it is gated, and a seed scheme holds an RNN only."""
+    params = init_params(RNNConfig(3, 5, 2, cell=cell), seed=1)
+    save_weights(params, tmp_path / "w.npz")
+    assert_params_bit_exact(load_quietly(tmp_path / "w.npz"), params)
+
+
 def test_pt_is_a_plain_torch_checkpoint(tmp_path):
     params = init_params(CONFIG, seed=1)
     save_weights(params, tmp_path / "w.pt")

@@ -153,3 +153,33 @@ def test_the_progress_bar_still_draws_when_asked(capsys):
     out, err = capsys.readouterr()
     assert "recurrent (numpy)" in err and "epoch" in err  # tqdm's bar on stderr
     assert out.count("epoch ") == 4 and len(result.history.train["numpy"]) == 3  # report lines on stdout
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_train_a_gated_cell(cli, tmp_path, cell):
+    weights, plot = tmp_path / f"{cell}.npz", tmp_path / f"{cell}.png"
+    code, out, err = cli("train", "recurrent", "--cell", cell, "--epochs", "3", "--no-progress",
+                         "--save", str(weights), "--plot", str(plot))
+    assert code == 0, err
+    first = out.splitlines()[0]
+    assert f"nn.{cell.upper()}" in first and "torch's default, U(-1/sqrt(H), 1/sqrt(H))" in first and "lr 0.1" in first
+    assert f"recurrent ({cell.upper()}): 3 epochs" in out and "largest parameter difference numpy vs torch" in out
+    assert plot.exists()
+    from rnn_parity.torch_impl import load_weights
+    assert load_weights(str(weights)).config.cell == cell  # the weight file records the cell
+
+
+def test_gated_cell_arguments_are_one_line_errors(cli, tmp_path):
+    one_line_error(*_ce(cli("train", "recurrent", "--cell", "lstmm")), "unknown cell 'lstmm'", "rnn, lstm, gru")
+    one_line_error(*_ce(cli("demo", "--cell", "transformer", "--out", str(tmp_path / "out"))), "unknown cell")
+    assert not (tmp_path / "out").exists()  # refused before anything was written
+    one_line_error(*_ce(cli("train", "recurrent", "--cell", "gru", "--lr", "-1")), "--lr")
+
+
+def test_demo_with_a_gated_cell_keeps_the_rnn_files(cli, tmp_path):
+    code, out, err = cli("demo", "--cell", "gru", "--epochs", "1", "--no-progress", "--no-control",
+                         "--out", str(tmp_path))
+    assert code in (0, 1), err  # 1 epoch does not reach accuracy 1.0: the demo says so and exits 1
+    assert "many-to-one GRU with H=64" in out and "torch's default" in out and "lr 0.05" in out
+    assert "largest parameter difference numpy vs torch at the end" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sentiment-gru.npz", "sentiment-gru.png"]
