@@ -74,9 +74,9 @@ def single_layer_grads(params: Params, grads: Params, example: CheckedExample, h
         hs = np.zeros((T + 1, B, H), dtype=dtype)  # hs[0] = h0, hs[t+1] = h_t
     else:
         hs = np.empty((T + 1, B, H), dtype=dtype)
-        hs[0] = initial_state(h0, config, B, dtype)[0]
+        hs[0] = initial_state(h0, config, B, dtype)[0][0]
         if not np.isfinite(hs[0]).all():
-            raise nonfinite_error(params, x, hs[:1], ())
+            raise nonfinite_error(params, x, (hs[:1],), ())
     keys = model.keys_by_layer(config)[0][0]
     Whh, Why = params[keys.Whh], params["Why"]
     tanh = config.nonlinearity == "tanh"
@@ -97,7 +97,7 @@ def single_layer_grads(params: Params, grads: Params, example: CheckedExample, h
     logits = (head_input.dot(Why.T) if last else head_input @ Why.T) + params["by"]
     if not all_finite((logits,)) and not np.isfinite(logits).all():
         # A non-finite h_n reaches every logit of its step, so the logits alone tell.
-        raise nonfinite_error(params, x, hs[:1], (hs[1:],))
+        raise nonfinite_error(params, x, (hs[:1],), (hs[1:],))
     if config.output == "all" and config.batch_first:
         logits = np.swapaxes(logits, 0, 1)
 

@@ -17,7 +17,7 @@ AUTO_RANDOM_ABOVE = 2000  # elements; "auto" switches to one random direction ab
 
 
 class GradcheckRow(NamedTuple):
-    name: str  # a parameter name, "h0" or "x"
+    name: str  # a parameter name, "h0", "c0" (LSTM) or "x"
     error: float  # check_grad's value: || analytic - finite difference ||_2
     rel_error: float  # error / || analytic ||_2 (random direction: / (||analytic|| ||v|| / sqrt(n)))
     passed: bool
@@ -27,7 +27,7 @@ class GradcheckRow(NamedTuple):
 def gradcheck(params: Params, x, targets, h0=None, lengths=None, reduction: str = "sum", *,
               direction: str = "all", tol: float = GRADCHECK_REL_ERROR, epsilon: float = GRADCHECK_EPSILON,
               seed: int = 0, wrt=None, grad_fn: Callable | None = None) -> list[GradcheckRow]:
-    """Check every gradient of the loss, one row per parameter, then h0 and x (dense input only).
+    """Check every gradient of the loss, one row per parameter, then h0 (and c0 for the LSTM) and x (dense input).
 
     grad_fn(params, x, targets, h0, lengths, reduction) -> (loss, grads, dx, dh0) replaces the analytic side
     (default: the reference's BPTT), so any implementation's gradients can be checked against the loss.
@@ -47,20 +47,26 @@ def gradcheck(params: Params, x, targets, h0=None, lengths=None, reduction: str 
     dense = np.issubdtype(x.dtype, np.floating)
     if dense:
         x = x.astype(np.float64)
+    c = params.config
+    lstm = c.has_cell_state
     if h0 is None:
-        c = params.config
         B = x.shape[0] if c.batch_first else x.shape[1]
-        h0 = np.zeros((c.num_layers * c.num_directions, B, c.hidden_size))
-    h0 = np.asarray(h0, dtype=np.float64)
+        n = c.num_layers * c.num_directions
+        h0 = (np.zeros((n, B, c.state_size)), np.zeros((n, B, c.hidden_size))) if lstm else np.zeros((n, B, c.hidden_size))
+    # The LSTM's initial state is the pair (h0, c0): each part is checked as its own row.
+    states = {"h0": np.asarray(h0[0] if lstm else h0, dtype=np.float64)}
+    if lstm:
+        states["c0"] = np.asarray(h0[1], dtype=np.float64)
     if grad_fn is None:
         def grad_fn(p, x_, t_, h0_, len_, red_):
             value, grads, dx, dh0, _ = loss_module.loss_and_all_grads(p, x_, t_, h0_, len_, red_)
             return value, grads, dx, dh0
 
     # Each checked quantity: name -> (its array in the inputs, how to read its gradient).
-    inputs = {"params": p64, "x": x, "h0": h0}
+    inputs = {"params": p64, "x": x, **states}
     targets_of = {name: ("params", name) for name in p64}
-    targets_of["h0"] = ("h0", None)
+    for name in states:
+        targets_of[name] = (name, None)
     if dense:
         targets_of["x"] = ("x", None)
     names = list(targets_of) if wrt is None else list(wrt)
@@ -70,16 +76,18 @@ def gradcheck(params: Params, x, targets, h0=None, lengths=None, reduction: str 
 
     def evaluate(name, flat, want_grad):
         kind, key = targets_of[name]
-        trial = {"params": p64.copy(), "x": x, "h0": h0}
+        trial = {"params": p64.copy(), "x": x, **states}
         shape = (trial[kind][key] if key else trial[kind]).shape
         if key:
             trial["params"][key] = flat.reshape(shape)
         else:
             trial[kind] = flat.reshape(shape)
-        value, grads, dx, dh0 = grad_fn(trial["params"], trial["x"], targets, trial["h0"], lengths, reduction)
+        state = (trial["h0"], trial["c0"]) if lstm else trial["h0"]
+        value, grads, dx, dh0 = grad_fn(trial["params"], trial["x"], targets, state, lengths, reduction)
         if not want_grad:
             return value
-        grad = {"params": grads[key] if key else None, "x": dx, "h0": dh0}[kind]
+        dstate = {"h0": dh0[0], "c0": dh0[1]} if lstm else {"h0": dh0}
+        grad = grads[key] if kind == "params" else dx if kind == "x" else dstate[kind]
         return np.asarray(grad, dtype=np.float64).ravel()
 
     rows = []

@@ -98,14 +98,14 @@ def recurrence_backward(dys: np.ndarray, dh_last: np.ndarray, hs: np.ndarray, Wh
 
 
 def recurrent_weight_grads(dA: np.ndarray, hs: np.ndarray):
-    """dWhh: (H, H) and db: (H,) from dA: (T, B, H) and hs: (T+1, B, H).
+    """dWhh: (G*H, S) and db: (G*H,) from dA: (T, B, G*H) and hs: (T+1, B, S); G = S/H = 1 for the RNN.
 
-    One product over all T steps at once rather than T small ones.
+    One product over all T steps at once rather than T small ones. The LSTM's and the GRU's recurrent
+    products have the same form (cells.py), with G gates and S = P under an LSTM projection.
     """
-    H = dA.shape[-1]
-    dA_flat = dA.reshape(-1, H)
+    dA_flat = dA.reshape(-1, dA.shape[-1])
     h_prev = hs[:-1]  # a_t depends on h_{t-1}, not h_t
-    dWhh = dA_flat.T @ h_prev.reshape(-1, H)
+    dWhh = dA_flat.T @ h_prev.reshape(-1, hs.shape[-1])
     db = dA.sum(axis=(0, 1))  # the bias acts at every step and batch element
     return dWhh, db
 

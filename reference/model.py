@@ -1,7 +1,10 @@
 """The whole model: stacked (optionally bidirectional) recurrent layers and a linear head.
 
-Shapes: T steps, B batch, D input, H hidden, O output, L layers, dirs in {1, 2}.
+Shapes: T steps, B batch, D input, H hidden, O output, L layers, dirs in {1, 2}, G gates (1 RNN, 4 LSTM,
+3 GRU), S = the width of h (P under an LSTM projection, else H).
 Everything runs time-major inside; batch_first only changes the layout of x, logits and dx.
+The stacking, directions, lengths, embedding and head are written once here for every cell; the cells
+themselves are layers.py (RNN), lstm.py and gru.py, behind one interface (cells.py).
 """
 from __future__ import annotations
 
@@ -11,24 +14,20 @@ from typing import NamedTuple
 import numpy as np
 
 from . import layers
+from .cells import CELLS, Recurrent
 from .config import RNNConfig
 from .params import EMBEDDING, LayerKeys, Params, layer_keys
-from .validate import check_params, initial_state, nonfinite_error, step_mask, time_major_input
-
-
-class DirectionCache(NamedTuple):
-    hs: np.ndarray  # (T+1, B, H) states in processing order; hs[0] = h0
-    mask: np.ndarray | None  # (T, B, 1) in processing order
+from .validate import check_params, initial_state, nonfinite_error, public_state, step_mask, time_major_input
 
 
 class ForwardCache(NamedTuple):
     config: RNNConfig
     token_ids: bool  # layer 0's input is token ids (T, B)
     inputs: tuple  # inputs[k]: layer k's input, time-major: (T, B, D_k) or token ids (T, B)
-    directions: tuple  # directions[k][d]: DirectionCache
-    outputs: tuple  # outputs[k]: (T, B, dirs*H) layer k's output, zero at padded steps
+    directions: tuple  # directions[k][d]: what that direction's cell kept for backward (cells.py)
+    outputs: tuple  # outputs[k]: (T, B, dirs*S) layer k's output, zero at padded steps
     mask: np.ndarray | None  # (T, B, 1) time order
-    head_input: np.ndarray  # (B, dirs*H) for output="last", (T, B, dirs*H) for "all"
+    head_input: np.ndarray  # (B, dirs*S) for output="last", (T, B, dirs*S) for "all"
     ids: np.ndarray | None = None  # (T, B) token ids looked up in the embedding table E, or None
 
 
@@ -46,10 +45,12 @@ def _flip(a):
     return None if a is None else a[::-1]
 
 
-def input_projection(params: Params, keys: LayerKeys, x_in: np.ndarray, token_ids: bool) -> np.ndarray:
-    """x_t Wxh^T + biases for all T steps at once: (T, B, H).
+def input_projection(params: Params, keys: LayerKeys, x_in: np.ndarray, token_ids: bool,
+                     fold_bhh: bool = True) -> np.ndarray:
+    """x_t Wxh^T + biases for all T steps at once: (T, B, G*H).
 
     Token ids pick columns of Wxh (Wxh @ one_hot(id) == Wxh[:, id]), so no one-hot matrix is built.
+    fold_bhh: add b_hh here too (RNN, LSTM); the GRU keeps it inside the recurrence, under the reset gate.
     """
     Wxh = params[keys.Wxh]
     if token_ids:
@@ -58,9 +59,15 @@ def input_projection(params: Params, keys: LayerKeys, x_in: np.ndarray, token_id
         xproj = x_in @ Wxh.T
     if keys.bh:
         xproj = xproj + params[keys.bh]
-    if keys.bhh:
+    if keys.bhh and fold_bhh:
         xproj = xproj + params[keys.bhh]
     return xproj
+
+
+def recurrent_weights(params: Params, keys: LayerKeys, config: RNNConfig) -> Recurrent:
+    """One direction's weights inside the recurrence."""
+    bhh = params[keys.bhh] if keys.bhh and not CELLS[config.cell].folds_bhh else None
+    return Recurrent(params[keys.Whh], bhh, params[keys.Whr] if keys.Whr else None, config.nonlinearity)
 
 
 def forward(params: Params, x, h0=None, lengths=None):
@@ -68,10 +75,11 @@ def forward(params: Params, x, h0=None, lengths=None):
 
     x: (T, B, D) float or (T, B) token ids; (B, T, ...) when config.batch_first. With config.vocab_size,
     token ids in [0, V) whose rows of the table E (V, D) are layer 0's input.
-    h0: (L*dirs, B, H) or None (zeros). lengths: (B,) ints in [1, T] or None.
+    h0: (L*dirs, B, S) or None (zeros); for the LSTM the pair (h0, c0), c0 (L*dirs, B, H), as torch takes it.
+    lengths: (B,) ints in [1, T] or None.
     Returns logits: (B, O) for output="last", (T, B, O) for "all" ((B, T, O) if batch_first),
-    h_n: (L*dirs, B, H), and the cache for backward. A NaN or Inf raises ValueError naming where it first
-    appeared (a weight, x, h0, or an overflowing layer).
+    h_n: (L*dirs, B, S) (the LSTM's: the pair (h_n, c_n)), and the cache for backward. A NaN or Inf raises
+    ValueError naming where it first appeared (a weight, x, h0, or an overflowing layer).
     """
     # Non-finite values are reported by nonfinite_error below; numpy's warnings would only add noise.
     with np.errstate(over="ignore", invalid="ignore"):
@@ -90,27 +98,30 @@ def _forward(params: Params, x, h0, lengths):
     h0 = initial_state(h0, config, B, dtype)
     # Inputs are checked up front (tanh(inf) = 1 would hide an Inf from the outputs); weights only when
     # something is off, and nonfinite_error names the first culprit in a fixed order: weights, x, h0.
-    if not (token_ids or np.isfinite(x).all()) or not np.isfinite(h0).all():
+    if not (token_ids or np.isfinite(x).all()) or not all(np.isfinite(s).all() for s in h0):
         raise nonfinite_error(params, x, h0, ())
-    H, dirs = config.hidden_size, config.num_directions
+    S, dirs = config.state_size, config.num_directions
+    cell = CELLS[config.cell]
 
-    h_n = np.empty_like(h0)
+    h_n = tuple(np.empty_like(s) for s in h0)  # (h_n,) or (h_n, c_n)
     inputs, directions, outputs = [], [], []
     layer_in = x
     for layer in range(config.num_layers):
-        out = np.empty((T, B, dirs * H), dtype=dtype)
+        out = np.empty((T, B, dirs * S), dtype=dtype)
         layer_dirs = []
         for keys in keys_by_layer(config)[layer]:
             idx = layer * dirs + keys.direction
-            xproj = input_projection(params, keys, layer_in, token_ids and layer == 0)
+            xproj = input_projection(params, keys, layer_in, token_ids and layer == 0, cell.folds_bhh)
             reverse = keys.direction == 1
             m = _flip(mask) if reverse else mask
-            hs = layers.recurrence_forward(_flip(xproj) if reverse else xproj, h0[idx], params[keys.Whh],
-                                           config.nonlinearity, m)
+            hs, state_n, dir_cache = cell.run_forward(_flip(xproj) if reverse else xproj,
+                                                      tuple(s[idx] for s in h0),
+                                                      recurrent_weights(params, keys, config), m)
             states = _flip(hs[1:]) if reverse else hs[1:]
-            out[:, :, keys.direction * H:(keys.direction + 1) * H] = states if mask is None else states * mask
-            h_n[idx] = hs[-1]
-            layer_dirs.append(DirectionCache(hs, m))
+            out[:, :, keys.direction * S:(keys.direction + 1) * S] = states if mask is None else states * mask
+            for final, s in zip(h_n, state_n):
+                final[idx] = s
+            layer_dirs.append(dir_cache)
         inputs.append(layer_in)
         directions.append(tuple(layer_dirs))
         outputs.append(out)
@@ -119,27 +130,48 @@ def _forward(params: Params, x, h0, lengths):
     if config.output == "last":
         top = config.num_layers - 1
         # [fwd at its last valid step, bwd at step 0]: the top layer's h_n, like torch.
-        head_input = np.concatenate([h_n[top * dirs + d] for d in range(dirs)], axis=-1)
+        head_input = np.concatenate([h_n[0][top * dirs + d] for d in range(dirs)], axis=-1)
     else:
         head_input = outputs[-1]
     logits = head_input @ params["Why"].T + params["by"]
-    if not (np.isfinite(logits).all() and np.isfinite(h_n).all()):
+    if not (np.isfinite(logits).all() and all(np.isfinite(s).all() for s in h_n)):
         raise nonfinite_error(params, x, h0, outputs)
     if config.output == "all" and config.batch_first:
         logits = np.swapaxes(logits, 0, 1)
     cache = ForwardCache(config, token_ids, tuple(inputs), tuple(directions), tuple(outputs), mask, head_input, ids)
-    return logits, h_n, cache
+    return logits, public_state(h_n, config), cache
+
+
+def final_state_grad(dh_n, config: RNNConfig, B: int, dtype) -> tuple:
+    """dh_n as a tuple like the state, zeros for None. The LSTM's is the pair (dh_n, dc_n), either part None."""
+    n = config.num_layers * config.num_directions
+    shapes = ((n, B, config.state_size),) + (((n, B, config.hidden_size),) if config.has_cell_state else ())
+    labels = ("dh_n", "dc_n")
+    if config.has_cell_state and dh_n is not None:
+        if not (isinstance(dh_n, (tuple, list)) and len(dh_n) == 2):
+            raise ValueError(f"dh_n of an LSTM must be the pair (dh_n, dc_n), got {type(dh_n).__name__}")
+        parts = tuple(dh_n)
+    else:
+        parts = (dh_n,) + ((None,) if config.has_cell_state else ())
+    grads = []
+    for part, shape, label in zip(parts, shapes, labels):
+        g = np.zeros(shape, dtype) if part is None else np.array(part, dtype=dtype)
+        if g.shape != shape:
+            raise ValueError(f"{label} has shape {g.shape}, expected {shape}")
+        grads.append(g)
+    return tuple(grads)
 
 
 def backward(params: Params, cache: ForwardCache, dlogits, dh_n=None):
     """Backpropagation through time.
 
-    dlogits: upstream gradient, the shape of forward's logits. dh_n: (L*dirs, B, H) upstream gradient on
-    h_n (e.g. from the next chunk in truncated BPTT) or None.
-    Returns grads (Params, same names as params), dx (the shape of x; None for token ids) and dh0 (L*dirs, B, H).
+    dlogits: upstream gradient, the shape of forward's logits. dh_n: (L*dirs, B, S) upstream gradient on
+    h_n (e.g. from the next chunk in truncated BPTT) or None; for the LSTM the pair (dh_n, dc_n).
+    Returns grads (Params, same names as params), dx (the shape of x; None for token ids) and
+    dh0 (L*dirs, B, S); for the LSTM dh0 is the pair (dh0, dc0).
     """
     config = cache.config
-    H, dirs, L = config.hidden_size, config.num_directions, config.num_layers
+    S, dirs, L = config.state_size, config.num_directions, config.num_layers
     dtype = params["Why"].dtype
     dlogits = np.asarray(dlogits, dtype=dtype)
     if config.output == "all" and config.batch_first:
@@ -148,23 +180,22 @@ def backward(params: Params, cache: ForwardCache, dlogits, dh_n=None):
     if dlogits.shape != want:
         raise ValueError(f"dlogits has shape {dlogits.shape}, expected {want} (time-major)")
     B = cache.outputs[0].shape[1]
-    dh_n = np.zeros((L * dirs, B, H), dtype) if dh_n is None else np.array(dh_n, dtype=dtype)
-    if dh_n.shape != (L * dirs, B, H):
-        raise ValueError(f"dh_n has shape {dh_n.shape}, expected {(L * dirs, B, H)}")
+    dstate_n = final_state_grad(dh_n, config, B, dtype)
+    cell = CELLS[config.cell]
 
     grads = params.like({})
     O = config.output_size
-    grads["Why"] = dlogits.reshape(-1, O).T @ cache.head_input.reshape(-1, dirs * H)
+    grads["Why"] = dlogits.reshape(-1, O).T @ cache.head_input.reshape(-1, dirs * S)
     grads["by"] = dlogits.reshape(-1, O).sum(axis=0)
-    dhead = dlogits @ params["Why"]  # (B, dirs*H) or (T, B, dirs*H)
+    dhead = dlogits @ params["Why"]  # (B, dirs*S) or (T, B, dirs*S)
     if config.output == "last":
         for d in range(dirs):
-            dh_n[(L - 1) * dirs + d] += dhead[:, d * H:(d + 1) * H]
+            dstate_n[0][(L - 1) * dirs + d] += dhead[:, d * S:(d + 1) * S]
         dout = None  # no step's output of the top layer reaches the head: only h_n does
     else:
         dout = dhead
 
-    dh0 = np.empty_like(dh_n)
+    dstate0 = tuple(np.empty_like(g) for g in dstate_n)
     for layer in reversed(range(L)):
         x_in = cache.inputs[layer]
         token_ids = cache.token_ids and layer == 0
@@ -174,17 +205,22 @@ def backward(params: Params, cache: ForwardCache, dlogits, dh_n=None):
         for keys in keys_by_layer(config)[layer]:
             idx = layer * dirs + keys.direction
             reverse = keys.direction == 1
-            dc = cache.directions[layer][keys.direction]
-            dys = None if dout is None else dout[:, :, keys.direction * H:(keys.direction + 1) * H]
-            dA, dh0[idx] = layers.recurrence_backward(_flip(dys) if reverse else dys, dh_n[idx], dc.hs,
-                                                      params[keys.Whh], config.nonlinearity, dc.mask)
-            x_proc = _flip(x_in) if reverse else x_in  # processing order, to pair with dA and hs
+            mask = _flip(cache.mask) if reverse else cache.mask
+            dys = None if dout is None else dout[:, :, keys.direction * S:(keys.direction + 1) * S]
+            dA, dstate_first, rec = cell.run_backward(_flip(dys) if reverse else dys, tuple(g[idx] for g in dstate_n),
+                                                      cache.directions[layer][keys.direction],
+                                                      recurrent_weights(params, keys, config), mask)
+            for first, g in zip(dstate0, dstate_first):
+                first[idx] = g
+            x_proc = _flip(x_in) if reverse else x_in  # processing order, to pair with dA
             grads[keys.Wxh] = layers.input_weight_grad(dA, x_proc, config.layer_input_size(layer), token_ids)
-            grads[keys.Whh], db = layers.recurrent_weight_grads(dA, dc.hs)
+            grads[keys.Whh] = rec["Whh"]
             if keys.bh:
-                grads[keys.bh] = db
-            if keys.bhh:
-                grads[keys.bhh] = db.copy()
+                grads[keys.bh] = rec["b"]
+            if keys.bhh:  # folded into the input projection it gets the same gradient; the GRU's has its own
+                grads[keys.bhh] = rec["bhh"] if "bhh" in rec else rec["b"].copy()
+            if keys.Whr:
+                grads[keys.Whr] = rec["Whr"]
             if din is not None:
                 dx_proc = dA @ params[keys.Wxh]
                 din += _flip(dx_proc) if reverse else dx_proc
@@ -201,4 +237,4 @@ def backward(params: Params, cache: ForwardCache, dlogits, dh_n=None):
         dx = np.swapaxes(dx, 0, 1)
     # In the params' order, which is torch's parameter order: clip_norm's total norm sums the per-tensor
     # norms in this order, as clip_grad_norm_ does, and a different order can move it by an ulp.
-    return params.like({name: grads[name] for name in params}), dx, dh0
+    return params.like({name: grads[name] for name in params}), dx, public_state(dstate0, config)

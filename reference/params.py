@@ -47,6 +47,7 @@ class LayerKeys(NamedTuple):
     Whh: str
     bh: str | None
     bhh: str | None
+    Whr: str | None = None  # the LSTM's projection (P, H), torch's weight_hr; None without one
 
 
 def suffix(layer: int, direction: int) -> str:
@@ -66,23 +67,26 @@ def layer_keys(config: RNNConfig) -> Iterator[LayerKeys]:
                 f"Whh{s}",
                 f"bh{s}" if config.bias != "none" else None,
                 f"bhh{s}" if config.bias == "torch" else None,
+                f"Whr{s}" if config.proj_size else None,
             )
 
 
 def param_shapes(config: RNNConfig) -> dict[str, tuple[int, ...]]:
     """Every parameter's name and shape, in a fixed order (the order init draws them in)."""
-    H = config.hidden_size
+    H, G, S = config.hidden_size, config.gates, config.state_size  # S = P with a projection, else H
     shapes: dict[str, tuple[int, ...]] = {}
     if config.vocab_size is not None:  # first, like nn.Embedding in front of nn.RNN in torch's state_dict
         shapes[EMBEDDING] = (config.vocab_size, config.input_size)
-    for keys in layer_keys(config):
-        shapes[keys.Wxh] = (H, config.layer_input_size(keys.layer))
-        shapes[keys.Whh] = (H, H)
+    for keys in layer_keys(config):  # torch's order within a layer: weight_ih, weight_hh, bias_ih, bias_hh, weight_hr
+        shapes[keys.Wxh] = (G * H, config.layer_input_size(keys.layer))
+        shapes[keys.Whh] = (G * H, S)
         if keys.bh:
-            shapes[keys.bh] = (H,)
+            shapes[keys.bh] = (G * H,)
         if keys.bhh:
-            shapes[keys.bhh] = (H,)
-    shapes["Why"] = (config.output_size, H * config.num_directions)
+            shapes[keys.bhh] = (G * H,)
+        if keys.Whr:
+            shapes[keys.Whr] = (S, H)
+    shapes["Why"] = (config.output_size, S * config.num_directions)
     shapes["by"] = (config.output_size,)
     return shapes
 
@@ -91,7 +95,7 @@ def init_params(config: RNNConfig, seed: int = 0, dtype="float64", scheme: str =
                 scale: float | None = None) -> Params:
     """Seeded parameters for `config`.
 
-    scheme "torch": every tensor ~ U(-1/sqrt(H), 1/sqrt(H)), like nn.RNN's reset_parameters.
+    scheme "torch": every tensor ~ U(-1/sqrt(H), 1/sqrt(H)), like reset_parameters of nn.RNN/LSTM/GRU.
     scheme "randn": weights ~ N(0, 1) * scale (default RANDN_SCALE), biases zero.
     The seed tasks' scales: rnn_parity.training.tasks (init_task_params). Their old scheme names
     ("sentiment", "fibonacci", "dlai") still work, with a DeprecationWarning.

@@ -5,8 +5,9 @@
   instead of one per tensor; torch's fused and foreach optimizers do the same;
 - the configuration, the optimizer and the clipping settings are checked once, and Trainer.prepare
   checks a training example once for all the epochs that reuse it;
-- one unidirectional layer without lengths (every seed's model) runs fused.single_layer_grads;
-  other configurations run model.forward/backward and copy their gradients into the buffer.
+- one unidirectional Elman layer without lengths (every seed's model) runs fused.single_layer_grads;
+  other configurations, the LSTM and the GRU among them, run model.forward/backward and copy their
+  gradients into the buffer.
 """
 from __future__ import annotations
 
@@ -75,9 +76,10 @@ class Trainer:
         self.grads = params.like(fused.flat_views(self.flat_grads, shapes))
         optimizer.driver = "Trainer"
         self.optimizer_state: dict = {}  # the optimizer's state for the flat buffer
-        # The fused path has no embedding table: configs with one take the general path.
-        self.single_layer = (self.config.num_layers == 1 and not self.config.bidirectional
-                             and self.config.vocab_size is None)
+        # The fused path is the Elman RNN's one layer without an embedding table; every other config (the
+        # LSTM and the GRU included) takes the general path: model.forward/backward, then the same update.
+        self.single_layer = (self.config.cell == "rnn" and self.config.num_layers == 1
+                             and not self.config.bidirectional and self.config.vocab_size is None)
 
     def prepare(self, x, targets) -> CheckedExample:
         """(x, targets) checked once, as read-only copies, for steps that then skip the checks.
@@ -96,7 +98,7 @@ class Trainer:
         config = self.config
         x, token_ids = time_major_input(x, config, self.dtype)
         if not (token_ids or np.isfinite(x).all()):
-            raise nonfinite_error(self.params, x, np.zeros(0), ())
+            raise nonfinite_error(self.params, x, (), ())
         T, B = x.shape[:2]
         scored = (B,) if config.output == "last" else (B, T) if config.batch_first else (T, B)
         return CheckedExample(x, check_targets(targets, scored + (config.output_size,), config.output_size),

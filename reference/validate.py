@@ -73,12 +73,15 @@ def check_params(params) -> RNNConfig:
 
 
 def nonfinite_error(params, x, h0, outputs) -> ValueError:
-    """Name where a NaN or Inf first appeared: a weight, the input, h0, or an overflow inside a layer."""
+    """Name where a NaN or Inf first appeared: a weight, the input, h0 (c0), or an overflow inside a layer.
+
+    h0: the initial state as initial_state returns it, a tuple of arrays.
+    """
     for name, value in params.items():
         where = first_nonfinite(value)
         if where is not None:
             return ValueError(f"params[{name!r}] holds {value[where]} at index {where}")
-    for label, array in (("x", x), ("h0", h0)):
+    for label, array in (("x", x),) + tuple(zip(("h0", "c0"), h0)):
         if np.issubdtype(array.dtype, np.floating):
             where = first_nonfinite(array)
             if where is not None:
@@ -150,17 +153,39 @@ def step_mask(lengths, T: int, B: int):
     return (np.arange(T)[:, None] < lengths[None, :])[:, :, None]
 
 
-def initial_state(h0, config: RNNConfig, B: int, dtype: np.dtype) -> np.ndarray:
-    """h0 as (L * dirs, B, H); zeros when None."""
-    shape = (config.num_layers * config.num_directions, B, config.hidden_size)
+def initial_state(h0, config: RNNConfig, B: int, dtype: np.dtype) -> tuple:
+    """The initial state as a tuple of (L * dirs, B, .) arrays: (h0,), or (h0, c0) for the LSTM; zeros when None.
+
+    The LSTM's h0 is the pair (h0, c0), as torch takes it: h0 (L * dirs, B, S), c0 (L * dirs, B, H).
+    """
+    n = config.num_layers * config.num_directions
+    shapes = (((n, B, config.state_size), "h0"),) + ((((n, B, config.hidden_size), "c0"),)
+                                                     if config.has_cell_state else ())
     if h0 is None:
-        return np.zeros(shape, dtype=dtype)
-    h0 = np.asarray(h0)
-    if h0.shape != shape:
-        raise ValueError(f"h0 has shape {h0.shape}, expected (L * dirs, B, H) = {shape}")
-    if h0.dtype != dtype:
-        raise ValueError(f"h0 is {h0.dtype} but params are {dtype}")
-    return h0
+        return tuple(np.zeros(shape, dtype=dtype) for shape, _ in shapes)
+    if config.has_cell_state:
+        if not (isinstance(h0, (tuple, list)) and len(h0) == 2):
+            raise ValueError(f"h0 of an LSTM must be the pair (h0, c0), as torch takes it, got {type(h0).__name__}")
+        parts = tuple(h0)
+    else:
+        if isinstance(h0, (tuple, list)) and len(h0) == 2 and not np.isscalar(h0[0]) and np.ndim(h0[0]) == 3:
+            raise ValueError(f"h0 is a pair (h0, c0), but only an LSTM has a cell state; this is a {config.cell}")
+        parts = (h0,)
+    states = []
+    for part, (shape, label) in zip(parts, shapes):
+        part = np.asarray(part)
+        if part.shape != shape:
+            raise ValueError(f"{label} has shape {part.shape}, expected (L * dirs, B, "
+                             f"{'H' if label == 'c0' else 'H' if not config.proj_size else 'P'}) = {shape}")
+        if part.dtype != dtype:
+            raise ValueError(f"{label} is {part.dtype} but params are {dtype}")
+        states.append(part)
+    return tuple(states)
+
+
+def public_state(states: tuple, config: RNNConfig):
+    """The state as torch gives it: the array h, or the pair (h, c) for the LSTM."""
+    return states if config.has_cell_state else states[0]
 
 
 def check_targets(targets, logits_shape, output_size: int) -> np.ndarray:

@@ -117,8 +117,8 @@ CATALOG: tuple[Mutant, ...] = (
         mistake="The output-weight gradient is assigned at every step instead of summed over time.",
         explanation="W_hy produces every step's output, so dW_hy = sum_t dy_t h_t^T. Writing dW_hy = dy_t h_t^T "
                     "inside the backward loop keeps only the last step it visits (t = 0).",
-        module=MODEL, correct='grads["Why"] = dlogits.reshape(-1, O).T @ cache.head_input.reshape(-1, dirs * H)',
-        wrong='grads["Why"] = dlogits.reshape(-1, O)[:B].T @ cache.head_input.reshape(-1, dirs * H)[:B]',
+        module=MODEL, correct='grads["Why"] = dlogits.reshape(-1, O).T @ cache.head_input.reshape(-1, dirs * S)',
+        wrong='grads["Why"] = dlogits.reshape(-1, O)[:B].T @ cache.head_input.reshape(-1, dirs * S)[:B]',
         math_correct="dW_hy = sum_t dy_t h_t^T", math_wrong="dW_hy = dy_0 h_0^T", shows_in="gradients (many-to-many)"),
     Mutant(
         id="loss_grad_missing_one",
@@ -231,10 +231,10 @@ CATALOG += (
         mistake="The gradient on the initial hidden state is never assigned: it stays zero.",
         explanation="h0 feeds the first step, so dh0 is the gradient the backward loop carries out of step 0 "
                     "(W_hh^T da_0). Initialising dh0 with zeros and never setting it after the loop returns zeros.",
-        module=MODEL, correct="    dh0 = np.empty_like(dh_n)\n",
-        wrong="    dh0 = np.zeros_like(dh_n)  # set up, then never assigned\n",
-        extra_edits=(Edit(MODEL, "            dA, dh0[idx] = layers.recurrence_backward(",
-                          "            dA, _dh_prev = layers.recurrence_backward("),),
+        module=MODEL, correct="    dstate0 = tuple(np.empty_like(g) for g in dstate_n)\n",
+        wrong="    dstate0 = tuple(np.zeros_like(g) for g in dstate_n)  # set up, then never assigned\n",
+        extra_edits=(Edit(MODEL, "            for first, g in zip(dstate0, dstate_first):\n                first[idx] = g\n",
+                          "            pass  # dh0 never assigned\n"),),
         math_correct="dh0 = W_hh^T da_0", math_wrong="dh0 = 0", shows_in="gradient on h0 (a0)"),
     Mutant(
         id="embedding_grad_not_accumulated",
