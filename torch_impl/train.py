@@ -9,6 +9,7 @@ the same step.
 """
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -46,7 +47,7 @@ class StepResult(NamedTuple):
 
 def train_step(model, optimizer, x, targets, h0=None, lengths=None, reduction: str = "sum",
                clip_value: float | None = None, clip_norm: float | None = None,
-               measure_clipping: bool = False) -> StepResult:
+               measure_clipping: bool = False, screen: bool = True) -> StepResult:
     """Loss, backward, the non-finite screen, clipping (by value, then by global norm), optimizer.step().
 
     Clipping acts on the gradients of the tensors the optimizer updates (build it over all trainable ones).
@@ -54,6 +55,8 @@ def train_step(model, optimizer, x, targets, h0=None, lengths=None, reduction: s
     A non-finite loss raises ValueError before backward, a non-finite gradient one that names it
     (reference names: "gradient 'Whh' holds nan at index (1, 2)"), both before anything is updated:
     clip_grad_value_ would turn an Inf into +-c without a word.
+    screen=False skips the gradient screen (a NumPy view and a product per tensor, every step), for a
+    caller that screens the same step elsewhere and can replay it screened (the training engine).
     """
     # The tensors the optimizer updates (bias="single" leaves bias_hh out: frozen, it never has a gradient).
     # Read from the optimizer, and their .grad reset by hand: model.parameters() and zero_grad() cost ~50 us a
@@ -63,14 +66,13 @@ def train_step(model, optimizer, x, targets, h0=None, lengths=None, reduction: s
         p.grad = None  # optimizer.zero_grad(set_to_none=True)
     logits, h_n = model(x, h0, lengths)
     loss = cross_entropy(logits, targets, lengths, model.config, reduction)
-    value = float(loss.detach())
-    if value != value or value in (float("inf"), float("-inf")):
+    value = loss.item()
+    if not math.isfinite(value):
         overflowed = "" if bool(torch.isfinite(logits.detach()).all()) else " (the logits overflowed)"
         raise ValueError(f"the loss is {value}{overflowed}")
     loss.backward()
     trainable = [p for p in params if p.grad is not None]
-    grads = [p.grad.detach().cpu().numpy() for p in trainable]
-    if not all_finite(grads):
+    if screen and not all_finite([p.grad.detach().cpu().numpy() for p in trainable]):
         _raise_nonfinite_grad(model)
     clipped = None
     if measure_clipping:

@@ -4,7 +4,13 @@
     TorchRunner: torch_impl.train.train_step (TorchRNN, F.cross_entropy, clip_grad_*_, torch.optim.SGD)
 
 Both refuse a step that would write a NaN or Inf into the weights (StepRefused, before the update);
-the engine adds where it happened.
+run_epoch adds which step of the epoch it was, the engine where.
+
+The NumPy runner's non-finite screen of the gradients is one call on its flat gradient buffer, so it
+screens every step. The torch runner's costs a NumPy view and a product per tensor, so beside a NumPy
+runner in lockstep (which screens the same step's numbers) it screens nothing per step: the loss is still
+checked every step, the weights once per epoch, and a refusal or non-finite weights send the engine back
+to the epoch's start to replay it screened, which names the first bad step as the screened run would have.
 """
 from __future__ import annotations
 
@@ -18,13 +24,38 @@ from .tasks import Batch, Example
 
 
 class StepRefused(Exception):
-    """Raised by a runner's step before it updates anything: the numbers went non-finite."""
+    """Raised by a runner's step before it updates anything: the numbers went non-finite.
+    `.step`: the step of the epoch (1-based), set by run_epoch."""
+
+    step: int | None = None
+
+
+def run_epoch(step, items: list, order, keep_going: bool = False) -> tuple[float, int, int]:
+    """items[i] for i in `order` through `step` (a runner's bound step): the summed (loss, hits, count).
+
+    A StepRefused leaves with its .step set; with keep_going the refused step is skipped and the epoch
+    goes on (the control run: its own divergence stops nothing).
+    """
+    total, hits, count = 0.0, 0, 0
+    for k, i in enumerate(order, 1):
+        try:
+            loss, correct, scored = step(items[i])
+        except StepRefused as e:
+            if keep_going:
+                continue
+            e.step = k
+            raise
+        total += loss
+        hits += correct
+        count += scored
+    return total, hits, count
 
 
 class NumpyRunner:
     """The reference: per-example Trainer.step (forward, summed softmax cross-entropy, BPTT, clip, SGD)."""
 
     name = "numpy"
+    screens_every_step = True
 
     def __init__(self, params: Params, lr: float, clip_value: float | None, clip_norm: float | None, h0=None):
         self.params = params
@@ -34,6 +65,9 @@ class NumpyRunner:
     def prepare(self, examples: list[Example]):
         """Each example as (T, 1) ids and its targets, checked once for all epochs."""
         return [self.trainer.prepare(e.x[:, None], e.y[None] if e.y.ndim == 0 else e.y[:, None]) for e in examples]
+
+    def epoch(self, items: list, order, keep_going: bool = False) -> tuple[float, int, int]:
+        return run_epoch(self.step, items, order, keep_going)
 
     def step(self, item) -> tuple[float, int, int]:
         """One SGD step on a prepared example: (loss, correct argmax count, scored count), before the update."""
@@ -70,17 +104,23 @@ class NumpyRunner:
 
 
 class TorchRunner:
-    """torch: TorchRNN (from to_torch) trained by torch_impl.train.train_step with torch.optim.SGD."""
+    """torch: TorchRNN (from to_torch) trained by torch_impl.train.train_step with torch.optim.SGD.
+
+    screens_every_step: the per-step non-finite screen of the gradients (train_step's screen); False
+    beside a NumPy runner, whose screen covers the same step (see the module's docstring).
+    """
 
     name = "torch"
 
-    def __init__(self, params: Params, lr: float, clip_value: float | None, clip_norm: float | None, h0=None):
+    def __init__(self, params: Params, lr: float, clip_value: float | None, clip_norm: float | None, h0=None,
+                 screens_every_step: bool = True):
         import torch
 
         from ..torch_impl import to_torch, torch_key_map
         from ..torch_impl.train import train_step
 
         self.torch, self.train_step = torch, train_step
+        self.screens_every_step = screens_every_step
         self.model = to_torch(params)
         self.config = params.config
         trainable = [p for p in self.model.parameters() if p.requires_grad]
@@ -99,17 +139,20 @@ class TorchRunner:
         return [(self._one_hot(e.x[:, None]), self.torch.from_numpy(np.atleast_1d(e.y)), np.atleast_1d(e.y))
                 for e in examples]
 
+    def epoch(self, items: list, order, keep_going: bool = False) -> tuple[float, int, int]:
+        return run_epoch(self.step, items, order, keep_going)
+
     def step(self, item) -> tuple[float, int, int]:
         x, y, y_numpy = item
         try:
             loss, logits, _, _ = self.train_step(self.model, self.optimizer, x, y, self.h0, None, "sum",
-                                                 self.clip_value, self.clip_norm)
+                                                 self.clip_value, self.clip_norm, screen=self.screens_every_step)
         except ValueError as e:
             bad = self.first_nonfinite_weight()
             raise StepRefused(f"the weights went non-finite ({bad})" if bad else str(e)) from None
         # The hits counted in NumPy: a (T, 1, O) argmax costs a fifth of torch's argmax + == + sum there.
         hits = np.count_nonzero(logits.detach().numpy().argmax(axis=-1).reshape(-1) == y_numpy)
-        return float(loss.detach()), hits, y_numpy.size
+        return loss.item(), hits, y_numpy.size
 
     def finite(self) -> bool:
         return all(bool(self.torch.isfinite(p).all()) for _, p in self._named)
@@ -119,6 +162,14 @@ class TorchRunner:
 
     def snapshot(self) -> Params:
         return Params({ref: p.detach().numpy().copy() for ref, p in self._named}, self.config)
+
+    def restore(self, snapshot: Params) -> None:
+        """Back to `snapshot`'s weights, bit for bit (the engine's replay). SGD without momentum keeps no state."""
+        if self.optimizer.state:
+            raise RuntimeError("TorchRunner.restore: the optimizer keeps state, which a snapshot does not hold")
+        with self.torch.no_grad():
+            for ref, p in self._named:
+                p.copy_(self.torch.from_numpy(snapshot[ref]))
 
     def logits(self, batch: Batch) -> np.ndarray:
         torch = self.torch
