@@ -69,7 +69,9 @@ class TrainResult:
     history: History
     params: dict[str, Params]  # final weights per framework, reference names
     seconds: float
-    seconds_per_framework: dict[str, float]
+    seconds_per_framework: dict[str, float]  # wall time in each framework's training steps
+    # CPU time of the training thread in those steps: on a shared machine, less moved by other jobs than wall
+    cpu_seconds_per_framework: dict[str, float] = field(default_factory=dict)
 
     @property
     def final_param_diff(self) -> float | None:
@@ -206,6 +208,7 @@ class _Run:
         self.order_rng = np.random.default_rng([opts["seed"], 1])
         self.hist = History(steps_per_epoch=len(task.train))
         self.spent = {r.name: 0.0 for r in self.runners}
+        self.spent_cpu = dict(self.spent)
         self.last_good, self.kept, self.epoch = {r.name: r.snapshot() for r in self.runners}, 0, 0
 
     def go(self, progress, log) -> TrainResult:
@@ -239,7 +242,8 @@ class _Run:
         seconds = time.perf_counter() - start
         final = {r.name: r.numpy_params().copy() for r in runners}
         return TrainResult(task=self.task, config=self.config, frameworks=self.frameworks, settings=self.settings,
-                           history=hist, params=final, seconds=seconds, seconds_per_framework=self.spent)
+                           history=hist, params=final, seconds=seconds, seconds_per_framework=self.spent,
+                           cpu_seconds_per_framework=self.spent_cpu)
 
     def _diverged(self, runner, what: str, where: str = "") -> TrainingDiverged:
         return TrainingDiverged(f"{self.task.name}: training diverged in epoch {self.epoch} ({runner.name}{where}): "
@@ -256,14 +260,15 @@ class _Run:
         hist, runners, twin = self.hist, self.runners, self.twin
         order = self.order_rng.permutation(len(self.task.train))
         outcome = {}
-        clock = time.perf_counter
+        clock, cpu = time.perf_counter, time.thread_time
         for r in runners:
-            t0 = clock()
+            t0, c0 = clock(), cpu()
             try:
                 outcome[r.name] = r.epoch(self.items[r.name], order)
             except StepRefused as e:
                 outcome[r.name] = e
             self.spent[r.name] += clock() - t0
+            self.spent_cpu[r.name] += cpu() - c0
         refused = []
         for rank, r in enumerate(runners):
             got = outcome[r.name]

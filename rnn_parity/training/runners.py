@@ -1,7 +1,8 @@
 """The two runners of the training engine: one training step per example, in NumPy or in torch.
 
     NumpyRunner: reference.Trainer.step (train_step's fast twin: flat buffers, fused forward + BPTT)
-    TorchRunner: torch_impl.train.train_step (TorchRNN, F.cross_entropy, clip_grad_*_, torch.optim.SGD)
+    TorchRunner: torch_impl.train.TorchTrainer (train_step's operations over examples prepared once: TorchRNN,
+                 F.cross_entropy, clip_grad_*_, torch.optim.SGD)
 
 Both refuse a step that would write a NaN or Inf into the weights (StepRefused, before the update);
 run_epoch adds which step of the epoch it was, the engine where.
@@ -67,12 +68,22 @@ class NumpyRunner:
         return [self.trainer.prepare(e.x[:, None], e.y[None] if e.y.ndim == 0 else e.y[:, None]) for e in examples]
 
     def epoch(self, items: list, order, keep_going: bool = False) -> tuple[float, int, int]:
-        return run_epoch(self.step, items, order, keep_going)
+        # Trainer.prepared_steps: run_step's per-call checks and NumPy's error state once for the epoch
+        with self.trainer.prepared_steps(self.h0) as self._run_step:
+            try:
+                return run_epoch(self.step, items, order, keep_going)
+            finally:
+                self._run_step = None
+
+    _run_step = None  # the epoch's step function, inside epoch()
 
     def step(self, item) -> tuple[float, int, int]:
         """One SGD step on a prepared example: (loss, correct argmax count, scored count), before the update."""
         try:
-            loss, logits, _, _ = self.trainer.run_step(item, None, self.h0)
+            if self._run_step is None:
+                loss, logits, _, _ = self.trainer.run_step(item, None, self.h0)
+            else:
+                loss, logits, _, _ = self._run_step(item)
         except ValueError as e:
             # The inputs were checked when the task was built, so what the reference refuses here is
             # numerical: non-finite weights, an overflow, or a non-finite gradient.
@@ -104,7 +115,7 @@ class NumpyRunner:
 
 
 class TorchRunner:
-    """torch: TorchRNN (from to_torch) trained by torch_impl.train.train_step with torch.optim.SGD.
+    """torch: TorchRNN (from to_torch) trained by torch_impl.train.TorchTrainer with torch.optim.SGD.
 
     screens_every_step: the per-step non-finite screen of the gradients (train_step's screen); False
     beside a NumPy runner, whose screen covers the same step (see the module's docstring).
@@ -117,42 +128,38 @@ class TorchRunner:
         import torch
 
         from ..torch_impl import to_torch, torch_key_map
-        from ..torch_impl.train import train_step
+        from ..torch_impl.train import TorchTrainer
 
-        self.torch, self.train_step = torch, train_step
+        self.torch = torch
         self.screens_every_step = screens_every_step
         self.model = to_torch(params)
         self.config = params.config
         trainable = [p for p in self.model.parameters() if p.requires_grad]
         # foreach: the same update (p += -lr * g) in one call for all tensors; ~10% faster per step on CPU
         self.optimizer = torch.optim.SGD(trainable, lr=lr, foreach=True)
-        self.clip_value, self.clip_norm = clip_value, clip_norm
         self.h0 = None if h0 is None else torch.from_numpy(np.array(h0))
+        # train_step's operations, with each example checked and one-hot encoded once (prepare)
+        self.trainer = TorchTrainer(self.model, self.optimizer, clip_value, clip_norm, "sum", self.h0)
         # reference name -> the live torch parameter (SGD updates it in place)
         self._named = [(ref, self.model.get_parameter(key)) for key, ref in torch_key_map(self.config).items() if ref]
 
-    def _one_hot(self, x: np.ndarray):
-        # The model one-hots integer ids itself; doing it once per example up front saves the work per step.
-        return self.torch.nn.functional.one_hot(self.torch.from_numpy(x), self.config.input_size).to(self.model.dtype)
-
     def prepare(self, examples: list[Example]):
-        return [(self._one_hot(e.x[:, None]), self.torch.from_numpy(np.atleast_1d(e.y)), np.atleast_1d(e.y))
-                for e in examples]
+        """Each example checked and built into the model's input once, with its targets also as NumPy."""
+        return [(self.trainer.prepare(e.x[:, None], np.atleast_1d(e.y)), np.atleast_1d(e.y)) for e in examples]
 
     def epoch(self, items: list, order, keep_going: bool = False) -> tuple[float, int, int]:
         return run_epoch(self.step, items, order, keep_going)
 
     def step(self, item) -> tuple[float, int, int]:
-        x, y, y_numpy = item
+        example, y_numpy = item
         try:
-            loss, logits, _, _ = self.train_step(self.model, self.optimizer, x, y, self.h0, None, "sum",
-                                                 self.clip_value, self.clip_norm, screen=self.screens_every_step)
+            loss, logits = self.trainer.step(example, self.screens_every_step)
         except ValueError as e:
             bad = self.first_nonfinite_weight()
             raise StepRefused(f"the weights went non-finite ({bad})" if bad else str(e)) from None
         # The hits counted in NumPy: a (T, 1, O) argmax costs a fifth of torch's argmax + == + sum there.
         hits = np.count_nonzero(logits.detach().numpy().argmax(axis=-1).reshape(-1) == y_numpy)
-        return loss.item(), hits, y_numpy.size
+        return loss, hits, y_numpy.size
 
     def finite(self) -> bool:
         return all(bool(self.torch.isfinite(p).all()) for _, p in self._named)
@@ -175,7 +182,7 @@ class TorchRunner:
         torch = self.torch
         h0 = None if self.h0 is None else self.h0.repeat(1, batch.x.shape[1], 1)
         with torch.no_grad():
-            logits, _ = self.model(self._one_hot(batch.x), h0, batch.lengths)
+            logits, _ = self.model(torch.from_numpy(batch.x), h0, batch.lengths)
         return logits.numpy()
 
     def numpy_params(self) -> Params:

@@ -142,7 +142,8 @@ def test_restore_puts_back_a_snapshot_bit_for_bit():
 def test_restore_refuses_an_optimizer_with_state():
     task = small("sentiment", 2)
     runner = training.TorchRunner(training.init_task_params(task.config(), "sentiment"), 0.1, 1.0, None)
-    runner.optimizer = torch.optim.SGD(runner.optimizer.param_groups[0]["params"], lr=0.1, momentum=0.9)
+    momentum = torch.optim.SGD(runner.optimizer.param_groups[0]["params"], lr=0.1, momentum=0.9)
+    runner.optimizer = runner.trainer.optimizer = momentum
     run_epoch(runner.step, runner.prepare(task.train), range(2))
     with pytest.raises(RuntimeError, match="keeps state"):
         runner.restore(runner.snapshot())
