@@ -132,4 +132,22 @@ def run(opts: dict, log=print) -> dict:
     return {"title": "The demo's sides against the loops a user would write instead",
             "settings": {"epochs": epochs, "rounds": rounds, "seed": opts["seed"], "threads": 1,
                          "gated_cells": "train --cell lstm" in times},
+            "blas_setting": opts.get("blas_setting"), "kernel": blas_kernel(),
             "rows": rows, "runs": times, "checks": checks, "runtime": runtime_info()}
+
+
+def blas_kernel() -> str:
+    from ._env import _numpy_blas
+
+    info = _numpy_blas()
+    return str(info.get("architecture", "unknown")) if info else "unknown"
+
+
+def combine(parts: list[dict], opts: dict) -> dict:
+    """One record from the runs under each OpenBLAS setting (runner.BLAS_SECTIONS)."""
+    first = parts[0]
+    checks = [{**c, "target": f"{c['target']} [{p['blas_setting']}: OpenBLAS {p['kernel']}]"}
+              for p in parts for c in p["checks"]]
+    return {"title": first["title"], "settings": first["settings"], "checks": checks,
+            "blas_settings": {p["blas_setting"]: {"kernel": p["kernel"], "rows": p["rows"], "runs": p["runs"]}
+                              for p in parts}}

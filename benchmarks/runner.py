@@ -1,9 +1,10 @@
 """`rnn-parity bench`: runs the benchmark sections, each in its own worker process, and writes
 results.json and results.md.
 
-Sections (in run order): sentiment, batched, long, profile, processes, suite. Every timed section runs in
-a fresh worker with its thread counts fixed at start-up (1 thread, or all cores for the second half of
-"batched"); "processes" and "suite" run their commands as subprocesses of the parent.
+Sections (in run order): sentiment, batched, long, profile, anchors, torch_step, processes, suite. Every
+timed section runs in a fresh worker with its thread counts fixed at start-up (1 thread, or all cores for
+the second half of "batched"); "anchors" runs once under each OpenBLAS kernel setting
+(_env.blas_kernel_envs); "processes" and "suite" run their commands as subprocesses of the parent.
 """
 from __future__ import annotations
 
@@ -24,11 +25,14 @@ SECTIONS: dict[str, tuple[str, tuple | None]] = {
     "batched": ("batched", (1, None)),
     "long": ("long_sequences", (1,)),
     "profile": ("profiling", (1,)),
+    "anchors": ("anchors", (1,)),
+    "torch_step": ("torch_step", (1,)),
     "processes": ("processes", None),
     "suite": ("suite", None),
 }
 DEFAULT_DIR = Path(__file__).resolve().parent
 JSON_NAME, MD_NAME = "results.json", "results.md"
+BLAS_SECTIONS = {"anchors"}  # measured once under each OpenBLAS kernel setting
 
 
 def default_options(quick: bool) -> dict:
@@ -36,20 +40,21 @@ def default_options(quick: bool) -> dict:
         return {"quick": True, "epochs": 2, "sentiment_repeats": 1, "warmup_epochs": 1, "repeats": 2, "warmup": 1,
                 "min_time": 0.002, "sizes": [list(s) for s in SIZES[:2]], "long_T": [100, 1000], "long_repeats": 1,
                 "profile_epochs": 1, "profile_calls": 2, "seed": 0, "parity_seeds": [], "thread_settings": [1, None],
-                "process_epochs": 2, "process_rounds": 1}
+                "process_epochs": 2, "process_rounds": 1, "anchor_epochs": 2, "anchor_rounds": 1, "step_repeats": 1}
     return {"quick": False, "epochs": 1000, "sentiment_repeats": 3, "warmup_epochs": 2, "repeats": 7, "warmup": 1,
             "min_time": 0.2, "sizes": [list(s) for s in SIZES], "long_T": [1000, 10000], "long_repeats": 3,
             "profile_epochs": 30, "profile_calls": 20, "seed": 0, "parity_seeds": [1, 2, 3, 4, 5],
-            "thread_settings": [1, None], "process_epochs": 1000, "process_rounds": 3}
+            "thread_settings": [1, None], "process_epochs": 1000, "process_rounds": 3, "anchor_epochs": 100,
+            "anchor_rounds": 9, "step_repeats": 15}
 
 
-def _run_worker(module: str, opts: dict, threads: int | None, log) -> dict:
+def _run_worker(module: str, opts: dict, threads: int | None, log, env_changes: dict | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="rnn-parity-bench-") as tmp:
         options_path, result_path = Path(tmp) / "options.json", Path(tmp) / "result.json"
         options_path.write_text(json.dumps({**opts, "threads": threads or _env.cpu_count()}), encoding="utf-8")
         cmd = [sys.executable, "-m", "rnn_parity.benchmarks.worker", module, str(options_path), str(result_path)]
-        proc = subprocess.run(cmd, env=_env.thread_env(threads), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True)
+        env = _env.with_changes(_env.thread_env(threads), env_changes or {})
+        proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         for line in proc.stderr.splitlines():
             if line.startswith("  "):
                 log(line)
@@ -68,7 +73,11 @@ def run_section(name: str, opts: dict, log) -> dict:
         else:
             if name == "batched":
                 settings = tuple(opts["thread_settings"])
-            parts = [_run_worker(module_name, opts, threads, log) for threads in settings]
+            if name in BLAS_SECTIONS:
+                parts = [_run_worker(module_name, {**opts, "blas_setting": label}, 1, log, changes)
+                         for label, changes in _env.blas_kernel_envs().items()]
+            else:
+                parts = [_run_worker(module_name, opts, threads, log) for threads in settings]
             module = importlib.import_module(f"rnn_parity.benchmarks.{module_name}")
             if hasattr(module, "combine"):
                 record = module.combine(parts, opts)

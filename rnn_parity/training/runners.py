@@ -31,25 +31,30 @@ class StepRefused(Exception):
     step: int | None = None
 
 
-def run_epoch(step, items: list, order, keep_going: bool = False) -> tuple[float, int, int]:
-    """items[i] for i in `order` through `step` (a runner's bound step): the summed (loss, hits, count).
+def run_epoch(step, items: list, order, keep_going: bool = False) -> tuple[float, list]:
+    """items[i] for i in `order` through `step` (a runner's bound step): (summed loss, [(i, logits)] per step taken).
 
-    A StepRefused leaves with its .step set; with keep_going the refused step is skipped and the epoch
-    goes on (the control run: its own divergence stops nothing).
+    The hits are counted from the logits once per epoch (tally_hits), not at every step. A StepRefused
+    leaves with its .step set; with keep_going the refused step is skipped and the epoch goes on (the
+    control run: its own divergence stops nothing).
     """
-    total, hits, count = 0.0, 0, 0
+    total, taken = 0.0, []
     for k, i in enumerate(order, 1):
         try:
-            loss, correct, scored = step(items[i])
+            loss, logits = step(items[i])
         except StepRefused as e:
             if keep_going:
                 continue
             e.step = k
             raise
         total += loss
-        hits += correct
-        count += scored
-    return total, hits, count
+        taken.append((i, logits))
+    return total, taken
+
+
+def tally_hits(logits: np.ndarray, targets: np.ndarray) -> tuple[int, int]:
+    """(correct argmax count, scored count) of stacked logits (N, O) against targets (N,)."""
+    return int(np.count_nonzero(logits.argmax(axis=-1) == targets)), targets.size
 
 
 class NumpyRunner:
@@ -68,17 +73,23 @@ class NumpyRunner:
         return [self.trainer.prepare(e.x[:, None], e.y[None] if e.y.ndim == 0 else e.y[:, None]) for e in examples]
 
     def epoch(self, items: list, order, keep_going: bool = False) -> tuple[float, int, int]:
+        """Every item once in `order`: (summed loss, correct argmax count, scored count), each before its update."""
         # Trainer.prepared_steps: run_step's per-call checks and NumPy's error state once for the epoch
         with self.trainer.prepared_steps(self.h0) as self._run_step:
             try:
-                return run_epoch(self.step, items, order, keep_going)
+                total, taken = run_epoch(self.step, items, order, keep_going)
             finally:
                 self._run_step = None
+        if not taken:
+            return total, 0, 0
+        out = self.params.config.output_size
+        return (total, *tally_hits(np.concatenate([logits.reshape(-1, out) for _, logits in taken]),
+                                   np.concatenate([items[i].targets.reshape(-1) for i, _ in taken])))
 
     _run_step = None  # the epoch's step function, inside epoch()
 
-    def step(self, item) -> tuple[float, int, int]:
-        """One SGD step on a prepared example: (loss, correct argmax count, scored count), before the update."""
+    def step(self, item) -> tuple[float, np.ndarray]:
+        """One SGD step on a prepared example: (loss, logits), both before the update."""
         try:
             if self._run_step is None:
                 loss, logits, _, _ = self.trainer.run_step(item, None, self.h0)
@@ -92,8 +103,7 @@ class NumpyRunner:
                               else str(e).removeprefix("Trainer.step: ")) from None
         if not math.isfinite(loss):
             raise StepRefused(f"the loss is {loss}")
-        y = item.targets
-        return loss, np.count_nonzero(logits.argmax(axis=-1) == y), y.size
+        return loss, logits
 
     def finite(self) -> bool:
         return bool(np.isfinite(self.trainer.flat_params).all())
@@ -145,21 +155,26 @@ class TorchRunner:
 
     def prepare(self, examples: list[Example]):
         """Each example checked and built into the model's input once, with its targets also as NumPy."""
-        return [(self.trainer.prepare(e.x[:, None], np.atleast_1d(e.y)), np.atleast_1d(e.y)) for e in examples]
+        return [(self.trainer.prepare(e.x[:, None], np.atleast_1d(e.y)), np.atleast_1d(e.y).reshape(-1))
+                for e in examples]
 
     def epoch(self, items: list, order, keep_going: bool = False) -> tuple[float, int, int]:
-        return run_epoch(self.step, items, order, keep_going)
+        """Every item once in `order`: (summed loss, correct argmax count, scored count), each before its update."""
+        total, taken = run_epoch(self.step, items, order, keep_going)
+        if not taken:
+            return total, 0, 0
+        out = self.config.output_size
+        logits = self.torch.cat([logits.reshape(-1, out) for _, logits in taken]).numpy()
+        return (total, *tally_hits(logits, np.concatenate([items[i][1] for i, _ in taken])))
 
-    def step(self, item) -> tuple[float, int, int]:
-        example, y_numpy = item
+    def step(self, item) -> tuple[float, object]:
+        """One training step on a prepared example: (loss, logits), both before the update."""
         try:
-            loss, logits = self.trainer.step(example, self.screens_every_step)
+            loss, logits = self.trainer.step(item[0], self.screens_every_step)
         except ValueError as e:
             bad = self.first_nonfinite_weight()
             raise StepRefused(f"the weights went non-finite ({bad})" if bad else str(e)) from None
-        # The hits counted in NumPy: a (T, 1, O) argmax costs a fifth of torch's argmax + == + sum there.
-        hits = np.count_nonzero(logits.detach().numpy().argmax(axis=-1).reshape(-1) == y_numpy)
-        return loss, hits, y_numpy.size
+        return loss, logits.detach()  # kept until the epoch's hits are counted: without its graph
 
     def finite(self) -> bool:
         return all(bool(self.torch.isfinite(p).all()) for _, p in self._named)

@@ -30,10 +30,18 @@ def test_epochs_per_runner_equal_the_step_interleaved_loop_bit_for_bit():
     numpy_r, torch_r = training.NumpyRunner(params0.copy(), *args), training.TorchRunner(params0.copy(), *args)
     items = [r.prepare(task.train) for r in (numpy_r, torch_r)]
     rng = np.random.default_rng([seed, 1])
-    for _ in range(epochs):
+    for epoch in range(epochs):
+        tallies = {"numpy": [0.0, 0, 0], "torch": [0.0, 0, 0]}
         for i in rng.permutation(len(task.train)):
-            numpy_r.step(items[0][i])
-            torch_r.step(items[1][i])
+            for fw, runner, item in (("numpy", numpy_r, items[0][i]), ("torch", torch_r, items[1][i])):
+                loss, logits = runner.step(item)
+                logits = np.asarray(logits).reshape(-1, config.output_size)
+                tally = tallies[fw]
+                tally[0] += loss
+                tally[1] += int(logits.argmax(-1)[0] == int(task.train[i].y))
+                tally[2] += 1
+        for fw, (loss, hits, count) in tallies.items():
+            assert result.history.train[fw][epoch] == training.Metrics(loss / count, hits / count), (fw, epoch)
     for fw, runner in (("numpy", numpy_r), ("torch", torch_r)):
         mine, theirs = result.params[fw], runner.numpy_params()
         assert all(mine[k].tobytes() == theirs[k].tobytes() for k in mine), fw
@@ -157,8 +165,9 @@ def test_the_control_run_goes_on_past_its_own_refused_steps(monkeypatch):
         calls.append(item)
         if item == 2:
             raise training.StepRefused("no")
-        return 1.0, 1, 1
-    assert run_epoch(step, [0, 1, 2, 3], [3, 2, 1, 0], keep_going=True) == (3.0, 3, 3)
+        return 1.0, f"logits {item}"
+    assert run_epoch(step, [0, 1, 2, 3], [3, 2, 1, 0], keep_going=True) == (3.0, [(3, "logits 3"), (1, "logits 1"),
+                                                                                (0, "logits 0")])
     assert calls == [3, 2, 1, 0]
     with pytest.raises(training.StepRefused) as e:
         run_epoch(step, [0, 1, 2, 3], [3, 2, 1, 0])
