@@ -159,10 +159,12 @@ def initial_state(h0, config: RNNConfig, B: int, dtype: np.dtype) -> tuple:
     The LSTM's h0 is the pair (h0, c0), as torch takes it: h0 (L * dirs, B, S), c0 (L * dirs, B, H).
     """
     n = config.num_layers * config.num_directions
-    shapes = (((n, B, config.state_size), "h0"),) + ((((n, B, config.hidden_size), "c0"),)
-                                                     if config.has_cell_state else ())
+    width = "P" if config.proj_size else "H"
+    shapes = (((n, B, config.state_size), "h0", width),)
+    if config.has_cell_state:
+        shapes += (((n, B, config.hidden_size), "c0", "H"),)
     if h0 is None:
-        return tuple(np.zeros(shape, dtype=dtype) for shape, _ in shapes)
+        return tuple(np.zeros(shape, dtype=dtype) for shape, _, _ in shapes)
     if config.has_cell_state:
         if not (isinstance(h0, (tuple, list)) and len(h0) == 2):
             raise ValueError(f"h0 of an LSTM must be the pair (h0, c0), as torch takes it, got {type(h0).__name__}")
@@ -172,11 +174,10 @@ def initial_state(h0, config: RNNConfig, B: int, dtype: np.dtype) -> tuple:
             raise ValueError(f"h0 is a pair (h0, c0), but only an LSTM has a cell state; this is a {config.cell}")
         parts = (h0,)
     states = []
-    for part, (shape, label) in zip(parts, shapes):
+    for part, (shape, label, width) in zip(parts, shapes):
         part = np.asarray(part)
         if part.shape != shape:
-            raise ValueError(f"{label} has shape {part.shape}, expected (L * dirs, B, "
-                             f"{'H' if label == 'c0' else 'H' if not config.proj_size else 'P'}) = {shape}")
+            raise ValueError(f"{label} has shape {part.shape}, expected (L * dirs, B, {width}) = {shape}")
         if part.dtype != dtype:
             raise ValueError(f"{label} is {part.dtype} but params are {dtype}")
         states.append(part)

@@ -51,9 +51,9 @@ def to_state_dict(params: Params) -> dict[str, torch.Tensor]:
     """
     config = _config_of(params)
     arrays, dtype = checked_params(params, "to_state_dict")
-    H = config.hidden_size
+    GH = config.gates * config.hidden_size
     # torch.tensor copies, so later in-place updates of params never reach the state_dict.
-    return {key: torch.tensor(arrays[ref]) if ref else torch.zeros(H, dtype=TORCH_DTYPES[dtype])
+    return {key: torch.tensor(arrays[ref]) if ref else torch.zeros(GH, dtype=TORCH_DTYPES[dtype])
             for key, ref in torch_key_map(config).items()}
 
 
@@ -82,6 +82,14 @@ def from_state_dict(state_dict: Mapping, config: RNNConfig, fold_bias: bool = Fa
                     f"from_state_dict: {key!r} is nonzero but config.bias='single' has no second bias; "
                     "pass fold_bias=True to use bh = bias_ih + bias_hh (exact in function, not in training) "
                     "or use bias='torch'")
+            if config.cell == "gru":
+                H = config.hidden_size
+                if np.any(bhh[2 * H:]):
+                    # n = tanh(W_in x + b_in + r * (W_hn h + b_hn)): b_hn sits under the reset gate, so no b_in
+                    # can stand in for it.
+                    raise RNNParityError(f"from_state_dict: {key!r} has a nonzero b_hn (rows {2 * H}:{3 * H}), "
+                                         "which the GRU's reset gate scales: it cannot be folded into bias_ih; "
+                                         "use bias='torch'")
             out[keys.bh] = out[keys.bh] + bhh
     return Params({name: out[name] for name in param_shapes(config)}, config)
 

@@ -16,8 +16,8 @@ from ..reference.errors import RNNParityError
 from ..reference.config import RNNConfig
 from ..reference.params import EMBEDDING, layer_keys, param_shapes, suffix
 
-# reference base name -> torch nn.RNN base name (torch appends _l{k} and _reverse).
-RECURRENT_BASES = {"Wxh": "weight_ih", "Whh": "weight_hh", "bh": "bias_ih", "bhh": "bias_hh"}
+# reference base name -> torch nn.RNN / nn.LSTM / nn.GRU base name (torch appends _l{k} and _reverse).
+RECURRENT_BASES = {"Wxh": "weight_ih", "Whh": "weight_hh", "bh": "bias_ih", "bhh": "bias_hh", "Whr": "weight_hr"}
 # reference head name -> TorchRNN key.
 HEAD_KEYS = {"Why": "fc.weight", "by": "fc.bias"}
 EMBEDDING_KEY = "embedding.weight"  # TorchRNN's nn.Embedding; the reference's EMBEDDING ("E")
@@ -25,7 +25,7 @@ FLOAT_DTYPES = (np.dtype("float32"), np.dtype("float64"))
 
 
 def torch_name(base: str, layer: int, direction: int) -> str:
-    """torch's key for reference base `base` ("Wxh", "Whh", "bh", "bhh") of layer k, direction d."""
+    """torch's key for reference base `base` ("Wxh", "Whh", "bh", "bhh", "Whr") of layer k, direction d."""
     return f"rnn.{RECURRENT_BASES[base]}_l{layer}{'_reverse' if direction else ''}"
 
 
@@ -50,6 +50,8 @@ def torch_key_map(config: RNNConfig) -> dict[str, str | None]:
         if config.bias != "none":
             keymap[torch_name("bh", k, d)] = keys.bh
             keymap[torch_name("bhh", k, d)] = keys.bhh  # None in "single": a frozen zero
+        if keys.Whr:  # after the biases, as nn.LSTM registers it
+            keymap[torch_name("Whr", k, d)] = keys.Whr
     for ref, key in HEAD_KEYS.items():
         keymap[key] = ref
     return keymap
@@ -58,8 +60,8 @@ def torch_key_map(config: RNNConfig) -> dict[str, str | None]:
 def torch_shapes(config: RNNConfig) -> dict[str, tuple[int, ...]]:
     """Every torch state_dict key and its shape, for `config`."""
     ref_shapes = param_shapes(config)
-    H = config.hidden_size
-    return {key: ref_shapes[ref] if ref else (H,) for key, ref in torch_key_map(config).items()}
+    GH = config.gates * config.hidden_size
+    return {key: ref_shapes[ref] if ref else (GH,) for key, ref in torch_key_map(config).items()}
 
 
 def as_numpy(value, key: str, what: str) -> np.ndarray:

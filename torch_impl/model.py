@@ -1,7 +1,9 @@
-"""TorchRNN: a stock torch.nn.RNN plus a linear head, driven by the same RNNConfig as the reference.
+"""TorchRNN: a stock torch.nn.RNN, nn.LSTM or nn.GRU plus a linear head, driven by the same RNNConfig as the
+reference.
 
 Shapes: T steps, B batch, D = input_size, H = hidden_size, O = output_size, L = num_layers,
-dirs = 1 or 2. Time-major (T, B, ...) unless config.batch_first, then (B, T, ...).
+dirs = 1 or 2, S = the width of h (proj_size P for a projected LSTM, else H).
+Time-major (T, B, ...) unless config.batch_first, then (B, T, ...). An LSTM's state is the pair (h, c).
 """
 from __future__ import annotations
 
@@ -13,9 +15,12 @@ from ..reference.errors import RNNParityError
 from ..reference.config import RNNConfig
 from .keymap import torch_name
 
+MODULES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
 
 class TorchRNN(nn.Module):
-    """`.rnn` (nn.RNN) then `.fc` (nn.Linear(dirs*H, O)); state_dict keys rnn.weight_ih_l0, ..., fc.weight, fc.bias.
+    """`.rnn` (nn.RNN, nn.LSTM or nn.GRU, by config.cell) then `.fc` (nn.Linear(dirs*S, O)); state_dict keys
+    rnn.weight_ih_l0, ..., fc.weight, fc.bias.
     With config.vocab_size, `.embedding` (nn.Embedding(V, D), key embedding.weight) comes first.
 
     bias="single" keeps torch's bias_hh_l* at zero with requires_grad=False, so only bias_ih_l* (the
@@ -34,10 +39,11 @@ class TorchRNN(nn.Module):
         # Registered first, so embedding.weight leads the state_dict as E leads the reference's params.
         self.embedding = None if c.vocab_size is None else nn.Embedding(c.vocab_size, c.input_size, dtype=dtype,
                                                                         device=device)
-        self.rnn = nn.RNN(c.input_size, c.hidden_size, num_layers=c.num_layers, nonlinearity=c.nonlinearity,
-                          bias=c.bias != "none", batch_first=c.batch_first, bidirectional=c.bidirectional,
-                          dtype=dtype, device=device)
-        self.fc = nn.Linear(c.num_directions * c.hidden_size, c.output_size, dtype=dtype, device=device)
+        extra = {"nonlinearity": c.nonlinearity} if c.cell == "rnn" else {"proj_size": c.proj_size} if c.proj_size else {}
+        self.rnn = MODULES[c.cell](c.input_size, c.hidden_size, num_layers=c.num_layers, bias=c.bias != "none",
+                                   batch_first=c.batch_first, bidirectional=c.bidirectional, dtype=dtype,
+                                   device=device, **extra)
+        self.fc = nn.Linear(c.num_directions * c.state_size, c.output_size, dtype=dtype, device=device)
         if c.bias == "single":
             with torch.no_grad():
                 for p in self._frozen_biases():
@@ -58,14 +64,16 @@ class TorchRNN(nn.Module):
     def dtype(self) -> torch.dtype:
         return self.fc.weight.dtype
 
-    def hidden_states(self, x, h0=None, lengths=None) -> tuple[torch.Tensor, torch.Tensor]:
-        """nn.RNN's top-layer output and final state.
+    def hidden_states(self, x, h0=None, lengths=None):
+        """The recurrent module's top-layer output and final state.
 
         x: float (T, B, D) or integer token ids (T, B), one-hot of size D inside the model; with an
         embedding, token ids in [0, V) only, looked up in it.
-        h0: (L*dirs, B, H) or None for zeros. lengths: (B,) ints in [1, T] or None for full length.
-        Returns output (T, B, dirs*H), zero at padded steps as pad_packed_sequence gives them, and
-        h_n (L*dirs, B, H): forward direction at each sequence's last valid step, reverse at step 0.
+        h0: (L*dirs, B, S) or None for zeros; an LSTM's is the pair (h0, c0), c0 (L*dirs, B, H).
+        lengths: (B,) ints in [1, T] or None for full length.
+        Returns output (T, B, dirs*S), zero at padded steps as pad_packed_sequence gives them, and
+        h_n (L*dirs, B, S) (an LSTM's: the pair (h_n, c_n)): forward direction at each sequence's last valid
+        step, reverse at step 0.
         """
         c = self.config
         x = self._as_input(x)
@@ -80,7 +88,7 @@ class TorchRNN(nn.Module):
         out, _ = pad_packed_sequence(out, batch_first=c.batch_first, total_length=T)
         return out, h_n
 
-    def forward(self, x, h0=None, lengths=None) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, x, h0=None, lengths=None):
         """(logits, h_n). logits (B, O) for output="last", (T, B, O) for "all" ((B, T, O) if batch_first).
 
         "last" reads the top layer of h_n, [fwd, bwd] concatenated: the forward state at the last
@@ -90,9 +98,10 @@ class TorchRNN(nn.Module):
         out, h_n = self.hidden_states(x, h0, lengths)
         if self.config.output == "all":
             return self.fc(out), h_n
-        # One direction reads h_n[-1] as is: torch.cat of a single tensor adds three autograd nodes (slice,
+        h = h_n[0] if self.config.has_cell_state else h_n
+        # One direction reads h[-1] as is: torch.cat of a single tensor adds three autograd nodes (slice,
         # unbind, cat), ~30 us of a ~400 us per-example training step, for the same numbers.
-        top = h_n[-1] if self.config.num_directions == 1 else torch.cat((h_n[-2], h_n[-1]), dim=-1)
+        top = h[-1] if self.config.num_directions == 1 else torch.cat((h[-2], h[-1]), dim=-1)
         return self.fc(top), h_n
 
     def _as_input(self, x) -> torch.Tensor:
@@ -128,21 +137,29 @@ class TorchRNN(nn.Module):
             raise RNNParityError(f"TorchRNN: input dtype {x.dtype} differs from the model's {self.dtype}")
         return x
 
-    def _as_h0(self, h0, B: int) -> torch.Tensor | None:
+    def _as_h0(self, h0, B: int):
         if h0 is None:
             return None
         c = self.config
+        n = c.num_layers * c.num_directions
+        if c.has_cell_state:
+            if not (isinstance(h0, (tuple, list)) and len(h0) == 2):
+                raise RNNParityError(f"TorchRNN: an LSTM's h0 must be the pair (h0, c0), got {type(h0).__name__}")
+            return (self._as_state(h0[0], "h0", (n, B, c.state_size), "P" if c.proj_size else "H"),
+                    self._as_state(h0[1], "c0", (n, B, c.hidden_size)))
+        return self._as_state(h0, "h0", (n, B, c.hidden_size))
+
+    def _as_state(self, value, label: str, want: tuple, width: str = "H") -> torch.Tensor:
         try:
-            h0 = torch.as_tensor(h0, device=self.fc.weight.device)
+            value = torch.as_tensor(value, device=self.fc.weight.device)
         except (TypeError, ValueError, RuntimeError) as e:
-            raise RNNParityError(f"TorchRNN: h0 must be a float tensor (L*dirs, B, H), got {type(h0).__name__} "
+            raise RNNParityError(f"TorchRNN: {label} must be a float tensor {want}, got {type(value).__name__} "
                                  f"({_first_line(e)})") from None
-        want = (c.num_layers * c.num_directions, B, c.hidden_size)
-        if tuple(h0.shape) != want:
-            raise RNNParityError(f"TorchRNN: h0 must have shape (L*dirs, B, H) = {want}, got {tuple(h0.shape)}")
-        if h0.dtype != self.dtype:
-            raise RNNParityError(f"TorchRNN: h0 dtype {h0.dtype} differs from the model's {self.dtype}")
-        return h0
+        if tuple(value.shape) != want:
+            raise RNNParityError(f"TorchRNN: {label} must have shape (L*dirs, B, {width}) = {want}, got {tuple(value.shape)}")
+        if value.dtype != self.dtype:
+            raise RNNParityError(f"TorchRNN: {label} dtype {value.dtype} differs from the model's {self.dtype}")
+        return value
 
     @staticmethod
     def _as_lengths(lengths, T: int, B: int) -> torch.Tensor:

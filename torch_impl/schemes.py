@@ -111,6 +111,9 @@ def to_scheme(params: Params, scheme: str, column_bias: bool = True, fold_bias: 
         raise RNNParityError(f"to_scheme: unknown scheme {scheme!r}; expected one of {tuple(SCHEMES)}")
     arrays, _ = checked_params(params, f"to_scheme({scheme})")
     c = params.config
+    if c.cell != "rnn":
+        raise RNNParityError(f"to_scheme({scheme}): the seed schemes hold an Elman RNN, got cell={c.cell!r}; "
+                             "save it with save_weights (.npz, .pt, .safetensors) instead")
     if c.num_layers != 1 or c.bidirectional:
         raise RNNParityError(f"to_scheme({scheme}): the seed schemes hold one layer and one direction, "
                              f"got num_layers={c.num_layers}, bidirectional={c.bidirectional}")

@@ -128,8 +128,9 @@ class TorchTrainer:
         self.clip_value, self.clip_norm, self.reduction = clip_value, clip_norm, reduction
         self.params = [p for group in optimizer.param_groups for p in group["params"]]
         if h0 is not None:  # one initial state for every example (checked against each one's batch in prepare)
-            h0 = torch.as_tensor(h0)
-            h0 = model._as_h0(h0, h0.shape[1] if h0.dim() == 3 else 0)
+            first = h0[0] if config.has_cell_state and isinstance(h0, (tuple, list)) else h0  # an LSTM's (h0, c0)
+            shape = tuple(getattr(first, "shape", ()))
+            h0 = model._as_h0(h0, shape[1] if len(shape) == 3 else 0)
         self.h0 = h0
         self.direct = config.num_directions == 1 and config.vocab_size is None
         self.last = config.output == "last"
@@ -159,7 +160,7 @@ class TorchTrainer:
         if not self.direct:
             return self.model(x, self.h0)
         out, h_n = self.model.rnn(x, self.h0)
-        h = h_n[0] if isinstance(h_n, tuple) else h_n  # an LSTM's state is (h_n, c_n)
+        h = h_n[0] if self.config.has_cell_state else h_n  # an LSTM's state is (h_n, c_n)
         return self.model.fc(h[-1] if self.last else out), h_n
 
     def step(self, example: Prepared, screen: bool = True) -> tuple[float, torch.Tensor]:

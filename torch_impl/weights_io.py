@@ -140,11 +140,16 @@ def _as_dict(config) -> dict:
     return config.to_dict() if isinstance(config, RNNConfig) else dict(config)
 
 
-def _warn_assumed(path, given: dict, stacklevel: int) -> None:
-    assumed = {f.name: f.default for f in fields(RNNConfig) if f.name in UNINFERABLE and f.name not in given}
-    if assumed:
-        warnings.warn(f"{path} records no config: assumed "
-                      + ", ".join(f"{k}={v!r}" for k, v in assumed.items()) + " (set them with config=)",
+def _warn_assumed(path, given: dict, stacklevel: int, inferred: str = "") -> None:
+    """Say which fields were assumed (and, for a bare state_dict, what the shapes told: the cell)."""
+    gated = given.get("cell", "rnn") != "rnn"  # a gated cell has no nonlinearity to assume
+    assumed = {f.name: f.default for f in fields(RNNConfig)
+               if f.name in UNINFERABLE and f.name not in given and not (gated and f.name == "nonlinearity")}
+    if assumed or inferred:
+        warnings.warn(f"{path} records no config: " + (f"inferred {inferred}" if inferred else "")
+                      + ("; " if inferred and assumed else "")
+                      + ("assumed " + ", ".join(f"{k}={v!r}" for k, v in assumed.items()) + " (set them with config=)"
+                         if assumed else ""),
                       ConfigAssumedWarning, stacklevel=stacklevel + 1)
 
 
@@ -162,23 +167,29 @@ def _resolve_config(arrays, stored, config, name, head, path, what) -> RNNConfig
         except (TypeError, ValueError) as e:  # a missing field, or a field of the wrong kind or value
             raise RNNParityError(f"{what}: the stored config is not a valid RNNConfig: {e}") from None
     inferred = infer_config(arrays, name, head, what)
-    _warn_assumed(path, overrides, stacklevel=3)
+    cell = overrides.get("cell", inferred["cell"])
+    # The RNN is the default and needs no word; a gated cell read off the shapes is said.
+    told = "" if inferred["cell"] == "rnn" else f"cell={inferred['cell']!r} from {name('Whh', 0, 0)} {tuple(arrays[name('Whh', 0, 0)].shape)}" + (
+        f" and proj_size={inferred['proj_size']} from {name('Whr', 0, 0)}" if inferred["proj_size"] else "")
+    _warn_assumed(path, {**overrides, "cell": cell}, stacklevel=3, inferred=told)
     return merge_config(inferred, overrides, what)
 
 
 def infer_config(arrays: dict, name: Callable, head: str, what: str) -> dict:
-    """The RNNConfig fields the shapes fix: sizes, num_layers, bidirectional, bias.
+    """The RNNConfig fields the shapes fix: cell, sizes, num_layers, bidirectional, bias, proj_size.
 
     name(base, layer, direction) is the naming's template (keymap.torch_name or reference_name).
     torch naming always has bias_hh when it has biases; all zeros there reads as bias="single",
     the state TorchRNN(bias="single") writes.
     """
     w, h, y = arrays.get(name("Wxh", 0, 0)), arrays.get(name("Whh", 0, 0)), arrays.get(head)
-    for key, a, want in ((name("Wxh", 0, 0), w, "(H, D)"), (name("Whh", 0, 0), h, "(H, H)"), (head, y, "(O, dirs*H)")):
+    for key, a, want in ((name("Wxh", 0, 0), w, "(G*H, D)"), (name("Whh", 0, 0), h, "(G*H, H)"),
+                         (head, y, "(O, dirs*H)")):
         if a is None:
             raise RNNParityError(f"{what}: missing key {key!r} (expected shape {want})")
         if a.ndim != 2:
             raise RNNParityError(f"{what}: {key!r} has shape {a.shape}, expected a matrix {want}")
+    cell, hidden_size, proj_size = infer_cell(h, arrays.get(name("Whr", 0, 0)), name("Whh", 0, 0), what)
     num_layers = 1
     while name("Wxh", num_layers, 0) in arrays:
         num_layers += 1
@@ -194,5 +205,20 @@ def infer_config(arrays: dict, name: Callable, head: str, what: str) -> dict:
         bias = "torch"
     table = arrays.get(EMBEDDING_KEY if name is torch_name else EMBEDDING)
     vocab_size = None if table is None or table.ndim != 2 else table.shape[0]  # check_arrays judges its shape
-    return dict(input_size=w.shape[1], hidden_size=h.shape[0], output_size=y.shape[0], num_layers=num_layers,
-                bidirectional=len(directions) == 2, bias=bias, vocab_size=vocab_size)
+    return dict(input_size=w.shape[1], hidden_size=hidden_size, output_size=y.shape[0], num_layers=num_layers,
+                bidirectional=len(directions) == 2, bias=bias, vocab_size=vocab_size, cell=cell, proj_size=proj_size)
+
+
+def infer_cell(Whh: np.ndarray, Whr: np.ndarray | None, key: str, what: str) -> tuple[str, int, int]:
+    """(cell, H, P) from the recurrent weight's shape: (H, H) RNN, (4H, H) LSTM, (3H, H) GRU; a weight_hr
+    (P, H) beside a (4H, P) recurrent weight is a projected LSTM."""
+    rows, cols = Whh.shape
+    if Whr is not None:
+        if Whr.ndim == 2 and rows == 4 * Whr.shape[1] and cols == Whr.shape[0]:
+            return "lstm", Whr.shape[1], Whr.shape[0]
+        raise RNNParityError(f"{what}: {key!r} {Whh.shape} does not fit a projected LSTM with weight_hr "
+                             f"{tuple(Whr.shape)} (expected (4H, P) beside (P, H))")
+    for cell, gates in (("rnn", 1), ("lstm", 4), ("gru", 3)):
+        if rows == gates * cols:
+            return cell, cols, 0
+    raise RNNParityError(f"{what}: {key!r} has shape {Whh.shape}: neither (H, H) (RNN), (4H, H) (LSTM) nor (3H, H) (GRU)")

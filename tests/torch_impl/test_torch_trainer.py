@@ -9,6 +9,17 @@ from rnn_parity.torch_impl import to_torch
 from rnn_parity.torch_impl.train import TorchTrainer, train_step
 
 T, B, D, H, O = 5, 2, 4, 6, 3
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Tiny models: one intra-op thread is fastest (see torch_impl.threads)."""
+    from rnn_parity.torch_impl.threads import torch_threads
+
+    with torch_threads(1):
+        yield
+
+
 CONFIGS = {
     "last": RNNConfig(D, H, O),
     "all": RNNConfig(D, H, O, output="all"),
@@ -17,7 +28,16 @@ CONFIGS = {
     "no bias, 2 layers": RNNConfig(D, H, O, bias="none", num_layers=2),
     "bidirectional": RNNConfig(D, H, O, bidirectional=True),  # through TorchRNN.forward
     "embedding": RNNConfig(D, H, O, vocab_size=7),  # through TorchRNN.forward
+    "lstm": RNNConfig(D, H, O, cell="lstm"),
+    "lstm, projection, all": RNNConfig(D, H, O, cell="lstm", proj_size=4, output="all"),
+    "gru, bias torch, 2 layers": RNNConfig(D, H, O, cell="gru", bias="torch", num_layers=2),
 }
+
+
+def initial_state(config, rng):
+    n = config.num_layers * config.num_directions
+    h0 = rng.standard_normal((n, B, config.proj_size or H))
+    return (h0, rng.standard_normal((n, B, H))) if config.cell == "lstm" else h0
 
 
 def example(config, rng, token_ids):
@@ -37,14 +57,14 @@ def test_steps_equal_train_step_bit_for_bit(name, token_ids):
     params = init_params(config, seed=3)
     rng = np.random.default_rng(1)
     for clip in [(1e-3, None), (None, 0.05), (None, None)]:  # by value, by norm, none
-        for h0 in (None, rng.standard_normal((config.num_layers * config.num_directions, B, H))):
+        for h0 in (None, initial_state(config, rng)):
             data = [example(config, rng, token_ids) for _ in range(3)]
             a, b = to_torch(params), to_torch(params)
             opt_a = torch.optim.SGD([p for p in a.parameters() if p.requires_grad], lr=0.3, foreach=True)
             opt_b = torch.optim.SGD([p for p in b.parameters() if p.requires_grad], lr=0.3, foreach=True)
             trainer = TorchTrainer(b, opt_b, *clip, reduction="sum", h0=h0)
             prepared = [trainer.prepare(x, y) for x, y in data]
-            h0_a = None if h0 is None else torch.as_tensor(h0)
+            h0_a = None if h0 is None else tuple(map(torch.as_tensor, h0)) if isinstance(h0, tuple) else torch.as_tensor(h0)
             for (x, y), p in zip(data * 2, prepared * 2):
                 loss_a, logits_a, _, _ = train_step(a, opt_a, torch.as_tensor(x), y, h0_a, None, "sum", *clip)
                 loss_b, logits_b = trainer.step(p)

@@ -11,6 +11,15 @@ from rnn_parity import training
 from rnn_parity.training.runners import run_epoch
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Tiny models: one intra-op thread is fastest (see torch_impl.threads)."""
+    from rnn_parity.torch_impl.threads import torch_threads
+
+    with torch_threads(1):
+        yield
+
+
 def quiet(**kw):
     return dict(progress=False, log=lambda line: None, **kw)
 
