@@ -18,11 +18,17 @@ from typing import NamedTuple
 import numpy as np
 
 from . import clip, fused, loss, model
-from .optim import Optimizer
+from .optim import SGD, Optimizer
 from .params import Params
 from .validate import all_finite, check_params, check_targets, nonfinite_error, time_major_input
 
 CheckedExample = fused.CheckedExample
+# np.clip's ufunc (the one its Python wrapper calls); min then max where a NumPy build lacks it
+_clip = getattr(np._core.umath, "clip", None) if hasattr(np, "_core") else None
+if _clip is None:  # pragma: no cover - NumPy < 2 names the module np.core
+    def _clip(g, low, high, out):
+        np.minimum(g, high, out=out)
+        return np.maximum(out, low, out=out)
 
 
 class TrainerStep(NamedTuple):
@@ -77,6 +83,7 @@ class Trainer:
         self.grads = params.like(fused.flat_views(self.flat_grads, shapes))
         optimizer.driver = "Trainer"
         self.optimizer_state: dict = {}  # the optimizer's state for the flat buffer
+        self._scratch = np.empty_like(self.flat_params)  # lr * g of a plain SGD step (see _update)
         # The fused path is the Elman RNN's one layer without an embedding table; every other config (the
         # LSTM and the GRU included) takes the general path: model.forward/backward, then the same update.
         self.single_layer = (self.config.cell == "rnn" and self.config.num_layers == 1
@@ -180,12 +187,18 @@ class Trainer:
         g = self.flat_grads
         if not all_finite((g,)):
             clip.raise_if_nonfinite(self.grads, "Trainer.step")
-        if self.clip_value is not None:  # clip_value's g.clip, as two ufuncs without its Python wrapper
-            np.minimum(g, self.clip_value, out=g)
-            np.maximum(g, -self.clip_value, out=g)
+        if self.clip_value is not None:
+            # clip_value's g.clip in one pass, without its Python wrapper: on finite values (screened above)
+            # max(min(g, c), -c) exactly
+            _clip(g, -self.clip_value, self.clip_value, out=g)
         if self.clip_norm is not None:
             g *= clip.norm_clip_coef(clip.total_norm(self.grads), self.clip_norm)
-        self.optimizer.update(self.flat_params, g, self.optimizer_state)
+        o = self.optimizer
+        if type(o) is SGD and o.momentum == 0 and o.weight_decay == 0:
+            # SGD.update's p -= lr * g, the product written into a buffer kept for it (no allocation per step)
+            np.subtract(self.flat_params, np.multiply(g, o.lr, out=self._scratch), out=self.flat_params)
+        else:
+            self.optimizer.update(self.flat_params, g, self.optimizer_state)
 
     def _general_grads(self, x, targets, h0, lengths, dh_n):
         """loss.loss_and_all_grads, keeping the logits, with the gradients copied into the buffer."""
