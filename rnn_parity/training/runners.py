@@ -147,7 +147,9 @@ class TorchRunner:
         trainable = [p for p in self.model.parameters() if p.requires_grad]
         # foreach: the same update (p += -lr * g) in one call for all tensors; ~10% faster per step on CPU
         self.optimizer = torch.optim.SGD(trainable, lr=lr, foreach=True)
-        self.h0 = None if h0 is None else torch.from_numpy(np.array(h0))
+        # An LSTM's state is the pair (h0, c0), as nn.LSTM takes it.
+        self.h0 = None if h0 is None else tuple(map(torch.from_numpy, map(np.array, h0))) if isinstance(h0, tuple) \
+            else torch.from_numpy(np.array(h0))
         # train_step's operations, with each example checked and one-hot encoded once (prepare)
         self.trainer = TorchTrainer(self.model, self.optimizer, clip_value, clip_norm, "sum", self.h0)
         # reference name -> the live torch parameter (SGD updates it in place)
@@ -195,7 +197,9 @@ class TorchRunner:
 
     def logits(self, batch: Batch) -> np.ndarray:
         torch = self.torch
-        h0 = None if self.h0 is None else self.h0.repeat(1, batch.x.shape[1], 1)
+        B = batch.x.shape[1]
+        h0 = None if self.h0 is None else tuple(s.repeat(1, B, 1) for s in self.h0) if isinstance(self.h0, tuple) \
+            else self.h0.repeat(1, B, 1)
         with torch.no_grad():
             logits, _ = self.model(torch.from_numpy(batch.x), h0, batch.lengths)
         return logits.numpy()
