@@ -4,13 +4,16 @@ i.e. the single-tensor implementations).
 
 Recipes (rnn_parity.parity.RECIPES): SGD plain, momentum, nesterov, dampening, weight decay; Adam with
 and without amsgrad and weight decay; value or norm clipping, active; the seeds' protocol (per-example
-SGD, lr 2e-2, clip to [-1, 1]); truncated BPTT carrying h_n into the next chunk's h0. The NumPy side is
-reference.train_step, and again reference.Trainer.
+SGD, lr 2e-2, clip to [-1, 1]); truncated BPTT carrying h_n (an LSTM's pair (h_n, c_n)) into the next chunk's h0. Every recipe runs on
+each cell (the RNN, the LSTM, the GRU). The NumPy side is reference.train_step, and again reference.Trainer
+(on the sample of parity_tests/sample.py; `rnn-parity check` runs the full grid).
 """
 import pytest
 
 from rnn_parity.parity import RECIPES, TRAJECTORY_GRID, check_trajectory, setup
 from rnn_parity.parity import assert_parity
+
+from .sample import TRAINER_SAMPLE
 
 
 @pytest.mark.parametrize("recipe, case", TRAJECTORY_GRID, ids=[f"{r}-on-{c}" for r, c in TRAJECTORY_GRID])
@@ -18,7 +21,7 @@ def test_trajectory(recipe, case, device):
     assert_parity(check_trajectory(setup(case, device), recipe))
 
 
-@pytest.mark.parametrize("recipe, case", TRAJECTORY_GRID, ids=[f"{r}-on-{c}" for r, c in TRAJECTORY_GRID])
+@pytest.mark.parametrize("recipe, case", TRAINER_SAMPLE, ids=[f"{r}-on-{c}" for r, c in TRAINER_SAMPLE])
 def test_trajectory_of_the_trainer(recipe, case, device):
     """reference.Trainer (flat buffers, one-layer fast path) against torch directly, not only via train_step."""
     assert_parity(check_trajectory(setup(case, device), recipe, numpy_side="Trainer"))

@@ -18,6 +18,9 @@ def test_the_api_walk_through_runs(capsys):
     exec(compile(code, str(README), "exec"), {})
     report = capsys.readouterr().out
     assert "0 failed" in report and "PASS" in report
+    # the LSTM example beside the RNN one: its own gradcheck report, with rows for the projection and c0
+    assert 'cell="lstm"' in code and report.count(" 0 failed") == 2 and "FAIL" not in report
+    assert re.search(r"^Whr\s", report, re.M) and re.search(r"^c0\s", report, re.M)
 
 
 def test_the_set_up_commands_are_exactly_make_demo_and_make_test():

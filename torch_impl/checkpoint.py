@@ -113,6 +113,26 @@ def widen(sd: dict, notes: list) -> dict:
             for k, v in sd.items()}
 
 
+def shared(sd: Mapping) -> list[list[str]]:
+    """Groups of keys whose tensors are one (the same storage, offset, shape and strides): a module registered
+    under two names, e.g. one nn.GRU applied twice as gru1 and gru2. torch.save keeps the sharing."""
+    groups: dict = {}
+    for k, v in sd.items():
+        if isinstance(v, torch.Tensor) and v.numel():
+            where = (v.untyped_storage().data_ptr(), v.storage_offset(), tuple(v.shape), v.stride())
+            groups.setdefault(where, []).append(k)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def _shared_note(sd: Mapping) -> list[str]:
+    from .recurrence import RNN_KEY
+
+    recurrent = [g for g in shared(sd) if all(RNN_KEY.match(k.rsplit(".", 1)[-1]) for k in g)]  # not a tied head
+    modules = sorted({tuple(sorted({k.rsplit(".", 1)[0] for k in g})) for g in recurrent})
+    return [f"{' and '.join(map(repr, m))} hold the same tensors (one module applied {len(m)} times): read as "
+            f"{len(m)} layers with equal weights; written back they must stay equal" for m in modules if len(m) > 1]
+
+
 def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False, variant: int | None = None):
     """(Params, Reading) from a checkpoint file, a checkpoint dict, a state_dict or a module, by structure.
 
@@ -128,7 +148,7 @@ def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False,
         sd, stored, notes = load_checkpoint(obj_or_path)
     else:
         sd, stored, notes = unwrap(obj_or_path)
-    notes = list(notes)
+    notes = list(notes) + _shared_note(sd)
     sd = widen(sd, notes)
     arrays = {k: as_numpy(v, k, "read_checkpoint") for k, v in sd.items()}
     readings = find_readings(arrays, map)
@@ -136,7 +156,8 @@ def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False,
     overrides = dict(config or {})
     if stored:
         overrides = {**{k: v for k, v in stored.items() if k in UNINFERABLE}, **overrides}
-    if reading.hand_written and "nonlinearity" not in overrides:
+    gated = reading.fields.get("cell", "rnn") != "rnn"  # sigmoid gates and tanh: nothing to assume
+    if reading.hand_written and not gated and "nonlinearity" not in overrides:
         raise RNNParityError(f"a hand-written recurrence ({reading.recurrence}): its nonlinearity is in the forward "
                              "code, not the checkpoint; pass --model FILE.py:NAME to find it by running the model, "
                              "or state it with --config nonlinearity=tanh|relu")
@@ -146,7 +167,8 @@ def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False,
     if reading.open_variant and variant is None:
         notes.append(f"the shapes cannot tell {reading.open_variant}: read as {reading.variant} "
                      "(pass --model to check it)")
-    assumed = [f"{k}={getattr(RNNConfig, k)!r}" for k in UNINFERABLE if k not in overrides]
+    assumed = [f"{k}={getattr(RNNConfig, k)!r}" for k in UNINFERABLE
+               if k not in overrides and not (gated and k == "nonlinearity")]
     if assumed:
         notes.append(f"assumed {', '.join(assumed)}: the checkpoint does not record them (set them with --config, "
                      "or let --model find them)")
@@ -170,31 +192,51 @@ def read_checkpoint(obj_or_path, map=None, config=None, fold_bias: bool = False,
 
 
 def pick(readings: list, variant: int | None) -> Reading:
-    """readings[variant]; with variant None the first, refusing where that would be a guess."""
+    """readings[variant]; with variant None the first, refusing where that would be a guess (then the one line
+    lists the candidates)."""
     reading = readings[min(variant or 0, len(readings) - 1)]
-    settled_by_model = ("head", "order of", "which reading")
+    settled_by_model = ("head", "order of", "which reading", "gate order", "reset gate")
     if variant is None and reading.open_variant and any(w in reading.open_variant for w in settled_by_model):
-        raise RNNParityError(f"the shapes cannot tell {reading.open_variant}; pass --model FILE.py:NAME to find "
-                             "it by running the model")
+        listed = [r.variant for r in readings if r.variant]
+        shown = "; ".join(f"({i + 1}) {v}" for i, v in enumerate(listed[:6]))
+        more = f" and {len(listed) - 6} more" if len(listed) > 6 else ""
+        candidates = f" (candidates: {shown}{more})" if len(listed) > 1 else ""
+        raise RNNParityError(f"the shapes cannot tell {reading.open_variant}{candidates}; pass --model FILE.py:NAME "
+                             "to find it by running the model")
     return reading
 
 
 def params_of(reading: Reading, arrays: Mapping, config: RNNConfig) -> Params:
     """The reference Params a Reading's sources make of the checkpoint's arrays (bit for bit)."""
     shapes = param_shapes(config)
-    out = {}
+    out, filled = {}, {}
     for src in reading.sources:
+        if src.parts == (None,) or not src.parts:
+            continue  # a bias torch keeps at zero (bias="single": structure.py checked it is zero); not the model's
         a = np.asarray(arrays[src.key])
         a = a.T if src.transpose else a
         if len(src.parts) == 1 and src.parts[0] in shapes and len(shapes[src.parts[0]]) == 1:
             a = a.reshape(-1)  # a column bias (n, 1): structure.py read it as (n,)
-        if src.parts == (None,):
-            continue  # a bias torch keeps at zero (bias="single"): structure.py checked it is zero
+        if src.halves:
+            a = _swap_halves(a)
         start = 0
         for ref in src.parts:
             width = shapes[ref][-1] if len(src.parts) > 1 else a.shape[-1]
-            out[ref] = np.array(a[..., start:start + width] if len(src.parts) > 1 else a, copy=True)
+            piece = a[..., start:start + width] if len(src.parts) > 1 else a
             start += width
+            if src.rows is None:
+                out[ref] = np.array(piece, copy=True)
+                continue
+            # gate blocks: the tensor's rows hold these of the reference's blocks (torch's order), in this order
+            n = shapes[ref][0] // config.gates
+            whole = out.setdefault(ref, np.zeros(shapes[ref], piece.dtype))
+            for j, g in enumerate(src.rows):
+                block = piece[j * n:(j + 1) * n]
+                whole[g * n:(g + 1) * n] = -block if g in src.negate else block  # negation is exact
+                filled.setdefault(ref, set()).add(g)
+    gaps = [ref for ref, blocks in filled.items() if len(blocks) != config.gates]
+    if gaps:
+        raise RNNParityError(f"read_checkpoint: the gates of {gaps} are not all read (a reading's gate map is short)")
     if reading.head is None:
         dtype = out[next(iter(out))].dtype
         out["Why"], out["by"] = np.eye(config.output_size, dtype=dtype), np.zeros(config.output_size, dtype)
@@ -202,6 +244,26 @@ def params_of(reading: Reading, arrays: Mapping, config: RNNConfig) -> Params:
         out["by"] = np.zeros(config.output_size, out["Why"].dtype)  # a head without bias
     check_arrays(out, shapes, "read_checkpoint")
     return Params({k: out[k] for k in shapes}, config)
+
+
+def _swap_halves(a: np.ndarray) -> np.ndarray:
+    """A bidirectional head's columns [backward ; forward] as [forward ; backward] (and back: it is its own inverse)."""
+    half = a.shape[-1] // 2
+    return np.concatenate([a[..., half:], a[..., :half]], axis=-1)
+
+
+def _stored(arrays: Mapping, src, config: RNNConfig) -> np.ndarray:
+    """What the tensor of `src` holds, made of the reference's arrays: the inverse of params_of."""
+    pieces = []
+    for ref in src.parts:
+        a = arrays[ref]
+        if src.rows is not None:
+            n = a.shape[0] // config.gates
+            a = np.concatenate([-a[g * n:(g + 1) * n] if g in src.negate else a[g * n:(g + 1) * n] for g in src.rows])
+        pieces.append(a)
+    value = np.concatenate(pieces, axis=-1)  # one part: a copy of it
+    value = _swap_halves(value) if src.halves else value
+    return value.T if src.transpose else value
 
 
 def _fold(params: Params, reading: Reading):
@@ -266,10 +328,12 @@ def write_like(params: Params, like, map=None, variant: int | None = None, readi
         elif src.parts == (None,) or (len(src.parts) == 1 and src.parts[0] not in arrays):
             value = np.zeros(theirs[src.key].shape, dtype)  # a bias the weights do not have (bias="single")
         else:
-            value = np.concatenate([arrays[r] for r in src.parts], axis=-1)  # one part: a copy of it
-            value = value.T if src.transpose else value
-            value = value.reshape(theirs[src.key].shape)  # a column bias (n, 1) holds an (n,) one
+            value = _stored(arrays, src, c).reshape(theirs[src.key].shape)  # a column bias (n, 1) holds an (n,) one
         out[src.key] = torch.tensor(np.ascontiguousarray(value).astype(dtype, copy=False))
+    for group in shared(sd):  # one tensor in their model: the values written under its names must agree
+        if any(k in out for k in group) and not all(torch.equal(out[group[0]], out[k]) for k in group[1:]):
+            raise RNNParityError(f"write_like: their {', '.join(group[:2])} are one tensor (one module applied twice), "
+                                 "but the weights hold different values there: their model can hold one")
     if keep_wrappers:
         return {k: out[k] for k in sd}
     back, _ = strip_wrappers(sd)

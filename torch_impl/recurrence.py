@@ -4,7 +4,8 @@
     several modules stacked into one RNN when their shapes chain one way, and recurrences written with
     Linear layers: input (H, D) + recurrent (H, H), or one (H, D+H) applied to a cat of x_t and h_{t-1}.
 
-LSTMs and GRUs (4H or 3H gate rows) are refused here in one line.
+nn.LSTM / nn.GRU (and their Cell forms, and an LSTM's projection weight_hr) are read here too: torch
+stores their gates in its own order, so their rows map as they are. Hand-written gated cells are gated.py's.
 """
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ class Source:
     parts: tuple  # reference names whose columns make it up, in order; None: zeros (a bias torch keeps at 0);
     # empty: not the model's (a loss function's weights), written back as theirs
     transpose: bool = False  # stored as the transpose (a bare (K, O) head used as h @ W)
+    rows: tuple | None = None  # gated cells: the reference's gate blocks (torch's order) its rows hold, in order
+    halves: bool = False  # a bidirectional head stored [backward ; forward]: its column halves swapped
+    negate: tuple = ()  # gate blocks stored negated (a GRU written h = (1-z)*h + z*n holds -z's pre-activation)
 
 
 class Unit(NamedTuple):
@@ -64,6 +68,13 @@ class Part(NamedTuple):
     score: int = 0
     modules: tuple = ()  # the hand-written recurrence's modules: (input, recurrent) or (cat,)
     open_question: str = ""  # what the shapes leave open between this Part and its sibling variants
+    cell: str = "rnn"  # "rnn", "lstm" or "gru"
+    proj: int = 0  # an LSTM's proj_size (weight_hr)
+
+    @property
+    def S(self) -> int:
+        """The width of h: what the head reads per direction."""
+        return self.proj or self.H
 
 
 def module_of(key: str) -> str:
@@ -90,8 +101,17 @@ def rnn_groups(arrays: Mapping) -> dict[str, dict]:
     return groups
 
 
+CELL_NAMES = {1: ("rnn", "nn.RNN"), 3: ("gru", "nn.GRU"), 4: ("lstm", "nn.LSTM")}
+REF_OF = {"weight_ih": "Wxh", "weight_hh": "Whh", "bias_ih": "bh", "bias_hh": "bhh", "weight_hr": "Whr"}
+
+
+def _layer_refs(lk, kinds) -> list:
+    """The reference names of one layer's tensors of `kinds` (None for a bias_hh "single" keeps at zero)."""
+    return [getattr(lk, REF_OF[k]) for k in kinds]
+
+
 def rnn_part(prefix: str, group: dict, arrays: Mapping) -> Part:
-    """One nn.RNN key group as a recurrence, after refusing LSTMs, GRUs and malformed groups."""
+    """One nn.RNN / nn.LSTM / nn.GRU (or Cell) key group as a recurrence; malformed groups are refused."""
     label = module_label(prefix)
     ih, hh = group.get(("weight_ih", 0, False)), group.get(("weight_hh", 0, False))
     if ih is None or hh is None:
@@ -99,58 +119,71 @@ def rnn_part(prefix: str, group: dict, arrays: Mapping) -> Part:
     w_ih, w_hh = np.shape(arrays[ih]), np.shape(arrays[hh])
     if len(w_hh) != 2 or len(w_ih) != 2:
         raise RNNParityError(f"the RNN {label}: {hh} is {w_hh} and {ih} is {w_ih}, expected matrices")
-    H = w_hh[1]
-    for gates, kind in ((4, "an LSTM"), (3, "a GRU")):
-        if w_hh[0] == gates * H and w_ih[0] == gates * H:
-            raise RNNParityError(f"{label} is {kind} ({ih} is ({gates}H, D) = {w_ih}), rnn-parity ports vanilla "
-                                 "RNNs only")
-    if any(k[0] == "weight_hr" for k in group):
-        raise RNNParityError(f"{label} is an LSTM with projections (weight_hr_l0), rnn-parity ports vanilla RNNs only")
-    if w_hh != (H, H) or w_ih[0] != H:
-        raise RNNParityError(f"the RNN {label}: {hh} is {w_hh} and {ih} is {w_ih}, expected (H, H) and (H, D)")
+    hr = group.get(("weight_hr", 0, False))
+    if hr is not None:  # an LSTM with a projection: weight_hr (P, H), weight_hh (4H, P)
+        w_hr = np.shape(arrays[hr])
+        H, P = (w_hr[1], w_hr[0]) if len(w_hr) == 2 else (0, 0)
+        if not H or w_hh != (4 * H, P) or P >= H:
+            raise RNNParityError(f"the LSTM {label}: {hr} is {w_hr} and {hh} is {w_hh}, expected (P, H) and (4H, P) "
+                                 "with P < H")
+        G = 4
+    else:
+        H, P = w_hh[1], 0
+        G = w_hh[0] // H if H and w_hh[0] % H == 0 else 0
+    if G not in CELL_NAMES or w_ih[0] != G * H:
+        raise RNNParityError(f"the RNN {label}: {hh} is {w_hh} and {ih} is {w_ih}, expected (GH, H) and (GH, D) with "
+                             "G = 1 (RNN), 3 (GRU) or 4 (LSTM)")
+    cell, kind = CELL_NAMES[G]
+    S = P or H
     layers = 1 + max(k[1] for k in group)
     dirs = 2 if any(k[2] for k in group) else 1
     has_bias = ("bias_ih", 0, False) in group
-    nonzero_bhh = any(np.any(np.asarray(arrays[key])) for (kind, _, _), key in group.items() if kind == "bias_hh")
+    nonzero_bhh = any(np.any(np.asarray(arrays[key])) for (kind_, _, _), key in group.items() if kind_ == "bias_hh")
     bias = "torch" if nonzero_bhh else "single" if has_bias else "none"
-    config = RNNConfig(w_ih[1], H, 1, num_layers=layers, bidirectional=dirs == 2, bias=bias)
+    config = RNNConfig(w_ih[1], H, 1, num_layers=layers, bidirectional=dirs == 2, bias=bias, cell=cell, proj_size=P)
+    kinds = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if has_bias else ()) + (("weight_hr",) if P else ())
     keys, sources = [], []
     for lk in layer_keys(config):
         k, d = lk.layer, lk.direction
-        width = w_ih[1] if k == 0 else H * dirs
-        expected = (("weight_ih", (H, width), lk.Wxh), ("weight_hh", (H, H), lk.Whh))
-        if has_bias:
-            expected += (("bias_ih", (H,), lk.bh), ("bias_hh", (H,), lk.bhh))  # lk.bhh None: "single" keeps it 0
-        for kind, shape, ref in expected:
-            key = group.get((kind, k, bool(d)))
+        width = w_ih[1] if k == 0 else S * dirs
+        shapes = {"weight_ih": (G * H, width), "weight_hh": (G * H, S), "bias_ih": (G * H,), "bias_hh": (G * H,),
+                  "weight_hr": (P, H)}
+        for kind_, ref in zip(kinds, _layer_refs(lk, kinds)):  # lk.bhh None: "single" keeps it 0
+            key, shape = group.get((kind_, k, bool(d))), shapes[kind_]
             if key is None or np.shape(arrays[key]) != shape:
                 got = "missing" if key is None else f"is {np.shape(arrays[key])}"
-                raise RNNParityError(f"the RNN {label}: {kind}_l{k}{'_reverse' if d else ''} {got}, "
+                raise RNNParityError(f"the RNN {label}: {kind_}_l{k}{'_reverse' if d else ''} {got}, "
                                      f"expected {shape}")
             keys.append(key)
             sources.append(Source(key, (ref,)))
     if len(keys) != len(group):
         extra = sorted(set(group.values()) - set(keys))
         raise RNNParityError(f"the RNN {label} has keys outside its {layers} layer(s): {extra}")
-    kind = "nn.RNN" if RNN_KEY.match(keys[0])["layer"] else "nn.RNNCell"
-    return Part(frozenset(keys), w_ih[1], H, dirs, layers, bias, tuple(sources), f"{kind} {label}", False)
+    kind += "" if RNN_KEY.match(keys[0])["layer"] else "Cell"
+    return Part(frozenset(keys), w_ih[1], H, dirs, layers, bias, tuple(sources), f"{kind} {label}", False,
+                cell=cell, proj=P)
 
 
 def stack(parts: list[Part]) -> list[Part]:
-    """Several nn.RNN modules read as the layers of one stacked RNN, when their shapes chain one way only."""
+    """Several nn.RNN / LSTM / GRU modules (or cells) read as the layers of one stacked RNN, when their shapes
+    chain one way only."""
     if len(parts) == 1:
         return parts
-    H, dirs = parts[0].H, parts[0].dirs
-    if any(p.H != H or p.dirs != dirs or p.bias != parts[0].bias for p in parts):
-        desc = ", ".join(f"{p.desc} (H={p.H}, dirs={p.dirs})" for p in parts)
+    p0 = parts[0]
+    H, S, dirs = p0.H, p0.S, p0.dirs
+    biases = {p.bias for p in parts}
+    bias = "torch" if biases == {"single", "torch"} else p0.bias  # a zero bias_hh reads as the zeros it holds
+    if any((p.H, p.S, p.dirs, p.cell) != (H, S, dirs, p0.cell) for p in parts) or len(biases - {"single"}) > 1 \
+            or (len(biases) > 1 and "none" in biases):
+        desc = ", ".join(f"{p.desc} (H={p.H}, dirs={p.dirs}, bias={p.bias})" for p in parts)
         raise RNNParityError(f"{len(parts)} separate RNN modules that do not stack into one RNN: {desc}; "
-                             "rnn-parity ports one (stacked) vanilla RNN")
-    firsts = [p for p in parts if p.D != H * dirs]
+                             "rnn-parity ports one stack of one cell, width and bias")
+    firsts = [p for p in parts if p.D != S * dirs]
     if len(firsts) > 1:
         names = ", ".join(repr(p.desc.split(" ", 1)[1].strip("'")) for p in parts)
         raise RNNParityError(f"{len(parts)} separate RNN modules ({names}) take input sizes {[p.D for p in parts]}: "
                              "they do not chain into one stacked RNN (an encoder and a decoder?); rnn-parity ports "
-                             "one (stacked) vanilla RNN: choose one with --map rnn=PREFIX[,head=PREFIX]")
+                             "one (stacked) RNN: choose one with --map rnn=PREFIX[,head=PREFIX]")
 
     def natural(p):
         return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.desc)]
@@ -164,22 +197,20 @@ def stack(parts: list[Part]) -> list[Part]:
                              "is neither in the shapes nor in the names")
     desc = " + ".join(p.desc for p in sorted(parts, key=natural))
     stacked = []
+    kinds = ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if bias != "none" else ()) + \
+        (("weight_hr",) if p0.proj else ())
     for order in orders:
         layers = sum(p.layers for p in order)
-        config = RNNConfig(order[0].D, H, 1, num_layers=layers, bidirectional=dirs == 2, bias=parts[0].bias)
-        names = list(layer_keys(config))
-        sources, i = [], 0
-        per = len(order[0].sources) // (order[0].layers * dirs)  # tensors per layer and direction
-        for p in order:
-            for j in range(0, len(p.sources), per):
-                lk = names[i]
-                refs = (lk.Wxh, lk.Whh, lk.bh, lk.bhh)[:per]
-                sources += [replace(s, parts=(r,)) for s, r in zip(p.sources[j:j + per], refs)]
-                i += 1
+        config = RNNConfig(order[0].D, H, 1, num_layers=layers, bidirectional=dirs == 2, bias=bias, cell=p0.cell,
+                           proj_size=p0.proj)
+        refs = [r for lk in layer_keys(config) for r in _layer_refs(lk, kinds)]
+        olds = [s for p in order for s in p.sources]
+        sources = [replace(s, parts=(r,)) for s, r in zip(olds, refs)]
         variant = "stacked in the order " + ", ".join(p.desc.split(" ", 1)[1] for p in order)
         stacked.append(Part(frozenset().union(*(p.keys for p in parts)), order[0].D, H, dirs, layers,
-                            parts[0].bias, tuple(sources), desc, False, variant,
-                            open_question="" if len(orders) == 1 else "the order of the RNN modules"))
+                            bias, tuple(sources), desc, False, variant,
+                            open_question="" if len(orders) == 1 else "the order of the RNN modules",
+                            cell=p0.cell, proj=p0.proj))
     return stacked
 
 
@@ -232,15 +263,17 @@ def _bare_pairs(bare: list[Unit], arrays: Mapping, loose) -> list[Part]:
         H = r.shape[0]
         if r.shape != (H, H):
             continue
-        biases = [k for k in loose if np.shape(arrays[k]) == (H,)]
-        if len(biases) > 2:
+        # a row bias b_h (1, H) next to W_xh / W_hh is the recurrence's (x @ W + b broadcasts it), not a head
+        biases = [k for k in loose if np.shape(arrays[k]) == (H,)] + [u.weight for u in bare if u.shape == (1, H)]
+        columns = sum(u.shape == (H, 1) for u in bare)  # column biases (H, 1), read as such on a second pass
+        if len(biases) + columns > 2:  # more H-long biases than one recurrence holds: a gated cell's, not this
             continue
         biases.sort(key=lambda k: hint(k, "recurrent"))  # a b_hh goes second: it is the bhh
         bias = "none" if not biases else "torch" if len(biases) == 2 and np.any(np.asarray(arrays[biases[1]])) \
             else "single"
         bsrc = [Source(b, (ref,)) for b, ref in zip(biases, ("bh", "bhh" if bias == "torch" else None))]
         for i in bare:
-            if i is r or H not in i.shape:
+            if i is r or H not in i.shape or i.weight in biases:
                 continue
             for t_in in ([False] if i.shape[0] == H else []) + ([True] if i.shape[1] == H else []):
                 D = i.shape[0] if t_in else i.shape[1]

@@ -1,4 +1,4 @@
-"""Find a vanilla RNN in a torch state_dict by the shapes of its tensors, not by their names.
+"""Find an RNN, LSTM or GRU in a torch state_dict by the shapes of its tensors, not by their names.
 
     recurrence  an nn.RNN (or nn.RNNCell) key group under any prefix, several of them stacked, or a
                 hand-written one from Linear layers: input (H, D) + recurrent (H, H), or one (H, D+H)
@@ -18,6 +18,7 @@ Shapes: D input, H hidden, K = H * dirs, O output, V vocabulary.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Mapping
@@ -26,6 +27,7 @@ import numpy as np
 
 from ..reference.errors import RNNParityError
 from ..reference.params import EMBEDDING
+from .gated import gated_parts
 from .recurrence import (Part, Source, Unit, hand_written, hint, linear_units, module_label, module_of, rnn_groups,
                          rnn_part, stack)
 
@@ -64,7 +66,8 @@ class Reading:
         if self.head is None:
             parts.append(f"no head: the hidden states are the output (identity head, O = {f['output_size']})")
         else:
-            parts.append(f"head {self.head} ({f['output_size']}, {f['hidden_size'] * (2 if f['bidirectional'] else 1)})"
+            width = (f.get("proj_size") or f["hidden_size"]) * (2 if f["bidirectional"] else 1)
+            parts.append(f"head {self.head} ({f['output_size']}, {width})"
                          + (", tied to the embedding (same values)" if self.tied else ""))
         return " -> ".join(parts)
 
@@ -105,9 +108,16 @@ def parse_map(text_or_dict) -> dict:
             if not sep or not role:
                 raise RNNParityError(f"--map: expected role=PREFIX, got {item.strip()!r}; {MAP_HINT}")
             items[role] = prefix
-    unknown = sorted(set(items) - {"rnn", "head", "embedding"})
+    unknown = sorted(set(items) - {"rnn", "head", "embedding", "gates"})
     if unknown:
-        raise RNNParityError(f"--map: unknown role(s) {unknown}; the roles are rnn, head and embedding")
+        raise RNNParityError(f"--map: unknown role(s) {unknown}; the roles are rnn, head, embedding and gates")
+    if "gates" in items:  # a hand-written cell's stored gate order, in torch's letters: ifog, zrn
+        from .gated import parse_gates
+
+        gates = str(items["gates"]).strip()
+        if parse_gates(gates, "lstm") is None and parse_gates(gates, "gru") is None:
+            raise RNNParityError(f"--map gates={gates}: expected the stored order of an LSTM's i, f, g (or c), o or "
+                                 "a GRU's r, z, n (or h), written without commas, e.g. gates=ifog or gates=zrn")
     return {role: str(prefix).strip() for role, prefix in items.items()}
 
 
@@ -155,7 +165,8 @@ def _find_readings(arrays: Mapping, map=None) -> list[Reading]:
     if groups:
         recs = stack([rnn_part(p, g, short) for p, g in groups.items()])
     else:
-        recs = hand_written(units, short, loose)
+        stated = roles.get("gates")
+        recs = hand_written(units, short, loose) + gated_parts(units, short, loose, stated)
         if roles.get("rnn"):
             wanted = [p.strip() for p in roles["rnn"].split("+")]  # input first, then recurrent
             recs = [r for r in recs if len(r.modules) == len(wanted)
@@ -171,8 +182,11 @@ def _find_readings(arrays: Mapping, map=None) -> list[Reading]:
     for rec in recs:
         for reading, leftover, score in _complete(rec, units, loose, short, back, roles, wrappers):
             (partial if leftover else complete).append((score, reading, leftover, rec))
+    explainable = {k for k, a in short.items() if _loss_buffer(k, a) or not np.any(a)}  # a cheap filter first
     for item in list(partial):  # zero initial states (an h0 buffer: the default) and a loss's class weights
         score, reading, leftover, rec = item
+        if not leftover <= explainable:
+            continue
         zeros = sorted(k for k in leftover if _initial_state(k, short[k], rec) and not np.any(short[k]))
         losses = sorted(k for k in leftover if _loss_buffer(k, short[k]))
         if leftover and len(zeros) + len(losses) == len(leftover):
@@ -201,7 +215,7 @@ def _find_readings(arrays: Mapping, map=None) -> list[Reading]:
     partial.sort(key=lambda t: (len(t[2]), -t[0]))
     score, reading, leftover, rec = partial[0]
     tied = [r for s, r, left, _ in partial if len(left) == len(leftover) and s == score]
-    if roles and len(tied) == 1:  # the user chose the parts: what they left out is theirs to leave out
+    if set(roles) - {"gates"} and len(tied) == 1:  # the user chose the parts: what they left out is theirs to leave out
         ignored = ", ".join(back[k] for k in sorted(leftover))
         return [replace(reading, notes=(f"--map: ignored the tensors outside the mapped parts: {ignored}",))]
     message = _leftover_message(reading, rec, sorted(leftover), short, back)
@@ -231,7 +245,8 @@ def _refuse_weight_norm(short: Mapping, back: Mapping) -> None:
 
 def _complete(rec: Part, units, loose, short, back, roles, wrappers):
     """Every (Reading, leftover keys, score) of recurrence `rec` with each embedding and head it allows."""
-    K = rec.H * rec.dirs
+    K = rec.S * rec.dirs
+    order = {k: i for i, k in enumerate(short)}
     free = [u for u in units if u.weight not in rec.keys]
     emb_options = [None] if roles.get("embedding") == "none" else [None] + [
         u for u in free if u.bias is None and u.shape[1] == rec.D and _matches(u.name, roles.get("embedding"), back)]
@@ -252,35 +267,47 @@ def _complete(rec: Part, units, loose, short, back, roles, wrappers):
                           if np.shape(short[k]) == (emb.shape[0],) and _matches(module_of(k), roles.get("head"), back)]
         if roles.get("head") not in (None, "none"):
             heads = heads[1:]
-        for head, transpose in heads:
+        # a bidirectional head's column halves: [forward ; backward] (cat(h_n[-2], h_n[-1])) first, then the
+        # other order (cat(h_n[-1], h_n[-2])): the same shapes, told apart only by running the model
+        halves = (False, True) if rec.dirs == 2 else (False,)
+        for (head, transpose), swap in itertools.product(heads, halves):
+            if head is None and swap:
+                continue
             O = K if head is None else (head.shape[1] if transpose else head.shape[0])
             bias = head.bias if head is not None else None
-            if head is not None and head.bare:
-                fits = [k for k in loose if np.shape(short[k]) == (O,) and k not in rec.keys]
+            if head is not None and bias is None:  # a bare matrix, or Linear(K, O, bias=False) + a Parameter (O,)
+                fits = [k for k in loose if np.shape(short[k]) == (O,) and k not in rec.keys
+                        and not _loss_buffer(k, short[k])]
                 bias = fits[0] if len(fits) == 1 else None
             used = set(rec.keys) | {k for k in (getattr(emb, "weight", None), getattr(head, "weight", None), bias) if k}
             sources = list(rec.sources)
             if emb is not None:
                 sources.append(Source(emb.weight, (EMBEDDING,)))
             if head is not None:
-                sources.append(Source(head.weight, ("Why",), transpose))
+                sources.append(Source(head.weight, ("Why",), transpose, halves=swap))
                 if bias:
                     sources.append(Source(bias, ("by",)))
-            order = {k: i for i, k in enumerate(short)}
             sources = tuple(replace(s, key=back[s.key]) for s in sorted(sources, key=lambda s: order[s.key]))
             tied = (emb is not None and head is not None and head.shape == emb.shape
                     and np.array_equal(np.asarray(short[emb.weight]), np.asarray(short[head.weight])))
             square_bare = head is not None and head.bare and head.shape[0] == head.shape[1]
             open_variant = "; ".join(v for v in (
                 rec.open_question,
-                f"whether the square bare head {head.name!r} is used as h @ W or h @ W.T" if square_bare else "") if v)
-            variant = rec.variant
+                f"whether the square bare head {head.name!r} is used as h @ W or h @ W.T" if square_bare else "",
+                "whether the last Linear reads cat(h_n[-2], h_n[-1]) = [forward ; backward], cat(h_n[-1], h_n[-2]) or "
+                "out[:, -1] (whose backward half has seen one step)"
+                if head is not None and rec.dirs == 2 else "") if v)
+            variant = ", ".join(v for v in (rec.variant, "" if head is None or rec.dirs == 1 else
+                                            "head on [backward ; forward]" if swap else "head on [forward ; backward]")
+                                if v)
             head_label = None if head is None else module_label(head.name)
             if head is not None and head.bare:  # say how the bare matrix is applied
                 head_label += f" used as h @ {head.name}" + ("" if transpose else ".T")
+            if head is not None and bias and bias != head.bias and not head.bare:
+                head_label += f" + bias {module_label(bias)}"  # Linear(K, O, bias=False) + a Parameter (O,)
             fields = dict(input_size=rec.D, hidden_size=rec.H, output_size=O, num_layers=rec.layers,
                           bidirectional=rec.dirs == 2, bias=rec.bias,
-                          vocab_size=None if emb is None else emb.shape[0])
+                          vocab_size=None if emb is None else emb.shape[0], cell=rec.cell, proj_size=rec.proj)
             reading = Reading(fields, sources, rec.desc, None if emb is None else module_label(emb.name),
                               head_label, tied, rec.hand_written, wrappers,
                               variant, open_variant)
@@ -331,12 +358,12 @@ def _explained(reading: Reading, zeros: list, losses: list, short, back, arrays)
 
 def _leftover_message(reading: Reading, rec: Part, leftover: list, short, back) -> str:
     """The one line that says why no reading explains every tensor."""
-    K = rec.H * rec.dirs
+    K = rec.S * rec.dirs
     for k in leftover:
         shape = tuple(np.shape(short[k]))
         if len(shape) == 1 and shape[0] == K and module_of(k) and f"{module_of(k)}.bias" in leftover:
             return (f"{module_of(back[k])!r} ({K},) weight and bias act on the hidden states: a normalization layer "
-                    "(LayerNorm, BatchNorm) between the RNN and the head; rnn-parity ports embedding -> vanilla RNN "
+                    "(LayerNorm, BatchNorm) between the RNN and the head; rnn-parity ports embedding -> one RNN stack "
                     "-> one linear head with nothing between")
         if _initial_state(k, short[k], rec):
             return (f"{back[k]} {shape} is a learned initial hidden state (nonzero): the reference's weights hold no "
@@ -355,14 +382,17 @@ def _leftover_message(reading: Reading, rec: Part, leftover: list, short, back) 
             # (H, D+H) only because the embedding's width is E; the embedding then feeds nothing.
             return (f"no recurrence: {back[k]} {shape} is an embedding (no bias) whose {shape[1]}-wide vectors the "
                     f"Linear {module_label(rec.modules[0])} reads directly, a feed-forward model (nn.EmbeddingBag "
-                    "-> Linear?); rnn-parity ports embedding -> vanilla RNN -> one linear head")
+                    "-> Linear?); rnn-parity ports embedding -> one RNN/LSTM/GRU stack -> one linear head")
+        if rec.dirs == 2 and shape[1] == rec.S and reading.head is None:
+            return (f"{back[k]} {shape} reads one direction's {rec.S} of the {K} a bidirectional stack's last step "
+                    "holds (h_n[-1] is the backward direction only): rnn-parity ports a head on both directions")
         if rec.hand_written and shape[1] == rec.D + rec.H:
             return (f"{back[k]} {shape} = (O, D+H) reads cat(x_t, h_{{t-1}}), not h_t: an output that sees the input "
-                    "directly has no vanilla-RNN head (Why h_t + by) to port to")
+                    "directly has no RNN head (Why h_t + by) to port to")
         if reading.head is not None and shape[1] == reading.fields["output_size"]:
             return (f"{back[k]} {shape} takes the output of the head {reading.head}: a head of more than one layer; "
                     "rnn-parity ports one linear head")
     listed = ", ".join(f"{back[k]} {tuple(np.shape(short[k]))}" for k in leftover[:8])
     more = f" and {len(leftover) - 8} more" if len(leftover) > 8 else ""
     return (f"{len(leftover)} key(s) left over after reading {reading.describe()}: {listed}{more}; "
-            f"rnn-parity ports embedding -> vanilla RNN -> one linear head; {MAP_HINT}")
+            f"rnn-parity ports embedding -> one RNN/LSTM/GRU stack -> one linear head; {MAP_HINT}")

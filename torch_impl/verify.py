@@ -1,13 +1,16 @@
 """Verify a port against the user's own model: run it and the reference on the same random inputs and find
 the reading that reproduces it.
 
-What is tried: each reading the shapes allow (structure.py: the order inside a cat, how a square bare
-parameter is applied), tanh and relu, the head at the last step or at every step, then nothing,
+What is tried: each reading the shapes allow (structure.py and gated.py: the order inside a cat, how a square
+bare parameter is applied, a hand-written cell's gate order, the order of a bidirectional head's halves),
+tanh and relu for a vanilla recurrence, the head at the last step or at every step (and, for a bidirectional
+stack, the every-step head's last step: out[:, -1]), then nothing,
 softmax, log-softmax or sigmoid; the model's input layout (its nn.RNN's first, then the other, unless
 --layout says); without an embedding, dense inputs, token ids the model one-hots itself, and for D = 1 a
 (B, T) series the model unsqueezes itself. A module whose forward takes (input, hidden) and has no nn.RNN
 (the char-RNN tutorial's shape) is run one step per call, and so is an nn.RNN one when whole sequences fail
-(a step may return (output, hidden) or the new hidden alone); a forward(x, lengths) gets full lengths, and a
+(a step may return (output, hidden), the new hidden alone, or an LSTM cell's new (h, c)); an LSTM's state
+argument is the pair (h0, c0); a forward(x, lengths) gets full lengths, and a
 model that builds its state for self.batch_size, or reshapes to self.sequence_length, is run at that size.
 
 Their model is imported and loaded by user_model.py, only after the checkpoint was read safely
@@ -48,6 +51,7 @@ class Match(NamedTuple):
     max_diff: float
     passed: bool
     inputs: str = "dense"  # "ids": token ids without an embedding (it one-hots them); "series": (T, B) for D = 1
+    out_last: bool = False  # the model reads the every-step head's last step (out[:, -1] of a bidirectional stack)
 
     def describe(self, reading) -> str:
         where = "at every step" if self.config.output == "all" else "at the last step"
@@ -58,11 +62,26 @@ class Match(NamedTuple):
             layout = f"a series without its feature axis, {layout}"
         then = "" if self.post == "nothing" else f", then {self.post} (outside the port: its logits come before it)"
         variant = f", {reading.variant}" if reading.variant else ""
-        return f"{self.config.nonlinearity} recurrence{variant}, head {where}{then}; {layout}"
+        c = self.config
+        kind = f"{c.nonlinearity} recurrence" if c.cell == "rnn" else f"{c.cell.upper()} cells"
+        if self.out_last:
+            where = ("at every step; their model reads its last step, out[:, -1], which for a bidirectional stack "
+                     "is not h_n's reading (its backward half has seen one step): take the port's last step")
+        return f"{kind}{variant}, head {where}{then}; {layout}"
 
 
 def _has_rnn(model: nn.Module):
-    return next((m for m in model.modules() if isinstance(m, (nn.RNN, nn.RNNCell))), None)
+    return next((m for m in model.modules() if isinstance(m, (nn.RNNBase, nn.RNNCellBase))), None)
+
+
+def _zero_state(hidden: tuple, B: int, dtype, layered: bool):
+    """Zeros for a state argument: (L*dirs, B, S) for a module, (B, S) for a cell; an LSTM's (h, c) pair."""
+    shape = (hidden[0], B, hidden[1]) if layered else (B, hidden[1])
+    h = torch.zeros(*shape, dtype=dtype)
+    if len(hidden) > 2:  # the LSTM's cell state is H wide (S = P with a projection)
+        c = torch.zeros(*(shape[:-1] + (hidden[2],)), dtype=dtype)
+        return (h, c)
+    return h
 
 
 def _required(fn) -> list:
@@ -100,16 +119,22 @@ def run_model(model, x: np.ndarray, layout: str, hidden: tuple, forward_fn: Call
     if layout == "step":
         dtype, B = next(model.parameters()).dtype, x.shape[1]
         init = getattr(model, "init_hidden", None) or getattr(model, "initHidden", None)
-        if isinstance(_has_rnn(model), nn.RNN):  # an nn.RNN fed one step per call takes (L*dirs, B, H)
-            h = init(B).to(dtype) if init is not None and len(_required(init)) == 1 else \
-                torch.zeros(hidden[0], B, hidden[1], dtype=dtype)
+        if isinstance(_has_rnn(model), nn.RNNBase):  # an nn.RNN fed one step per call takes (L*dirs, B, H)
+            h = init(B) if init is not None and len(_required(init)) == 1 else _zero_state(hidden, B, dtype, True)
+            h = tuple(t.to(dtype) for t in h) if isinstance(h, tuple) else h.to(dtype)  # an LSTM's (h0, c0)
         else:
-            h = torch.zeros(B, hidden[1], dtype=dtype)
+            h = _zero_state(hidden, B, dtype, False)
         outs = []
         for t in range(x.shape[0]):
             res = model(xt[t], h)
-            # (output, hidden), or the new hidden alone (an RNNCell wrapper without a head: it is the output)
-            out, h = res[:2] if isinstance(res, (tuple, list)) and len(res) >= 2 else (res, res)
+            # (output, hidden), or the new hidden alone (an RNNCell wrapper without a head: it is the output); an
+            # LSTM cell's new (h, c) alone: h is its output
+            pair = isinstance(res, (tuple, list)) and len(res) >= 2
+            if pair and len(hidden) > 2 and len(res) == 2 and all(isinstance(r, torch.Tensor) for r in res) \
+                    and res[1].shape[-1] == hidden[2] and isinstance(h, tuple):
+                out, h = res[0], tuple(res)
+            else:
+                out, h = res[:2] if pair else (res, res)
             outs.append(torch.as_tensor(_as_array(out)))
         return torch.stack(outs).numpy()
     try:
@@ -124,7 +149,7 @@ def run_model(model, x: np.ndarray, layout: str, hidden: tuple, forward_fn: Call
         return _as_array(model(xt, full), shapes)  # forward(text, text_lengths): every sequence at full length
     init = getattr(model, "init_hidden", None) or getattr(model, "initHidden", None)
     h0 = init(B) if init is not None and len(inspect.signature(init).parameters) == 1 else \
-        torch.zeros(hidden[0], B, hidden[1], dtype=next(model.parameters()).dtype)
+        _zero_state(hidden, B, next(model.parameters()).dtype, True)
     return _as_array(model(xt, h0), shapes)
 
 
@@ -181,7 +206,8 @@ def _run_all(model, f, layouts, forward_fn, rng) -> tuple[dict, list, bool]:
     Input kinds: token ids for an embedding; otherwise dense vectors, then token ids in [0, D) meaning one-hot
     vectors (a model that one-hots its ids itself, as d2l's RNNModel does)."""
     K = f["hidden_size"] * (2 if f["bidirectional"] else 1)
-    hidden = (f["num_layers"] * (K // f["hidden_size"]), f["hidden_size"])
+    S = f.get("proj_size") or f["hidden_size"]
+    hidden = (f["num_layers"] * (K // f["hidden_size"]), S) + ((f["hidden_size"],) if f.get("cell") == "lstm" else ())
     outputs, errors, shapes = {}, [], []
     sizes = _sizes(model)
     for B, T in sizes:
@@ -221,11 +247,11 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
     r0 = readings[0]
     f = r0.fields
     rng = np.random.default_rng(seed)
-    cell = r0.hand_written or r0.recurrence.startswith("nn.RNNCell")
+    cell = r0.hand_written or "Cell '" in r0.recurrence
     step = _is_step_module(model, cell) and forward_fn is None
     rnn = _has_rnn(model)
     # its nn.RNN's layout first; the other too, as a model may transpose its input itself (d2l's inputs.T)
-    layouts = [layout] if layout else ["BT", "TB"] if isinstance(rnn, nn.RNN) and rnn.batch_first else ["TB", "BT"]
+    layouts = [layout] if layout else ["BT", "TB"] if isinstance(rnn, nn.RNNBase) and rnn.batch_first else ["TB", "BT"]
     layouts = ["step"] * step + layouts  # a (input, hidden) module may also take the whole sequence
     if not step and not layout and forward_fn is None and len(_required(model.forward)) >= 2:
         layouts.append("step")  # an nn.RNN fed one step per call (char-rnn.pytorch's forward(input, hidden))
@@ -237,11 +263,12 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
         raise RNNParityError(f"running the model failed ({errors[0]}); pass --forward FILE.py:FUNC (FUNC(model, x) "
                              "returns the output) and --layout BT|TB")
     T, B = next(iter(outputs.values()))[0].shape[:2]
-    nonlins = [overrides["nonlinearity"]] if "nonlinearity" in overrides else ["tanh", "relu"]
+    gated = f.get("cell", "rnn") != "rnn"  # sigmoid gates and tanh, fixed
+    nonlins = ["tanh"] if gated else [overrides["nonlinearity"]] if "nonlinearity" in overrides else ["tanh", "relu"]
     # one step per call shows both; every step is the fuller reading of what the model does
     outs = [overrides["output"]] if "output" in overrides else \
         (["all", "last"] if "step" in layouts else ["last", "all"])
-    tried, out_last = [], False
+    tried = []
     for (v, reading), nl, out_kind in itertools.product(enumerate(readings), nonlins, outs):
         config = RNNConfig.from_dict({**reading.fields, "nonlinearity": nl, "output": out_kind})
         params = params_of(reading, arrays, config)
@@ -250,24 +277,20 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
             logits, _, _ = reference_forward(p64, x)
             tol = parity_tolerance("forward", ran_in)
             for post, (kind, view) in itertools.product(POSTS, _views(out, lay, T, B, config.output_size)):
-                if kind != out_kind:
-                    continue
                 ref = _post(logits, post)
+                # out[:, -1] of a bidirectional stack: the every-step head at the last step (not h_n's reading)
+                last_of_all = kind == "last" and out_kind == "all" and f["bidirectional"]
+                if kind != out_kind and not last_of_all:
+                    continue
+                ref = ref[-1] if last_of_all else ref
                 diff = float(np.abs(ref - view).max()) if np.isfinite(view).all() else np.inf
                 ok = bool(np.all(np.abs(ref - view) <= tol.atol + tol.rtol * np.abs(view)))
-                tried.append(Match(v, config, post, lay, diff, ok, "dense" if f["vocab_size"] else inputs))
+                tried.append(Match(v, config, post, lay, diff, ok, "dense" if f["vocab_size"] else inputs,
+                                   last_of_all))
                 if ok:
                     batch_first = lay == "BT"
                     final = RNNConfig.from_dict({**config.to_dict(), "batch_first": batch_first})
                     return Params(dict(params), final), tried[-1]._replace(config=final)
-            # out[:, -1] of a bidirectional RNN: every step's head, at the last step (not h_n's reading)
-            out_last |= out_kind == "all" and f["bidirectional"] and any(
-                kind == "last" and np.allclose(_post(logits[-1], post), view, tol.rtol, tol.atol)
-                for post, (kind, view) in itertools.product(POSTS, _views(out, lay, T, B, config.output_size)))
-    if out_last:
-        raise RNNParityError("the model's head reads out[:, -1] of a bidirectional RNN, whose backward half has seen "
-                             "one step only; the reference's last-step head reads h_n (forward at T-1, backward at "
-                             "0): convert without --model with --config output=all and take its last step")
     if not tried:
         shape = next(iter(outputs.values()))[1].shape
         want = " or ".join("(B, O) = " + str((B, f["output_size"])) if o == "last" else
@@ -280,9 +303,11 @@ def find_reading(model, readings, arrays, overrides: dict, forward_fn=None, layo
                              f"on T={T}, B={B}: not one head over the hidden states as read{several}{states}")
     best = min(tried, key=lambda m: m.max_diff)
     closest = best.describe(readings[best.variant])
+    what = {"rnn": "a vanilla tanh/relu one", "lstm": "torch's LSTM cell in any gate order",
+            "gru": "torch's GRU cell (a GRU whose reset gate acts before the recurrent product, as d2l's and many "
+                   "textbooks' do, is a different function that no nn.GRU holds)"}[f.get("cell", "rnn")]
     raise RNNParityError(f"no reading matches (closest differs by {best.max_diff:.2g}: {closest}): "
-                         "something sits between the RNN and the head, or the recurrence is not a vanilla "
-                         f"tanh/relu one{several}")
+                         f"something sits between the RNN and the head, or the recurrence is not {what}{several}")
 
 
 def read_verified(checkpoint, model: nn.Module, map=None, forward: Callable | None = None, layout: str | None = None,

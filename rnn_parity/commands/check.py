@@ -1,7 +1,10 @@
-"""`rnn-parity check [--quick]`: the parity report, NumPy reference vs torch, over a grid of configs.
+"""`rnn-parity check [--quick] [--cell rnn|lstm|gru|all]`: the parity report, NumPy reference vs torch, over a
+grid of configs.
 
-One row per config and quantity with the largest absolute and relative difference, the share of the
-tolerance it used and PASS/FAIL; a summary line; exit status 0 only if every comparison passes.
+--cell picks the cells whose grids run; the default, all, runs the Elman RNN's, the LSTM's and the GRU's.
+One row per config and quantity (each row names its cell) with the largest absolute and relative difference,
+the share of the tolerance it used and PASS/FAIL; a summary line per cell and dtype; exit status 0 only if
+every comparison passes.
 """
 from __future__ import annotations
 
@@ -12,12 +15,18 @@ from ..errors import RNNParityError
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true",
-                        help="a few configs that still touch every option, and two trajectories (a few seconds)")
+                        help="per cell, a few configs that still touch every option, two trajectories and two gradchecks")
+    parser.add_argument("--cell", default="all", metavar="{rnn,lstm,gru,all}",
+                        help="whose grid to run: rnn, lstm, gru, or all three (default)")
     parser.add_argument("--device", default="cpu",
                         help="where the torch side runs: cpu (default) or cuda[:N], against the float64 reference")
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..parity.cases import CELL_CHOICES
+
+    if args.cell not in CELL_CHOICES:  # checked here, not by argparse choices: one line naming every choice
+        raise RNNParityError(f"--cell must be one of {', '.join(CELL_CHOICES)}, got {args.cell!r}")
     device = args.device
     if device != "cpu":
         import torch
@@ -30,4 +39,4 @@ def run(args: argparse.Namespace) -> int:
     from ..torch_impl.threads import torch_threads
 
     with torch_threads(1):
-        return main(quick=args.quick, device=device)
+        return main(quick=args.quick, device=device, cell=args.cell)

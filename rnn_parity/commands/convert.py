@@ -44,7 +44,8 @@ def add_arguments(parser) -> None:
                              "batch_first, else both are tried)")
     parser.add_argument("--map", metavar="rnn=PREFIX,head=PREFIX,embedding=PREFIX",
                         help="which modules of a checkpoint are the RNN, the head and the embedding, when several "
-                             "readings fit (head=none: no head; rnn=i2h+h2h for a hand-written pair)")
+                             "readings fit (head=none: no head; rnn=i2h+h2h for a hand-written pair); gates=ifog: "
+                             "the order a hand-written LSTM/GRU stores its gates in")
     parser.add_argument("--like", metavar="THEIR.pt",
                         help="write OUT as a state_dict with the key names and dtypes of this checkpoint")
 

@@ -25,6 +25,11 @@ STOCK_ONLY = ("verified against a stock nn.RNN + Linear only: pass --model FILE.
               "against your own model")
 
 
+def stock(config) -> str:
+    """The torch module a config's TorchRNN holds: nn.RNN, nn.LSTM or nn.GRU."""
+    return {"rnn": "nn.RNN", "lstm": "nn.LSTM", "gru": "nn.GRU"}[config.cell]
+
+
 def wants_structure(args) -> bool:
     """Whether IN is a torch checkpoint to read by structure: not an .npz, no rnn-parity config, and either
     keys other than TorchRNN's or --map/--model given."""
@@ -83,7 +88,7 @@ def run_read(args) -> int:
                     f"reproduces it (largest difference {match.max_diff:.2g})")
     else:
         params, reading = read_checkpoint(args.input, map=args.map, config=overrides, fold_bias=args.fold_bias)
-        verified = STOCK_ONLY
+        verified = STOCK_ONLY.replace("nn.RNN", stock(params.config))
     lines += [f"note: {n}" for n in reading.notes if not (args.model and "--model" in n)]
     lines += [f"reading: {reading.describe()}", verified]
     return run_stock(args, params, lines)
@@ -165,7 +170,7 @@ def _read_back_check(path, params, variant, map, seed) -> str:
     from ..reference import forward
     from ..torch_impl import to_torch
     from ..torch_impl.checkpoint import read_checkpoint
-    from .convert_stock import _check_inputs
+    from .convert_stock import _check_inputs, as_torch
 
     c = params.config
     again, _ = read_checkpoint(path, map=map, variant=variant,
@@ -184,11 +189,11 @@ def _read_back_check(path, params, variant, map, seed) -> str:
     for kind, (x, h0, lengths) in _check_inputs(again.config, again.dtype, seed).items():
         logits, _, _ = forward(again, x, h0=h0, lengths=lengths)
         with torch.no_grad():
-            t_logits, _ = model(torch.from_numpy(x), torch.from_numpy(h0), lengths=torch.from_numpy(lengths))
+            t_logits, _ = model(torch.from_numpy(x), as_torch(h0), lengths=torch.from_numpy(lengths))
         results.append(compare(f"logits ({kind})", logits, t_logits))
     failed = [r for r in results if not r.passed]
     if failed:
-        raise RNNParityError(f"{path}: the stock nn.RNN + Linear check failed: {failed[0].message.splitlines()[0]}")
-    return (f"verified against a stock nn.RNN + Linear only: OUT reads back by structure as the same model, bit for "
-            f"bit at its dtype (reference vs torch: largest difference {max(r.max_abs for r in results):.2g}); "
+        raise RNNParityError(f"{path}: the stock {stock(c)} + Linear check failed: {failed[0].message.splitlines()[0]}")
+    return (f"verified against a stock {stock(c)} + Linear only: OUT reads back by structure as the same model, "
+            f"bit for bit at its dtype (reference vs torch: largest difference {max(r.max_abs for r in results):.2g}); "
             "pass --model FILE.py:NAME to run your own model on it")

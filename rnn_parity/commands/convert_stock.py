@@ -84,8 +84,10 @@ def run_stock(args, params=None, lines=()) -> int:
     for kind, (x, h0, lengths) in _check_inputs(config, dtype, args.seed).items():
         logits, h_n, _ = forward(params, x, h0=h0, lengths=lengths)
         with torch.no_grad():
-            t_logits, t_h_n = model(torch.from_numpy(x), torch.from_numpy(h0), lengths=torch.from_numpy(lengths))
-        results += [compare(f"logits ({kind})", logits, t_logits), compare(f"h_n ({kind})", h_n, t_h_n)]
+            t_logits, t_h_n = model(torch.from_numpy(x), as_torch(h0), lengths=torch.from_numpy(lengths))
+        results.append(compare(f"logits ({kind})", logits, t_logits))
+        pairs = zip(h_n, t_h_n) if config.has_cell_state else [(h_n, t_h_n)]  # an LSTM's (h_n, c_n)
+        results += [compare(f"{name} ({kind})", a, b) for name, (a, b) in zip(("h_n", "c_n"), pairs)]
     failed = [r for r in results if not r.passed]
     tol = results[0].tol
     print(f"largest difference |reference - torch| on random inputs: {max(r.max_abs for r in results):.3g} "
@@ -95,11 +97,20 @@ def run_stock(args, params=None, lines=()) -> int:
     return 1 if failed else 0
 
 
+def as_torch(h0):
+    """h0 (or an LSTM's (h0, c0)) as torch tensors."""
+    return tuple(map(torch.from_numpy, h0)) if isinstance(h0, tuple) else torch.from_numpy(h0)
+
+
 def _check_inputs(config, dtype, seed: int):
-    """Random dense inputs and token ids, each with a random h0 and random lengths (one full-length sequence)."""
+    """Random dense inputs and token ids, each with a random h0 (an LSTM's (h0, c0)) and random lengths (one
+    full-length sequence)."""
     rng = np.random.default_rng(seed)
     T, B = CHECK_STEPS, CHECK_BATCH
-    h0 = (0.5 * rng.standard_normal((config.num_layers * config.num_directions, B, config.hidden_size))).astype(dtype)
+    LD = config.num_layers * config.num_directions
+    h0 = (0.5 * rng.standard_normal((LD, B, config.state_size))).astype(dtype)
+    if config.has_cell_state:
+        h0 = (h0, (0.5 * rng.standard_normal((LD, B, config.hidden_size))).astype(dtype))
     lengths = rng.integers(1, T + 1, size=B)
     lengths[0] = T
     dense = rng.standard_normal((T, B, config.input_size)).astype(dtype)

@@ -17,6 +17,7 @@ from .guard import inert_imports, scan, why
 from .harness import run_child
 from .options import GradeOptions
 from .protocols import registry
+from .protocols.gated import own_gradient_notes
 from .report import GradeReport
 from .sandbox import SandboxUnavailable, choose
 
@@ -145,6 +146,8 @@ def _grade_registered(report: GradeReport, proto, obs: dict, seed: int, tol: flo
 
     info = report.info
     report.checks, report.diagnosis = judge(proto, proto.plan(seed), info, obs, tol, diagnose_mistakes)
+    report.notes += info.pop("settled", [])  # what the answer key was read to depend on (a GRU's convention)
+    report.notes += own_gradient_notes(report.checks)  # which half is wrong: the forward or the backward
     for fn, why in info.get("not_graded", {}).items():
         report.notes.append(f"{fn}: not graded ({why})")
     if report.error:

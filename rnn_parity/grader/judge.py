@@ -19,6 +19,8 @@ from .protocols.engine import Protocol
 def judge(proto, plan: dict, info: dict, student: dict, tol: float = C.TOLERANCE,
           diagnose_mistakes: bool = True) -> tuple[list, list]:
     """(check results, diagnosis findings) for one graded file."""
+    if "settled" not in info:  # what the answer key depends on, read from the student's forward (once)
+        info["settled"] = proto.settle(plan, info, student)
     specs = proto.checks(plan, info)
     expected = proto.expected(plan, info)
     crashed, not_run = info.get("crashed", {}), info.get("not_run", {})
@@ -42,6 +44,14 @@ def judge(proto, plan: dict, info: dict, student: dict, tol: float = C.TOLERANCE
             results.append(C.CheckResult(spec.name, "fail", None, f"{spec.function} did not produce {missing[0]}",
                                          None, spec.name))
             continue
+        if spec.against:  # the student's backward against the finite differences of the student's forward
+            own = {k: student.get(spec.against + k) for k in spec.keys}
+            if any(v is None for v in own.values()):
+                results.append(C.CheckResult(spec.name, "fail", None, f"{spec.function} did not run its forward "
+                                             "for the finite differences", None, spec.name))
+            else:
+                results.append(_compare(spec, student, own, tol if spec.tol is None else spec.tol))
+            continue
         for k in spec.keys:
             comparable.add(spec.name, k)
         results.append(_compare(spec, student, expected, tol))
@@ -57,7 +67,11 @@ def judge(proto, plan: dict, info: dict, student: dict, tol: float = C.TOLERANCE
     failing = {r.group for r in results if r.status == "fail" and function_of.get(r.group) not in explained}
     if diagnose_mistakes and failing & set(comparable.keys):
         scopes = getattr(proto, "scopes", None) or [("",)]
-        candidates = [Scoped(m, tuple(scope)) for m in M.CATALOG for scope in scopes]
+        # a protocol's own mutant replaces a shared one of the same id: it is written for that protocol's
+        # answer key (the gated protocols' conventions.py), one mistake keeping one name
+        own = tuple(getattr(proto, "mutants", ()))
+        catalog = tuple(m for m in M.CATALOG if m.id not in {o.id for o in own}) + own
+        candidates = [Scoped(m, tuple(scope)) for m in catalog for scope in scopes]
         replays = ScopedReplay(proto, plan, info, expected)
         findings = search(replays, comparable, student, expected, {}, tol, catalog=candidates, failing=failing,
                           phrasing=proto.phrasing, order=[s.name for s in specs].index,
@@ -118,7 +132,8 @@ def _compare(spec, student: dict, expected: dict, tol: float) -> C.CheckResult:
         return C.CheckResult(spec.name, "pass", err, "", None, spec.name)
     worst = max(spec.keys, key=lambda k: C.rel_error(student[k], expected[k],
                                                       1e-3 * max(float(np.linalg.norm(expected[j])) for j in spec.keys)))
-    detail = f"{_what(spec, worst)} differs from the right values"
+    right = "the finite differences of your own forward" if spec.against else "the right values"
+    detail = f"{_what(spec, worst)} differs from {right}"
     if not np.all(np.isfinite(student[worst])):
         detail = f"{_what(spec, worst)} holds NaN or Inf"
     steps = _wrong_steps(spec, student[worst], expected[worst], tol)

@@ -56,7 +56,7 @@ class GradeReport:
     def protocol_summary(self) -> dict:
         i = self.info
         keys = ("protocol", "class", "scheme", "naming", "step", "many_to_one", "output_kind", "bias_shape",
-                "clip_method", "update_method", "functions", "layout", "crashed", "not_graded")
+                "clip_method", "update_method", "functions", "layout", "crashed", "not_graded", "conventions")
         return {k: i[k] for k in keys if k in i and i[k] is not None}
 
     def describe_impl(self) -> str:

@@ -96,7 +96,8 @@ def namespace_flags() -> list:
 # re-exports the reference's error type, importing the reference package with it).
 # The grader's parent-only modules (they compute the expected values through the reference) count too.
 PARENT_ONLY = ("rnn_parity.reference", "rnn_parity.torch_impl", "rnn_parity.errors", "rnn_parity.grader.answers",
-             "rnn_parity.grader.judge", "rnn_parity.grader.expect", "rnn_parity.grader.core")
+             "rnn_parity.grader.judge", "rnn_parity.grader.expect", "rnn_parity.grader.core",
+             "rnn_parity.grader.conventions")
 
 
 def child_modules() -> list:

@@ -4,6 +4,8 @@
     L1-uni-tanh-all-ids-h0-bf    token ids, a given h0, batch_first
     L1-uni-tanh-last-f32-T1-B1   float32, one step, one sequence
     L2-bi-tanh-all-emb-lengths   an embedding table (V, D) in front: token ids in [0, V), V=5 (V7: seven)
+    L2-bi-lstm-all-h0-P2         an LSTM (the cell's name stands where an RNN's nonlinearity does), proj_size 2
+    L1-uni-gru-last-torchbias    a GRU with torch's two biases (b_hn inside the reset product)
 
 ``setup(case, device)`` draws a case's parameters and inputs once, as NumPy for the reference and as
 tensors for torch, so that both halves of every check (rnn_parity.parity.halves) see the same numbers.
@@ -43,16 +45,22 @@ class Case:
     T: int = DEFAULT_SIZES["T"]
     B: int = DEFAULT_SIZES["B"]
     seed: int = 0
+    cell: str = "rnn"  # "rnn" | "lstm" | "gru"; last, so positional Case(...) calls keep their meaning
+    proj_size: int = 0  # P: the LSTM's projection (torch's weight_hr), 0 for none
 
     def __post_init__(self):
         if self.tokens and self.vocab_size is not None:
             raise ValueError("a case's token ids are one-hot (ids) or embedded (emb), not both")
+        if self.cell != "rnn" and self.nonlinearity != "tanh":
+            raise ValueError(f"a case's nonlinearity ({self.nonlinearity!r}) belongs to the rnn cell, "
+                             f"not {self.cell!r}")
 
     @property
     def config(self) -> RNNConfig:
         return RNNConfig(input_size=self.D, hidden_size=self.H, output_size=self.O, num_layers=self.num_layers,
                          nonlinearity=self.nonlinearity, bidirectional=self.bidirectional, bias=self.bias,
-                         output=self.output, batch_first=self.batch_first, vocab_size=self.vocab_size)
+                         output=self.output, batch_first=self.batch_first, vocab_size=self.vocab_size,
+                         cell=self.cell, proj_size=self.proj_size)
 
     @property
     def ids_input(self) -> bool:
@@ -61,7 +69,9 @@ class Case:
 
     @property
     def id(self) -> str:
-        parts = [f"L{self.num_layers}", "bi" if self.bidirectional else "uni", self.nonlinearity, self.output]
+        # A gated cell has no nonlinearity to choose: its name stands in that place.
+        kind = self.nonlinearity if self.cell == "rnn" else self.cell
+        parts = [f"L{self.num_layers}", "bi" if self.bidirectional else "uni", kind, self.output]
         if self.tokens:
             parts.append("ids")
         if self.vocab_size is not None:
@@ -82,6 +92,8 @@ class Case:
                 parts.append(f"{key}{getattr(self, key)}")
         if self.vocab_size not in (None, VOCAB):
             parts.append(f"V{self.vocab_size}")
+        if self.proj_size:
+            parts.append(f"P{self.proj_size}")
         if self.seed:
             parts.append(f"s{self.seed}")
         return "-".join(parts)
@@ -93,9 +105,11 @@ class Case:
         sizes: dict = {}
         vocab = None
         for word in case_id.split("-"):
-            m = re.fullmatch(r"([LDHOTBVs])(\d+)", word)
+            m = re.fullmatch(r"([LDHOTBVPs])(\d+)", word)
             if m and m.group(1) == "L":
                 kw["num_layers"] = int(m.group(2))
+            elif m and m.group(1) == "P":
+                kw["proj_size"] = int(m.group(2))
             elif m and m.group(1) == "s":
                 kw["seed"] = int(m.group(2))
             elif m and m.group(1) == "V":
@@ -106,6 +120,8 @@ class Case:
                 kw["bidirectional"] = word == "bi"
             elif word in ("tanh", "relu"):
                 kw["nonlinearity"] = word
+            elif word in ("lstm", "gru"):
+                kw["cell"] = word
             elif word in ("last", "all"):
                 kw["output"] = word
             elif word in ("lengths", "short"):
@@ -134,11 +150,11 @@ class Case:
         return self.id
 
 
-# The grid: every RNNConfig option at least once, T=1, B=1, the three bias modes, dense input vs one-hot
-# token ids vs an embedding, h0 given or not, variable lengths (with max == T and all < T), batch_first,
-# float32. Embedding cases draw V=5 ids (or V7) over T * B = 15 positions, so ids repeat and the table's
-# scatter-add gradient must accumulate.
-GRID = [
+# The grid, per cell: every RNNConfig option at least once, T=1, B=1, the three bias modes, dense input vs
+# one-hot token ids vs an embedding, h0 given or not, variable lengths (with max == T and all < T),
+# batch_first, float32. Embedding cases draw V=5 ids (or V7) over T * B = 15 positions, so ids repeat and
+# the table's scatter-add gradient must accumulate.
+RNN_GRID = [
     "L1-uni-tanh-last",
     "L1-uni-tanh-all-ids",
     "L1-uni-relu-last-h0",
@@ -164,13 +180,56 @@ GRID = [
     "L2-bi-relu-all-emb-lengths-h0-bf-torchbias",
     "L1-uni-tanh-all-emb-short-nobias-f32-D4-V7",
 ]
-
-# A few cases that together still touch every option, for `rnn-parity check --quick`.
-QUICK_GRID = [
-    "L1-uni-tanh-last-emb",
-    "L2-bi-relu-all-lengths-h0-bf-torchbias",
-    "L1-uni-tanh-all-ids-short-nobias-f32-B1",
+# The LSTM's state is the pair (h, c), so "h0" gives c0 too; the projection (P) narrows h, the next layer's
+# input and the head's, so it meets several layers, both directions, lengths, h0, an embedding and float32.
+LSTM_GRID = [
+    "L1-uni-lstm-last",
+    "L1-uni-lstm-all-ids-h0",
+    "L2-bi-lstm-last-lengths-torchbias",
+    "L2-bi-lstm-all-short-h0-bf-P2",
+    "L1-bi-lstm-all-nobias-T1-B1",
+    "L3-uni-lstm-all-lengths-h0-torchbias-T3",
+    "L1-uni-lstm-last-emb-h0-P1",
+    "L2-bi-lstm-all-emb-lengths-bf-nobias-f32",
+    "L2-bi-lstm-last-ids-short-h0-torchbias-f32-P2",
+    "L1-uni-lstm-all-h0-f32-T1-B1",
+    "L1-uni-lstm-all-short-bf-D2-H5-O4-P3",
 ]
+# The GRU's b_hn sits inside the reset gate's product, so "torchbias" (a trained b_hh) is its sharpest case.
+GRU_GRID = [
+    "L1-uni-gru-last",
+    "L1-uni-gru-all-ids-h0-torchbias",
+    "L2-bi-gru-last-lengths-torchbias",
+    "L2-bi-gru-all-short-h0-bf",
+    "L1-bi-gru-all-nobias-T1-B1",
+    "L3-uni-gru-all-lengths-h0-torchbias-T3",
+    "L1-uni-gru-last-emb-torchbias",
+    "L2-bi-gru-all-emb-lengths-h0-bf-torchbias-f32",
+    "L2-bi-gru-last-ids-short-nobias-f32",
+    "L1-uni-gru-all-h0-f32-T1-B1",
+    "L1-uni-gru-all-short-bf-D2-H5-O4",
+]
+GRIDS = {"rnn": RNN_GRID, "lstm": LSTM_GRID, "gru": GRU_GRID}
+GRID = [c for cell_grid in GRIDS.values() for c in cell_grid]  # every cell's
+
+# Per cell, a few cases that together still touch every option, for `rnn-parity check --quick`.
+QUICK_GRIDS = {
+    "rnn": ["L1-uni-tanh-last-emb", "L2-bi-relu-all-lengths-h0-bf-torchbias",
+            "L1-uni-tanh-all-ids-short-nobias-f32-B1"],
+    "lstm": ["L1-uni-lstm-last-emb-P2", "L2-bi-lstm-all-lengths-h0-bf-torchbias-P1",
+             "L1-uni-lstm-all-ids-short-nobias-f32-B1"],
+    "gru": ["L1-uni-gru-last-emb", "L2-bi-gru-all-lengths-h0-bf-torchbias", "L1-uni-gru-all-ids-short-nobias-f32-B1"],
+}
+QUICK_GRID = [c for cell_grid in QUICK_GRIDS.values() for c in cell_grid]
+
+CELL_CHOICES = ("rnn", "lstm", "gru", "all")
+
+
+def cells_of(choice: str) -> tuple:
+    """The cells a `--cell` choice names: one of them, or all three."""
+    if choice not in CELL_CHOICES:
+        raise ValueError(f"cell must be one of {CELL_CHOICES}, got {choice!r}")
+    return tuple(GRIDS) if choice == "all" else (choice,)
 
 
 def case(case_id: str | Case) -> Case:
@@ -201,11 +260,11 @@ class Setup:
     params: Params  # reference side, ref_dtype
     torch_params: Params  # torch side, case.dtype
     x: np.ndarray
-    h0: np.ndarray | None
+    h0: np.ndarray | tuple | None  # an LSTM's is the pair (h0, c0), as torch takes it
     lengths: np.ndarray | None
     targets: np.ndarray
     dlogits: np.ndarray  # random upstream gradient on the logits (their layout)
-    dh_n: np.ndarray  # random upstream gradient on h_n
+    dh_n: np.ndarray | tuple  # random upstream gradient on h_n; an LSTM's is the pair (dh_n, dc_n)
 
     @property
     def config(self) -> RNNConfig:
@@ -227,9 +286,13 @@ class Setup:
         return to_torch(self.torch_params, device=self.device)
 
     def tensor(self, a, requires_grad: bool = False):
-        """`a` (reference side) as a tensor of the torch side's dtype on its device; ints stay int64."""
+        """`a` (reference side) as a tensor of the torch side's dtype on its device; ints stay int64.
+
+        A pair (an LSTM's (h, c)) becomes a pair of tensors."""
         if a is None:
             return None
+        if isinstance(a, tuple):
+            return tuple(self.tensor(part, requires_grad) for part in a)
         torch = _torch()
         a = np.asarray(a)
         if np.issubdtype(a.dtype, np.integer):
@@ -239,9 +302,23 @@ class Setup:
 
     t = tensor  # the old name, kept one release for code written against rnn_parity.check
 
-    def zeros_h0(self) -> np.ndarray:
-        c = self.config
-        return np.zeros((c.num_layers * c.num_directions, self.case.B, c.hidden_size), self.ref_dtype)
+    def zeros_h0(self):
+        """A zero initial state: (L*dirs, B, S), or the LSTM's pair with c0 (L*dirs, B, H)."""
+        shapes = state_shapes(self.config, self.case.B)
+        zeros = tuple(np.zeros(shape, self.ref_dtype) for shape in shapes)
+        return zeros if self.config.has_cell_state else zeros[0]
+
+
+def state_shapes(config: RNNConfig, B: int) -> tuple:
+    """The state's shapes: ((L*dirs, B, S),), and (L*dirs, B, H) for the LSTM's c."""
+    n = config.num_layers * config.num_directions
+    return ((n, B, config.state_size),) + (((n, B, config.hidden_size),) if config.has_cell_state else ())
+
+
+def draw_state(config: RNNConfig, B: int, rng: np.random.Generator, dtype: str, ref_dtype: str):
+    """A standard-normal state (h, or the LSTM's pair (h, c)) in `dtype`, then held in `ref_dtype` exactly."""
+    parts = tuple(rng.standard_normal(shape).astype(dtype).astype(ref_dtype) for shape in state_shapes(config, B))
+    return parts if config.has_cell_state else parts[0]
 
 
 def draw_inputs(case: Case, rng: np.random.Generator, T: int | None = None):
@@ -280,12 +357,11 @@ def setup(case_or_id, device: str = "cpu") -> Setup:
     x, lengths, targets = draw_inputs(this, rng)
     if not this.ids_input:
         x = x.astype(ref_dtype)
-    n_states = c.num_layers * c.num_directions
-    h0 = rng.standard_normal((n_states, this.B, c.hidden_size)).astype(this.dtype).astype(ref_dtype) if this.h0 else None
+    h0 = draw_state(c, this.B, rng, this.dtype, ref_dtype) if this.h0 else None
     logits_shape = (this.B, c.output_size) if c.output == "last" else (
         (this.B, this.T, c.output_size) if c.batch_first else (this.T, this.B, c.output_size))
     dlogits = rng.standard_normal(logits_shape).astype(this.dtype).astype(ref_dtype)
-    dh_n = rng.standard_normal((n_states, this.B, c.hidden_size)).astype(this.dtype).astype(ref_dtype)
+    dh_n = draw_state(c, this.B, rng, this.dtype, ref_dtype)
     return Setup(this, device, params, torch_params, x, h0, lengths, targets, dlogits, dh_n)
 
 
@@ -300,5 +376,5 @@ def stable_hash(text: str) -> int:
     return int.from_bytes(text.encode(), "little") % (2**61 - 1)
 
 
-__all__ = ["Case", "DEFAULT_SIZES", "GRID", "QUICK_GRID", "Setup", "VOCAB", "case", "draw_inputs", "setup",
-           "stable_hash"]
+__all__ = ["CELL_CHOICES", "Case", "DEFAULT_SIZES", "GRID", "GRIDS", "QUICK_GRID", "QUICK_GRIDS", "Setup", "VOCAB",
+           "case", "cells_of", "draw_inputs", "draw_state", "setup", "stable_hash", "state_shapes"]

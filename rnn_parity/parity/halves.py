@@ -1,7 +1,8 @@
 """The two halves of each single-shot parity check, NumPy reference and torch, written to read alike:
 
-    forward    logits, h_n, the top layer's hidden states
-    vjp        every parameter's gradient, dx, dh0 under random upstream gradients on logits and h_n
+    forward    logits, h_n (and the LSTM's c_n), the top layer's hidden states
+    vjp        every parameter's gradient, dx, dh0 (and the LSTM's dc0) under random upstream gradients on
+               logits and h_n (and c_n)
     loss       cross-entropy loss and every gradient, reduction "sum" or "mean"
     clip       clip_value vs clip_grad_value_, clip_norm vs clip_grad_norm_ (and its returned norm)
     gradcheck  the reference's finite-difference check (no torch)
@@ -88,20 +89,34 @@ def time_major(out, config: RNNConfig):
     return out.transpose(0, 1) if config.batch_first else out
 
 
+def parts(state) -> tuple:
+    """A state as a tuple of its parts: (h,), or the LSTM's (h, c)."""
+    return tuple(state) if isinstance(state, tuple) else (state,)
+
+
+def state_named(labels: tuple, state) -> dict:
+    """A state under its labels, each part compared on its own: {"h_n": h}, or {"h_n": h, "c_n": c} for an LSTM."""
+    return dict(zip(labels, parts(state)))
+
+
+FINAL_STATE = ("h_n", "c_n")
+STATE_GRAD = ("dh0", "dc0")
+
+
 # ----------------------------------------------------------------------------------------------
 # forward: logits, h_n, the top layer's hidden states
 # ----------------------------------------------------------------------------------------------
 
 def forward_numpy(s: Setup) -> dict:
     logits, h_n, cache = ref.forward(s.params, s.x, s.h0, s.lengths)
-    return {"logits": logits, "h_n": h_n, "hidden states": cache.outputs[-1]}
+    return {"logits": logits, **state_named(FINAL_STATE, h_n), "hidden states": cache.outputs[-1]}
 
 
 def forward_torch(s: Setup) -> dict:
     model = s.model()
     logits, h_n = model(s.tensor(s.x), s.tensor(s.h0), s.lengths)
     hidden, _ = model.hidden_states(s.tensor(s.x), s.tensor(s.h0), s.lengths)
-    return {"logits": logits, "h_n": h_n, "hidden states": time_major(hidden, s.config)}
+    return {"logits": logits, **state_named(FINAL_STATE, h_n), "hidden states": time_major(hidden, s.config)}
 
 
 def check_forward(s: Setup) -> list[Comparison]:
@@ -109,22 +124,34 @@ def check_forward(s: Setup) -> list[Comparison]:
 
 
 # ----------------------------------------------------------------------------------------------
-# vjp: gradients of every parameter, dx and dh0 under random upstream gradients on logits and h_n
+# vjp: gradients of every parameter, dx and dh0 (dc0) under random upstream gradients on logits and h_n (c_n)
 # ----------------------------------------------------------------------------------------------
 
 def vjp_numpy(s: Setup, scale: float = 1.0) -> dict:
     logits, h_n, cache = ref.forward(s.params, s.x, s.h0, s.lengths)
-    grads, dx, dh0 = ref.backward(s.params, cache, s.dlogits * scale, s.dh_n * scale)
-    return {**grads_named(grads), "dx": dx, "dh0": dh0}
+    grads, dx, dh0 = ref.backward(s.params, cache, s.dlogits * scale, _scaled(s.dh_n, scale))
+    return {**grads_named(grads), "dx": dx, **state_named(STATE_GRAD, dh0)}
 
 
 def vjp_torch(s: Setup, scale: float = 1.0) -> dict:
     model = s.model()
     x = s.tensor(s.x, requires_grad=not s.case.ids_input)
     h0 = s.tensor(s.zeros_h0() if s.h0 is None else s.h0, requires_grad=True)  # h0=None's dh0: an explicit zero h0
+    _backward_from(s, model, x, h0, scale)
+    dh0 = tuple(part.grad for part in parts(h0))
+    return {**torch_grads(model), "dx": None if s.case.ids_input else x.grad, **state_named(STATE_GRAD, dh0)}
+
+
+def _scaled(state, scale: float):
+    scaled = tuple(part * scale for part in parts(state))
+    return scaled if isinstance(state, tuple) else scaled[0]
+
+
+def _backward_from(s: Setup, model, x, h0, scale: float) -> None:
+    """torch's half of a vjp: run the model, then backward from the upstream gradients on logits and h_n (c_n)."""
     logits, h_n = model(x, h0, s.lengths)
-    _torch().autograd.backward([logits, h_n], [s.tensor(s.dlogits * scale), s.tensor(s.dh_n * scale)])
-    return {**torch_grads(model), "dx": None if s.case.ids_input else x.grad, "dh0": h0.grad}
+    upstream = (s.dlogits * scale,) + parts(_scaled(s.dh_n, scale))
+    _torch().autograd.backward([logits, *parts(h_n)], [s.tensor(u) for u in upstream])
 
 
 def check_vjp(s: Setup) -> list[Comparison]:
@@ -174,8 +201,7 @@ def clip_numpy(s: Setup, method: str) -> dict:
 def clip_torch(s: Setup, method: str) -> dict:
     torch = _torch()
     model = s.model()
-    logits, h_n = model(s.tensor(s.x), s.tensor(s.h0), s.lengths)
-    torch.autograd.backward([logits, h_n], [s.tensor(s.dlogits * CLIP_UPSTREAM_SCALE), s.tensor(s.dh_n * CLIP_UPSTREAM_SCALE)])
+    _backward_from(s, model, s.tensor(s.x), s.tensor(s.h0), CLIP_UPSTREAM_SCALE)
     if method == "value":
         torch.nn.utils.clip_grad_value_(model.parameters(), CLIP_METHODS[method])
         return torch_grads(model)
@@ -227,5 +253,5 @@ def check_gradcheck(s: Setup, reduction: str = "sum") -> list[Comparison]:
 
 __all__ = ["CLIP_METHODS", "GRADCHECK_EPSILON", "LOSS_QUANTITIES", "check_clip", "check_forward", "check_gradcheck",
            "check_loss", "check_vjp", "clip_numpy", "clip_torch", "clipping_active", "forward_numpy",
-           "forward_torch", "grads_named", "loss_numpy", "loss_torch", "parity", "time_major", "torch_grads",
-           "vjp_numpy", "vjp_torch"]
+           "forward_torch", "grads_named", "loss_numpy", "loss_torch", "parity", "parts", "state_named", "time_major",
+           "torch_grads", "vjp_numpy", "vjp_torch"]

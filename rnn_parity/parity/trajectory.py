@@ -76,6 +76,28 @@ TRAJECTORY_GRID = [
     ("sgd-momentum-clipnorm", "L1-uni-tanh-last-emb"),
     ("adam-amsgrad-wd-clipvalue", "L2-bi-relu-all-emb-lengths-h0-bf-torchbias"),
     ("tbptt-adam-clipvalue", "L1-uni-tanh-all-emb-T4-B2"),
+    # The LSTM: every recipe; truncated BPTT carries the pair (h_n, c_n) into the next chunk.
+    ("sgd-clipvalue", "L1-uni-lstm-last"),
+    ("sgd-momentum-clipnorm", "L2-bi-lstm-last-lengths-P2"),
+    ("sgd-nesterov-wd-clipvalue", "L1-uni-lstm-all-ids-h0"),
+    ("sgd-dampening-wd-clipnorm", "L2-uni-lstm-all-short-bf-torchbias"),
+    ("adam-clipnorm", "L1-bi-lstm-all-lengths-nobias"),
+    ("adam-amsgrad-wd-clipvalue", "L2-bi-lstm-last-h0-torchbias-P1"),
+    ("seeds-sgd", "L1-uni-lstm-last-ids-D8-H6-O2-B1"),
+    ("tbptt-adam-clipvalue", "L1-uni-lstm-all-ids-D6-T4-B2-P3"),
+    ("adam-clipnorm", "L2-bi-lstm-all-lengths-h0-f32-P2"),
+    ("sgd-momentum-clipnorm", "L1-uni-lstm-last-emb-f32"),
+    # The GRU: every recipe, b_hh trained (torchbias) in most, so b_hn moves inside the reset product.
+    ("sgd-clipvalue", "L1-uni-gru-last-torchbias"),
+    ("sgd-momentum-clipnorm", "L2-bi-gru-last-lengths"),
+    ("sgd-nesterov-wd-clipvalue", "L1-uni-gru-all-ids-h0-torchbias"),
+    ("sgd-dampening-wd-clipnorm", "L2-uni-gru-all-short-bf-torchbias"),
+    ("adam-clipnorm", "L1-bi-gru-all-lengths-nobias"),
+    ("adam-amsgrad-wd-clipvalue", "L2-bi-gru-last-h0-torchbias"),
+    ("seeds-sgd", "L1-uni-gru-last-ids-D8-H6-O2-B1"),
+    ("tbptt-adam-clipvalue", "L1-uni-gru-all-ids-torchbias-D6-T4-B2"),
+    ("adam-clipnorm", "L2-bi-gru-all-lengths-h0-torchbias-f32"),
+    ("sgd-momentum-clipnorm", "L1-uni-gru-last-emb-f32"),
 ]
 
 
@@ -183,8 +205,9 @@ def check_trajectory(s: Setup, recipe: Recipe | str, numpy_side: str = "train_st
         mine = {"loss": np.asarray(loss_numpy, s.ref_dtype), **params}
         theirs = {"loss": loss_torch, **_params_named(model)}
         results += parity(recipe.id, mine, theirs, {"loss": "forward", None: tol}, s.dtypes, step=step)
-        if recipe.tbptt:
-            h0_numpy, h0_torch = hn_numpy, hn_torch.detach()
+        if recipe.tbptt:  # an LSTM carries the pair (h_n, c_n)
+            h0_numpy = hn_numpy
+            h0_torch = tuple(h.detach() for h in hn_torch) if isinstance(hn_torch, tuple) else hn_torch.detach()
     if recipe.clipping_must_act and (recipe.clip_value is not None or recipe.clip_norm is not None):
         results.append(flag(f"{recipe.id} clipping active", active_steps > 0,
                             f"clipping never changed a gradient in {recipe.steps} steps",

@@ -172,8 +172,6 @@ def test_equal_readings_are_refused_with_candidates():
 @pytest.mark.parametrize("name, config, message", [
     ("TutorialI2O", {}, r"^i2o\.weight \(3, 10\) = \(O, D\+H\) reads cat\(x_t, h_\{t-1\}\), not h_t"),
     ("FlattenHead", {}, r"^the head reads all T steps at once \(fc\.weight is \(3, 30\) = \(O, T\*H\) with T=5"),
-    ("LSTMModel", {}, r"^'lstm' is an LSTM \(lstm\.weight_ih_l0 is \(4H, D\) = \(24, 4\)\), rnn-parity ports vanilla"),
-    ("GRUModel", {}, r"^'gru' is a GRU \(gru\.weight_ih_l0 is \(3H, D\)"),
     ("MLPHead", {}, r"^fc2\.weight \(3, 8\) takes the output of the head 'fc1'"),
     ("CharRNN", {}, r"^a hand-written recurrence .*pass --model FILE\.py:NAME"),
 ])

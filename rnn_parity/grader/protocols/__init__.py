@@ -8,6 +8,9 @@ Modules:
     registry.py   MODULES (the registered protocol modules), choose(): which protocol grades a module
     supplied/     helper modules a course file imports but did not hand in (rnn_utils, utils), our own math
     cs231n.py, dlai.py, ...  one module per registered protocol
+    gated.py      what the gated-cell protocols share (dlfs2's LSTM/GRU layers: dlfs2_gated.py; karpathy.py; cmu.py):
+                  the own-gradient check (own_fd.py) and reading a GRU's convention from its forward (settle)
+    gated_mistakes.py  the LSTM/GRU mistake catalogue (mutants of rnn_parity/grader/conventions.py, the answer key)
 
 Writing a protocol (one module, <= 400 lines; add its name to registry.MODULES):
 
@@ -38,6 +41,11 @@ Writing a protocol (one module, <= 400 lines; add its name to registry.MODULES):
 
         # ---- parent side: runs in the grader. May import rnn_parity.reference, lazily inside the methods.
         def checks(self, plan, info) -> [CheckSpec(name, function, keys, what)]   # report order
+        def settle(self, plan, info, student) -> [note]   # optional: what the answer key depends on, read from the
+            # student's forward (a GRU's convention) into info, before checks()/expected(); the notes go in the report
+        mutants = (Mutant, ...)   # optional: more mistakes to diagnose (one of an id rnn_parity.mutants also has replaces it)
+        # CheckSpec(..., against="own:", tol=...): compare with the student's OWN observations under that prefix
+        # (the finite differences of the student's forward), never diagnosed
         def expected_parts(self, plan, info) -> [callable() -> {key: array}]   # one per function group:
             # the right value of every key, computed through rnn_parity.grader.answers (or the reference's
             # modules, looked up at call time) so that the mutants of rnn_parity.mutants apply and the

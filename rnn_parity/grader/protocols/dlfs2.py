@@ -18,6 +18,7 @@ import inspect
 
 import numpy as np
 
+from . import dlfs2_gated as gated
 from .engine import CheckSpec, Protocol, Recognition, parameter_names
 from .student import GradeError, call_student
 
@@ -75,9 +76,14 @@ def _other_cell(name: str) -> bool:
 
 class DLFS2(Protocol):
     name = "dlfs2"
-    title = "Deep Learning from Scratch 2 RNN / TimeRNN layers"
-    functions = ("RNN(Wx, Wh, b).forward(x, h_prev)", "TimeRNN(Wx, Wh, b, stateful).forward(xs)")
-    scopes = [("step:", "time:"), ("time:",), ("step:",)]
+    title = "Deep Learning from Scratch 2 RNN / LSTM / GRU layers"
+    functions = ("RNN(Wx, Wh, b).forward(x, h_prev)", "TimeRNN(Wx, Wh, b, stateful).forward(xs)",
+                 "LSTM(Wx, Wh, b).forward(x, h_prev, c_prev)", "TimeLSTM(Wx, Wh, b, stateful).forward(xs)",
+                 "GRU(Wx, Wh, b).forward(x, h_prev)", "TimeGRU(Wx, Wh, b, stateful).forward(xs)")
+    # the gated layers' keys start "lstm:step:", "gru:time:", ...: a mistake may sit in one layer only
+    scopes = [("step:", "time:", "lstm:", "gru:"), ("time:", "lstm:time:", "gru:time:"),
+              ("step:", "lstm:step:", "gru:step:")]
+    mutants = gated.CATALOG
     phrasing = {
         "whh_not_transposed_backward": ("dh_prev = np.dot(dt, Wh)", "dh_prev = np.dot(dt, Wh.T)"),
         "whh_not_transposed_forward": ("t = np.dot(h_prev, Wh.T) + np.dot(x, Wx) + b",
@@ -93,12 +99,14 @@ class DLFS2(Protocol):
         "bias_grad_not_summed": ("grads[2] = layer.grads[2]", "grads[2] += layer.grads[2]"),
         "h0_ignored": ("h = np.zeros((N, H))  (whatever set_state gave)", "h = self.h  (stateful, after set_state)"),
         "dh0_never_assigned": ("self.dh = None", "self.dh = dh  (after the loop over t)"),
+        **gated.PHRASING,
     }
 
     # --- child side
 
     def recognise(self, module) -> Recognition:
         found = _layer_classes(module)
+        found.update({f"{c.__name__}": c for c in gated.layer_classes(module).values()})
         if found:
             return Recognition(10.0 + len(found), sorted(found))
         users = _model_using_book_layers(module)
@@ -111,12 +119,14 @@ class DLFS2(Protocol):
             return {"Wx": g(0, 0.5, (D, H)), "Wh": g(0, 0.9 / np.sqrt(H), (H, H)), "b": g(0, 0.3, (H,))}
 
         return {"step": {**weights(), "x": g(0, 1, (N, D)), "h_prev": g(0, 0.8, (N, H)), "dh_next": g(0, 1, (N, H))},
-                "time": {**weights(), "xs": g(0, 1, (N, T, D)), "h0": g(0, 0.8, (N, H)), "dhs": g(0, 1, (N, T, H))}}
+                "time": {**weights(), "xs": g(0, 1, (N, T, D)), "h0": g(0, 0.8, (N, H)), "dhs": g(0, 1, (N, T, H))},
+                **gated.plan(seed)}
 
     def probe(self, probe, plan: dict) -> None:
         classes = _layer_classes(probe.module)
         info = probe.info
-        users = _model_using_book_layers(probe.module) if not classes else []
+        gated_classes = gated.layer_classes(probe.module)
+        users = _model_using_book_layers(probe.module) if not classes and not gated_classes else []
         if users:
             raise GradeError("not_found", f"{users[0]} is a model built from the book's layers, which this file "
                              "imports (TimeRNN from common.time_layers) and does not define: grade the file that "
@@ -125,8 +135,9 @@ class DLFS2(Protocol):
         info["classes"] = {k: c.__name__ for k, c in classes.items()}
         info["names"] = {k: parameter_names(c.__init__)[1:4] + parameter_names(c.forward)[1:]
                          for k, c in classes.items()}
-        graded = {c.__name__ for c in classes.values()}
-        info["not_graded"] = {n: "LSTM/GRU" if _other_cell(n) else "not an RNN layer: dlfs2 grades RNN and TimeRNN"
+        graded = {c.__name__ for c in classes.values()} | {c.__name__ for c in gated_classes.values()}
+        info["not_graded"] = {n: "an LSTM/GRU layer of another shape" if _other_cell(n) else
+                              "not a recurrent layer: dlfs2 grades RNN, LSTM and GRU layers"
                               for n, c in vars(probe.module).items()
                               if inspect.isclass(c) and c.__module__ == probe.module.__name__ and n not in graded
                               and (_other_cell(n) or callable(getattr(c, "backward", None)))}
@@ -144,6 +155,7 @@ class DLFS2(Protocol):
                            "of h0 and its gradient are not checked")
             _run(probe, cls, c, "time", lambda obj: obj.forward(c["xs"]), lambda obj: obj.backward(c["dhs"]),
                  ("dxs",), stateful=stateful)
+        gated.probe_all(probe, plan, gated_classes)
 
     # --- parent side
 
@@ -161,12 +173,16 @@ class DLFS2(Protocol):
                 inputs.append(("time:dh0", "h0"))
             for key, name in inputs + [(f"{prefix}:dWx", Wx), (f"{prefix}:dWh", Wh), (f"{prefix}:db", b)]:
                 out.append(CheckSpec(f"{check}grad:{name}", fn, [key], f"{{key}} of {cls}.backward"))
-        return out
+        return out + gated.checks(plan, info)
+
+    def settle(self, plan: dict, info: dict, student: dict) -> list:
+        return gated.settle(plan, info, student)
 
     def expected_parts(self, plan: dict, info: dict) -> list:
         from .. import answers as A
 
-        return [lambda: _step(A, plan["step"]), lambda: _time(A, plan["time"], bool(info.get("stateful")))]
+        return [lambda: _step(A, plan["step"]), lambda: _time(A, plan["time"], bool(info.get("stateful")))] + \
+            gated.expected_parts(plan, info)
 
 
 def _run(probe, cls, c: dict, prefix: str, forward, backward, input_grads: tuple, stateful: bool = False):

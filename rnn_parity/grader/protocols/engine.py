@@ -34,6 +34,10 @@ class CheckSpec:
     keys: list
     what: str = ""  # what the values are, for the detail of a failing check ("dx of rnn_step_backward")
     time_axis: int | None = None  # the values' time axis, if any: a failing check names the wrong steps
+    # set: compare with the student's OWN observations under this key prefix (the finite differences of the
+    # student's own forward), not with the answer key; tol: that comparison's tolerance. Never diagnosed.
+    against: str = ""
+    tol: float | None = None
 
 
 class Protocol:
@@ -89,6 +93,15 @@ class Protocol:
 
     def describe(self, info: dict) -> str:
         return self.title
+
+    def settle(self, plan: dict, info: dict, student: dict) -> list:
+        """Parent side, before expected(): read from the student's observations what the answer key depends
+        on (the GRU convention a forward implements), into info; returns notes for the report."""
+        return []
+
+    # extra mutants (rnn_parity.mutation.Mutant) the diagnosis tries besides rnn_parity.mutants.CATALOG;
+    # one whose id the catalogue also has replaces the catalogue's there (it is written for this answer key)
+    mutants: tuple = ()
 
 
 def own_function(module, name: str):

@@ -10,7 +10,7 @@ from .discover import discover
 from .student import GradeError
 
 # Modules of this package, each defining PROTOCOL = <a Protocol instance> whose name is the module's name.
-MODULES = ("cs231n", "dlai", "minchar", "seed_styles", "dlfs2", "wildml")
+MODULES = ("cs231n", "dlai", "minchar", "seed_styles", "dlfs2", "wildml", "karpathy", "cmu")
 LEGACY = ("class", "functions")  # today's two protocols, driven by classes.py and functions.py
 
 
