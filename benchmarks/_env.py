@@ -161,3 +161,43 @@ def runtime_info() -> dict:
         "cuda_available": bool(torch.cuda.is_available()),
         "env": {k: os.environ.get(k) for k in THREAD_VARS},
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# OpenBLAS kernel variables
+
+BLAS_KERNEL_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+FORCED_CORETYPE = "Haswell"  # what machines that set OPENBLAS_CORETYPE force here
+
+
+def blas_kernel_envs() -> dict[str, dict[str, str | None]]:
+    """The two settings NumPy is measured under, as changes to this process's environment (None: unset).
+
+    Some machines force an older OpenBLAS kernel through OPENBLAS_CORETYPE (and OPENBLAS_L2_SIZE); a current
+    numpy picks a faster one by itself. So the figures are taken both ways, the variables changed in the
+    benchmark's child processes alone: "as set" (this machine's own setting) and "unset" (both removed).
+    Where this machine sets neither, the second way is OPENBLAS_CORETYPE=Haswell instead, the forced kernel.
+    """
+    if any(os.environ.get(v) for v in BLAS_KERNEL_VARS):
+        return {"as set": {}, "unset": {v: None for v in BLAS_KERNEL_VARS}}
+    return {"as set (neither variable set)": {}, f"OPENBLAS_CORETYPE={FORCED_CORETYPE}":
+            {"OPENBLAS_CORETYPE": FORCED_CORETYPE}}
+
+
+def with_changes(env: dict[str, str], changes: dict[str, str | None]) -> dict[str, str]:
+    out = {k: v for k, v in env.items() if changes.get(k, "") is not None}
+    out.update({k: v for k, v in changes.items() if v is not None})
+    return out
+
+
+def blas_kernel(env: dict[str, str]) -> str:
+    """The OpenBLAS kernel numpy runs under `env`, as threadpoolctl reads it in a child process."""
+    import sys
+
+    code = ("import numpy, threadpoolctl; i = [x for x in threadpoolctl.threadpool_info() if x.get('user_api') == "
+            "'blas']; print(i[0].get('architecture') if i else 'unknown')")
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.SubprocessError) as e:
+        return f"unknown ({e})"
+    return proc.stdout.strip() or f"unknown ({proc.stderr.strip()[-100:]})"

@@ -7,11 +7,11 @@ import time
 from typing import Callable
 
 
-def _run(fn: Callable[[], object], number: int) -> float:
-    start = time.perf_counter()
+def _run(fn: Callable[[], object], number: int, clock: Callable[[], float] = time.perf_counter) -> float:
+    start = clock()
     for _ in range(number):
         fn()
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def calibrate(fn: Callable[[], object], min_time: float, max_number: int = 1_000_000) -> int:
@@ -26,11 +26,14 @@ def calibrate(fn: Callable[[], object], min_time: float, max_number: int = 1_000
 
 
 def measure(contenders: dict[str, Callable[[], object]], repeats: int, warmup: int = 1,
-            min_time: float = 0.1, number: int | None = None) -> dict[str, dict]:
+            min_time: float = 0.1, number: int | None = None,
+            clock: Callable[[], float] = time.perf_counter) -> dict[str, dict]:
     """Time each contender: `warmup` unrecorded rounds, then `repeats` recorded rounds.
 
     Every round runs each contender once (`number` calls, calibrated per contender to `min_time` unless
     given), in a rotating order, so slow drifts in machine load hit all contenders alike.
+    clock: wall time by default; time.thread_time measures the calling thread's CPU time (single-threaded
+    work on a shared machine, where other jobs' load lengthens wall time unevenly).
     Returns, per contender: seconds per call (median over repeats), min, max, all repeats, calls per repeat.
     """
     names = list(contenders)
@@ -43,7 +46,7 @@ def measure(contenders: dict[str, Callable[[], object]], repeats: int, warmup: i
             for name in names[shift:] + names[:shift]:
                 gc.collect()
                 gc.disable()
-                elapsed = _run(contenders[name], numbers[name])
+                elapsed = _run(contenders[name], numbers[name], clock)
                 if gc_was_enabled:
                     gc.enable()
                 if round_ >= warmup:

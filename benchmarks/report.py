@@ -153,13 +153,53 @@ def _suite(s: dict) -> list[str]:
 
 
 def _processes(s: dict) -> list[str]:
-    rows = [[f"`{r['command']}`", f"{r['wall_s_median']:.2f}", f"{r['cpu_s_median']:.2f}",
-             f"{r['ratio_wall_median']:.2f}", f"{r['ratio_cpu_median']:.2f}",
-             " ".join(f"{x:.2f}" for x in r["ratio_wall_all"])] for r in s["rows"]]
-    return [f"{s['epochs']} epochs; {s['rounds']} interleaved rounds (classic, train, demo); each ratio is to the "
-            "same round's classic run, the median over rounds quoted. CPU = user + sys of the process. Bytecode: "
-            f"{s.get('bytecode', 'not recorded')}.", ""] + _table(
-        ["command", "wall s", "CPU s", "x classic (wall)", "x classic (CPU)", "per round (wall)"], rows)
+    out = [f"{s['epochs']} epochs; {s['rounds']} interleaved rounds (classic, torch loop, train, demo, in a rotating "
+           "order) under each OpenBLAS setting; each ratio is to the same round's alternative (train: the classic "
+           "loop; demo: the classic loop twice plus the plain torch loop), the median over rounds quoted. CPU = user "
+           f"+ sys of the process. Bytecode: {s.get('bytecode', 'not recorded')}.", ""]
+    if "blas_settings" not in s:  # a record from before the alternatives were measured
+        return out
+    for label, b in s["blas_settings"].items():
+        out += [f"**{label}** (OpenBLAS kernel {b['kernel']})", ""]
+        rows = [[f"`{r['command']}`", f"{r['wall_s_median']:.2f}", f"{r['cpu_s_median']:.2f}",
+                 r.get("alternative", "-"),
+                 f"{r['ratio_cpu_median']:.2f}" if "ratio_cpu_median" in r else "-",
+                 f"{r['ratio_wall_median']:.2f}" if "ratio_wall_median" in r else "-",
+                 " ".join(f"{x:.2f}" for x in r.get("ratio_cpu_all", [])) or "-"] for r in b["rows"]]
+        out += _table(["command", "wall s", "CPU s", "alternative", "x alt. (CPU)", "x alt. (wall)",
+                       "per round (CPU)"], rows)
+    return out
+
+
+def _anchors(s: dict) -> list[str]:
+    st = s["settings"]
+    out = [f"In one worker process, 1 thread: {st['epochs']} epochs per call, {st['rounds']} interleaved rounds; "
+           "each side's time is its training loop (setup left out on both sides); the demo's sides are its runners' "
+           "steps in a lockstep run (no control), as `rnn-parity demo` reports them. Ratios per round, median quoted.",
+           ""]
+    for label, b in s.get("blas_settings", {"": s}).items():
+        if label:
+            out += [f"**{label}** (OpenBLAS kernel {b['kernel']})", ""]
+        out += _table(["contender", "anchor", "CPU s", "anchor CPU s", "x anchor (CPU)", "x anchor (wall)",
+                       "us / step (CPU)", "per round (CPU)"],
+                      [[r["contender"], r["anchor"], f"{r['cpu_seconds_median']:.2f}",
+                        f"{r['anchor_cpu_seconds_median']:.2f}", f"{r['ratio_cpu_seconds_median']:.2f}",
+                        f"{r['ratio_seconds_median']:.2f}", f"{r['us_per_step']:.0f}",
+                        " ".join(f"{x:.2f}" for x in r["ratio_cpu_seconds"])] for r in b["rows"]])
+    if not st.get("gated_cells"):
+        out += ["The gated cells' anchor (`train --cell lstm` against a plain nn.LSTM loop) was not measured: "
+                "this checkout's torch side has no LSTM yet.", ""]
+    return out
+
+
+def _torch_step(s: dict) -> list[str]:
+    st = s["settings"]
+    return [f"One epoch ({st['steps_per_epoch']} steps) per call, 1 thread, {st['repeats']} interleaved repeats, "
+            "median. Each row is the plain loop's step (benchmarks/torch_loop.py) plus ONE candidate cost (see "
+            "benchmarks/torch_step.py); extra = its price per step against the plain step, below 0 a saving.", ""] + _table(
+        ["candidate", "us / step", "extra us / step", "x plain"],
+        [[r["candidate"], f"{r['us_per_step']:.1f}", f"{r['extra_us_per_step']:+.1f}", f"{r['ratio_to_plain']:.3f}"]
+         for r in s["rows"]])
 
 
 def _profile(s: dict) -> list[str]:
@@ -178,8 +218,8 @@ def _profile(s: dict) -> list[str]:
     return out
 
 
-RENDERERS = {"sentiment": _sentiment, "batched": _batched, "gated": _gated, "long": _long, "suite": _suite, "profile": _profile,
-             "processes": _processes}
+RENDERERS = {"sentiment": _sentiment, "batched": _batched, "gated": _gated, "long": _long, "suite": _suite,
+             "profile": _profile, "processes": _processes, "anchors": _anchors, "torch_step": _torch_step}
 
 
 def render(record: dict) -> str:

@@ -1,9 +1,10 @@
 """`rnn-parity bench`: runs the benchmark sections, each in its own worker process, and writes
 results.json and results.md.
 
-Sections (in run order): sentiment, batched, gated, long, profile, processes, suite. Every timed section runs in
-a fresh worker with its thread counts fixed at start-up (1 thread, or all cores for the second half of
-"batched"); "processes" and "suite" run their commands as subprocesses of the parent.
+Sections (in run order): sentiment, batched, gated, long, profile, anchors, torch_step, processes, suite.
+Every timed section runs in a fresh worker with its thread counts fixed at start-up (1 thread, or all cores
+for the second half of "batched"); "gated" and "anchors" run once under each OpenBLAS kernel setting;
+"processes" and "suite" run their commands as subprocesses of the parent.
 """
 from __future__ import annotations
 
@@ -25,11 +26,14 @@ SECTIONS: dict[str, tuple[str, tuple | None]] = {
     "gated": ("gated", (1,)),
     "long": ("long_sequences", (1,)),
     "profile": ("profiling", (1,)),
+    "anchors": ("anchors", (1,)),
+    "torch_step": ("torch_step", (1,)),
     "processes": ("processes", None),
     "suite": ("suite", None),
 }
 DEFAULT_DIR = Path(__file__).resolve().parent
 JSON_NAME, MD_NAME = "results.json", "results.md"
+BLAS_SECTIONS = {"anchors"}  # measured once under each OpenBLAS kernel setting
 
 
 def default_options(quick: bool) -> dict:
@@ -37,25 +41,20 @@ def default_options(quick: bool) -> dict:
         return {"quick": True, "epochs": 2, "sentiment_repeats": 1, "warmup_epochs": 1, "repeats": 2, "warmup": 1,
                 "min_time": 0.002, "sizes": [list(s) for s in SIZES[:2]], "long_T": [100, 1000], "long_repeats": 1,
                 "profile_epochs": 1, "profile_calls": 2, "seed": 0, "parity_seeds": [], "thread_settings": [1, None],
-                "process_epochs": 2, "process_rounds": 1}
+                "process_epochs": 2, "process_rounds": 1, "anchor_epochs": 2, "anchor_rounds": 1, "step_repeats": 1}
     return {"quick": False, "epochs": 1000, "sentiment_repeats": 3, "warmup_epochs": 2, "repeats": 7, "warmup": 1,
             "min_time": 0.2, "sizes": [list(s) for s in SIZES], "long_T": [1000, 10000], "long_repeats": 3,
             "profile_epochs": 30, "profile_calls": 20, "seed": 0, "parity_seeds": [1, 2, 3, 4, 5],
-            "thread_settings": [1, None], "process_epochs": 1000, "process_rounds": 3}
+            "thread_settings": [1, None], "process_epochs": 1000, "process_rounds": 3, "anchor_epochs": 100,
+            "anchor_rounds": 9, "step_repeats": 15}
 
 
-def _run_worker(module: str, opts: dict, threads: int | None, log, env_overrides: dict | None = None) -> dict:
-    """One worker process; env_overrides: variables to set (None: unset) over the thread environment."""
+def _run_worker(module: str, opts: dict, threads: int | None, log, env_changes: dict | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="rnn-parity-bench-") as tmp:
         options_path, result_path = Path(tmp) / "options.json", Path(tmp) / "result.json"
         options_path.write_text(json.dumps({**opts, "threads": threads or _env.cpu_count()}), encoding="utf-8")
         cmd = [sys.executable, "-m", "rnn_parity.benchmarks.worker", module, str(options_path), str(result_path)]
-        env = _env.thread_env(threads)
-        for var, value in (env_overrides or {}).items():
-            if value is None:
-                env.pop(var, None)
-            else:
-                env[var] = value
+        env = _env.with_changes(_env.thread_env(threads), env_changes or {})
         proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         for line in proc.stderr.splitlines():
             if line.startswith("  "):
@@ -78,6 +77,9 @@ def run_section(name: str, opts: dict, log) -> dict:
             module = importlib.import_module(f"rnn_parity.benchmarks.{module_name}")
             if name == "gated":  # one thread, once per OpenBLAS kernel setting
                 parts = [_run_worker(module_name, opts, 1, log, env) for env in module.blas_settings()]
+            elif name in BLAS_SECTIONS:
+                parts = [_run_worker(module_name, {**opts, "blas_setting": label}, 1, log, changes)
+                         for label, changes in _env.blas_kernel_envs().items()]
             else:
                 parts = [_run_worker(module_name, opts, threads, log) for threads in settings]
             if hasattr(module, "combine"):

@@ -11,17 +11,24 @@
 """
 from __future__ import annotations
 
+import contextlib
 import operator
 from typing import NamedTuple
 
 import numpy as np
 
 from . import clip, fused, loss, model
-from .optim import Optimizer
+from .optim import SGD, Optimizer
 from .params import Params
 from .validate import all_finite, check_params, check_targets, nonfinite_error, time_major_input
 
 CheckedExample = fused.CheckedExample
+# np.clip's ufunc (the one its Python wrapper calls); min then max where a NumPy build lacks it
+_clip = getattr(np._core.umath, "clip", None) if hasattr(np, "_core") else None
+if _clip is None:  # pragma: no cover - NumPy < 2 names the module np.core
+    def _clip(g, low, high, out):
+        np.minimum(g, high, out=out)
+        return np.maximum(out, low, out=out)
 
 
 class TrainerStep(NamedTuple):
@@ -76,6 +83,7 @@ class Trainer:
         self.grads = params.like(fused.flat_views(self.flat_grads, shapes))
         optimizer.driver = "Trainer"
         self.optimizer_state: dict = {}  # the optimizer's state for the flat buffer
+        self._scratch = np.empty_like(self.flat_params)  # lr * g of a plain SGD step (see _update)
         # The fused path is the Elman RNN's one layer without an embedding table; every other config (the
         # LSTM and the GRU included) takes the general path: model.forward/backward, then the same update.
         self.single_layer = (self.config.cell == "rnn" and self.config.num_layers == 1
@@ -122,10 +130,7 @@ class Trainer:
             example = x
         else:
             example = None
-        if not all(map(operator.is_, map(self.params.get, self._names), self._views)):
-            name = next(n for n, v in zip(self._names, self._views) if self.params.get(n) is not v)
-            raise ValueError(f"Trainer: params[{name!r}] was replaced after the Trainer was built; "
-                             f"write into it instead (params[{name!r}][...] = new)")
+        self._check_kept()
         with np.errstate(over="ignore", invalid="ignore"):  # non-finite values get their own ValueError
             if self.single_layer and lengths is None and dh_n is None:
                 example = example or self._checked(x, targets)
@@ -135,17 +140,65 @@ class Trainer:
                     x = np.swapaxes(example.x, 0, 1) if self.config.batch_first else example.x
                     targets = example.targets
                 value, logits, h_n = self._general_grads(x, targets, h0, lengths, dh_n)
-            g = self.flat_grads
-            # apply_update's order: the finite screen, clip by value, clip by norm, one optimizer step.
-            if not all_finite((g,)):
-                clip.raise_if_nonfinite(self.grads, "Trainer.step")
-            if self.clip_value is not None:  # clip_value's g.clip, as two ufuncs without its Python wrapper
-                np.minimum(g, self.clip_value, out=g)
-                np.maximum(g, -self.clip_value, out=g)
-            if self.clip_norm is not None:
-                g *= clip.norm_clip_coef(clip.total_norm(self.grads), self.clip_norm)
-            self.optimizer.update(self.flat_params, g, self.optimizer_state)
+            self._update()
         return TrainerStep(value, logits, self.grads, h_n)
+
+    @contextlib.contextmanager
+    def prepared_steps(self, h0=None):
+        """run_step on prepared examples (from prepare) with this h0, for a run of many: run_step's numbers,
+        with its per-call costs paid once for the block (the check that params were not replaced, the
+        example's type, NumPy's error state), about a tenth of a seed's per-example step.
+
+            with trainer.prepared_steps() as step:
+                for example in examples:
+                    loss, logits, grads, h_n = step(example)
+
+        Inside the block, NumPy's overflow and invalid warnings are off, as inside run_step: non-finite
+        values get their own ValueError.
+        """
+        self._check_kept()
+        params, grads, reduction, update = self.params, self.grads, self.reduction, self._update
+        if self.single_layer:
+            single_layer_grads = fused.single_layer_grads
+
+            def step(example: CheckedExample) -> TrainerStep:
+                value, logits, h_n = single_layer_grads(params, grads, example, h0, reduction)
+                update()
+                return TrainerStep(value, logits, grads, h_n)
+        else:
+            def step(example: CheckedExample) -> TrainerStep:
+                x = np.swapaxes(example.x, 0, 1) if self.config.batch_first else example.x
+                value, logits, h_n = self._general_grads(x, example.targets, h0, None, None)
+                update()
+                return TrainerStep(value, logits, grads, h_n)
+        with np.errstate(over="ignore", invalid="ignore"):
+            yield step
+
+    def _check_kept(self) -> None:
+        """The arrays of params are still the buffer's views (an entry replaced would train nothing)."""
+        if not all(map(operator.is_, map(self.params.get, self._names), self._views)):
+            name = next(n for n, v in zip(self._names, self._views) if self.params.get(n) is not v)
+            raise ValueError(f"Trainer: params[{name!r}] was replaced after the Trainer was built; "
+                             f"write into it instead (params[{name!r}][...] = new)")
+
+    def _update(self) -> None:
+        """apply_update's order on the gradient buffer: the finite screen, clip by value, clip by norm, one
+        optimizer step."""
+        g = self.flat_grads
+        if not all_finite((g,)):
+            clip.raise_if_nonfinite(self.grads, "Trainer.step")
+        if self.clip_value is not None:
+            # clip_value's g.clip in one pass, without its Python wrapper: on finite values (screened above)
+            # max(min(g, c), -c) exactly
+            _clip(g, -self.clip_value, self.clip_value, out=g)
+        if self.clip_norm is not None:
+            g *= clip.norm_clip_coef(clip.total_norm(self.grads), self.clip_norm)
+        o = self.optimizer
+        if type(o) is SGD and o.momentum == 0 and o.weight_decay == 0:
+            # SGD.update's p -= lr * g, the product written into a buffer kept for it (no allocation per step)
+            np.subtract(self.flat_params, np.multiply(g, o.lr, out=self._scratch), out=self.flat_params)
+        else:
+            self.optimizer.update(self.flat_params, g, self.optimizer_state)
 
     def _general_grads(self, x, targets, h0, lengths, dh_n):
         """loss.loss_and_all_grads, keeping the logits, with the gradients copied into the buffer."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import RNNParityError
 
-NAMES = ("sentiment", "batched", "gated", "long", "profile", "processes", "suite")
+NAMES = ("sentiment", "batched", "gated", "long", "profile", "anchors", "torch_step", "processes", "suite")
 
 
 def _positive_int(text: str) -> int:
@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
         opts["epochs"] = opts["process_epochs"] = args.epochs
     if args.repeats is not None:
         opts["repeats"] = opts["sentiment_repeats"] = opts["long_repeats"] = opts["process_rounds"] = args.repeats
+        opts["anchor_rounds"] = opts["step_repeats"] = args.repeats
     if args.warmup is not None:
         if args.warmup < 0:
             raise RNNParityError(f"--warmup must be >= 0, got {args.warmup}")

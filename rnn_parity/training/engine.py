@@ -70,7 +70,9 @@ class TrainResult:
     history: History
     params: dict[str, Params]  # final weights per framework, reference names
     seconds: float
-    seconds_per_framework: dict[str, float]
+    seconds_per_framework: dict[str, float]  # wall time in each framework's training steps
+    # CPU time of the training thread in those steps: on a shared machine, less moved by other jobs than wall
+    cpu_seconds_per_framework: dict[str, float] = field(default_factory=dict)
 
     @property
     def final_param_diff(self) -> float | None:
@@ -201,7 +203,10 @@ class _Run:
         params0 = init_task_params(config, opts["init"], seed=opts["seed"], dtype=opts["dtype"])
         h0 = task_h0(task, config, opts["seed"], opts["dtype"])
         runner_args = (opts["lr"], opts["clip_value"], opts["clip_norm"], h0)
-        self.runners = [(NumpyRunner if fw == "numpy" else TorchRunner)(params0.copy(), *runner_args)
+        # Beside the NumPy runner, whose screen covers the same step, torch screens its gradients only in a
+        # replay (see _locate); alone, it screens every step.
+        self.runners = [NumpyRunner(params0.copy(), *runner_args) if fw == "numpy" else
+                        TorchRunner(params0.copy(), *runner_args, screens_every_step="numpy" not in self.frameworks)
                         for fw in self.frameworks]
         self.twin = None
         if opts["control"]:
@@ -216,6 +221,7 @@ class _Run:
         self.order_rng = np.random.default_rng([opts["seed"], 1])
         self.hist = History(steps_per_epoch=len(task.train))
         self.spent = {r.name: 0.0 for r in self.runners}
+        self.spent_cpu = dict(self.spent)
         self.last_good, self.kept, self.epoch = {r.name: r.snapshot() for r in self.runners}, 0, 0
 
     def go(self, progress, log) -> TrainResult:
@@ -249,38 +255,48 @@ class _Run:
         seconds = time.perf_counter() - start
         final = {r.name: r.numpy_params().copy() for r in runners}
         return TrainResult(task=self.task, config=self.config, frameworks=self.frameworks, settings=self.settings,
-                           history=hist, params=final, seconds=seconds, seconds_per_framework=self.spent)
+                           history=hist, params=final, seconds=seconds, seconds_per_framework=self.spent,
+                           cpu_seconds_per_framework=self.spent_cpu)
 
     def _diverged(self, runner, what: str, where: str = "") -> TrainingDiverged:
         return TrainingDiverged(f"{self.task.name}: training diverged in epoch {self.epoch} ({runner.name}{where}): "
                                 f"{what}; try a smaller --lr or a --clip", self.last_good, self.epoch, self.kept)
 
     def _one_epoch(self) -> None:
-        """Every example once, in this epoch's order, through every runner in lockstep; then the records."""
+        """Every example once, in this epoch's order, through every runner; then the records.
+
+        Each runner takes the whole epoch in one loop (runner.epoch), then the next. The runners share no
+        state, so this is the lockstep of the same examples in the same order, without switching between
+        NumPy and torch at every example (which leaves each a cold cache). A refusal is reported as the
+        interleaved loop would have met it first: the earliest step, NumPy before torch within a step.
+        """
         hist, runners, twin = self.hist, self.runners, self.twin
         order = self.order_rng.permutation(len(self.task.train))
-        totals = {r.name: [0.0, 0, 0] for r in runners}
-        clock = time.perf_counter
-        for k, i in enumerate(order, 1):
-            for r in runners:
-                t0 = clock()
-                try:
-                    loss, correct, count = r.step(self.items[r.name][i])
-                except StepRefused as e:
-                    raise self._diverged(r, str(e), f", step {k} of {len(order)}") from None
-                self.spent[r.name] += clock() - t0
-                acc = totals[r.name]
-                acc[0] += loss
-                acc[1] += correct
-                acc[2] += count
-            if twin is not None:
-                try:
-                    twin.step(self.items_twin[i])
-                except StepRefused:
-                    pass  # the control only measures drift; its own divergence stops nothing
+        outcome = {}
+        clock, cpu = time.perf_counter, time.thread_time
+        for r in runners:
+            t0, c0 = clock(), cpu()
+            try:
+                outcome[r.name] = r.epoch(self.items[r.name], order)
+            except StepRefused as e:
+                outcome[r.name] = e
+            self.spent[r.name] += clock() - t0
+            self.spent_cpu[r.name] += cpu() - c0
+        refused = []
+        for rank, r in enumerate(runners):
+            got = outcome[r.name]
+            if not r.screens_every_step and (isinstance(got, StepRefused) or not r.finite()):
+                got = self._replay_screened(r, order)
+            if isinstance(got, StepRefused):
+                refused.append((got.step, rank, r, got))
+        if refused:
+            _, _, r, e = min(refused, key=lambda row: row[:2])
+            raise self._diverged(r, str(e), f", step {e.step} of {len(order)}")
+        if twin is not None:
+            twin.epoch(self.items_twin, order, keep_going=True)  # the control's own divergence stops nothing
         hist.epochs.append(self.epoch)
         for r in runners:
-            loss, correct, count = totals[r.name]
+            loss, correct, count = outcome[r.name]
             if not math.isfinite(loss):
                 raise self._diverged(r, f"the epoch's summed loss overflowed to {loss}")
             if not r.finite():
@@ -292,6 +308,20 @@ class _Run:
         if twin is not None:
             with np.errstate(all="ignore"):
                 hist.control_diff.append(_params_diff(self.reference_runner.params, twin.params))
+
+    def _replay_screened(self, runner, order) -> StepRefused | tuple:
+        """The epoch again from its start with the runner's per-step screen on: its first refused step
+        (a StepRefused), or its totals when no step is refused (the weights then went non-finite in an
+        update, which the end-of-epoch check reports). Steps are deterministic, so the replay retraces
+        the unscreened run up to that step."""
+        runner.restore(self.last_good[runner.name])
+        runner.screens_every_step = True
+        try:
+            return runner.epoch(self.items[runner.name], order)
+        except StepRefused as e:
+            return e
+        finally:
+            runner.screens_every_step = False
 
     def _evaluate_on_test(self) -> None:
         self.hist.eval_epochs.append(self.epoch)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -77,7 +78,7 @@ def test_classic_loop_runs_as_seed_000s_script(capsys):
     assert classic_loop.main(["--epochs", "2"]) == 0
     assert capsys.readouterr().out.startswith("test accuracy ")
     cmds = processes.commands(7, "OUT")
-    assert set(cmds) == {"classic", "train", "demo"}
+    assert set(cmds) == {"classic", "torch loop", "train", "demo"}
     assert cmds["classic"][-2:] == ["--epochs", "7"] and "numpy" in cmds["train"] and "OUT" in cmds["demo"]
 
 
@@ -108,3 +109,87 @@ def test_gated_section_flips_the_openblas_kernel_setting():
     assert gated.blas_settings({}) == [{}, {"OPENBLAS_CORETYPE": "Haswell"}]
     assert gated.blas_settings({"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "1"}) == [
         {}, {"OPENBLAS_CORETYPE": None, "OPENBLAS_L2_SIZE": None}]
+
+
+def test_plain_torch_loop_trains_the_same_task_as_our_torch_side(capsys):
+    """The plain PyTorch anchor computes what our torch side computes (a stock nn.RNN: bias "torch"), so timing
+    the two is fair; and it runs as a script of its own."""
+    import torch
+
+    from rnn_parity import datasets
+    from rnn_parity.benchmarks import torch_loop
+    from rnn_parity.reference import RNNConfig
+    from rnn_parity.torch_impl import TorchRNN
+    from rnn_parity.torch_impl.train import TorchTrainer
+
+    data = datasets.load_sentiment()
+    D, O = len(data.vocab), len(data.labels)
+    rnn, fc = torch_loop.build(D, O, "rnn", seed=4)
+    model = TorchRNN(RNNConfig(D, torch_loop.HIDDEN, O, bias="torch"))
+    model.rnn.load_state_dict(rnn.state_dict())
+    model.fc.load_state_dict(fc.state_dict())
+    examples = torch_loop.one_hot_inputs(data, D)
+    orders = [np.random.default_rng(e).permutation(len(examples)).tolist() for e in range(2)]
+    history = torch_loop.train(rnn, fc, examples, orders)
+    trainer = TorchTrainer(model, torch.optim.SGD(model.parameters(), lr=torch_loop.LR), clip_value=torch_loop.CLIP)
+    prepared = [trainer.prepare(x, y) for x, y in examples]
+    for epoch, order in enumerate(orders):
+        losses = [trainer.step(prepared[i])[0] for i in order]
+        assert abs(np.mean(losses) - history[epoch][0]) < 1e-12
+    for theirs, mine in ((rnn, model.rnn), (fc, model.fc)):
+        for key, value in theirs.state_dict().items():
+            np.testing.assert_allclose(mine.state_dict()[key].numpy(), value.numpy(), rtol=0, atol=1e-12)
+    assert torch_loop.main(["--epochs", "1"]) == 0
+    assert capsys.readouterr().out.startswith("train loss ")
+
+
+def test_processes_ratios_are_to_each_rounds_alternative():
+    from rnn_parity.benchmarks import processes
+
+    cmds = processes.commands(1, "OUT")
+    runs = {name: [{"wall_s": w, "cpu_s": w / 2, "exit": 0} for w in walls] for name, walls in
+            {"classic": [2.0, 4.0], "torch loop": [10.0, 10.0], "train": [1.0, 1.5], "demo": [12.0, 20.0]}.items()}
+    rows, checks = processes.summarize(cmds, runs, "OUT")
+    by = {r["name"]: r for r in rows}
+    assert by["train"]["ratio_wall_all"] == [0.5, 0.375]
+    assert by["demo"]["ratio_cpu_all"] == [12.0 / 14.0, 20.0 / 18.0]
+    assert [c["met"] for c in checks] == [True, False]  # train median 0.4375 <= 0.5; demo median 0.983 > 0.9
+    runs["train"][0]["exit"] = 1
+    assert not processes.summarize(cmds, runs, "OUT")[1][0]["met"]  # a failed run never meets a target
+
+
+def test_blas_kernel_settings_change_the_childs_environment_alone(monkeypatch):
+    from rnn_parity.benchmarks import _env
+
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    monkeypatch.delenv("OPENBLAS_L2_SIZE", raising=False)
+    envs = _env.blas_kernel_envs()
+    assert list(envs.values()) == [{}, {"OPENBLAS_CORETYPE": "Haswell"}]
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    envs = _env.blas_kernel_envs()
+    assert list(envs) == ["as set", "unset"]
+    child = _env.with_changes({"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "1", "X": "y"}, envs["unset"])
+    assert child == {"X": "y"}
+    assert os.environ["OPENBLAS_CORETYPE"] == "Haswell"  # this process's own environment is left as it was
+
+
+def test_bench_quick_anchors_section(tmp_path):
+    cmd = [sys.executable, "-m", "rnn_parity", "bench", "--quick", "--only", "anchors", "--out", str(tmp_path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode in (0, 1), proc.stderr  # 1: a target missed, which a 2-epoch quick run says nothing about
+    record = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    anchors = record["sections"]["anchors"]
+    assert anchors["status"] == "ok" and len(anchors["blas_settings"]) == 2
+    for setting in anchors["blas_settings"].values():
+        assert [r["contender"] for r in setting["rows"]][:2] == ["demo torch side", "demo NumPy side"]
+        assert all(r["cpu_seconds_median"] > 0 and r["anchor_cpu_seconds_median"] > 0 for r in setting["rows"])
+    assert "demo torch side" in (tmp_path / "results.md").read_text(encoding="utf-8")
+
+
+def test_torch_step_prices_every_candidate_against_the_plain_step():
+    from rnn_parity.benchmarks import report, torch_step
+
+    record = torch_step.run({"seed": 0, "step_repeats": 1, "warmup": 0}, log=lambda *_: None)
+    assert [r["candidate"] for r in record["rows"]] == list(torch_step.CANDIDATES)
+    assert record["rows"][0]["extra_us_per_step"] == 0.0 and all(r["us_per_step"] > 0 for r in record["rows"])
+    assert "set_to_none by hand" in "\n".join(report._torch_step(record))
