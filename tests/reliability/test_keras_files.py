@@ -25,6 +25,7 @@ from keras_helpers import layer, stack, write_keras2, write_keras3  # noqa: E402
 
 FORMATS = (".keras", ".h5", ".weights.h5")
 KERAS_EXAMPLES = 300  # per format; h5py's walk costs more than the weight files' readers (make test's budget)
+CORRUPT_SECONDS = 5.0  # a 20 KB file's walk takes milliseconds; a damaged one that loops HDF5 costs this much
 
 
 def good(path: Path, **kw):
@@ -157,7 +158,7 @@ def test_any_corruption_ends_in_the_one_clear_error(tmp_path, fmt):
         index, corrupt, description = case
         path.write_bytes(corrupt(sources[index]))
         try:
-            read_keras(path)
+            read_keras(path, seconds=CORRUPT_SECONDS)
             outcomes["read"] += 1
         except RNNParityError as e:
             assert "\n" not in str(e) and path.name in str(e), f"{fmt}, {description}: {e!r}"
@@ -168,3 +169,19 @@ def test_any_corruption_ends_in_the_one_clear_error(tmp_path, fmt):
     property_()
     assert sum(outcomes.values()) >= KERAS_EXAMPLES, outcomes
     assert outcomes["refused"] > outcomes["read"], outcomes
+
+
+def test_a_file_that_loops_the_hdf5_library_is_refused_in_bounded_time(tmp_path):
+    """Three bit flips in a Keras 2 .h5 send libhdf5 into an endless loop reading an attribute (found by the
+    corruption property under Hypothesis's CI profile): the walk's child is killed at its deadline."""
+    path = tmp_path / "loops.h5"
+    good(path, cls="LSTM", vocab=5, layers=2)
+    data = bytearray(path.read_bytes())
+    for pos, bit in ((619, 1), (2073, 0), (6064, 2)):
+        data[pos] ^= 1 << bit
+    path.write_bytes(bytes(data))
+    start = time.perf_counter()
+    with pytest.raises(RNNParityError, match="did not finish in 2 s") as e:
+        read_keras(path, seconds=2.0)
+    assert "\n" not in str(e.value) and "loops.h5" in str(e.value)
+    assert time.perf_counter() - start < 10

@@ -19,6 +19,7 @@ from ...reference.config import RNNConfig
 from ...reference.errors import RNNParityError
 from ...reference.params import EMBEDDING, Params, layer_keys, param_shapes
 from .config import Layer, parse_layers
+from .bounded import bounded, deadline_for
 from .read import damaged, open_keras
 from .weights import fill_from_config, layers_from_weights
 
@@ -66,12 +67,25 @@ def _order(a: np.ndarray, cell: str, H: int) -> np.ndarray:
     return _swap_zr(a, H) if cell == "gru" else a
 
 
-def read_keras(path, overrides: dict | None = None, like_layers: list | None = None):
+def read_keras(path, overrides: dict | None = None, like_layers: list | None = None, seconds: float | None = None):
     """(Params, KerasReading) of a .keras, Keras 2 .h5 or .weights.h5 file. overrides: --config fields (for a
     weights-only file: nonlinearity, output; a config in the file wins and a contradiction is refused).
-    like_layers: the layers of a config from elsewhere (the user's Keras model) for a weights-only file."""
+    like_layers: the layers of a config from elsewhere (the user's Keras model) for a weights-only file.
+    seconds: how long the file's walk may take (default: by its size, bounded.deadline_for)."""
     overrides = dict(overrides or {})
     name = os.path.basename(os.fspath(path))
+    size = os.path.getsize(path) if os.path.isfile(path) else 0
+    layers, notes, kind, layout, has_file_config = bounded(
+        _walk, path, name, like_layers, name=name, seconds=deadline_for(size) if seconds is None else seconds)
+    has_config = has_file_config or like_layers is not None
+    params, reading = _params(layers, name, overrides, has_config)
+    reading.path, reading.kind, reading.layout = os.fspath(path), kind, layout
+    reading.notes = notes + reading.notes
+    return params, reading
+
+
+def _walk(path, name: str, like_layers: list | None):
+    """The file's layers with their arrays, as plain data: (layers, notes, kind, layout, has a config)."""
     with open_keras(path) as kf, damaged(name):
         notes = []
         if kf.config is not None or like_layers is not None:
@@ -82,14 +96,9 @@ def read_keras(path, overrides: dict | None = None, like_layers: list | None = N
             fill_from_config(kf, layers, name)
         else:
             layers = layers_from_weights(kf, name)
-        kind, layout = kf.kind, kf.layout
         if kf.version:
             notes.append(f"saved by Keras {kf.version}")
-    has_config = kf.config is not None or like_layers is not None
-    params, reading = _params(layers, name, overrides, has_config)
-    reading.path, reading.kind, reading.layout = os.fspath(path), kind, layout
-    reading.notes = notes + reading.notes
-    return params, reading
+        return layers, notes, kf.kind, kf.layout, kf.config is not None
 
 
 def _arr(layer: Layer, side: str, role: str):

@@ -16,6 +16,7 @@ import numpy as np
 
 from ...reference.errors import RNNParityError
 from ...reference.fsutil import atomic_write
+from .bounded import bounded, deadline_for
 from .read import _h5py, damaged, open_keras, read_dataset
 
 SKIP = ("optimizer", "optimizer_weights")  # training state: not the model's
@@ -43,6 +44,22 @@ def write_keras(out, arrays: dict, reading, like) -> int:
     for x in reading.layers:
         for key, path in x.paths.items():
             by_path[path] = arrays[x.name, *key]
+    like_name = os.path.basename(os.fspath(like))
+    data = bounded(_rebuilt, like, by_path, name=like_name, seconds=deadline_for(os.path.getsize(like)))
+    if os.fspath(out).lower().endswith(".keras"):
+        zipped = io.BytesIO()
+        with zipfile.ZipFile(like) as z, zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as zout:
+            for name in ("metadata.json", "config.json"):
+                if name in z.namelist():
+                    zout.writestr(name, z.read(name))
+            zout.writestr("model.weights.h5", data)
+        data = zipped.getvalue()
+    atomic_write(out, data)
+    return len(by_path)
+
+
+def _rebuilt(like, by_path: dict) -> bytes:
+    """Their file's h5 contents with the model's arrays replaced, as the bytes of a new h5 file."""
     h5py = _h5py()
     buffer = io.BytesIO()
     with open_keras(like) as kf, h5py.File(buffer, "w") as dst, damaged(os.path.basename(os.fspath(like))):
@@ -54,17 +71,7 @@ def write_keras(out, arrays: dict, reading, like) -> int:
         _copy(kf.root, dst, left, kf.size, h5py)
         if left:
             raise RNNParityError(f"their file lost arrays while copying: {sorted(left)[:3]}")
-    data = buffer.getvalue()
-    if os.fspath(out).lower().endswith(".keras"):
-        zipped = io.BytesIO()
-        with zipfile.ZipFile(like) as z, zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as zout:
-            for name in ("metadata.json", "config.json"):
-                if name in z.namelist():
-                    zout.writestr(name, z.read(name))
-            zout.writestr("model.weights.h5", data)
-        data = zipped.getvalue()
-    atomic_write(out, data)
-    return len(by_path)
+    return buffer.getvalue()
 
 
 def _copy(src, dst, left: dict, size: int, h5py) -> None:
