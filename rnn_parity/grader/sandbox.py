@@ -18,6 +18,7 @@ submission, no home directory, no grader output path.
 from __future__ import annotations
 
 import ast
+import functools
 import glob
 import importlib.util
 import os
@@ -100,11 +101,13 @@ PARENT_ONLY = ("rnn_parity.reference", "rnn_parity.torch_impl", "rnn_parity.erro
              "rnn_parity.grader.conventions")
 
 
-def child_modules() -> list:
+@functools.lru_cache(maxsize=1)
+def child_modules() -> tuple:
     """(folder holding rnn_parity/, relative path) of each child-side module: child.py and what it imports
     from rnn_parity at import time, transitively. Read from the source, so new driver modules come along.
     Only module-level imports count: grader/__init__ re-exports core.grade lazily, and a protocol's
-    parent-side methods import the reference inside the function."""
+    parent-side methods import the reference inside the function. Read once per process (~190 files
+    parsed: half a grade's own time)."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     seen, todo = set(), [("rnn_parity", True), ("rnn_parity.grader", True), ("rnn_parity.grader.child", True)]
     # The registry imports its protocol modules by name, and supplied/ holds the course helper modules the
@@ -145,7 +148,7 @@ def child_modules() -> list:
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
                 todo += [(m, now) for m in mods if m.startswith("rnn_parity")]
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 def _module_level(body: list):
