@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import mutants as M
+from ... import mutants as M
 from . import checks as C
 from .diagnosis import search
-from .protocols.engine import Protocol
+from ..protocols.engine import Protocol
 
 
 def judge(proto, plan: dict, info: dict, student: dict, tol: float = C.TOLERANCE,
