@@ -1,5 +1,5 @@
 """grade(): the grader's front door. Run an implementation in a sandboxed child process, compare with
-the reference, name the mistake. A notebook is first converted (grader.notebook) and then graded here.
+the reference, name the mistake. A notebook is first converted (grader.intake.notebook) and then graded here.
 """
 from __future__ import annotations
 
@@ -171,7 +171,7 @@ def _grade_registered(report: GradeReport, proto, obs: dict, seed: int, tol: flo
 
 
 def _own_gradient(report: GradeReport, proto, tol: float):
-    """Each backward against finite differences of the student's own forward (grader.own_gradient): one line
+    """Each backward against finite differences of the student's own forward (grader.judging.own_gradient): one line
     each, in report.own_gradient, saying where the mistake sits."""
     from ..reference.tolerances import OWN_GRADIENT_REL_ERROR
     from .judging import own_gradient as OG
@@ -210,7 +210,7 @@ def _notes(report: GradeReport, plan: P.Plan, info: dict):
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Notebooks: convert (grader.notebook), grade the generated file from the notebook's folder, map messages back
+# Notebooks: convert (grader.intake.notebook), grade the generated file from the notebook's folder, map messages back
 
 
 def _grade_notebook(notebook: str, options: GradeOptions, kind: str, why_not: str) -> GradeReport:
@@ -238,7 +238,7 @@ _NAME_ERROR = re.compile(r"NameError: name '([A-Za-z_]\w*)' is not defined")
 
 def map_error(error: dict, conv) -> dict:
     """The child's error with lines of the generated file mapped to notebook cells, and a missing global
-    explained (definitions mode). conv: a grader.notebook.Converted."""
+    explained (definitions mode). conv: a grader.intake.notebook.Converted."""
     from .intake.notebook import ALL_CELLS, DEFINITIONS
 
     name = re.escape(os.path.basename(conv.path))

@@ -70,7 +70,7 @@ Optional hooks (see cs231n.py / cs231n_lstm.py for a protocol that uses them all
     def refine(self, results, specs, plan, info, student, expected, tol) -> {function: why}
                            # failures with a known cause (sizes.hardcoded: works only at the notebook's sizes)
     CheckSpec(..., axes=("D (input)", "4H: gate blocks"))   # the picture's row and column names
-    grader.own_gradient.record(probe, backward, run_forward, inputs, upstream, grads)   # in probe(): the
+    grader.judging.own_gradient.record(probe, backward, run_forward, inputs, upstream, grads)   # in probe(): the
                            # backward against finite differences of the file's own forward (report line)
     check names "lstm:..." / "gru:..." make a part of the file (grader.parts): one verdict per part.
 """

@@ -258,7 +258,7 @@ def _probe_rnn(probe, cell: dict, seq: dict, have, own: bool = False) -> None:
 
 
 def _own_gradient(probe, stem: str, case: dict, states: tuple, upstream: str, grads: dict) -> None:
-    """The backward against finite differences of the file's own forward (grader.own_gradient)."""
+    """The backward against finite differences of the file's own forward (grader.judging.own_gradient)."""
     from ..judging import own_gradient as OG
 
     case = _copy(case)
