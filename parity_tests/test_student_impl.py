@@ -10,7 +10,7 @@ one test per check the file's protocol has: `pytest --rnn-impl FILE` (rnn_parity
 import pytest
 
 from rnn_parity.grader.core import grade
-from rnn_parity.grader.plan import CHECK_ORDER
+from rnn_parity.grader.judging.plan import CHECK_ORDER
 from rnn_parity.grader.pytest_plugin import check_failure
 
 # Canonical names; the failure messages use the implementation's own (grad:Waa, grad:U, ...).

@@ -48,7 +48,7 @@ def parity_tolerance(quantity: str, dtype) -> Tolerance:
     except KeyError:
         raise ValueError(f"no tolerance for quantity={quantity!r}, dtype={name}") from None
 
-# The grader's own-gradient check (rnn_parity.grader.own_gradient): relative error between a backward's
+# The grader's own-gradient check (rnn_parity.grader.judging.own_gradient): relative error between a backward's
 # directional derivatives and central differences of the student's own forward (step 1e-5). An exact
 # gradient lands near 1e-9 on the probes; the catalogued mistakes land above 1e-3.
 OWN_GRADIENT_REL_ERROR = 1e-6

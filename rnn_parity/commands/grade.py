@@ -28,7 +28,7 @@ def _protocols() -> tuple:
 
 
 def add_arguments(parser):
-    from ..grader.autograder import VISIBILITY
+    from ..grader.reports.autograder import VISIBILITY
     from ..grader.options import SANDBOX_MODES
 
     parser.add_argument("files", nargs="+", metavar="FILE",
@@ -91,7 +91,7 @@ def _private_paths(args, files: list) -> tuple:
 def grade_file(path: str, options):
     """(report, wall seconds) for one file; a missing file is a report, not an exception. Runs in a worker."""
     from ..grader.core import grade
-    from ..grader.report import GradeReport
+    from ..grader.reports.report import GradeReport
 
     start = time.monotonic()
     if not os.path.isfile(path):
@@ -176,7 +176,7 @@ def _one_line(report, seconds: float) -> str:
 
 
 def run(args) -> int:
-    from ..grader.checks import TOLERANCE
+    from ..grader.judging.checks import TOLERANCE
 
     fmt = "json" if args.json and args.format in (None, "json") else (args.format or "table")
     if args.json and args.format not in (None, "json"):
@@ -201,7 +201,7 @@ def run(args) -> int:
 
     options = _options(args, tol, _private_paths(args, files)).validate()
     if args.sandbox == "require":  # one line, before any file is tried
-        from ..grader.sandbox import probe
+        from ..grader.isolation.sandbox import probe
 
         reason = probe()
         if reason:
@@ -230,7 +230,7 @@ def run(args) -> int:
         else:
             print(text)
     elif fmt == "gradescope":
-        from ..grader.autograder import write_gradescope
+        from ..grader.reports.autograder import write_gradescope
 
         print(reports[0].to_table())
         path = write_gradescope(reports[0], args.output or "results.json", max_score=args.max_score,
@@ -243,15 +243,15 @@ def run(args) -> int:
         print(f"graded {len(reports)} files in {wall:.1f} s ({jobs} at a time): {counts['pass']} pass, "
               f"{counts['fail']} fail, {counts['error']} could not grade")
     if args.junit_xml:
-        from ..grader.autograder import write_junit
+        from ..grader.reports.autograder import write_junit
 
         _wrote(write_junit(reports, args.junit_xml, seconds), "JUnit XML")
     if args.summary:
-        from ..grader.autograder import write_summary
+        from ..grader.reports.autograder import write_summary
 
         _wrote(write_summary(results, args.summary, max_score=args.max_score), "CSV summary")
     if args.html:
-        from ..grader.html_report import write_html
+        from ..grader.reports.html_report import write_html
 
         if several:
             os.makedirs(args.html, exist_ok=True)

@@ -4,7 +4,7 @@
     report = grade("my_rnn.py")
     print(report.to_table()); report.verdict  # "pass" | "fail" | "error"
 
-The implementation runs in a separate process (rnn_parity.grader.child) with a time limit and a
+The implementation runs in a separate process (rnn_parity.grader.isolation.child) with a time limit and a
 capped output; this package never imports it. Kept light: the child imports rnn_parity.grader.*
 next to the student's code, so nothing here may import torch or the reference at import time.
 """

@@ -1,5 +1,5 @@
 """grade(): the grader's front door. Run an implementation in a sandboxed child process, compare with
-the reference, name the mistake. A notebook is first converted (grader.notebook) and then graded here.
+the reference, name the mistake. A notebook is first converted (grader.intake.notebook) and then graded here.
 """
 from __future__ import annotations
 
@@ -8,19 +8,19 @@ import re
 import tempfile
 
 from ..errors import RNNParityError
-from . import checks as C
-from . import landlock
+from .judging import checks as C
+from .isolation import landlock
 from . import parts
-from . import plan as P
-from .diagnosis import diagnose
-from .expect import Replay
-from .guard import inert_imports, scan, why
-from .harness import run_child
+from .judging import plan as P
+from .judging.diagnosis import diagnose
+from .judging.expect import Replay
+from .isolation.guard import inert_imports, scan, why
+from .isolation.harness import run_child
 from .options import GradeOptions
 from .protocols import registry
 from .protocols.gated import own_gradient_notes
-from .report import GradeReport
-from .sandbox import SandboxUnavailable, choose
+from .reports.report import GradeReport
+from .isolation.sandbox import SandboxUnavailable, choose
 
 PROTOCOLS = registry.names()  # auto, class, functions, then the registered protocols (cs231n, dlai, ...)
 
@@ -143,7 +143,7 @@ def _forbidden(impl: str) -> tuple:
 def _grade_registered(report: GradeReport, proto, obs: dict, seed: int, tol: float,
                       diagnose_mistakes: bool) -> GradeReport:
     """A protocol of the engine (rnn_parity.grader.protocols): generic checks and diagnosis (judge)."""
-    from .judge import judge
+    from .judging.judge import judge
 
     info = report.info
     plan = proto.plan(seed)
@@ -171,10 +171,10 @@ def _grade_registered(report: GradeReport, proto, obs: dict, seed: int, tol: flo
 
 
 def _own_gradient(report: GradeReport, proto, tol: float):
-    """Each backward against finite differences of the student's own forward (grader.own_gradient): one line
+    """Each backward against finite differences of the student's own forward (grader.judging.own_gradient): one line
     each, in report.own_gradient, saying where the mistake sits."""
     from ..reference.tolerances import OWN_GRADIENT_REL_ERROR
-    from . import own_gradient as OG
+    from .judging import own_gradient as OG
 
     pairs = getattr(proto, "forward_of", {})
     for backward, errors in OG.verdicts(report.info).items():
@@ -210,11 +210,11 @@ def _notes(report: GradeReport, plan: P.Plan, info: dict):
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Notebooks: convert (grader.notebook), grade the generated file from the notebook's folder, map messages back
+# Notebooks: convert (grader.intake.notebook), grade the generated file from the notebook's folder, map messages back
 
 
 def _grade_notebook(notebook: str, options: GradeOptions, kind: str, why_not: str) -> GradeReport:
-    from .notebook import NotebookError, convert
+    from .intake.notebook import NotebookError, convert
 
     with tempfile.TemporaryDirectory(prefix="rnn-parity-nb-") as tmp:
         try:
@@ -238,8 +238,8 @@ _NAME_ERROR = re.compile(r"NameError: name '([A-Za-z_]\w*)' is not defined")
 
 def map_error(error: dict, conv) -> dict:
     """The child's error with lines of the generated file mapped to notebook cells, and a missing global
-    explained (definitions mode). conv: a grader.notebook.Converted."""
-    from .notebook import ALL_CELLS, DEFINITIONS
+    explained (definitions mode). conv: a grader.intake.notebook.Converted."""
+    from .intake.notebook import ALL_CELLS, DEFINITIONS
 
     name = re.escape(os.path.basename(conv.path))
     message = re.sub(_LINE_OF.format(name=name), lambda m: conv.where(int(m.group(1))), error["message"])

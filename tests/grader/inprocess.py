@@ -8,9 +8,9 @@ import os
 import sys
 import types
 
-from rnn_parity.grader import checks as C
-from rnn_parity.grader.judge import judge
-from rnn_parity.grader.loading import _read, prepare
+from rnn_parity.grader.judging import checks as C
+from rnn_parity.grader.judging.judge import judge
+from rnn_parity.grader.intake.loading import _read, prepare
 from rnn_parity.grader.protocols import Probe, Progress
 from rnn_parity.grader.protocols.registry import choose, registered
 from rnn_parity.grader.protocols.supplied import supply_missing

@@ -1,10 +1,10 @@
-"""The gated answer key (grader/conventions.py): torch's convention equals nn.GRU / nn.LSTM, and every
+"""The gated answer key (grader/judging/conventions.py): torch's convention equals nn.GRU / nn.LSTM, and every
 convention's backward is the finite-difference gradient of its own forward."""
 import numpy as np
 import pytest
 import torch
 
-from rnn_parity.grader import conventions as CV
+from rnn_parity.grader.judging import conventions as CV
 from rnn_parity.reference.tolerances import GRADCHECK_REL_ERROR, parity_tolerance
 
 T, B, D, H = 3, 2, 4, 5

@@ -168,7 +168,7 @@ def test_child_side_never_imports_the_answer_key():
     code = ("import sys; from rnn_parity.grader.protocols import registry, supplied\n"
             "protos = registry.registered(); assert set(protos) >= {'cs231n', 'dlai'}\n"
             "for p in protos.values(): p.plan(0)\n"
-            "bad = [m for m in ('torch', 'rnn_parity.reference', 'rnn_parity.grader.answers', 'scipy') if m in sys.modules]\n"
+            "bad = [m for m in ('torch', 'rnn_parity.reference', 'rnn_parity.grader.judging.answers', 'scipy') if m in sys.modules]\n"
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
 
@@ -200,7 +200,7 @@ def test_the_documented_example_passes(tmp_path):
 
 
 def test_course_tool_outputs_name_the_protocols_checks(tmp_path):
-    from rnn_parity.grader.autograder import gradescope_results, junit_tree
+    from rnn_parity.grader.reports.autograder import gradescope_results, junit_tree
 
     report = grade(str(CS / "mistakes" / "h0_ignored.py"))
     cases = [c.get("name") for c in junit_tree([report]).getroot().iter("testcase")]

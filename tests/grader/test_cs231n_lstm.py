@@ -117,7 +117,7 @@ def test_time_major_lstm_is_told_by_shape(tmp_path):
     (LS / "mistakes" / "lstm_upstream_grad_alone.py", "lstm:grad:x", 2),  # (dlai's pictures: the same code path)
 ])
 def test_html_report_draws_each_failing_lstm_check_in_the_students_names(path, check, step):
-    from rnn_parity.grader.html_report import render_html
+    from rnn_parity.grader.reports.html_report import render_html
 
     report = grade(str(path))
     page = render_html(report)

@@ -133,7 +133,7 @@ def test_usable_without_torch():
 
 
 def test_child_side_imports_no_torch_and_no_reference():
-    code = ("import sys; import rnn_parity.grader.child, rnn_parity.grader.protocols, rnn_parity.grader.plan\n"
+    code = ("import sys; import rnn_parity.grader.isolation.child, rnn_parity.grader.protocols, rnn_parity.grader.judging.plan\n"
             "bad = [m for m in ('torch', 'rnn_parity.reference', 'scipy') if m in sys.modules]\n"
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -20,6 +20,6 @@ def test_np_asfarray_of_numpy_1_homework_is_given_back(tmp_path):
 
 
 def test_nothing_is_given_back_to_a_file_that_does_not_use_them():
-    from rnn_parity.grader.numpy_compat import restore
+    from rnn_parity.grader.intake.numpy_compat import restore
 
     assert restore("import numpy as np\nx = np.asarray([1.0])\n") is None

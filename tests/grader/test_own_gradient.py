@@ -1,7 +1,7 @@
 """own_gradient: a backward judged against finite differences of its own forward (any protocol)."""
 import numpy as np
 
-from rnn_parity.grader import own_gradient as OG
+from rnn_parity.grader.judging import own_gradient as OG
 from rnn_parity.reference.tolerances import OWN_GRADIENT_REL_ERROR as TOL
 
 

@@ -1,8 +1,8 @@
 import numpy as np
 
-from rnn_parity.grader import plan as P
+from rnn_parity.grader.judging import plan as P
 from rnn_parity.grader.protocols import looks_like_probs, steps_matrix
-from rnn_parity.grader.schemes import SCHEMES, variants
+from rnn_parity.grader.judging.schemes import SCHEMES, variants
 
 
 def test_schemes_match_torch_impl():

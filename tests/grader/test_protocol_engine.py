@@ -2,8 +2,8 @@
 import numpy as np
 
 from rnn_parity import mutants as M
-from rnn_parity.grader import answers as A
-from rnn_parity.grader.judge import judge
+from rnn_parity.grader.judging import answers as A
+from rnn_parity.grader.judging.judge import judge
 from rnn_parity.grader.protocols import CheckSpec, Probe, Progress, Protocol, Recognition
 
 

@@ -5,8 +5,8 @@ import ast
 import pytest
 
 from rnn_parity.grader import grade
-from rnn_parity.grader.loading import prepare, why_definitions_only
-from rnn_parity.grader.py2 import SourceError, to_python3
+from rnn_parity.grader.intake.loading import prepare, why_definitions_only
+from rnn_parity.grader.intake.py2 import SourceError, to_python3
 
 from .conftest import EXAMPLES
 

@@ -3,7 +3,7 @@ import ast
 
 import numpy as np
 
-from rnn_parity.grader.py2 import classic_division, old_div
+from rnn_parity.grader.intake.py2 import classic_division, old_div
 
 
 def _run(source: str) -> dict:

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from rnn_parity.cli import main
-from rnn_parity.grader.autograder import CHECK_GROUPS, gradescope_results, junit_tree
-from rnn_parity.grader.html_report import render_html
+from rnn_parity.grader.reports.autograder import CHECK_GROUPS, gradescope_results, junit_tree
+from rnn_parity.grader.reports.html_report import render_html
 
 from .conftest import NOTEBOOKS, build, graded
 

@@ -6,7 +6,7 @@ import pytest
 
 from rnn_parity.cli import main
 from rnn_parity.grader import grade
-from rnn_parity.grader.notebook import ALL_CELLS, convert
+from rnn_parity.grader.intake.notebook import ALL_CELLS, convert
 
 from .conftest import NOTEBOOKS, build, graded
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from rnn_parity.grader import landlock
-from rnn_parity.grader.sandbox import probe
+from rnn_parity.grader.isolation import landlock
+from rnn_parity.grader.isolation.sandbox import probe
 
 _WHY_NOT = probe()
 LANDLOCK = landlock.abi()

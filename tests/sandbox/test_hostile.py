@@ -174,7 +174,7 @@ def test_autodiff_libraries_cannot_be_imported(hostile, mode, library):
 
 
 def test_the_grader_source_is_out_of_reach(hostile, mode):
-    import rnn_parity.grader.expect as expect
+    import rnn_parity.grader.judging.expect as expect
     import rnn_parity.reference.model as model
 
     steal = f'''\
@@ -229,7 +229,7 @@ def test_observations_of_the_wrong_shape_end_in_a_verdict(hostile, mode):
     """A file that replaces the child's writer with one of its own, writing arrays no probe could give:
     the grader says so instead of failing with a traceback."""
     rewrite = """\
-_child = sys.modules.get("rnn_parity.grader.child") or sys.modules["__main__"]  # -m runs it as __main__
+_child = sys.modules.get("rnn_parity.grader.isolation.child") or sys.modules["__main__"]  # -m runs it as __main__
 _write = _child.write_results
 _child.write_results = lambda w, r, obs, **k: _write(w, r, {key: np.zeros((0, 2)) for key in obs}, **k)
 """
@@ -243,7 +243,7 @@ def test_forged_claims_about_the_probes_are_not_believed(hostile, mode):
     and rewrites the child's report to claim --zero-h0: the grader builds its plan from its own options."""
     forge = """\
 import json as _json
-_plan = sys.modules["rnn_parity.grader.plan"]
+_plan = sys.modules["rnn_parity.grader.judging.plan"]
 _build = _plan.build
 _plan.build = lambda *a, **k: _build(*a, **{**k, "zero_h0": True})
 _dump = _json.dump

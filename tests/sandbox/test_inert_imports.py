@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from rnn_parity.grader.core import grade
-from rnn_parity.grader.guard import inert_imports, scan
+from rnn_parity.grader.isolation.guard import inert_imports, scan
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 KERAS_CELLS = "from tensorflow.keras.models import Model, load_model\nimport tensorflow as tf\n"

@@ -9,7 +9,9 @@ import sys
 import pytest
 
 from rnn_parity.errors import RNNParityError
-from rnn_parity.grader import grade, guard, sandbox
+from rnn_parity.grader import grade
+from rnn_parity.grader.isolation import guard
+from rnn_parity.grader.isolation import sandbox
 from rnn_parity.grader.options import GradeOptions
 
 from .conftest import _WHY_NOT
@@ -61,9 +63,9 @@ def test_the_probe_runs_bwrap_rather_than_trusting_that_it_is_installed(tmp_path
 
 def test_the_child_side_is_bound_without_the_answer_key():
     rels = [rel for _, rel in sandbox.child_modules()]
-    assert "rnn_parity/grader/child.py" in rels and "rnn_parity/grader/protocols/__init__.py" in rels
+    assert "rnn_parity/grader/isolation/child.py" in rels and "rnn_parity/grader/protocols/__init__.py" in rels
     assert "rnn_parity/grader/protocols/cs231n.py" in rels and "rnn_parity/grader/protocols/supplied/utils.py" in rels
-    assert "rnn_parity/grader/plan.py" in rels and "rnn_parity/grader/guard.py" in rels
+    assert "rnn_parity/grader/judging/plan.py" in rels and "rnn_parity/grader/isolation/guard.py" in rels
     parent_side = ("core", "expect", "checks", "diagnosis", "harness", "sandbox", "notebook", "report", "answers",
                    "judge")
     assert not [r for r in rels if r.startswith(("rnn_parity/reference", "rnn_parity/torch_impl"))
@@ -146,12 +148,12 @@ def test_the_ast_scan_leaves_other_code_alone(source):
 
 def test_the_verdict_names_the_answer_key():
     assert guard.why("rnn_parity") == "the submission imports rnn_parity.reference, which holds the answers"
-    assert guard.why("rnn_parity.grader.expect").startswith("the submission imports rnn_parity.grader.expect")
+    assert guard.why("rnn_parity.grader.judging.expect").startswith("the submission imports rnn_parity.grader.judging.expect")
     assert "automatic-differentiation" in guard.why("torch.nn")
 
 
 def test_the_import_hook_refuses_at_run_time(tmp_path):
-    code = ("import sys; from rnn_parity.grader.guard import ImportGuard, ForbiddenImport\n"
+    code = ("import sys; from rnn_parity.grader.isolation.guard import ImportGuard, ForbiddenImport\n"
             "g = ImportGuard.install()\n"
             "import numpy\n"
             "for name in ('rnn_parity.reference', 'torch', 'autograd'):\n"

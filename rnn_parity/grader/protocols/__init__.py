@@ -10,7 +10,7 @@ Modules:
     cs231n.py, dlai.py, ...  one module per registered protocol
     gated.py      what the gated-cell protocols share (dlfs2's LSTM/GRU layers: dlfs2_gated.py; karpathy.py; cmu.py):
                   the own-gradient check (own_fd.py) and reading a GRU's convention from its forward (settle)
-    gated_mistakes.py  the LSTM/GRU mistake catalogue (mutants of rnn_parity/grader/conventions.py, the answer key)
+    gated_mistakes.py  the LSTM/GRU mistake catalogue (mutants of rnn_parity/grader/judging/conventions.py, the answer key)
 
 Writing a protocol (one module, <= 400 lines; add its name to registry.MODULES):
 
@@ -47,12 +47,12 @@ Writing a protocol (one module, <= 400 lines; add its name to registry.MODULES):
         # CheckSpec(..., against="own:", tol=...): compare with the student's OWN observations under that prefix
         # (the finite differences of the student's forward), never diagnosed
         def expected_parts(self, plan, info) -> [callable() -> {key: array}]   # one per function group:
-            # the right value of every key, computed through rnn_parity.grader.answers (or the reference's
+            # the right value of every key, computed through rnn_parity.grader.judging.answers (or the reference's
             # modules, looked up at call time) so that the mutants of rnn_parity.mutants apply and the
             # diagnosis can replay each mistake. A part that raises under a mutant only drops its own keys.
             # (Overriding expected(self, plan, info) -> {key: array} instead works too, all or nothing.)
 
-What the engine does with it (rnn_parity.grader.judge, generic for every protocol):
+What the engine does with it (rnn_parity.grader.judging.judge, generic for every protocol):
     - check names are the student's own names without the d: forward, grad:x, grad:h0, grad:Wx,
       step:forward, step:grad:prev_h, clip, update;
     - shape before values: a key whose shape differs from the expected one fails its check, values aside;
@@ -70,7 +70,7 @@ Optional hooks (see cs231n.py / cs231n_lstm.py for a protocol that uses them all
     def refine(self, results, specs, plan, info, student, expected, tol) -> {function: why}
                            # failures with a known cause (sizes.hardcoded: works only at the notebook's sizes)
     CheckSpec(..., axes=("D (input)", "4H: gate blocks"))   # the picture's row and column names
-    grader.own_gradient.record(probe, backward, run_forward, inputs, upstream, grads)   # in probe(): the
+    grader.judging.own_gradient.record(probe, backward, run_forward, inputs, upstream, grads)   # in probe(): the
                            # backward against finite differences of the file's own forward (report line)
     check names "lstm:..." / "gru:..." make a part of the file (grader.parts): one verdict per part.
 """

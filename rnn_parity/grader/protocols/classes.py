@@ -11,8 +11,8 @@ import inspect
 
 import numpy as np
 
-from .. import plan as P
-from ..schemes import variants
+from ..judging import plan as P
+from ..judging.schemes import variants
 from .discover import step_methods
 from .student import GradeError, Progress, call_student, canonical_grad, column_vector, describe_value, \
     looks_like_probs, signature_ok, signature_text, steps_matrix

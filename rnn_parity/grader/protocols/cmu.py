@@ -6,7 +6,7 @@
     dx, dh_prev_t = cell.backward(delta)  delta (h,); the weight gradients on self: dWrx, ..., dbrx, ...
 Older handouts name the candidate's weights Wx, Wh (no n), have no biases, and pass delta as a (1, h) row.
 torch's convention: r = sigmoid(Wrx x + brx + Wrh h + brh), z likewise, n = tanh(Wnx x + bnx + r * (Wnh h + bnh)),
-h_t = (1 - z) * n + z * h. A cell in another GRU convention is graded in its own (rnn_parity.grader.conventions).
+h_t = (1 - z) * n + z * h. A cell in another GRU convention is graded in its own (rnn_parity.grader.judging.conventions).
 The weights are set on the cell as the course's autograder does (init_weights(...) when the class has it).
 """
 from __future__ import annotations
@@ -183,7 +183,7 @@ def _vector(value, n: int):
 
 
 def _run(c: dict, conv: tuple, backward: bool, biased: bool = True) -> dict:
-    from .. import conventions as CV
+    from ..judging import conventions as CV
 
     Wx = np.hstack([c[w].T for w in WEIGHTS[:3]])
     Wh = np.hstack([c[w].T for w in WEIGHTS[3:]])

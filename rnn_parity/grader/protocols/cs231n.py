@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import own_gradient as OG
+from ..judging import own_gradient as OG
 from . import cs231n_lstm as LSTM
 from . import sizes as S
 from .lstm_mistakes import MUTANTS as LSTM_MUTANTS
@@ -199,7 +199,7 @@ class CS231n(Protocol):
         return out + LSTM.checks(info)
 
     def expected_parts(self, plan: dict, info: dict) -> list:
-        from .. import answers as A
+        from ..judging import answers as A
 
         batch = info.get("layout", "batch-major") == "batch-major"
         have = set(info.get("functions", RNN_FUNCTIONS + OTHER_FUNCTIONS))

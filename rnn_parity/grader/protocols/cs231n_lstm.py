@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import sizes as S
-from .. import own_gradient as OG
+from ..judging import own_gradient as OG
 from .engine import CheckSpec, own_function, parameter_names, takes
 from .student import GradeError
 
@@ -176,7 +176,7 @@ AXES = {"dWx": ("D (input)", "4H: gate blocks i | f | o | g"), "dWh": ("H (previ
 
 
 def expected_parts(p: dict) -> list:
-    from .. import answers_lstm as A
+    from ..judging import answers_lstm as A
 
     parts = [lambda: _step(A, p["step"], "lstm:step:"), lambda: _seq(A, p["seq"], "lstm:seq:")]
     for k, c in enumerate(p["course_step"]):

@@ -187,7 +187,7 @@ class DLAI(Protocol):
         return out + LSTM.checks(info)
 
     def expected_parts(self, plan: dict, info: dict) -> list:
-        from .. import answers as A
+        from ..judging import answers as A
 
         have = set(info.get("functions", ARITY))
         parts = [({"rnn_cell_forward", "rnn_cell_backward"}, lambda: _cell(A, plan["cell"])),
@@ -258,8 +258,8 @@ def _probe_rnn(probe, cell: dict, seq: dict, have, own: bool = False) -> None:
 
 
 def _own_gradient(probe, stem: str, case: dict, states: tuple, upstream: str, grads: dict) -> None:
-    """The backward against finite differences of the file's own forward (grader.own_gradient)."""
-    from .. import own_gradient as OG
+    """The backward against finite differences of the file's own forward (grader.judging.own_gradient)."""
+    from ..judging import own_gradient as OG
 
     case = _copy(case)
     weights = ("Wax", "Waa", "ba")

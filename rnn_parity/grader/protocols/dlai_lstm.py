@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import sizes as S
-from .. import own_gradient as OG
+from ..judging import own_gradient as OG
 from .engine import CheckSpec, own_function, takes
 
 N_X, N_A, N_Y, M, T_X = 4, 6, 3, 5, 3  # all different: transposes and wrong axes show in the shapes
@@ -189,8 +189,8 @@ def checks(info: dict) -> list:
 
 
 def expected_parts(p: dict) -> list:
-    from .. import answers as A0
-    from .. import answers_lstm as A
+    from ..judging import answers as A0
+    from ..judging import answers_lstm as A
 
     parts = [lambda: _cell(A, A0, p["main"]["cell"], "lstm:cell:"), lambda: _seq(A, A0, p["main"]["seq"], "lstm:seq:")]
     for k, c in enumerate(p["course"]):

@@ -179,7 +179,7 @@ class DLFS2(Protocol):
         return gated.settle(plan, info, student)
 
     def expected_parts(self, plan: dict, info: dict) -> list:
-        from .. import answers as A
+        from ..judging import answers as A
 
         return [lambda: _step(A, plan["step"]), lambda: _time(A, plan["time"], bool(info.get("stateful")))] + \
             gated.expected_parts(plan, info)

@@ -215,7 +215,7 @@ def settle(plan: dict, info: dict, student: dict) -> list:
 
 def _run(cell, kind, c, order, conv, meta, backward=False) -> dict:
     """The right values of a layer in gate `order` and convention/variant `conv`, in the student's layout."""
-    from .. import conventions as CV
+    from ..judging import conventions as CV
 
     k = len(order)
     Wx, Wh = CV.to_canonical(c["Wx"], order, H), CV.to_canonical(c["Wh"], order, H)

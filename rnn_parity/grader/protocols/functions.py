@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import plan as P
-from ..schemes import describe, variants
+from ..judging import plan as P
+from ..judging.schemes import describe, variants
 from .student import GradeError, Progress, call_student, canonical_grad, looks_like_probs, signature_ok, \
     signature_text, steps_matrix
 

@@ -1,7 +1,7 @@
 """What the gated-cell protocols (dlfs2's LSTM/GRU layers, karpathy, cmu) share.
 
 Child side (NumPy only): `own_check` records the finite differences of the student's own forward next to
-what its backward returned. Parent side (imports rnn_parity.grader.conventions lazily): `settle` reads from
+what its backward returned. Parent side (imports rnn_parity.grader.judging.conventions lazily): `settle` reads from
 the student's forward which gate order and convention (GRU) or variant (LSTM) it implements, so that its
 backward is judged in that same convention, and says so.
 
@@ -87,7 +87,7 @@ def settle(info: dict, where: str, label: str, student_h, candidates: dict, defa
     """Choose, among `candidates` ({label tuple: zero-argument callable -> the output it predicts}), the one
     the student's output `student_h` matches within tol; info["conventions"][where] = that label, or
     `default` when none matches. Returns the report's note (one line)."""
-    from .. import conventions as CV
+    from ..judging import conventions as CV
 
     chosen = info.setdefault("conventions", {})
     if student_h is None:
@@ -118,7 +118,7 @@ def settle(info: dict, where: str, label: str, student_h, candidates: dict, defa
 
 
 def describe(label, cell: str, columns: bool = True) -> str:
-    from .. import conventions as CV
+    from ..judging import conventions as CV
 
     gates = f", gate columns {gate_names(tuple(label[0]), cell)}" if columns else ""
     if cell == "lstm":
@@ -134,7 +134,7 @@ def label_of(info: dict, where: str, default) -> tuple:
 
 def lstm_candidates(predict, default_order) -> dict:
     """{(order, variant): callable} for every gate order and LSTM variant; predict(order, variant) -> h."""
-    from .. import conventions as CV
+    from ..judging import conventions as CV
 
     orders = [tuple(default_order)] + [o for o in CV.permutations(4) if o != tuple(default_order)]
     return {(o, v): (lambda o=o, v=v: predict(o, v)) for o in orders for v in CV.LSTM_VARIANTS}
@@ -142,14 +142,14 @@ def lstm_candidates(predict, default_order) -> dict:
 
 def gru_candidates(predict, default_order) -> dict:
     """{(order, reset, update): callable} for every gate order and GRU convention."""
-    from .. import conventions as CV
+    from ..judging import conventions as CV
 
     orders = [tuple(default_order)] + [o for o in CV.permutations(3) if o != tuple(default_order)]
     return {(o, r, u): (lambda o=o, r=r, u=u: predict(o, (r, u))) for o in orders for r, u in CV.GRU_CONVENTIONS}
 
 
 def forward_tol() -> float:
-    from .. import conventions as CV  # parent side only (it holds the answer key)
+    from ..judging import conventions as CV  # parent side only (it holds the answer key)
 
     return CV.FORWARD_TOL
 

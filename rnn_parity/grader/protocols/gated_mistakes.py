@@ -1,7 +1,7 @@
 """The LSTM and GRU mistakes the gated protocols diagnose: mutants of the gated answer key.
 
 Each is a source edit of rnn_parity.reference.lstm / .gru (the reference's cells) or of
-rnn_parity.grader.conventions (the GRU with the reset before the product, the time loops), applied by
+rnn_parity.grader.judging.conventions (the GRU with the reset before the product, the time loops), applied by
 rnn_parity.mutation like the shared catalogue (rnn_parity.mutants). A protocol lists them as its `catalog`;
 an id the shared catalogue also has is replaced there by this one (see judge). The protocols phrase them in
 their own notation (PHRASING_* below: (wrong, correct)).
@@ -14,7 +14,7 @@ from ...mutation import Edit, Mutant
 
 LSTM = "rnn_parity.reference.lstm"
 GRU = "rnn_parity.reference.gru"
-CONV = "rnn_parity.grader.conventions"
+CONV = "rnn_parity.grader.judging.conventions"
 
 _LSTM_DA = ("    da = np.concatenate((di * i * (1.0 - i), df * f * (1.0 - f), dg * (1.0 - g * g), "
             "do * o * (1.0 - o)), axis=1)\n")

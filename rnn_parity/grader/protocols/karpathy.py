@@ -159,7 +159,7 @@ class Karpathy(Protocol):
         for cell, meta in sorted(info.get("karpathy", {}).items()):
             c = plan[cell]
             cands = {}
-            from .. import conventions as CV
+            from ..judging import conventions as CV
 
             convs = CV.LSTM_VARIANTS if cell == "lstm" else CV.GRU_CONVENTIONS
             orders = CV.permutations(GATES[cell])
@@ -219,7 +219,7 @@ def _rows(layout: str) -> tuple:
 
 
 def _run(cell: str, c: dict, label: tuple, backward: bool, finals: bool = True) -> dict:
-    from .. import conventions as CV
+    from ..judging import conventions as CV
 
     order, lay = label[0], label[-1]
     bias, xr, hr = _rows(lay)

@@ -1,6 +1,6 @@
 """LSTM homework mistakes, as mutants of rnn_parity.reference.lstm, for the diagnosis of the LSTM protocols.
 
-The grader's answer key for LSTMs (grader.answers_lstm) runs through reference.lstm, so each mutant here makes
+The grader's answer key for LSTMs (grader.judging.answers_lstm) runs through reference.lstm, so each mutant here makes
 it compute what a student with that mistake computes. judge.catalog adds these after rnn_parity.mutants.CATALOG
 and skips any whose id the catalogue already has (ids follow its style). Each protocol words them in its own
 notation (its `phrasing`). A db of shape (1, 4H) is a shape mistake: the shape check says it, no mutant.

@@ -5,7 +5,7 @@
 inputs, targets: lists of ints; hprev (H, 1). The weights are module globals Wxh (H, V), Whh (H, H),
 Why (V, H), bh (H, 1), by (V, 1), with hidden_size, vocab_size, seq_length and learning_rate: such files
 build them from a text file and train forever at module level, so the file is loaded for its definitions
-only (rnn_parity.grader.loading) and the grader sets these globals itself before every call. Ports that
+only (rnn_parity.grader.intake.loading) and the grader sets these globals itself before every call. Ports that
 wrap lossFun in a class (self.Wxh, ...; a method lossFun, loss_fun, or loss(inputs, targets, hprev)) get
 an instance made without running __init__ (which reads the data), with the same names set on it.
 Ports that rename the function, the weights or the extra arguments, or keep the biases and the hidden state

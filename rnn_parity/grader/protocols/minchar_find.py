@@ -325,7 +325,7 @@ def _module_tree(module):
         try:
             return ast.parse(source)
         except SyntaxError:
-            from ..py2 import to_python3
+            from ..intake.py2 import to_python3
 
             return ast.parse(to_python3(source)[0])
     except Exception:  # noqa: BLE001 - no source to read: column vectors, the original's

@@ -1,7 +1,7 @@
 """The gradient of the student's OWN forward, by central differences: what the student's backward must equal
 whatever the forward computes. Child side (it runs the student's code), NumPy only.
 
-Local stand-in for the shared helper (rnn_parity/grader/own_gradient.py) until that lands on main; the
+Local stand-in for the shared helper (rnn_parity/grader/judging/own_gradient.py) until that lands on main; the
 gated protocols call only `own_projections`.
 
 The loss is L = sum_k <outputs[k], upstream[k]>, so dL/d(input) is exactly what a backward given `upstream`

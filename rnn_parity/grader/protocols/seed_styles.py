@@ -150,7 +150,7 @@ def _expected_001(case: dict, info: dict, part: str) -> dict:
     """Seed 001: the forward results and what backward_propagation gives, on the main or the clip probe.
     With an in-place update, the gradients are read through the reference's clip-then-update step, as the
     child reads them from the student's (so the update's own mistakes replay too)."""
-    from .. import answers as A
+    from ..judging import answers as A
 
     w = case["w"]
     r = CL.answer(**_canon(w), inputs=case["ids"], targets=case["targets"], h0=np.zeros(H))
@@ -173,7 +173,7 @@ def _expected_001(case: dict, info: dict, part: str) -> dict:
 
 def _expected_002(plan: dict, part: str) -> dict:
     """Seed 002, one function's keys: s2 rnn_step_forward, f2 rnn_forward, b2 rnn_backward, u2 update_parameters."""
-    from .. import answers as A
+    from ..judging import answers as A
 
     m = plan["main"]
     w = m["w"]

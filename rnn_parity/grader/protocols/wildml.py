@@ -164,7 +164,7 @@ class WildML(Protocol):
 
 
 def _expected(plan: dict, info: dict) -> dict:
-    from .. import answers as A
+    from ..judging import answers as A
 
     biases = info.get("biases", {})
     b = {n: plan[n] if len(biases) == 2 else np.zeros(np.shape(plan[n])) for n in BIASES}

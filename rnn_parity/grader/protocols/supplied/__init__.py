@@ -37,7 +37,7 @@ import os
 import sys
 import types
 
-from ...definitions import free_names
+from ...intake.definitions import free_names
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SUPPLIED = ("rnn_utils", "utils", "public_tests", "test_utils", "cs231n.layers", "common.np", "common.config",
@@ -62,7 +62,7 @@ def _parse(path: str):
     except (SyntaxError, ValueError):
         pass
     try:
-        from ...py2 import to_python3
+        from ...intake.py2 import to_python3
 
         return ast.parse(to_python3(source, os.path.basename(path))[0])
     except Exception:  # noqa: BLE001 - unparseable either way: the loader says why, in one line

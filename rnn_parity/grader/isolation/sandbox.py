@@ -96,9 +96,9 @@ def namespace_flags() -> list:
 # What the child must never import at import time: the answer key, torch, and rnn_parity.errors (which
 # re-exports the reference's error type, importing the reference package with it).
 # The grader's parent-only modules (they compute the expected values through the reference) count too.
-PARENT_ONLY = ("rnn_parity.reference", "rnn_parity.torch_impl", "rnn_parity.errors", "rnn_parity.grader.answers",
-             "rnn_parity.grader.judge", "rnn_parity.grader.expect", "rnn_parity.grader.core",
-             "rnn_parity.grader.conventions")
+PARENT_ONLY = ("rnn_parity.reference", "rnn_parity.torch_impl", "rnn_parity.errors", "rnn_parity.grader.judging.answers",
+             "rnn_parity.grader.judging.judge", "rnn_parity.grader.judging.expect", "rnn_parity.grader.core",
+             "rnn_parity.grader.judging.conventions")
 
 
 @functools.lru_cache(maxsize=1)
@@ -108,8 +108,8 @@ def child_modules() -> tuple:
     Only module-level imports count: grader/__init__ re-exports core.grade lazily, and a protocol's
     parent-side methods import the reference inside the function. Read once per process (~190 files
     parsed: half a grade's own time)."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    seen, todo = set(), [("rnn_parity", True), ("rnn_parity.grader", True), ("rnn_parity.grader.child", True)]
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))  # above rnn_parity/
+    seen, todo = set(), [("rnn_parity", True), ("rnn_parity.grader", True), ("rnn_parity.grader.isolation.child", True)]
     # The registry imports its protocol modules by name, and supplied/ holds the course helper modules the
     # child puts on a student's path: every module of the package comes along.
     protocols = os.path.join(root, "rnn_parity", "grader", "protocols")
@@ -121,7 +121,7 @@ def child_modules() -> tuple:
         name, at_import = todo.pop()
         if name.startswith(PARENT_ONLY):
             if at_import:
-                raise RuntimeError(f"the grader's child side imports {name}: it must not (see grader/sandbox.py)")
+                raise RuntimeError(f"the grader's child side imports {name}: it must not (see grader/isolation/sandbox.py)")
             continue  # a lazy import of a parent-side method: absent in the sandbox, and never called there
         if name in seen:
             continue
@@ -271,7 +271,7 @@ def bwrap_argv(child_cmd_tail: list, job_dir: str, scratch: str, impl: str, fold
             argv += ["--tmpfs", d]
     for root, rel in child_modules():
         argv += ["--ro-bind", os.path.join(root, rel), f"{PKG}/{rel}"]
-    # The one file of the reference the child reads: the seeds' naming table (grader/schemes.py loads it
+    # The one file of the reference the child reads: the seeds' naming table (grader/judging/schemes.py loads it
     # alone, stdlib only). It holds names, not answers; the rest of reference/ stays out of sight.
     naming = importlib.util.find_spec("rnn_parity.reference.naming").origin
     argv += ["--ro-bind", naming, f"{PKG}/rnn_parity/reference/naming.py"]
@@ -292,7 +292,7 @@ def bwrap_argv(child_cmd_tail: list, job_dir: str, scratch: str, impl: str, fold
         argv += ["--setenv", k, v]
     exe = os.path.realpath(sys.executable)
     boot = (f"import sys; sys.path[:0] = [{PKG!r}, {SITE!r}]; "
-            "from rnn_parity.grader.child import main; main(sys.argv[1])")
+            "from rnn_parity.grader.isolation.child import main; main(sys.argv[1])")
     argv += ["--", exe, "-I", "-S", "-B", "-c", boot, *child_cmd_tail]
     return argv, inner_impl or f"{SCRATCH}/{os.path.basename(impl)}", SCRATCH
 

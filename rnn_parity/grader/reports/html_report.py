@@ -2,10 +2,10 @@
 and the diagnosis. Images are base64 PNGs drawn with matplotlib's Agg canvas (no display, no pyplot
 state, no files beside the page).
 
-    from rnn_parity.grader.html_report import write_html
+    from rnn_parity.grader.reports.html_report import write_html
     write_html(report, "report.html")
 
-The arrays come from report.evidence (rnn_parity.grader.checks.evidence): for each failing gradient
+The arrays come from report.evidence (rnn_parity.grader.judging.checks.evidence): for each failing gradient
 the student's and the reference's result on the full-length probe where it departs most, and the
 relative error of every check over the localization prefixes (step t: the sequence that ends at t).
 """
@@ -19,8 +19,8 @@ import time
 
 import numpy as np
 
-from ..reference.fsutil import atomic_write
-from . import plan as P
+from ...reference.fsutil import atomic_write
+from ..judging import plan as P
 
 FLOOR = 1e-17  # exact zeros are drawn here on the log axis
 CEILING = 1e3  # wrong shapes and non-finite results are drawn here

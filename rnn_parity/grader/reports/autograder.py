@@ -1,6 +1,6 @@
 """Grade reports for course tooling: Gradescope's results.json, JUnit XML, and a CSV summary.
 
-    from rnn_parity.grader.autograder import write_gradescope, write_junit, write_summary
+    from rnn_parity.grader.reports.autograder import write_gradescope, write_junit, write_summary
     write_gradescope(report, "results.json")            # one test per check
     write_junit([report, ...], "grades.xml")             # one <testsuite> per graded file
     write_summary([(report, seconds), ...], "grades.csv")
@@ -22,10 +22,10 @@ import os
 import re
 import xml.etree.ElementTree as ET
 
-from ..reference.fsutil import atomic_write
-from .checks import TOLERANCE
+from ...reference.fsutil import atomic_write
+from ..judging.checks import TOLERANCE
 
-from .plan import CHECK_ORDER as CHECK_GROUPS
+from ..judging.plan import CHECK_ORDER as CHECK_GROUPS
 DESCRIPTIONS = {
     "forward": "forward outputs",
     "hidden": "hidden states",

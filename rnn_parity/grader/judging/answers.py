@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..reference import clip as ref_clip
-from ..reference import config as ref_config
-from ..reference import layers as ref_layers
-from ..reference import loss as ref_loss
-from ..reference import model as ref_model
-from ..reference import optim as ref_optim
-from ..reference import params as ref_params
+from ...reference import clip as ref_clip
+from ...reference import config as ref_config
+from ...reference import layers as ref_layers
+from ...reference import loss as ref_loss
+from ...reference import model as ref_model
+from ...reference import optim as ref_optim
+from ...reference import params as ref_params
 
 
 def _params(Wxh, Whh, b, Why, by) -> ref_params.Params:
@@ -74,7 +74,7 @@ def clip_and_step(params: dict, grads: dict, lr: float, clip_value: float | None
     """One training step on given gradients: clip element-wise, then plain gradient descent, through the
     reference's training step (so its mistakes -- clipping after the update, ... -- can be replayed).
     Returns (the gradients the update used, params after it); params are not changed."""
-    from ..reference import train as ref_train  # looked up at call time, so a mutant of the step applies
+    from ...reference import train as ref_train  # looked up at call time, so a mutant of the step applies
 
     new = ref_params.Params({k: np.array(v, dtype=np.float64) for k, v in params.items()})
     used = ref_train.apply_update(new, new.like({k: np.array(v, dtype=np.float64) for k, v in grads.items()}),

@@ -1,6 +1,6 @@
 """Python 2 source made Python 3, in memory, with fissix (a maintained fork of lib2to3's 2to3).
 
-    from rnn_parity.grader.py2 import to_python3
+    from rnn_parity.grader.intake.py2 import to_python3
     source, fixers = to_python3(text, "min-char-rnn.py")   # fixers: ("print", "xrange") or () if already 3
 
 A file that does not parse as Python 3 is converted whole. One that parses but uses Python 2 builtins it

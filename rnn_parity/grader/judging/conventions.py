@@ -22,9 +22,9 @@ import itertools
 
 import numpy as np
 
-from ..reference import activations as ref_act
-from ..reference import gru as ref_gru
-from ..reference import lstm as ref_lstm
+from ...reference import activations as ref_act
+from ...reference import gru as ref_gru
+from ...reference import lstm as ref_lstm
 from .checks import TOLERANCE
 
 # A forward matches a convention within the grader's own tolerance: float32 buffers in a forward (DLFS2's

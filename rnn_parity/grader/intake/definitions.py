@@ -1,7 +1,7 @@
 """Which top-level statements define an implementation: the AST filter behind definitions-only loading.
 
-Used for notebooks (rnn_parity.grader.notebook, default mode) and for .py files that train at module
-level (rnn_parity.grader.loading: a min-char-rnn copy reads input.txt and loops forever). Kept:
+Used for notebooks (rnn_parity.grader.intake.notebook, default mode) and for .py files that train at module
+level (rnn_parity.grader.intake.loading: a min-char-rnn copy reads input.txt and loops forever). Kept:
 imports, function and class definitions, assignments of constants (literals, and expressions built
 from them, other constants, imported modules and a few pure built-ins), seeding calls, and
 `try: import x / except ImportError: ...` blocks made only of those. Everything else is skipped.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..reference import lstm as ref_lstm
+from ...reference import lstm as ref_lstm
 
 TORCH = "ifgo"  # the reference's order of the four gate blocks
 

@@ -7,7 +7,7 @@ Two halves of one rule, standard library only (the child imports this next to th
 - `ImportGuard`: in the child, a sys.meta_path finder installed before the student's module loads
   refuses the same imports at run time (a dynamic name the AST cannot see). It is a tripwire, not a
   wall: code in the same process can remove it. The wall is the bubblewrap sandbox, where these
-  packages are not in the filesystem at all (rnn_parity.grader.sandbox).
+  packages are not in the filesystem at all (rnn_parity.grader.isolation.sandbox).
 """
 from __future__ import annotations
 

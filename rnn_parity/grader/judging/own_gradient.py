@@ -2,7 +2,7 @@
 
 Child side (runs next to the student's code, NumPy only) records; parent side judges:
 
-    from rnn_parity.grader import own_gradient as OG
+    from rnn_parity.grader.judging import own_gradient as OG
 
     # child, inside the block that called the forward and the backward:
     OG.record(probe, "lstm_backward",                          # the backward being judged

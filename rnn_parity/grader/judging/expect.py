@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..reference import clip as ref_clip
-from ..reference import config as ref_config
-from ..reference import loss as ref_loss
-from ..reference import model as ref_model
-from ..reference import optim as ref_optim
-from ..reference import params as ref_params
-from ..reference import train as ref_train
+from ...reference import clip as ref_clip
+from ...reference import config as ref_config
+from ...reference import loss as ref_loss
+from ...reference import model as ref_model
+from ...reference import optim as ref_optim
+from ...reference import params as ref_params
+from ...reference import train as ref_train
 from . import plan as P
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import mutants as M
+from ... import mutants as M
 from . import checks as C
 from .expect import Replay
 from .plan import CHECK_ORDER

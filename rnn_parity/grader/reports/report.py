@@ -4,9 +4,9 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass, field
 
-from . import parts
-from . import plan as P
-from .schemes import describe
+from .. import parts
+from ..judging import plan as P
+from ..judging.schemes import describe
 
 EXIT = {"pass": 0, "fail": 1, "error": 2}
 
@@ -25,8 +25,8 @@ class GradeReport:
     seed: int = 0
     seconds: float = 0.0
     sandbox: str = "none"  # "bubblewrap" | "none": how the child was isolated (docs/grading.md)
-    # The arrays behind the checks, for visual reports (rnn_parity.grader.html_report); never in the JSON.
-    # See rnn_parity.grader.checks.evidence.
+    # The arrays behind the checks, for visual reports (rnn_parity.grader.reports.html_report); never in the JSON.
+    # See rnn_parity.grader.judging.checks.evidence.
     evidence: dict = field(default_factory=dict, repr=False, compare=False)
     # backward -> {"rel_errors", "consistent", "sentence"}: each backward against its own forward (own_gradient)
     own_gradient: dict = field(default_factory=dict)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..reference import clip as ref_clip
+from ...reference import clip as ref_clip
 from . import plan as P
 
 # An implementation passes a check when its relative error (Frobenius norm of the difference over the

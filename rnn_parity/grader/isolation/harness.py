@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import reaper, sandbox
-from .options import DEFAULT_OUTPUT_CAP, DEFAULT_TIMEOUT, MEMORY_LIMIT, GradeOptions
+from ..options import DEFAULT_OUTPUT_CAP, DEFAULT_TIMEOUT, MEMORY_LIMIT, GradeOptions
 
 __all__ = ["DEFAULT_OUTPUT_CAP", "DEFAULT_TIMEOUT", "MEMORY_LIMIT", "ChildResult", "run_child"]
 GRACE = 10.0  # seconds past the time limit before the grader stops waiting for the reaper or bwrap
@@ -114,7 +114,7 @@ def run_child(impl: str, options: GradeOptions | None = None, cwd: str | None = 
             popen_cwd = work
         else:
             status = os.path.join(job_dir, "reaper.json")
-            child = [sys.executable, "-m", "rnn_parity.grader.child", job_dir]
+            child = [sys.executable, "-m", "rnn_parity.grader.isolation.child", job_dir]
             argv = [sys.executable, "-I", "-S", reaper.__file__, str(options.timeout), status, "--", *child]
             job = options.job(impl, cwd)
             job["scratch"] = popen_cwd = scratch

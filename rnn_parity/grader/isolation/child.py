@@ -1,6 +1,6 @@
 """The child process: imports the student's file, runs the probe plan on it, writes NumPy arrays back.
 
-    python -m rnn_parity.grader.child WORKDIR
+    python -m rnn_parity.grader.isolation.child WORKDIR
 
 WORKDIR/job.json says what to grade; the child writes WORKDIR/result.json (what it found, what went
 wrong) and WORKDIR/observations.npz (the implementation's outputs and gradients, plain float arrays),
@@ -55,8 +55,10 @@ def main(workdir: str) -> int:
     # Load everything the child itself needs before the student's code can touch NumPy or the import system.
     # The import guard below refuses every rnn_parity import, the child's own lazy ones too; modules
     # already in sys.modules are not imported again, so every child-side module is loaded here.
-    from . import definitions, loading, plan, protocols, py2  # noqa: F401
-    from .protocols import registry, supplied  # noqa: F401
+    from ..intake import definitions, loading, py2  # noqa: F401
+    from ..judging import plan  # noqa: F401
+    from .. import protocols  # noqa: F401
+    from ..protocols import registry, supplied  # noqa: F401
 
     registry.registered()  # the protocol modules, which the registry imports by name
     from .guard import ImportGuard, why
@@ -70,7 +72,7 @@ def main(workdir: str) -> int:
     try:
         run(job, workdir, result, obs)
     except BaseException as e:  # noqa: BLE001 - report everything, hang on nothing
-        from .protocols import GradeError
+        from ..protocols import GradeError
 
         if isinstance(e, GradeError):
             result["error"] = {"kind": e.kind, "message": e.message}
@@ -131,11 +133,11 @@ def write_results(workdir: str, result: dict, obs: dict, savez=None):
 def run(job: dict, workdir: str, result: dict, obs: dict):
     import numpy as np
 
-    from . import plan as P
-    from .loading import load_student
-    from .protocols import ClassDriver, FunctionsDriver, GradeError, Progress
-    from .protocols.registry import choose, registered
-    from .protocols.supplied import supply_missing
+    from ..judging import plan as P
+    from ..intake.loading import load_student
+    from ..protocols import ClassDriver, FunctionsDriver, GradeError, Progress
+    from ..protocols.registry import choose, registered
+    from ..protocols.supplied import supply_missing
 
     np.seterr(all="ignore")
     progress = Progress(os.path.join(workdir, "progress.txt"))
@@ -194,7 +196,7 @@ def run(job: dict, workdir: str, result: dict, obs: dict):
 
 def run_registered(proto, module, path: str, progress, seed: int, result: dict, obs: dict):
     """One registered protocol: its probe calls the functions; crashes stay inside the function's checks."""
-    from .protocols import Probe
+    from ..protocols import Probe
 
     probe = Probe(module, path, progress)
     result["info"]["step"] = proto.name  # before the probe: a protocol that refuses the file still names itself

@@ -10,16 +10,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import mutants as M
+from ... import mutants as M
 from . import checks as C
 from .diagnosis import search
-from .protocols.engine import Protocol
+from ..protocols.engine import Protocol
 
 
 def judge(proto, plan: dict, info: dict, student: dict, tol: float = C.TOLERANCE,
           diagnose_mistakes: bool = True, evidence: dict | None = None) -> tuple[list, list]:
     """(check results, diagnosis findings) for one graded file. evidence: a dict to fill with the pictures'
-    arrays (grader.protocol_evidence), which also sets each failing check's departs_at."""
+    arrays (grader.judging.protocol_evidence), which also sets each failing check's departs_at."""
     if "settled" not in info:  # what the answer key depends on, read from the student's forward (once)
         info["settled"] = proto.settle(plan, info, student)
     specs = proto.checks(plan, info)

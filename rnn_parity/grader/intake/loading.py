@@ -3,8 +3,8 @@
     module, notes = load_student(path, progress)
 
 1. The source is read (PEP 263 coding cookies honoured) and, if it does not parse as Python 3,
-   converted from Python 2 in memory (rnn_parity.grader.py2); the note names the fixers used.
-2. A file that trains at module level is loaded for its definitions only (rnn_parity.grader.definitions):
+   converted from Python 2 in memory (rnn_parity.grader.intake.py2); the note names the fixers used.
+2. A file that trains at module level is loaded for its definitions only (rnn_parity.grader.intake.definitions):
    one with a top-level loop (`while True:`, `for epoch in ...`), `with` block, a call that reads a file
    (open, np.loadtxt, ...) or a call of one of its own functions that loops (`params = train(x, y, 200)`)
    at the top level, definitions under `if __name__ == "__main__":`, and every min-char-rnn style file
@@ -195,7 +195,7 @@ def load_student(path: str, progress):
     """Import the student's file as module `student_impl`; returns (module, notes). Errors are GradeErrors."""
     import types
 
-    from .protocols import GradeError, call_student
+    from ..protocols import GradeError, call_student
     from .py2 import SourceError
 
     progress.set("importing the file")
