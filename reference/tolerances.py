@@ -27,7 +27,7 @@ GRADCHECK_REL_ERROR = 1e-5
 GRADCHECK_EPSILON = 1e-6
 
 # The grader's check of a student's backward against central differences of the student's OWN forward
-# (grader/protocols/own_fd.py): norm-relative error. float64 forwards: check_grad's bound. A forward that
+# (rnn_parity/grader/judging/own_gradient.py), class protocols: norm-relative error. float64 forwards: check_grad's bound. A forward that
 # rounds to float32 somewhere (DLFS2's dtype='f' buffers) leaves ~1e-4 of noise at the 1e-2 step used there.
 OWN_DIFFERENCES_REL_ERROR = {"float64": GRADCHECK_REL_ERROR, "float32": 1e-3}
 
@@ -49,6 +49,8 @@ def parity_tolerance(quantity: str, dtype) -> Tolerance:
         raise ValueError(f"no tolerance for quantity={quantity!r}, dtype={name}") from None
 
 # The grader's own-gradient check (rnn_parity.grader.judging.own_gradient): relative error between a backward's
-# directional derivatives and central differences of the student's own forward (step 1e-5). An exact
-# gradient lands near 1e-9 on the probes; the catalogued mistakes land above 1e-3.
+# directional derivatives and central differences of the student's own forward (step 1e-6) for the function
+# protocols (cs231n, dlai), whose forwards are float64; one that rounds to float32 is judged at
+# OWN_DIFFERENCES_REL_ERROR["float32"]. An exact gradient lands near 1e-9 on the probes; the catalogued
+# mistakes land above 1e-3.
 OWN_GRADIENT_REL_ERROR = 1e-6

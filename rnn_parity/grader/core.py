@@ -173,7 +173,6 @@ def _grade_registered(report: GradeReport, proto, obs: dict, seed: int, tol: flo
 def _own_gradient(report: GradeReport, proto, tol: float):
     """Each backward against finite differences of the student's own forward (grader.judging.own_gradient): one line
     each, in report.own_gradient, saying where the mistake sits."""
-    from ..reference.tolerances import OWN_GRADIENT_REL_ERROR
     from .judging import own_gradient as OG
 
     pairs = getattr(proto, "forward_of", {})
@@ -184,10 +183,10 @@ def _own_gradient(report: GradeReport, proto, tol: float):
         fwd_ok = all(c.status == "pass" for c in mine) if mine else None
         bwd_ok = all(c.status == "pass" for c in theirs) if theirs else None
         what = "a GRU" if backward.startswith("gru") else "an LSTM" if "lstm" in backward.lower() else "an RNN"
-        report.own_gradient[backward] = {"rel_errors": errors, "consistent": all(e <= OWN_GRADIENT_REL_ERROR
-                                                                                  for e in errors.values()),
-                                         "sentence": OG.sentence(backward, forward, errors, OWN_GRADIENT_REL_ERROR,
-                                                                 fwd_ok, bwd_ok, what)}
+        tol_own = OG.tolerance(report.info, backward)  # float64's, or float32's for a forward that rounds
+        report.own_gradient[backward] = {"rel_errors": errors, "consistent": all(e <= tol_own for e in errors.values()),
+                                         "sentence": OG.sentence(backward, forward, errors, tol_own, fwd_ok, bwd_ok,
+                                                                 what)}
 
 
 def _function_of(report: GradeReport, check) -> str:

@@ -41,3 +41,30 @@ def test_sentence_tells_forward_from_backward():
     assert ok.startswith("lstm_backward is the exact gradient of your lstm_forward") and "is not an LSTM" in ok
     bad = OG.sentence("lstm_backward", "lstm_forward", {"x": 0.3, "Wx": 1e-10}, TOL, True, False)
     assert "(dx disagrees" in bad and "the mistake is in lstm_backward" in bad
+
+
+def test_a_forward_that_rounds_to_float32_is_judged_at_float32s_step_and_tolerance():
+    """DLFS2-style float32 buffers: at float64's step the differences are noise; at 1e-2 the exact gradient
+    agrees to float32's bound and a wrong one still does not."""
+    from rnn_parity.reference.tolerances import OWN_DIFFERENCES_REL_ERROR
+
+    inputs, dh = _case(2)
+    f32 = lambda a: _forward(a).astype(np.float32)  # noqa: E731
+    info = {"own_gradient": {"bwd": OG.directional(f32, inputs, [dh], _grads(**inputs, dh=dh))}}
+    assert {e["precision"] for e in info["own_gradient"]["bwd"].values()} == {"float32"}
+    assert OG.tolerance(info, "bwd") == OWN_DIFFERENCES_REL_ERROR["float32"]
+    assert max(OG.verdicts(info)["bwd"].values()) <= OG.tolerance(info, "bwd")
+    wrong = OG.directional(f32, inputs, [dh], _grads(**inputs, dh=dh, wrong=True))
+    assert OG.rel_error(wrong["x"]) > OG.tolerance(info, "bwd")
+
+
+def test_a_forward_that_refuses_one_perturbed_input_spoils_only_that_entry():
+    inputs, dh = _case(3)
+
+    def picky(a):
+        if not np.array_equal(a["b"], inputs["b"]):
+            raise ValueError("b changed")
+        return _forward(a)
+    found = OG.directional(picky, inputs, [dh], _grads(**inputs, dh=dh))
+    assert found["b"] == {"error": "the forward failed on a perturbed b: ValueError"}
+    assert OG.rel_error(found["x"]) <= TOL and OG.rel_error(found["W"]) <= TOL

@@ -1,65 +1,126 @@
-"""Is a student's backward the gradient of the student's OWN forward? Central finite differences, for any protocol.
+"""Is a student's backward the gradient of the student's OWN forward? Central finite differences, for any
+protocol: the one home of the grader's own-gradient check. Child side (runs next to the student's code, NumPy
+only) measures; parent side judges.
 
-Child side (runs next to the student's code, NumPy only) records; parent side judges:
+The loss is L = sum_k <forward(arrays)[k], upstream[k]>, so dL/d(input) is exactly what a backward given
+`upstream` returns. Rather than one difference per element (thousands of forward calls for a TimeLSTM), each
+input is probed along DIRECTIONS random unit directions v (torch.autograd.gradcheck's fast mode does the same):
+the central difference (L(a + eps v) - L(a - eps v)) / 2 eps must equal <dL/da, v>, the backward's gradient
+projected on v. A gradient that differs from the true one differs along a random direction (almost surely).
 
-    from rnn_parity.grader.judging import own_gradient as OG
+A forward that keeps float32 somewhere (DLFS2's `np.empty(..., dtype='f')`) rounds L at ~1e-7: the step is then
+1e-2, where rounding (~1e-6 / 2e-2) and truncation (step^2 / 6 |f'''|) both stay near 1e-4, and the tolerance
+follows (reference/tolerances.py OWN_DIFFERENCES_REL_ERROR["float32"]).
 
-    # child, inside the block that called the forward and the backward:
-    OG.record(probe, "lstm_backward",                          # the backward being judged
-              lambda a: probe.call("lstm_forward", a["x"], a["h0"], a["Wx"], a["Wh"], a["b"])[0],
-              inputs={"x": x, "h0": h0, "Wx": Wx, "Wh": Wh, "b": b},   # what the forward was given
-              upstream=[dh],                                   # the gradient on each forward output, in order
-              grads={"x": dx, "h0": dh0, "Wx": dWx, "Wh": dWh, "b": db})   # the backward's answer per input
-    # run_forward(inputs) returns one output array or a tuple of them (same order as upstream).
+Two views of the same measurement:
+- function protocols (cs231n, dlai): `record(probe, backward, run_forward, inputs, upstream, grads)` stores
+  {input: {"analytic", "numeric", "precision"} | {"error"}} in probe.info["own_gradient"][backward]; the parent's
+  `verdicts` and `tolerance` judge it and `sentence` words it:
 
-    # parent: OG.verdicts(info, tol) -> {backward: {input: rel_error}}; OG.sentence(...) words it.
+      OG.record(probe, "lstm_backward",
+                lambda a: probe.call("lstm_forward", a["x"], a["h0"], a["Wx"], a["Wh"], a["b"])[0],
+                inputs={"x": x, "h0": h0, "Wx": Wx, "Wh": Wh, "b": b}, upstream=[dh],
+                grads={"x": dx, "h0": dh0, "Wx": dWx, "Wh": dWh, "b": db})
 
-For each input X with a gradient G, a few seeded random directions V give the directional derivative of
-L = sum(upstream * forward(X)) twice: <G, V> from the backward, (L(X + eps V) - L(X - eps V)) / (2 eps)
-from the forward. Their relative error is near 1e-9 for an exact gradient and 1e-3 or more for a wrong one.
-The child records the pairs in info["own_gradient"][backward][input] = {"analytic": [...], "numeric": [...]},
-or {"error": why} (the forward crashed, the gradient has the wrong shape); the parent compares them against
-rnn_parity.reference.tolerances.OWN_GRADIENT_REL_ERROR.
+- class protocols (gated.own_check): `own_projections` gives (V, derivatives) per input and `project` the
+  backward's gradient on V; they become checks of their own.
 """
 from __future__ import annotations
 
 import numpy as np
 
-EPS = 1e-5  # central differences: truncation ~eps^2, rounding ~1e-16/eps, both far below the tolerance
-DIRECTIONS = 3
+STEPS = {"float64": 1e-6, "float32": 1e-2}
+DIRECTIONS = 4
+
+
+def precision(outputs) -> str:
+    """float64 when every output is float64, else float32 (a lower precision somewhere in the forward)."""
+    return "float64" if all(np.asarray(o).dtype == np.float64 for o in outputs) else "float32"
+
+
+def directions(shape: tuple, seed: int) -> np.ndarray:
+    """(K, size) unit directions for an input of `shape`: the identity's rows when size <= K (every element
+    exactly), else K Gaussian directions. A pure function of the seed and the shape."""
+    size = int(np.prod(shape))
+    if size <= DIRECTIONS:
+        return np.eye(size)
+    v = np.random.default_rng([seed, size, 7]).normal(size=(DIRECTIONS, size))
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _outputs(out) -> list:
+    return list(out) if isinstance(out, (tuple, list)) else [out]
+
+
+def own_projections(forward, arrays: dict, upstream: list, seed: int = 0, only=None,
+                    failed: dict | None = None) -> tuple[dict, str]:
+    """({name: (V (K, size), the forward's directional derivatives (K,))}, precision) for
+    L = sum_k <forward(arrays)[k], upstream[k]>, for each name in `only` (default: every array). With a
+    `failed` dict, a forward that raises on one perturbed input puts the exception there and the others go on.
+
+    forward(arrays) -> one output array or a list of them; it is given fresh float64 copies each time (the
+    student's code may keep or change what it gets). arrays: name -> array, not changed.
+    """
+    base = {k: np.array(v, dtype=np.float64) for k, v in arrays.items()}
+    ups = [np.asarray(u, dtype=np.float64) for u in upstream]
+
+    def loss(values):
+        outs = _outputs(forward({k: v.copy() for k, v in values.items()}))
+        return sum(float(np.sum(np.asarray(o, dtype=np.float64) * u)) for o, u in zip(outs, ups)), outs
+
+    _, outs = loss(base)
+    prec = precision(outs)
+    eps = STEPS[prec]
+    out = {}
+    for name in (base if only is None else only):
+        a = base[name]
+        V = directions(a.shape, seed)
+        d = np.empty(len(V))
+        try:
+            for j, v in enumerate(V):
+                step = eps * v.reshape(a.shape)
+                up, _ = loss({**base, name: a + step})
+                down, _ = loss({**base, name: a - step})
+                d[j] = (up - down) / (2 * eps)
+        except Exception as e:  # noqa: BLE001 - the student's forward may refuse a perturbed input
+            if failed is None:
+                raise
+            failed[name] = e
+            continue
+        out[name] = (V, d)
+    return out, prec
+
+
+def project(grad, V: np.ndarray):
+    """The student's gradient projected on the directions V, or None when it has the wrong number of elements."""
+    g = np.asarray(grad, dtype=np.float64)
+    return V.dot(g.ravel()) if g.size == V.shape[1] else None
 
 
 def directional(run_forward, inputs: dict, upstream: list, grads: dict, seed: int = 0) -> dict:
-    """{input: {"analytic": [...], "numeric": [...]} or {"error": why}} for every input that has a gradient."""
-    rng = np.random.default_rng([seed, 7919])
-    base = {k: np.array(v, dtype=np.float64) for k, v in inputs.items()}
-    up = [np.asarray(u, dtype=np.float64) for u in upstream]
-
-    def loss(arrays: dict) -> float:
-        out = run_forward({k: v.copy() for k, v in arrays.items()})
-        out = list(out) if isinstance(out, (tuple, list)) else [out]
-        return float(sum(np.sum(u * np.asarray(o, dtype=np.float64)) for u, o in zip(up, out)))
-
-    result = {}
+    """{input: {"analytic": [...], "numeric": [...], "precision": ...} or {"error": why}} for every input that
+    has a gradient."""
+    result, usable = {}, []
     for name, g in grads.items():
-        x = base[name]
+        shape = np.shape(inputs[name])
         g = np.asarray(g, dtype=np.float64) if g is not None else None
-        if g is None or g.shape != x.shape or not np.all(np.isfinite(g)):
-            result[name] = {"error": f"shape {None if g is None else g.shape}, expected {x.shape}"
-                            if g is None or g.shape != x.shape else "not finite"}
+        if g is None or g.shape != shape:
+            result[name] = {"error": f"shape {None if g is None else g.shape}, expected {shape}"}
+        elif not np.all(np.isfinite(g)):
+            result[name] = {"error": "not finite"}
+        else:
+            usable.append(name)
+    if not usable:
+        return result
+    failed = {}  # a forward that refuses one perturbed input spoils only that input's entry
+    found, prec = own_projections(run_forward, inputs, upstream, seed, only=usable, failed=failed)
+    for name in usable:
+        if name in failed:
+            result[name] = {"error": f"the forward failed on a perturbed {name}: {type(failed[name]).__name__}"}
             continue
-        analytic, numeric = [], []
-        try:
-            for _ in range(DIRECTIONS):
-                v = rng.normal(size=x.shape)
-                plus, minus = dict(base), dict(base)
-                plus[name], minus[name] = x + EPS * v, x - EPS * v
-                numeric.append((loss(plus) - loss(minus)) / (2 * EPS))
-                analytic.append(float(np.sum(g * v)))
-        except Exception as e:  # noqa: BLE001 - the student's forward may refuse a perturbed input
-            result[name] = {"error": f"the forward failed on a perturbed {name}: {type(e).__name__}"}
-            continue
-        result[name] = {"analytic": analytic, "numeric": numeric}
+        V, numeric = found[name]
+        result[name] = {"analytic": project(grads[name], V).tolist(), "numeric": numeric.tolist(),
+                        "precision": prec}
     return result
 
 
@@ -82,6 +143,16 @@ def rel_error(entry: dict) -> float:
     a, n = np.asarray(entry["analytic"]), np.asarray(entry["numeric"])
     den = max(float(np.linalg.norm(n)), float(np.linalg.norm(a)), 1e-12)
     return float(np.linalg.norm(a - n)) / den
+
+
+def tolerance(info: dict, backward: str) -> float:
+    """The relative error allowed for `backward`: float64's, or float32's when its forward rounds to float32."""
+    from ...reference.tolerances import OWN_DIFFERENCES_REL_ERROR, OWN_GRADIENT_REL_ERROR
+
+    entries = info.get("own_gradient", {}).get(backward, {}).values()
+    if any(e.get("precision") == "float32" for e in entries):
+        return OWN_DIFFERENCES_REL_ERROR["float32"]
+    return OWN_GRADIENT_REL_ERROR
 
 
 def verdicts(info: dict) -> dict:

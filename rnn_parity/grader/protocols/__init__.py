@@ -9,7 +9,7 @@ Modules:
     supplied/     helper modules a course file imports but did not hand in (rnn_utils, utils), our own math
     cs231n.py, dlai.py, ...  one module per registered protocol
     gated.py      what the gated-cell protocols share (dlfs2's LSTM/GRU layers: dlfs2_gated.py; karpathy.py; cmu.py):
-                  the own-gradient check (own_fd.py) and reading a GRU's convention from its forward (settle)
+                  the own-gradient check (judging/own_gradient.py) and reading a GRU's convention from its forward (settle)
     gated_mistakes.py  the LSTM/GRU mistake catalogue (mutants of rnn_parity/grader/judging/conventions.py, the answer key)
 
 Writing a protocol (one module, <= 400 lines; add its name to registry.MODULES):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .engine import CheckSpec
-from .own_fd import own_projections, project
+from ..judging.own_gradient import own_projections, project
 from .student import GradeError
 
 LSTM_GATES, GRU_GATES = "ifgo", "rzn"
@@ -38,7 +38,7 @@ def returned(probe, value, n: int, fn: str) -> tuple:
 
 def own_check(probe, fn: str, prefix: str, forward, arrays: dict, upstream: list, keys: dict):
     """Record, next to the gradients the backward gave (probe.obs[prefix + "dx"], ...), the directional
-    derivatives of the student's own forward (own_fd.own_projections) and the backward's gradients projected
+    derivatives of the student's own forward (judging.own_gradient.own_projections) and the backward's gradients projected
     on the same directions: keys "proj:" + prefix + "dx" and OWN + "proj:" + prefix + "dx".
 
     forward(arrays) -> list of outputs, calling the student's code (constructors included) afresh; keys: array
