@@ -24,16 +24,7 @@ from . import _env, _timing
 from .batched import DTYPES, SIZES, make_pair
 
 CELLS = ("lstm", "gru")
-FORCED_KERNEL = "Haswell"
-KERNEL_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 GOAL = 1.0  # reference <= GOAL x torch at every size
-
-
-def blas_settings(environ=os.environ) -> list[dict]:
-    """The two environments the section runs in, as overrides of os.environ (None: unset the variable)."""
-    if environ.get("OPENBLAS_CORETYPE"):
-        return [{}, {var: None for var in KERNEL_VARS}]
-    return [{}, {"OPENBLAS_CORETYPE": FORCED_KERNEL}]
 
 
 def _kernel() -> str | None:
@@ -128,4 +119,4 @@ def combine(parts: list[dict], opts: dict) -> dict:
     }
 
 
-__all__ = ["CELLS", "GOAL", "SIZES", "blas_settings", "combine", "run"]
+__all__ = ["CELLS", "GOAL", "SIZES", "combine", "run"]

@@ -33,7 +33,7 @@ SECTIONS: dict[str, tuple[str, tuple | None]] = {
 }
 DEFAULT_DIR = Path(__file__).resolve().parent
 JSON_NAME, MD_NAME = "results.json", "results.md"
-BLAS_SECTIONS = {"anchors"}  # measured once under each OpenBLAS kernel setting
+BLAS_SECTIONS = {"anchors", "gated"}  # one thread, once under each OpenBLAS kernel setting (_env.blas_kernel_envs)
 
 
 def default_options(quick: bool) -> dict:
@@ -75,9 +75,7 @@ def run_section(name: str, opts: dict, log) -> dict:
             if name == "batched":
                 settings = tuple(opts["thread_settings"])
             module = importlib.import_module(f"rnn_parity.benchmarks.{module_name}")
-            if name == "gated":  # one thread, once per OpenBLAS kernel setting
-                parts = [_run_worker(module_name, opts, 1, log, env) for env in module.blas_settings()]
-            elif name in BLAS_SECTIONS:
+            if name in BLAS_SECTIONS:
                 parts = [_run_worker(module_name, {**opts, "blas_setting": label}, 1, log, changes)
                          for label, changes in _env.blas_kernel_envs().items()]
             else:

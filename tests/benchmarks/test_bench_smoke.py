@@ -103,12 +103,16 @@ def test_gated_section_rows_checks_and_report():
     assert "**LSTM, " in md and "**GRU, " in md and "(3, 2, 4, 5)" in md
 
 
-def test_gated_section_flips_the_openblas_kernel_setting():
-    from rnn_parity.benchmarks import gated
+def test_the_openblas_kernel_setting_is_flipped_in_the_benchmark_alone(monkeypatch):
+    from rnn_parity.benchmarks import _env, runner
 
-    assert gated.blas_settings({}) == [{}, {"OPENBLAS_CORETYPE": "Haswell"}]
-    assert gated.blas_settings({"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "1"}) == [
-        {}, {"OPENBLAS_CORETYPE": None, "OPENBLAS_L2_SIZE": None}]
+    assert {"anchors", "gated"} <= runner.BLAS_SECTIONS
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    monkeypatch.delenv("OPENBLAS_L2_SIZE", raising=False)
+    assert list(_env.blas_kernel_envs().values()) == [{}, {"OPENBLAS_CORETYPE": "Haswell"}]
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    monkeypatch.setenv("OPENBLAS_L2_SIZE", "1")
+    assert list(_env.blas_kernel_envs().values()) == [{}, {"OPENBLAS_CORETYPE": None, "OPENBLAS_L2_SIZE": None}]
 
 
 def test_plain_torch_loop_trains_the_same_task_as_our_torch_side(capsys):
