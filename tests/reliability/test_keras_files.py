@@ -25,7 +25,7 @@ from keras_helpers import layer, stack, write_keras2, write_keras3  # noqa: E402
 
 FORMATS = (".keras", ".h5", ".weights.h5")
 KERAS_EXAMPLES = 300  # per format; h5py's walk costs more than the weight files' readers (make test's budget)
-CORRUPT_SECONDS = 2.0  # a 20 KB file's walk takes milliseconds; one that loops libhdf5 costs this much per example
+CORRUPT_SECONDS = 1.0  # a 20 KB file's walk takes milliseconds; one that loops libhdf5 costs this much per example
 
 
 def good(path: Path, **kw):
