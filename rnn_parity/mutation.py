@@ -7,6 +7,7 @@ NumPy only: importing this module never imports torch.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import inspect
 import sys
@@ -88,14 +89,20 @@ def compatible(a: Mutant, b: Mutant) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str, filename: str):
+    """A mutated module's code object, compiled once: code objects are immutable, and a grade's diagnosis
+    applies the same mutants dozens of times (each replay a fresh module executed from this code)."""
+    return compile(source, filename, "exec")
+
+
 def _new_module(name: str, source: str, tag: str) -> types.ModuleType:
     original = sys.modules[name]
     mod = types.ModuleType(name, original.__doc__)
     mod.__package__ = original.__package__
     mod.__file__ = original.__file__
     mod.__spec__ = original.__spec__
-    code = compile(source, f"<mutant {tag} of {name}>", "exec")
-    exec(code, mod.__dict__)
+    exec(_compiled(source, f"<mutant {tag} of {name}>"), mod.__dict__)
     return mod
 
 
