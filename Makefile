@@ -29,7 +29,7 @@ demo: install
 	$(BIN)/rnn-parity demo
 
 test: install
-	$(BIN)/python -m pytest -n auto -q
+	$(BIN)/python -m pytest -n auto --dist worksteal -q
 
 check: install
 	$(BIN)/rnn-parity check
