@@ -3,20 +3,35 @@ and .weights.h5 in; the reference's weights back out as a file Keras's model.loa
 with the user's own Keras model. Skipped without Keras (pip install "rnn-parity[keras]")."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 
 import numpy as np
 import pytest
 
+from rnn_parity.cli import main
+from rnn_parity.reference.tolerances import parity_tolerance
+from rnn_parity.torch_impl import load_weights, to_torch
+
 os.environ["KERAS_BACKEND"] = "torch"
-keras = pytest.importorskip("keras", minversion="3")
+if importlib.util.find_spec("keras") is None:
+    pytest.skip("Keras is not installed (pip install \"rnn-parity[keras]\")", allow_module_level=True)
 
-from rnn_parity.cli import main  # noqa: E402
-from rnn_parity.reference.tolerances import parity_tolerance  # noqa: E402
-from rnn_parity.torch_impl import load_weights, to_torch  # noqa: E402
 
-L = keras.layers
+class _Lazy:
+    """keras (or one of its submodules), imported at first use: importing Keras takes ~3 s, which every xdist
+    worker paid while collecting, though one of them runs these tests."""
+
+    def __init__(self, attr=None):
+        self._attr = attr
+
+    def __getattr__(self, name):
+        module = pytest.importorskip("keras", minversion="3")
+        return getattr(getattr(module, self._attr) if self._attr else module, name)
+
+
+keras, L = _Lazy(), _Lazy("layers")
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # Keras's own numpy 2 chatter
 MODELS = {  # real shapes: a sentiment LSTM, a stacked bidirectional GRU tagger, a SimpleRNN regressor
     "sentiment": lambda: [keras.Input((None,), dtype="int32"), L.Embedding(30, 6), L.LSTM(5), L.Dropout(0.3),
