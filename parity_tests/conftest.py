@@ -3,16 +3,14 @@
 `device`: every parity test runs its torch side on the CPU and, where CUDA is available, on CUDA
 (cuDNN kernels, TF32 off) against the float64 reference; without CUDA the CUDA half shows as skipped.
 """
+import sys
+
 import pytest
-import torch
 
-from rnn_parity.torch_impl.threads import torch_threads
-
-HAS_CUDA = torch.cuda.is_available()
+# cuda is skipped in the fixture, not here: the grader's `--impl` runs of this folder never load torch.
 DEVICES = [
     pytest.param("cpu", id="cpu"),
-    pytest.param("cuda", id="cuda", marks=[pytest.mark.cuda,
-                                           pytest.mark.skipif(not HAS_CUDA, reason="no CUDA device on this machine")]),
+    pytest.param("cuda", id="cuda", marks=[pytest.mark.cuda]),
 ]
 
 
@@ -28,7 +26,13 @@ def pytest_addoption(parser):
 
 @pytest.fixture(scope="session", autouse=True)
 def _one_torch_thread():
-    """Tiny models: one intra-op thread is fastest (see torch_threads)."""
+    """Tiny models: one intra-op thread is fastest (see torch_threads). The parity tests import torch while
+    being collected; the grader's `--impl` tests do not, and are not made to load it (~1.5 s)."""
+    if "torch" not in sys.modules:
+        yield
+        return
+    from rnn_parity.torch_impl.threads import torch_threads
+
     with torch_threads(1):
         yield
 
@@ -36,4 +40,9 @@ def _one_torch_thread():
 @pytest.fixture(params=DEVICES)
 def device(request):
     """Where the torch side runs: "cpu", or "cuda" (skipped without a CUDA device)."""
+    if request.param == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            pytest.skip("no CUDA device on this machine")
     return request.param

@@ -7,7 +7,7 @@ from .conftest import EXAMPLES, ROOT
 
 def _pytest(*args):
     cmd = [sys.executable, "-m", "pytest", "parity_tests/test_student_impl.py", "-q", "-p", "no:cacheprovider",
-           "-p", "no:randomly", "-n", "0", *args]
+           "-p", "no:randomly", "-p", "no:hypothesispytest", "-n", "0", *args]  # hypothesis: ~1 s of start-up
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
@@ -40,7 +40,8 @@ def test_impl_class_option():
 
 
 def _rnn_pytest(folder, *args):
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *args]
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+           "-p", "no:hypothesispytest", *args]
     return subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=300)
 
 
