@@ -27,6 +27,8 @@ class _Lazy:
         self._attr = attr
 
     def __getattr__(self, name):
+        if name.startswith("_"):  # pytest's collection probes every module name for markers: not Keras's names
+            raise AttributeError(name)
         module = pytest.importorskip("keras", minversion="3")
         return getattr(getattr(module, self._attr) if self._attr else module, name)
 
