@@ -76,6 +76,31 @@ def test_the_child_side_is_bound_without_the_answer_key():
                 or n.startswith(("__editable__", "rnn_parity"))], names
 
 
+@needs_bwrap
+def test_the_sandbox_shows_the_site_entries_and_covers_the_rest(tmp_path):
+    """Past the import guard (a plain interpreter in the sandbox), torch is a missing module, not an empty
+    namespace package nor the real one, and numpy imports: the site folder is bound whole, the rest covered."""
+    import subprocess
+
+    (tmp_path / "job").mkdir()
+    (tmp_path / "scratch").mkdir()
+    argv, _, _ = sandbox.bwrap_argv(["/job"], str(tmp_path / "job"), str(tmp_path / "scratch"), EXAMPLE,
+                                    os.path.dirname(EXAMPLE), sandbox.sandbox_env({}))
+    code = (f"import sys; sys.path[:0] = [{sandbox.PKG!r}, {sandbox.SITE!r}]\n"
+            "import numpy\n"
+            "for name in ('torch', 'keras'):\n"
+            "    try:\n        __import__(name)\n        print(name, 'imported')\n"
+            "    except ModuleNotFoundError as e:\n        print(name, 'missing', e.name)\n")
+    exe = os.path.realpath(sys.executable)
+    cut = argv.index("--")
+    out = subprocess.run(argv[:cut] + ["--", exe, "-I", "-S", "-B", "-c", code], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr[-300:]
+    assert out.stdout.split("\n")[:2] == ["torch missing torch", "keras missing keras"], out.stdout
+    mounts = sum(a in ("--ro-bind", "--bind", "--ro-bind-try") for a in argv)
+    assert mounts < len(sandbox.site_entries()), f"{mounts} mounts: the site entries are bound one by one"
+
+
 def test_a_submission_sees_its_imported_siblings_and_named_data_only(tmp_path):
     (tmp_path / "helpers.py").write_text("import numpy as np\nfrom pkg import deep\n")
     (tmp_path / "pkg").mkdir()
