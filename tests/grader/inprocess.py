@@ -3,7 +3,6 @@ parent side run as the child and grade() would run them. Only for trusted files 
 where many seeds (or many files) make the per-grade process start the main cost. The child path itself is
 covered by the one-grade-per-example tests."""
 import contextlib
-import functools
 import importlib.util
 import os
 import sys
@@ -47,20 +46,12 @@ def checks(proto, module, seed: int) -> list:
     return results
 
 
-@functools.lru_cache(maxsize=64)
-def _prepared(path: str, mtime_ns: int) -> list:
-    """The file's code pieces as the child prepares them; once per file (a Python 2 file's conversion costs
-    ~0.4 s, and the many-seed tests grade one file 20 times). The code objects are immutable: sharing is safe."""
-    pieces, _, _ = prepare(_read(path), path)
-    return pieces
-
-
 def grade_in_process(path, seed: int = 0, protocol: str = "auto", diagnose: bool = False):
     """(protocol name, check results, info[, findings]) of a registered protocol on an example file loaded as
     the child loads it (Python 2 conversion, definitions only), under probe seed `seed`; with diagnose=True
     also the diagnosis findings."""
     path = str(path)
-    pieces = _prepared(path, os.stat(path).st_mtime_ns)
+    pieces, _, _ = prepare(_read(path), path)
     module = types.ModuleType("example_" + os.path.basename(path).replace(".", "_"))
     module.__file__ = path
     for _, code in pieces:

@@ -199,7 +199,7 @@ def site_binds() -> list:
     entry (~170, at ~0.5 ms each: 0.08 s of every grade). Several folders, or a symlink among the entries to
     hide, are bound entry by entry, the first of a name winning."""
     dirs = site_dirs()
-    keep = dict((name, host) for host, name in reversed(site_entries()))
+    keep = {name for _, name in site_entries()}
     if len(dirs) == 1:
         hidden = [n for n in sorted(os.listdir(dirs[0])) if n not in keep]
         if not any(os.path.islink(os.path.join(dirs[0], n)) for n in hidden):
@@ -220,10 +220,8 @@ def site_binds() -> list:
 @functools.lru_cache(maxsize=1)
 def _covers() -> tuple:
     """(a package folder whose import fails as a missing module's does, an empty folder), made once per
-    process and removed at exit."""
-    root = tempfile.mkdtemp(prefix="rnn-parity-covers-")
-    atexit.register(shutil.rmtree, root, ignore_errors=True)
-    stub, empty = os.path.join(root, "stub"), os.path.join(root, "empty")
+    process."""
+    stub, empty = os.path.join(_process_folder(), "stub"), os.path.join(_process_folder(), "empty")
     os.makedirs(stub)
     os.makedirs(empty)
     with open(os.path.join(stub, "__init__.py"), "w", encoding="utf-8") as f:
@@ -299,14 +297,22 @@ def submission_files(impl: str, folder: str, private: tuple = ()) -> list:
 
 
 @functools.lru_cache(maxsize=1)
+def _process_folder() -> str:
+    """This process's own temporary folder for what every sandbox it starts binds read-only (the staged
+    package, the covers); removed at exit."""
+    root = tempfile.mkdtemp(prefix="rnn-parity-sandbox-")
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return root
+
+
+@functools.lru_cache(maxsize=1)
 def staged_package() -> str:
     """A folder, made once per process, holding what the child may import of rnn_parity: the child-side modules
     (child_modules) with their bytecode where make install wrote it, and the one file of the reference the
     child reads, the seeds' naming table (grader/judging/schemes.py loads it alone, stdlib only; it holds names,
     not answers). It is bound read-only as one folder: each bind mount costs the sandbox's start ~0.6 ms, and
     binding these ~110 files one by one cost a grade more than their bytecode saved."""
-    stage = tempfile.mkdtemp(prefix="rnn-parity-pkg-")
-    atexit.register(shutil.rmtree, stage, ignore_errors=True)
+    stage = os.path.join(_process_folder(), "pkg")
     naming = importlib.util.find_spec("rnn_parity.reference.naming").origin
     files = [(os.path.join(root, rel), rel) for root, rel in child_modules()]
     files.append((naming, "rnn_parity/reference/naming.py"))
