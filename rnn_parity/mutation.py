@@ -114,6 +114,30 @@ _CANNOT_HOLD = frozenset(sys.stdlib_module_names) | {"torch", "scipy", "numpy", 
                                                       "nbclient", "jupyter_client", "zmq", "tornado", "IPython"}
 
 
+@functools.lru_cache(maxsize=64)
+def _holders(modules: tuple, targets: frozenset) -> tuple:
+    """(module, attribute, value) for every module attribute among `modules` whose value's id is in `targets`
+    (the functions and classes of one mutated module).
+
+    Cached on the module objects themselves (the key keeps them alive, so no id is reused while it stands):
+    a diagnosis applies mutants dozens of times with sys.modules unchanged, and the scan of a test worker's
+    ~3,000 modules cost 2 ms each time. A module imported since makes a new key; an attribute bound later in
+    a module already scanned is not seen (module-level imports bind at import time)."""
+    found = []
+    for module in modules:
+        name = getattr(module, "__name__", None)
+        if not isinstance(name, str) or name.partition(".")[0] in _CANNOT_HOLD:
+            continue
+        try:
+            namespace = vars(module)
+        except TypeError:
+            continue
+        for attr, value in list(namespace.items()):
+            if id(value) in targets:
+                found.append((module, attr, value))
+    return tuple(found)
+
+
 @contextlib.contextmanager
 def applied(*mutants: Mutant):
     """Run the reference with the mistakes of `mutants` (one or several) until the block ends.
@@ -128,29 +152,26 @@ def applied(*mutants: Mutant):
         return
     tag = "+".join(m.id for m in mutants)
     sources = mutated_sources(*mutants)
+    modules = tuple(sys.modules.values())
     replacements: dict[int, tuple[object, object]] = {}
+    holders: list = []
     for name, source in sources.items():
         original = sys.modules[name]
         mutated = _new_module(name, source, tag)
+        ids: set = set()
         for attr, obj in vars(original).items():
             if (inspect.isfunction(obj) or inspect.isclass(obj)) and getattr(obj, "__module__", None) == name:
                 new = mutated.__dict__.get(attr)
                 if new is not None:
                     replacements[id(obj)] = (obj, new)
+                    ids.add(id(obj))
+        holders += _holders(modules, frozenset(ids))
     patched: list[tuple[object, str, object]] = []
     try:
-        for name, module in list(sys.modules.items()):
-            if name.partition(".")[0] in _CANNOT_HOLD:
-                continue
-            try:
-                namespace = vars(module)
-            except TypeError:
-                continue
-            for attr, value in list(namespace.items()):
-                hit = replacements.get(id(value))
-                if hit is not None and hit[0] is value:
-                    patched.append((module, attr, value))
-                    setattr(module, attr, hit[1])
+        for module, attr, value in holders:
+            if vars(module).get(attr) is value:  # still holds it (a holder found earlier may have moved on)
+                patched.append((module, attr, value))
+                setattr(module, attr, replacements[id(value)][1])
         yield
     finally:
         for module, attr, value in reversed(patched):

@@ -50,13 +50,29 @@ class Finding:
         }
 
 
-def _matches(groups: C.Groups, student: dict, expected: dict, tol: float) -> set:
-    ok = set()
-    for group, keys in groups.keys.items():
-        err = C.group_error(student, expected, keys)
-        if err == err and err <= tol:
-            ok.add(group)
-    return ok
+class _Matches:
+    """matches(expected) -> the groups whose observations `expected` reproduces within tol.
+
+    A group's error is remembered by the identity of its expected arrays: a mutant scoped to some functions
+    leaves the others' arrays the very objects of an earlier replay, so most groups are measured once per
+    search instead of once per candidate. The memo holds the arrays, so no id is reused while it lives."""
+
+    def __init__(self, groups: C.Groups, student: dict, tol: float):
+        self.groups, self.student, self.tol = groups, student, tol
+        self.memo: dict = {}
+
+    def __call__(self, expected: dict) -> set:
+        ok = set()
+        for group, keys in self.groups.keys.items():
+            arrays = tuple(expected.get(k) for k in keys)
+            memo_key = (group, tuple(map(id, arrays)))
+            hit = self.memo.get(memo_key)
+            if hit is None:
+                hit = self.memo[memo_key] = (C.group_error(self.student, expected, keys), arrays)
+            err = hit[0]
+            if err == err and err <= self.tol:
+                ok.add(group)
+        return ok
 
 
 def _replay(plan, probs, clip, skip_update, mutants) -> dict | None:
@@ -93,7 +109,8 @@ def search(replay, groups: C.Groups, student_view: dict, reference_view: dict, n
     order = order or _order
     everything = set(groups.keys)
     current: list = []
-    matched = _matches(groups, student_view, reference_view, tol)
+    matches = _Matches(groups, student_view, tol)
+    matched = matches(reference_view)
     if matched == everything:
         return []
     explained: dict = {}
@@ -105,7 +122,7 @@ def search(replay, groups: C.Groups, student_view: dict, reference_view: dict, n
             expected = replay(current + [mutant])
             if expected is None:
                 continue
-            now = _matches(groups, student_view, expected, tol)
+            now = matches(expected)
             if not matched <= now:
                 continue
             gain = len(now) - len(matched)

@@ -126,10 +126,12 @@ class ScopedReplay:
         return self.cache[ids]
 
     def __call__(self, candidates: list) -> dict | None:
-        out = {}
-        for key, value in self.cache[()].items():
+        out, under = {}, {}  # under: the active mutants -> their replay, looked up once per call
+        for key in self.cache[()]:
             active = tuple(c.mutant for c in candidates if key.startswith(c.prefixes))
-            expected = self._under(active)
+            if active not in under:
+                under[active] = self._under(active)
+            expected = under[active]
             if expected is None:
                 return None
             if key in expected:  # absent: that part raised under these mutants (no match there)
