@@ -15,7 +15,9 @@ import pytest
 from hypothesis import given, settings
 
 from rnn_parity.errors import RNNParityError
+from rnn_parity.torch_impl.keras import mapping as keras_mapping
 from rnn_parity.torch_impl.keras import read_keras
+from rnn_parity.torch_impl.keras.read import SUPERBLOCK_BYTES, superblock_end
 
 from .conftest import assert_one_line_error
 from .test_properties import SLOW, corruptions
@@ -77,6 +79,39 @@ def test_config_not_json_and_missing_entries(cli, tmp_path):
             "damaged HDF5")
     refused(cli, tmp_path, archive("e.keras", **{"config.json": json.dumps({"class_name": "Sequential", "config": {
         "layers": [{"class_name": "LSTM", "config": {"name": "lstm", "units": 4}}]}})}), "no weights for layer 'lstm'")
+
+
+@pytest.mark.parametrize("libver", ["earliest", "v108", "v110"], ids=["superblock v0", "v2", "v3"])
+def test_the_superblock_declares_the_files_length(tmp_path, libver):
+    path = tmp_path / "x.h5"
+    with h5py.File(path, "w", libver=libver) as f:
+        f["w"] = np.arange(100.0)
+    data = path.read_bytes()
+    assert data[8] == {"earliest": 0, "v108": 2, "v110": 3}[libver]
+    assert superblock_end(data[:SUPERBLOCK_BYTES]) == len(data)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_truncated_hdf5_file_is_refused_before_the_library_starts(tmp_path, monkeypatch, fmt):
+    """Found by reading the superblock's declared length in plain Python: no walk, no fork, and a message
+    that says what happened (a download cut short)."""
+    path = tmp_path / f"t{fmt}"
+    good(path)
+    if fmt == ".keras":  # a sound zip around a truncated model.weights.h5
+        with zipfile.ZipFile(path) as z:
+            parts = {n: z.read(n) for n in z.namelist()}
+        with zipfile.ZipFile(path, "w") as z:
+            for n, data in parts.items():
+                z.writestr(n, data[:-100] if n == "model.weights.h5" else data)
+    else:
+        path.write_bytes(path.read_bytes()[:-100])
+
+    def no_walk(*_, **__):
+        raise AssertionError("the HDF5 walk started on a file locate() can refuse")
+    monkeypatch.setattr(keras_mapping, "bounded", no_walk)
+    with pytest.raises(RNNParityError, match=r"is a truncated HDF5 file: (\d+) of the \d+ bytes its header") as e:
+        read_keras(path)
+    assert path.name in str(e.value) and "\n" not in str(e.value)
 
 
 def test_a_zip_bomb(cli, tmp_path):

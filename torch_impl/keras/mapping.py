@@ -20,7 +20,7 @@ from ...reference.errors import RNNParityError
 from ...reference.params import EMBEDDING, Params, layer_keys, param_shapes
 from .config import Layer, parse_layers
 from .bounded import bounded, deadline_for
-from .read import damaged, open_keras
+from .read import damaged, locate, open_keras
 from .weights import fill_from_config, layers_from_weights
 
 SIDES = ("forward", "backward")
@@ -75,8 +75,9 @@ def read_keras(path, overrides: dict | None = None, like_layers: list | None = N
     overrides = dict(overrides or {})
     name = os.path.basename(os.fspath(path))
     size = os.path.getsize(path) if os.path.isfile(path) else 0
+    located = locate(path)  # what plain Python can refuse, it refuses here, before any walk starts
     layers, notes, kind, layout, has_file_config = bounded(
-        _walk, path, name, like_layers, name=name, seconds=deadline_for(size) if seconds is None else seconds)
+        _walk, located, name, like_layers, name=name, seconds=deadline_for(size) if seconds is None else seconds)
     has_config = has_file_config or like_layers is not None
     params, reading = _params(layers, name, overrides, has_config)
     reading.path, reading.kind, reading.layout = os.fspath(path), kind, layout
@@ -84,9 +85,9 @@ def read_keras(path, overrides: dict | None = None, like_layers: list | None = N
     return params, reading
 
 
-def _walk(path, name: str, like_layers: list | None):
+def _walk(located, name: str, like_layers: list | None):
     """The file's layers with their arrays, as plain data: (layers, notes, kind, layout, has a config)."""
-    with open_keras(path) as kf, damaged(name):
+    with open_keras(located) as kf, damaged(name):
         notes = []
         if kf.config is not None or like_layers is not None:
             if kf.config is not None:

@@ -1,5 +1,9 @@
 """Open a Keras file without running anything in it, in bounded time and memory.
 
+Two stages: locate() checks in plain Python what can be checked without the HDF5 library (the file's kind,
+the zip, config.json, the HDF5 superblock's declared length), in the caller's process; open_keras() then opens
+the HDF5 file with h5py, inside bounded.bounded()'s forked child, since a damaged file can loop the library.
+
 A .keras file is a zip: its config.json is parsed as JSON (never deserialized into objects) and its
 model.weights.h5 is opened with h5py. Keras 2's .h5 holds the config as the attribute model_config beside
 model_weights/; a .weights.h5 holds weights only. Bounds: a zip entry may not expand beyond MAX_ENTRY bytes,
@@ -81,31 +85,42 @@ def _json(text, where: str) -> dict:
     return data
 
 
-def open_keras(path) -> KerasFile:
-    """The config and the weights group of a .keras, Keras 2 .h5 or .weights.h5 file; one-line refusals."""
+@dataclass
+class Located:
+    """A Keras file checked as far as plain Python can check it, before the HDF5 library sees it: the file's
+    kind by its first bytes, a .keras's zip (entries, CRCs, expansion bounds) and config.json, and the HDF5
+    superblock's declared length. A damaged file refused here never starts the bounded walk (bounded.py)."""
+
+    path: str
+    name: str
+    config: dict | None  # a .keras's config.json; None where the HDF5 file holds the config, or none
+    h5: object  # the HDF5 file's path, or a .keras's model.weights.h5 as bytes
+    size: int  # bytes of the HDF5 file
+
+
+def locate(path) -> Located:
+    """The checks before HDF5: one-line refusals of a missing file, the wrong kind, a damaged zip, and a
+    truncated HDF5 file. Pure Python on bounded input: it cannot loop as the HDF5 library can."""
     path = os.fspath(path)
     name = os.path.basename(path)
     if not os.path.isfile(path):
         raise RNNParityError(f"cannot read {path}: no such file")
     with open(path, "rb") as f:
-        head = f.read(8)
+        head = f.read(SUPERBLOCK_BYTES)
     if path.lower().endswith(".keras"):
         if head[:4] != b"PK\x03\x04":
             raise RNNParityError(f"{name} is not a .keras file: a .keras file is a zip archive "
-                                 f"({'an HDF5 file: name it .h5' if head == H5_MAGIC else 'this is not one'})")
-        return _open_zip(path, name)
-    if head != H5_MAGIC:
+                                 f"({'an HDF5 file: name it .h5' if head[:8] == H5_MAGIC else 'this is not one'})")
+        return _locate_zip(path, name)
+    if head[:8] != H5_MAGIC:
         what = "a zip archive (a .keras file: name it .keras)" if head[:4] == b"PK\x03\x04" else "not an HDF5 file"
         raise RNNParityError(f"{name} is not a Keras HDF5 file: it is {what}")
-    h5py = _h5py()
-    try:
-        f = h5py.File(path, "r")
-    except Exception as e:  # noqa: BLE001 - h5py raises OSError or others on a damaged file
-        raise RNNParityError(f"{name} is a damaged HDF5 file (truncated?): {_first(e)}") from None
-    return _classify(f, path, name, os.path.getsize(path), config=None, closers=(f,))
+    size = os.path.getsize(path)
+    _check_length(head, size, name)
+    return Located(path, name, None, path, size)
 
 
-def _open_zip(path: str, name: str) -> KerasFile:
+def _locate_zip(path: str, name: str) -> Located:
     try:
         z = zipfile.ZipFile(path)
         names = set(z.namelist())
@@ -120,13 +135,59 @@ def _open_zip(path: str, name: str) -> KerasFile:
         data = _read_entry(z, "model.weights.h5", name, MAX_ENTRY)
     if data[:8] != H5_MAGIC:
         raise RNNParityError(f"{name}: model.weights.h5 is not an HDF5 file")
+    _check_length(data[:SUPERBLOCK_BYTES], len(data), f"{name}: model.weights.h5")
+    return Located(path, name, config, data, len(data))
+
+
+SUPERBLOCK_BYTES = 64  # the superblock's fixed part up to its end-of-file address, for every version
+
+
+def superblock_end(head: bytes) -> int | None:
+    """The file length an HDF5 superblock at offset 0 declares (its base address plus its end-of-file
+    address), or None where `head` is short, of an unknown version, or the address is undefined: then the
+    HDF5 library judges the file. Layouts: the HDF5 File Format Specification, superblock versions 0-3."""
+    if len(head) < 16 or head[:8] != H5_MAGIC:
+        return None
+    version = head[8]
+    if version in (0, 1):
+        offsets, at = head[13], 24 + 4 * version  # v1 adds the indexed storage K and 2 reserved bytes
+    elif version in (2, 3):
+        offsets, at = head[9], 12
+    else:
+        return None
+    if offsets not in (2, 4, 8) or len(head) < at + 3 * offsets:
+        return None
+    base = int.from_bytes(head[at:at + offsets], "little")
+    eof_at = at + 2 * offsets  # after the free-space info's address (v0, v1) or the extension's (v2, v3)
+    eof = int.from_bytes(head[eof_at:eof_at + offsets], "little")
+    undefined = (1 << (8 * offsets)) - 1
+    if eof == undefined or base == undefined:
+        return None
+    return base + eof
+
+
+def _check_length(head: bytes, size: int, where: str) -> None:
+    """A file shorter than its superblock declares is truncated: refused here, as the HDF5 library would
+    refuse it, without starting the library."""
+    end = superblock_end(head)
+    if end is not None and size < end:
+        raise RNNParityError(f"{where} is a truncated HDF5 file: {size} of the {end} bytes its header declares")
+
+
+def open_keras(source) -> KerasFile:
+    """The config and the weights group of a .keras, Keras 2 .h5 or .weights.h5 file (a path, or what locate()
+    found); one-line refusals. Runs the HDF5 library: call it inside bounded.bounded()."""
+    located = source if isinstance(source, Located) else locate(source)
     h5py = _h5py()
-    buffer = io.BytesIO(data)
+    buffer = io.BytesIO(located.h5) if isinstance(located.h5, bytes) else None
     try:
-        f = h5py.File(buffer, "r")
-    except Exception as e:  # noqa: BLE001
-        raise RNNParityError(f"{name}: model.weights.h5 is a damaged HDF5 file: {_first(e)}") from None
-    return _classify(f, path, name, len(data), config=config, closers=(f, buffer))
+        f = h5py.File(buffer if buffer is not None else located.h5, "r")
+    except Exception as e:  # noqa: BLE001 - h5py raises OSError or others on a damaged file
+        what = f"{located.name}: model.weights.h5 is a damaged HDF5 file" if buffer is not None else \
+            f"{located.name} is a damaged HDF5 file (truncated?)"
+        raise RNNParityError(f"{what}: {_first(e)}") from None
+    closers = (f, buffer) if buffer is not None else (f,)
+    return _classify(f, located.path, located.name, located.size, config=located.config, closers=closers)
 
 
 def _read_entry(z: zipfile.ZipFile, entry: str, name: str, limit: int) -> bytes:

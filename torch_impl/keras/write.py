@@ -17,7 +17,7 @@ import numpy as np
 from ...reference.errors import RNNParityError
 from ...reference.fsutil import atomic_write
 from .bounded import bounded, deadline_for
-from .read import _h5py, damaged, open_keras, read_dataset
+from .read import _h5py, damaged, locate, open_keras, read_dataset
 
 SKIP = ("optimizer", "optimizer_weights")  # training state: not the model's
 
@@ -45,7 +45,7 @@ def write_keras(out, arrays: dict, reading, like) -> int:
         for key, path in x.paths.items():
             by_path[path] = arrays[x.name, *key]
     like_name = os.path.basename(os.fspath(like))
-    data = bounded(_rebuilt, like, by_path, name=like_name, seconds=deadline_for(os.path.getsize(like)))
+    data = bounded(_rebuilt, locate(like), by_path, name=like_name, seconds=deadline_for(os.path.getsize(like)))
     if os.fspath(out).lower().endswith(".keras"):
         zipped = io.BytesIO()
         with zipfile.ZipFile(like) as z, zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as zout:
@@ -59,10 +59,11 @@ def write_keras(out, arrays: dict, reading, like) -> int:
 
 
 def _rebuilt(like, by_path: dict) -> bytes:
-    """Their file's h5 contents with the model's arrays replaced, as the bytes of a new h5 file."""
+    """Their file's h5 contents (like: read.locate's finding) with the model's arrays replaced, as the bytes of
+    a new h5 file."""
     h5py = _h5py()
     buffer = io.BytesIO()
-    with open_keras(like) as kf, h5py.File(buffer, "w") as dst, damaged(os.path.basename(os.fspath(like))):
+    with open_keras(like) as kf, h5py.File(buffer, "w") as dst, damaged(like.name):
         left = dict(by_path)
         if kf.layout == "keras2":
             for k, v in kf.root.file.attrs.items():  # keras_version, backend (model_config stays theirs)
