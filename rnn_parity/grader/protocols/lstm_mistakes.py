@@ -7,9 +7,15 @@ notation (its `phrasing`). A db of shape (1, 4H) is a shape mistake: the shape c
 """
 from __future__ import annotations
 
+from ...mutants_gated import LSTM_MUTANTS as _GATED_LSTM
 from ...mutation import Mutant
 
 LSTM = "rnn_parity.reference.lstm"
+# Mistakes of the mutation catalogue (rnn_parity.mutants_gated) that homework makes too: the diagnosis replays
+# the catalogue's own mutants, so one mistake has one definition and one wording.
+_SHARED = tuple({m.id: m for m in _GATED_LSTM}[i] for i in (
+    "lstm_tanh_grad_of_cell_state", "lstm_dc_missing_dh_path", "lstm_forget_gate_missing_from_dc_prev",
+    "lstm_gate_order_differs_in_backward"))
 _GATE_GRADS = "da = np.concatenate((di * i * (1.0 - i), df * f * (1.0 - f), dg * (1.0 - g * g), do * o * (1.0 - o)), axis=1)"
 
 MUTANTS: tuple = (
@@ -81,39 +87,7 @@ MUTANTS: tuple = (
         wrong="da = np.concatenate((di * i * (1.0 - i), df * f * (1.0 - f), dg * (1.0 - np.tanh(g) ** 2), "
               "do * o * (1.0 - o)), axis=1)",
         math_correct="da_g = dg * (1 - g^2)", math_wrong="da_g = dg * (1 - tanh(g)^2)"),
-    Mutant(
-        id="lstm_tanh_grad_of_cell_state",
-        mistake="The derivative of tanh(c_t) is taken from c_t itself: 1 - c_t^2.",
-        explanation="h_t = o * tanh(c_t), so the gradient reaching c_t through h_t carries 1 - tanh(c_t)^2. "
-                    "1 - c_t^2 is the formula for a value that already is a tanh, which c_t is not.",
-        module=LSTM, correct="dc = dc + dm * o * (1.0 - tanh_c * tanh_c)",
-        wrong="c_t = cache.f * cache.c_prev + cache.i * cache.g\n    dc = dc + dm * o * (1.0 - c_t * c_t)",
-        math_correct="dc_t += dh_t * o * (1 - tanh(c_t)^2)", math_wrong="dc_t += dh_t * o * (1 - c_t^2)"),
-    Mutant(
-        id="lstm_dc_missing_dh_path",
-        mistake="The cell state's gradient leaves out the path through h_t = o * tanh(c_t).",
-        explanation="c_t reaches the loss through c_{t+1} and through h_t. The gradient on c_t is dnext_c plus "
-                    "dnext_h * o * (1 - tanh(c_t)^2); with dnext_c alone the input, forget and candidate gates get "
-                    "no gradient from this step's output.",
-        module=LSTM, correct="dc = dc + dm * o * (1.0 - tanh_c * tanh_c)", wrong="dc = dc",
-        math_correct="dc_t = dc_next + dh_t * o * (1 - tanh(c_t)^2)", math_wrong="dc_t = dc_next"),
-    Mutant(
-        id="lstm_forget_gate_missing_from_dc_prev",
-        mistake="The forget gate is missing from the gradient sent back to the previous cell state.",
-        explanation="c_t = f * c_{t-1} + i * g, so dc_{t-1} = dc_t * f. Sending dc_t back unscaled makes every "
-                    "earlier step's cell-state gradient too large.",
-        module=LSTM, correct="dc_prev = dc * f", wrong="dc_prev = dc",
-        math_correct="dc_{t-1} = dc_t * f", math_wrong="dc_{t-1} = dc_t"),
-    Mutant(
-        id="lstm_gate_order_differs_in_backward",
-        mistake="The backward stacks the gate gradients in a different order than the forward slices the gates.",
-        explanation="The forward reads the four gate blocks of the pre-activation in one order; the backward must "
-                    "put each gate's gradient back into the same block. Two blocks swapped send the output gate's "
-                    "gradient to the candidate's weights and back.",
-        module=LSTM, correct=_GATE_GRADS,
-        wrong="da = np.concatenate((di * i * (1.0 - i), df * f * (1.0 - f), do * o * (1.0 - o), dg * (1.0 - g * g)), "
-              "axis=1)",
-        math_correct="the same gate order in both", math_wrong="the g and o blocks swapped in the backward"),
+    *_SHARED,  # the four the mutation catalogue already holds: one definition each
     Mutant(
         id="lstm_dh0_never_assigned",
         mistake="The gradient on the initial hidden state is never assigned: it stays zero.",
