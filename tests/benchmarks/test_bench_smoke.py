@@ -197,3 +197,29 @@ def test_torch_step_prices_every_candidate_against_the_plain_step():
     assert [r["candidate"] for r in record["rows"]] == list(torch_step.CANDIDATES)
     assert record["rows"][0]["extra_us_per_step"] == 0.0 and all(r["us_per_step"] > 0 for r in record["rows"])
     assert "set_to_none by hand" in "\n".join(report._torch_step(record))
+
+
+def test_the_fresh_clone_row_runs_make_test_in_a_clone_of_head(monkeypatch):
+    """The suite's fresh-machine row: `make test` in a new clone of HEAD (not in this checkout), naming the commit."""
+    import shutil
+
+    from rnn_parity.benchmarks import suite
+
+    if shutil.which("git") is None or not (suite.REPO / ".git").exists():
+        import pytest
+
+        pytest.skip("needs git and a checkout")
+    seen = {}
+
+    def timed(cmd, cwd, timeout):
+        seen.update(cmd=cmd, cwd=cwd, makefile=(cwd / "Makefile").read_text(), venv=(cwd / ".venv").exists())
+        return {"command": " ".join(cmd), "status": "ok", "wall_s": 1.0, "exit": 0, "summary": ""}
+    monkeypatch.setattr(suite, "_timed", timed)
+    row = suite._fresh_make_test(60)
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=suite.REPO, capture_output=True,
+                          text=True).stdout.strip()
+    assert seen["cmd"][1:] == ["test"] and seen["cwd"] != suite.REPO and not seen["venv"]
+    assert seen["makefile"] == subprocess.run(["git", "show", "HEAD:Makefile"], cwd=suite.REPO, capture_output=True,
+                                              text=True).stdout
+    assert row["command"] == "make test (fresh clone)" and f"commit {head}" in row["note"]
+    assert not seen["cwd"].exists(), "the clone is removed afterwards"
