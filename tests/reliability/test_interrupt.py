@@ -26,8 +26,11 @@ def start_training(save, *extra):
     """Start a long sentiment run that reports every epoch; return once it has finished an epoch."""
     cmd = cli_command("train", "sentiment", "--epochs", "100000", "--log-every", "1", "--hidden", HIDDEN,
                       "--no-progress", "--save", save, *extra)
+    # Ctrl-C as in a terminal: SIGINT at its default in the child. A shell's background job (`cmd &`) inherits
+    # SIGINT ignored, and Python then keeps ignoring it (as nohup intends), so the run would never stop.
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                            text=True, env=child_env(PYTHONUNBUFFERED="1"))
+                            text=True, env=child_env(PYTHONUNBUFFERED="1"),
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 90
     try:
         for line in proc.stdout:  # epoch lines: "epoch      1/100000  numpy  train loss ..."
