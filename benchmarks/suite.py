@@ -41,8 +41,9 @@ def _timed(cmd: list[str], cwd: Path, timeout: float) -> dict:
         return {"command": " ".join(cmd), "status": "timed out", "wall_s": time.perf_counter() - start,
                 "exit": None, "summary": f"killed after {timeout:.0f} s"}
     wall = time.perf_counter() - start
+    # stderr first: pytest's summary ends stdout, and a fresh install's pip warnings fill stderr
     return {"command": " ".join(cmd), "status": "ok" if proc.returncode == 0 else "failed", "wall_s": wall,
-            "exit": proc.returncode, "summary": _tail(proc.stdout + "\n" + proc.stderr)}
+            "exit": proc.returncode, "summary": _tail(proc.stderr + "\n" + proc.stdout)}
 
 
 def _make_test(timeout: float) -> dict:
