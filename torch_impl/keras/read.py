@@ -29,6 +29,7 @@ RATIO_FROM, MAX_RATIO = 64 << 20, 100  # past 64 MiB, an entry may not expand mo
 MAX_CONFIG = 64 << 20  # bytes of config JSON
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 H5_MAGIC = b"\x89HDF\r\n\x1a\n"
+SUPERBLOCK_BYTES = 64  # the superblock's fixed part up to its end-of-file address, for every version
 
 
 @dataclass
@@ -137,9 +138,6 @@ def _locate_zip(path: str, name: str) -> Located:
         raise RNNParityError(f"{name}: model.weights.h5 is not an HDF5 file")
     _check_length(data[:SUPERBLOCK_BYTES], len(data), f"{name}: model.weights.h5")
     return Located(path, name, config, data, len(data))
-
-
-SUPERBLOCK_BYTES = 64  # the superblock's fixed part up to its end-of-file address, for every version
 
 
 def superblock_end(head: bytes) -> int | None:
