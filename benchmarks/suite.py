@@ -1,8 +1,8 @@
 """Benchmark 4: the parity suite's own wall time, each command timed as a subprocess.
 
-- `make test` (pytest over tests/ and parity_tests/, one worker per core plus one). When the Makefile's install stamp is out of
-  date, `make test` would reinstall first; then it runs with the stamp taken as up to date (`make -o`), and
-  the record says so. Skipped under --quick: it is the whole suite.
+- `make test` (pytest over tests/ and parity_tests/, one worker per core plus one). When the Makefile's
+  install stamp is out of date, `make test` would reinstall first; then it runs with the stamp taken as up
+  to date (`make -o`), and the record says so. Skipped under --quick: it is the whole suite.
 - `make test` in a fresh clone of HEAD (committed work only), as on a new machine: the venv's creation and
   the install are in its time. Skipped under --quick.
 - `rnn-parity check --quick`, skipped when the check command is not there yet.
