@@ -27,8 +27,9 @@ GRADCHECK_REL_ERROR = 1e-5
 GRADCHECK_EPSILON = 1e-6
 
 # The grader's check of a student's backward against central differences of the student's OWN forward
-# (rnn_parity/grader/judging/own_gradient.py), class protocols: norm-relative error. float64 forwards: check_grad's bound. A forward that
-# rounds to float32 somewhere (DLFS2's dtype='f' buffers) leaves ~1e-4 of noise at the 1e-2 step used there.
+# (rnn_parity/grader/judging/own_gradient.py), class protocols: norm-relative error. float64 forwards:
+# check_grad's bound. A forward that rounds to float32 somewhere (DLFS2's dtype='f' buffers) leaves ~1e-4 of
+# noise at the 1e-2 step used there.
 OWN_DIFFERENCES_REL_ERROR = {"float64": GRADCHECK_REL_ERROR, "float32": 1e-3}
 
 # Trajectories: max |param_mine - param_theirs| after N optimizer steps in float64.

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from rnn_parity.cli import main
 
@@ -206,8 +207,6 @@ def test_the_fresh_clone_row_runs_make_test_in_a_clone_of_head(monkeypatch):
     from rnn_parity.benchmarks import suite
 
     if shutil.which("git") is None or not (suite.REPO / ".git").exists():
-        import pytest
-
         pytest.skip("needs git and a checkout")
     seen = {}
 

@@ -73,11 +73,11 @@ def read_keras(path, overrides: dict | None = None, like_layers: list | None = N
     like_layers: the layers of a config from elsewhere (the user's Keras model) for a weights-only file.
     seconds: how long the file's walk may take (default: by its size, bounded.deadline_for)."""
     overrides = dict(overrides or {})
-    name = os.path.basename(os.fspath(path))
-    size = os.path.getsize(path) if os.path.isfile(path) else 0
     located = locate(path)  # what plain Python can refuse, it refuses here, before any walk starts
-    layers, notes, kind, layout, has_file_config = bounded(
-        _walk, located, name, like_layers, name=name, seconds=deadline_for(size) if seconds is None else seconds)
+    name = located.name
+    if seconds is None:
+        seconds = deadline_for(os.path.getsize(located.path))
+    layers, notes, kind, layout, has_file_config = bounded(_walk, located, like_layers, name=name, seconds=seconds)
     has_config = has_file_config or like_layers is not None
     params, reading = _params(layers, name, overrides, has_config)
     reading.path, reading.kind, reading.layout = os.fspath(path), kind, layout
@@ -85,8 +85,9 @@ def read_keras(path, overrides: dict | None = None, like_layers: list | None = N
     return params, reading
 
 
-def _walk(located, name: str, like_layers: list | None):
+def _walk(located, like_layers: list | None):
     """The file's layers with their arrays, as plain data: (layers, notes, kind, layout, has a config)."""
+    name = located.name
     with open_keras(located) as kf, damaged(name):
         notes = []
         if kf.config is not None or like_layers is not None:

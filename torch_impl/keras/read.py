@@ -172,10 +172,9 @@ def _check_length(head: bytes, size: int, where: str) -> None:
         raise RNNParityError(f"{where} is a truncated HDF5 file: {size} of the {end} bytes its header declares")
 
 
-def open_keras(source) -> KerasFile:
-    """The config and the weights group of a .keras, Keras 2 .h5 or .weights.h5 file (a path, or what locate()
-    found); one-line refusals. Runs the HDF5 library: call it inside bounded.bounded()."""
-    located = source if isinstance(source, Located) else locate(source)
+def open_keras(located: Located) -> KerasFile:
+    """The config and the weights group of a .keras, Keras 2 .h5 or .weights.h5 file, as locate() found it;
+    one-line refusals. Runs the HDF5 library: call it inside bounded.bounded()."""
     h5py = _h5py()
     buffer = io.BytesIO(located.h5) if isinstance(located.h5, bytes) else None
     try:

@@ -98,9 +98,9 @@ def namespace_flags() -> list:
 # What the child must never import at import time: the answer key, torch, and rnn_parity.errors (which
 # re-exports the reference's error type, importing the reference package with it).
 # The grader's parent-only modules (they compute the expected values through the reference) count too.
-PARENT_ONLY = ("rnn_parity.reference", "rnn_parity.torch_impl", "rnn_parity.errors", "rnn_parity.grader.judging.answers",
-             "rnn_parity.grader.judging.judge", "rnn_parity.grader.judging.expect", "rnn_parity.grader.core",
-             "rnn_parity.grader.judging.conventions")
+PARENT_ONLY = ("rnn_parity.reference", "rnn_parity.torch_impl", "rnn_parity.errors", "rnn_parity.grader.core",
+               "rnn_parity.grader.judging.answers", "rnn_parity.grader.judging.judge",
+               "rnn_parity.grader.judging.expect", "rnn_parity.grader.judging.conventions")
 
 
 @functools.lru_cache(maxsize=1)
@@ -110,7 +110,8 @@ def child_modules() -> tuple:
     Only module-level imports count: grader/__init__ re-exports core.grade lazily, and a protocol's
     parent-side methods import the reference inside the function. Read once per process (~190 files
     parsed: half a grade's own time)."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))  # above rnn_parity/
+    here = os.path.abspath(__file__)  # rnn_parity/grader/isolation/sandbox.py
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(here))))  # the folder above rnn_parity/
     seen, todo = set(), [("rnn_parity", True), ("rnn_parity.grader", True), ("rnn_parity.grader.isolation.child", True)]
     # The registry imports its protocol modules by name, and supplied/ holds the course helper modules the
     # child puts on a student's path: every module of the package comes along.
@@ -123,7 +124,8 @@ def child_modules() -> tuple:
         name, at_import = todo.pop()
         if name.startswith(PARENT_ONLY):
             if at_import:
-                raise RuntimeError(f"the grader's child side imports {name}: it must not (see grader/isolation/sandbox.py)")
+                raise RuntimeError(f"the grader's child side imports {name}: it must not "
+                                   "(see grader/isolation/sandbox.py)")
             continue  # a lazy import of a parent-side method: absent in the sandbox, and never called there
         if name in seen:
             continue

@@ -38,8 +38,8 @@ def returned(probe, value, n: int, fn: str) -> tuple:
 
 def own_check(probe, fn: str, prefix: str, forward, arrays: dict, upstream: list, keys: dict):
     """Record, next to the gradients the backward gave (probe.obs[prefix + "dx"], ...), the directional
-    derivatives of the student's own forward (judging.own_gradient.own_projections) and the backward's gradients projected
-    on the same directions: keys "proj:" + prefix + "dx" and OWN + "proj:" + prefix + "dx".
+    derivatives of the student's own forward (judging.own_gradient.own_projections) and the backward's gradients
+    projected on the same directions: keys "proj:" + prefix + "dx" and OWN + "proj:" + prefix + "dx".
 
     forward(arrays) -> list of outputs, calling the student's code (constructors included) afresh; keys: array
     name -> key suffix ("x" -> "dx"). fn: the backward whose gradients are checked.
